@@ -1,0 +1,501 @@
+//! Reading `fmd.toml`: every unknown section or key, wrong type and out-of-range value is an error that
+//! names the file, the key and the reason, with the closest known key suggested for typos.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use toml::{Table, Value};
+
+use super::Config;
+
+/// A configuration problem, always naming where it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigError {
+    /// The file (or other origin) the configuration came from.
+    pub origin: String,
+    /// The dotted key at fault (`dashboard.monitor_level`), empty for file-level problems.
+    pub key: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.key.is_empty() {
+            write!(f, "{}: {}", self.origin, self.reason)
+        } else {
+            write!(f, "{}: `{}`: {}", self.origin, self.key, self.reason)
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+const SECTIONS: &[(&str, &[&str])] = &[
+    (
+        "dashboard",
+        &[
+            "app_version",
+            "git",
+            "custom_link",
+            "monitor_level",
+            "outlier_detection_constant",
+            "outlier_min_samples",
+            "sampling_period_ms",
+            "enable_logging",
+        ],
+    ),
+    ("authentication", &["username", "password_hash"]),
+    ("database", &["path", "table_prefix"]),
+    ("visualization", &["timezone", "colors"]),
+    (
+        "recorder",
+        &["queue_capacity", "client_ip_header", "level_poll_ms"],
+    ),
+];
+
+pub(super) fn from_path(path: PathBuf) -> Result<Config, ConfigError> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(&path).map_err(|e| ConfigError {
+        origin: origin.clone(),
+        key: String::new(),
+        reason: format!("cannot read the configuration file: {e}"),
+    })?;
+    let mut config = from_str(&text, &origin)?;
+    // Relative paths in the file are relative to the file, not to the working directory.
+    let base = path.parent().unwrap_or(Path::new(""));
+    if config.database.path.is_relative() {
+        config.database.path = base.join(&config.database.path);
+    }
+    if let Some(git) = config.dashboard.git.as_mut().filter(|g| g.is_relative()) {
+        *git = base.join(&*git);
+    }
+    config.source = Some(path);
+    Ok(config)
+}
+
+pub(super) fn from_str(text: &str, origin: &str) -> Result<Config, ConfigError> {
+    let err = |key: &str, reason: String| ConfigError {
+        origin: origin.to_string(),
+        key: key.to_string(),
+        reason,
+    };
+    let table: Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| err("", format!("not valid TOML: {}", e.message())))?;
+    let mut config = Config::default();
+    for (section, value) in &table {
+        let Some((_, keys)) = SECTIONS.iter().find(|(name, _)| name == section) else {
+            let names: Vec<&str> = SECTIONS.iter().map(|(n, _)| *n).collect();
+            return Err(err(
+                section,
+                format!("unknown section{}", suggestion(section, &names)),
+            ));
+        };
+        let Value::Table(entries) = value else {
+            return Err(err(
+                section,
+                "must be a section ([name]), not a value".into(),
+            ));
+        };
+        for (key, value) in entries {
+            let path = format!("{section}.{key}");
+            if !keys.contains(&key.as_str()) {
+                return Err(err(&path, format!("unknown key{}", suggestion(key, keys))));
+            }
+            apply(&mut config, section, key, value).map_err(|reason| err(&path, reason))?;
+        }
+    }
+    Ok(config)
+}
+
+fn suggestion(given: &str, known: &[&str]) -> String {
+    let best = known
+        .iter()
+        .map(|k| (strsim::jaro_winkler(&given.to_lowercase(), k), *k))
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    match best {
+        Some((score, key)) if score > 0.7 => format!("; did you mean `{key}`?"),
+        _ => format!("; known keys: {}", known.join(", ")),
+    }
+}
+
+fn apply(config: &mut Config, section: &str, key: &str, value: &Value) -> Result<(), String> {
+    match (section, key) {
+        ("dashboard", "app_version") => config.dashboard.app_version = string(value, 100)?,
+        ("dashboard", "git") => config.dashboard.git = Some(PathBuf::from(non_empty(value)?)),
+        ("dashboard", "custom_link") => {
+            let link = non_empty(value)?;
+            if link.contains(['/', '?', '#', ' ']) {
+                return Err(format!("must be a single URL path segment, got {link:?}"));
+            }
+            config.dashboard.custom_link = link;
+        }
+        ("dashboard", "monitor_level") => config.dashboard.monitor_level = level(value)?,
+        ("dashboard", "outlier_detection_constant") => {
+            config.dashboard.outlier_detection_constant = number(value, 1.0, 1e6)?;
+        }
+        ("dashboard", "outlier_min_samples") => {
+            config.dashboard.outlier_min_samples =
+                u32::try_from(integer(value, 0, u32::MAX.into())?).unwrap_or(u32::MAX);
+        }
+        ("dashboard", "sampling_period_ms") => {
+            config.dashboard.sampling_period_ms = number(value, 0.1, 10_000.0)?
+        }
+        ("dashboard", "enable_logging") => config.dashboard.enable_logging = boolean(value)?,
+        ("authentication", "username") => config.authentication.username = non_empty(value)?,
+        ("authentication", "password_hash") => {
+            let hash = non_empty(value)?;
+            if !hash.starts_with("$argon2") && !hash.starts_with("pbkdf2:") {
+                return Err("must be a password hash (from `fmd hash-password`), never a clear-text password".into());
+            }
+            config.authentication.password_hash = Some(hash);
+        }
+        ("database", "path") => config.database.path = database_path(&non_empty(value)?)?,
+        ("database", "table_prefix") => config.database.table_prefix = table_prefix(value)?,
+        ("visualization", "timezone") => {
+            config.visualization.timezone = timezone(&non_empty(value)?)?
+        }
+        ("visualization", "colors") => config.visualization.colors = colors(value)?,
+        ("recorder", "queue_capacity") => {
+            config.recorder.queue_capacity =
+                usize::try_from(integer(value, 16, 16_777_216)?).unwrap_or(65_536);
+        }
+        ("recorder", "client_ip_header") => {
+            let header = non_empty(value)?.to_ascii_lowercase();
+            if !header
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                return Err(format!("{header:?} is not a valid HTTP header name"));
+            }
+            config.recorder.client_ip_header = Some(header);
+        }
+        ("recorder", "level_poll_ms") => {
+            config.recorder.level_poll_ms =
+                u64::try_from(integer(value, 10, 60_000)?).unwrap_or(500);
+        }
+        _ => return Err("unknown key".into()),
+    }
+    Ok(())
+}
+
+fn type_name(value: &Value) -> &'static str {
+    value.type_str()
+}
+
+fn string(value: &Value, max_len: usize) -> Result<String, String> {
+    match value {
+        Value::String(s) if s.chars().count() <= max_len => Ok(s.clone()),
+        Value::String(_) => Err(format!("must be at most {max_len} characters")),
+        other => Err(format!("expected a string, found {}", type_name(other))),
+    }
+}
+
+fn non_empty(value: &Value) -> Result<String, String> {
+    let s = string(value, 4096)?;
+    if s.trim().is_empty() {
+        return Err("must not be empty".into());
+    }
+    Ok(s)
+}
+
+fn boolean(value: &Value) -> Result<bool, String> {
+    value
+        .as_bool()
+        .ok_or_else(|| format!("expected true or false, found {}", type_name(value)))
+}
+
+fn integer(value: &Value, min: i64, max: i64) -> Result<i64, String> {
+    match value.as_integer() {
+        Some(n) if (min..=max).contains(&n) => Ok(n),
+        Some(n) => Err(format!("must be between {min} and {max}, got {n}")),
+        None => Err(format!("expected an integer, found {}", type_name(value))),
+    }
+}
+
+fn number(value: &Value, min: f64, max: f64) -> Result<f64, String> {
+    let n = match value {
+        Value::Float(f) => *f,
+        Value::Integer(i) => *i as f64,
+        other => return Err(format!("expected a number, found {}", type_name(other))),
+    };
+    if n.is_finite() && (min..=max).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!("must be between {min} and {max}, got {n}"))
+    }
+}
+
+fn level(value: &Value) -> Result<u8, String> {
+    integer(value, 0, 3)
+        .map(|n| n as u8)
+        .map_err(|_| format!("must be a monitoring level 0, 1, 2 or 3, got {value}"))
+}
+
+/// Accepts a plain path or FMD's SQLAlchemy URL `sqlite:///relative.db` / `sqlite:////absolute.db`.
+pub(super) fn database_path(text: &str) -> Result<PathBuf, String> {
+    if let Some(rest) = text.strip_prefix("sqlite:///") {
+        if rest.is_empty() {
+            return Err("the sqlite URL names no file".into());
+        }
+        return Ok(PathBuf::from(rest));
+    }
+    if let Some((scheme, _)) = text.split_once("://") {
+        return Err(format!(
+            "only SQLite databases are supported, not `{scheme}://`"
+        ));
+    }
+    Ok(PathBuf::from(text))
+}
+
+fn table_prefix(value: &Value) -> Result<String, String> {
+    let prefix = string(value, 64)?;
+    if !prefix
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return Err(format!("{prefix:?} may only hold letters, digits and `_`"));
+    }
+    Ok(prefix)
+}
+
+/// Parses an IANA zone name or `local`.
+pub fn timezone(name: &str) -> Result<chrono_tz::Tz, String> {
+    if name.eq_ignore_ascii_case("local") {
+        return Ok(local_timezone());
+    }
+    name.parse::<chrono_tz::Tz>().map_err(|_| {
+        format!("{name:?} is not an IANA time zone (e.g. `UTC`, `Europe/Amsterdam`, `America/New_York`, or `local`)")
+    })
+}
+
+/// The machine's own zone (from `TZ` or the system), UTC when it cannot be told.
+pub(super) fn local_timezone() -> chrono_tz::Tz {
+    std::env::var("TZ")
+        .ok()
+        .and_then(|tz| tz.trim_start_matches(':').parse().ok())
+        .or_else(|| {
+            iana_time_zone::get_timezone()
+                .ok()
+                .and_then(|name| name.parse().ok())
+        })
+        .unwrap_or(chrono_tz::UTC)
+}
+
+fn colors(value: &Value) -> Result<BTreeMap<String, [u8; 3]>, String> {
+    let Value::Table(table) = value else {
+        return Err(format!(
+            "expected a table of endpoint = [r, g, b], found {}",
+            type_name(value)
+        ));
+    };
+    let mut out = BTreeMap::new();
+    for (endpoint, rgb) in table {
+        // FMD stores colours as strings like "[255, 0, 0]"; TOML arrays are accepted too.
+        let parts: Vec<i64> = match rgb {
+            Value::Array(items) => items.iter().map(|v| v.as_integer().unwrap_or(-1)).collect(),
+            Value::String(s) => s
+                .split(|c: char| !c.is_ascii_digit())
+                .filter(|p| !p.is_empty())
+                .map(|p| p.parse().unwrap_or(-1))
+                .collect(),
+            other => {
+                return Err(format!(
+                    "colour of {endpoint:?}: expected [r, g, b], found {}",
+                    type_name(other)
+                ))
+            }
+        };
+        match parts.as_slice() {
+            [r, g, b] if [r, g, b].iter().all(|c| (0..=255).contains(*c)) => {
+                out.insert(endpoint.clone(), [*r as u8, *g as u8, *b as u8]);
+            }
+            _ => {
+                return Err(format!(
+                    "colour of {endpoint:?} must be three integers 0-255, got {rgb}"
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Reads the commit HEAD points at from a `.git` directory, without libgit2: `HEAD` holds either a hash
+/// (detached) or `ref: refs/heads/x`, whose hash is in the loose ref file or in `packed-refs`.
+pub(super) fn read_git_commit(git_dir: &Path) -> Option<String> {
+    let head = std::fs::read_to_string(git_dir.join("HEAD")).ok()?;
+    let head = head.trim();
+    let hash = match head.strip_prefix("ref:") {
+        None => head.to_string(),
+        Some(reference) => {
+            let reference = reference.trim();
+            match std::fs::read_to_string(git_dir.join(reference)) {
+                Ok(text) => text.trim().to_string(),
+                Err(_) => std::fs::read_to_string(git_dir.join("packed-refs"))
+                    .ok()?
+                    .lines()
+                    .find_map(|line| line.strip_suffix(reference).map(|h| h.trim().to_string()))?,
+            }
+        }
+    };
+    let valid = hash.len() >= 7 && hash.bytes().all(|b| b.is_ascii_hexdigit());
+    valid.then(|| hash[..12.min(hash.len())].to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        from_str(text, "test.toml")
+    }
+
+    #[test]
+    fn empty_file_gives_fmd_defaults() {
+        let c = parse("").expect("valid");
+        assert_eq!(c.dashboard.monitor_level, 1);
+        assert_eq!(c.dashboard.outlier_detection_constant, 2.5);
+        assert_eq!(c.dashboard.sampling_period_ms, 5.0);
+        assert_eq!(c.database.table_prefix, "");
+        assert_eq!(c.authentication.password_hash, None);
+    }
+
+    #[test]
+    fn reads_every_section() {
+        let c = parse(
+            r#"
+            [dashboard]
+            app_version = "2.3"
+            monitor_level = 3
+            outlier_detection_constant = 3
+            [database]
+            path = "sqlite:///data/fmd.db"
+            table_prefix = "fmd"
+            [visualization]
+            timezone = "Europe/Amsterdam"
+            colors = { index = "[255, 0, 10]", search = [1, 2, 3] }
+            [recorder]
+            client_ip_header = "X-Forwarded-For"
+            "#,
+        )
+        .expect("valid");
+        assert_eq!(c.dashboard.app_version, "2.3");
+        assert_eq!(c.dashboard.monitor_level, 3);
+        assert_eq!(c.dashboard.outlier_detection_constant, 3.0);
+        assert_eq!(c.database.path, PathBuf::from("data/fmd.db"));
+        assert_eq!(c.database.table_prefix, "fmd");
+        assert_eq!(c.visualization.timezone, chrono_tz::Europe::Amsterdam);
+        assert_eq!(c.visualization.colors["index"], [255, 0, 10]);
+        assert_eq!(c.visualization.colors["search"], [1, 2, 3]);
+        assert_eq!(
+            c.recorder.client_ip_header.as_deref(),
+            Some("x-forwarded-for")
+        );
+    }
+
+    #[test]
+    fn unknown_key_names_file_key_and_suggests() {
+        let e = parse("[dashboard]\nmonitor_lvl = 2\n").expect_err("unknown key");
+        assert_eq!(e.key, "dashboard.monitor_lvl");
+        assert_eq!(
+            e.to_string(),
+            "test.toml: `dashboard.monitor_lvl`: unknown key; did you mean `monitor_level`?"
+        );
+        let e = parse("[dashbord]\n").expect_err("unknown section");
+        assert!(e.reason.contains("did you mean `dashboard`"), "{e}");
+    }
+
+    #[test]
+    fn bad_values_are_explained() {
+        let cases = [
+            (
+                "[dashboard]\nmonitor_level = 4",
+                "dashboard.monitor_level",
+                "0, 1, 2 or 3",
+            ),
+            (
+                "[dashboard]\nmonitor_level = \"1\"",
+                "dashboard.monitor_level",
+                "monitoring level",
+            ),
+            (
+                "[dashboard]\noutlier_detection_constant = 0.5",
+                "dashboard.outlier_detection_constant",
+                "between",
+            ),
+            (
+                "[dashboard]\nenable_logging = \"False\"",
+                "dashboard.enable_logging",
+                "true or false",
+            ),
+            (
+                "[visualization]\ntimezone = \"Mars/Base\"",
+                "visualization.timezone",
+                "IANA",
+            ),
+            (
+                "[visualization]\ncolors = { a = [1, 2] }",
+                "visualization.colors",
+                "three integers",
+            ),
+            (
+                "[database]\npath = \"postgresql://x\"",
+                "database.path",
+                "only SQLite",
+            ),
+            (
+                "[database]\ntable_prefix = \"a b\"",
+                "database.table_prefix",
+                "letters",
+            ),
+            (
+                "[authentication]\npassword_hash = \"admin\"",
+                "authentication.password_hash",
+                "clear-text",
+            ),
+            (
+                "[recorder]\nqueue_capacity = 1",
+                "recorder.queue_capacity",
+                "between",
+            ),
+        ];
+        for (text, key, reason) in cases {
+            let e = parse(text).expect_err(text);
+            assert_eq!(e.key, key, "{text}");
+            assert!(e.reason.contains(reason), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn invalid_toml_names_the_file() {
+        let e = parse("[dashboard\n").expect_err("syntax");
+        assert!(
+            e.to_string().starts_with("test.toml: not valid TOML"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn git_commit_from_loose_packed_and_detached_heads() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let git = dir.path();
+        let hash = "0123456789abcdef0123456789abcdef01234567";
+        std::fs::create_dir_all(git.join("refs/heads")).expect("mkdir");
+        std::fs::write(git.join("HEAD"), "ref: refs/heads/main\n").expect("write");
+        std::fs::write(git.join("refs/heads/main"), format!("{hash}\n")).expect("write");
+        assert_eq!(read_git_commit(git).as_deref(), Some("0123456789ab"));
+        std::fs::remove_file(git.join("refs/heads/main")).expect("rm");
+        std::fs::write(
+            git.join("packed-refs"),
+            format!("# pack-refs\n{hash} refs/heads/main\n"),
+        )
+        .expect("write");
+        assert_eq!(read_git_commit(git).as_deref(), Some("0123456789ab"));
+        std::fs::write(git.join("HEAD"), format!("{hash}\n")).expect("write");
+        assert_eq!(read_git_commit(git).as_deref(), Some("0123456789ab"));
+        std::fs::write(git.join("HEAD"), "garbage").expect("write");
+        assert_eq!(read_git_commit(git), None);
+    }
+}

@@ -1,0 +1,210 @@
+//! FMD's options in TOML (`fmd.toml`).
+//!
+//! | TOML key                                   | FMD option                  | default |
+//! |--------------------------------------------|-----------------------------|---------|
+//! | `dashboard.app_version`                    | APP_VERSION                 | `"1.0"` |
+//! | `dashboard.git`                            | GIT                         | unset   |
+//! | `dashboard.custom_link`                    | CUSTOM_LINK                 | `"dashboard"` |
+//! | `dashboard.monitor_level`                  | MONITOR_LEVEL               | `1`     |
+//! | `dashboard.outlier_detection_constant`     | OUTLIER_DETECTION_CONSTANT  | `2.5`   |
+//! | `dashboard.outlier_min_samples`            | (fmd only)                  | `10`    |
+//! | `dashboard.sampling_period_ms`             | SAMPLING_PERIOD (ms)        | `5`     |
+//! | `dashboard.enable_logging`                 | ENABLE_LOGGING              | `false` |
+//! | `authentication.username`                  | USERNAME                    | `"admin"` |
+//! | `authentication.password_hash`             | PASSWORD (hashed; no default) | unset |
+//! | `database.path`                            | DATABASE                    | `"fmd.db"` |
+//! | `database.table_prefix`                    | TABLE_PREFIX                | `""`    |
+//! | `visualization.timezone`                   | TIMEZONE                    | `"local"` |
+//! | `visualization.colors`                     | COLORS                      | `{}`    |
+//! | `recorder.queue_capacity`                  | (fmd only)                  | `65536` |
+//! | `recorder.client_ip_header`                | (fmd only, trusted proxy)   | unset   |
+//! | `recorder.level_poll_ms`                   | (fmd only)                  | `500`   |
+
+mod load;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+pub use load::{timezone as parse_timezone, ConfigError};
+
+/// Name of the environment variable that holds the path of the configuration file.
+pub const CONFIG_ENV: &str = "FMD_CONFIG";
+
+/// The whole configuration, every field at FMD's default unless the file says otherwise.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Where the configuration was read from (`None` for built-in defaults).
+    pub source: Option<PathBuf>,
+    /// `[dashboard]`
+    pub dashboard: Dashboard,
+    /// `[authentication]`
+    pub authentication: Authentication,
+    /// `[database]`
+    pub database: Database,
+    /// `[visualization]`
+    pub visualization: Visualization,
+    /// `[recorder]` (fmd's own section)
+    pub recorder: RecorderOptions,
+}
+
+/// `[dashboard]`: what is monitored and how.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dashboard {
+    /// APP_VERSION: stored with every request.
+    pub app_version: String,
+    /// GIT: path to a `.git` directory; when set, the version is the commit HEAD points at.
+    pub git: Option<PathBuf>,
+    /// CUSTOM_LINK: URL prefix of the web view.
+    pub custom_link: String,
+    /// MONITOR_LEVEL: level of newly discovered endpoints (0-3).
+    pub monitor_level: u8,
+    /// OUTLIER_DETECTION_CONSTANT: a request is an outlier above average x this.
+    pub outlier_detection_constant: f64,
+    /// Requests an endpoint needs before anything is called an outlier.
+    pub outlier_min_samples: u32,
+    /// SAMPLING_PERIOD in milliseconds (level 3 profiler).
+    pub sampling_period_ms: f64,
+    /// ENABLE_LOGGING: log each recorded request at debug level.
+    pub enable_logging: bool,
+}
+
+/// `[authentication]`: the optional web view's single account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Authentication {
+    /// USERNAME of the administrator.
+    pub username: String,
+    /// A password hash (`fmd hash-password`); there is deliberately no default password.
+    pub password_hash: Option<String>,
+}
+
+/// `[database]`: where requests are stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Database {
+    /// DATABASE: path of the SQLite file (`sqlite:///` URLs as FMD writes them are accepted).
+    pub path: PathBuf,
+    /// TABLE_PREFIX: prepended to every FMD table name.
+    pub table_prefix: String,
+}
+
+/// `[visualization]`: how times and endpoints are shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Visualization {
+    /// TIMEZONE: IANA name, or `local` for the machine's zone; days and hours are bucketed in it.
+    pub timezone: chrono_tz::Tz,
+    /// COLORS: endpoint name to `[r, g, b]`.
+    pub colors: BTreeMap<String, [u8; 3]>,
+}
+
+/// `[recorder]`: fmd's own recorder settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecorderOptions {
+    /// Records the queue holds before new ones are dropped (and counted).
+    pub queue_capacity: usize,
+    /// A header set by a trusted reverse proxy that carries the client address (e.g. `x-forwarded-for`).
+    pub client_ip_header: Option<String>,
+    /// How often a running recorder re-reads monitoring levels from the database, in milliseconds.
+    pub level_poll_ms: u64,
+}
+
+impl Default for Dashboard {
+    fn default() -> Self {
+        Dashboard {
+            app_version: "1.0".into(),
+            git: None,
+            custom_link: "dashboard".into(),
+            monitor_level: 1,
+            outlier_detection_constant: 2.5,
+            outlier_min_samples: 10,
+            sampling_period_ms: 5.0,
+            enable_logging: false,
+        }
+    }
+}
+
+impl Default for Authentication {
+    fn default() -> Self {
+        Authentication {
+            username: "admin".into(),
+            password_hash: None,
+        }
+    }
+}
+
+impl Default for Database {
+    fn default() -> Self {
+        Database {
+            path: PathBuf::from("fmd.db"),
+            table_prefix: String::new(),
+        }
+    }
+}
+
+impl Default for Visualization {
+    fn default() -> Self {
+        Visualization {
+            timezone: load::local_timezone(),
+            colors: BTreeMap::new(),
+        }
+    }
+}
+
+impl Default for RecorderOptions {
+    fn default() -> Self {
+        RecorderOptions {
+            queue_capacity: 65_536,
+            client_ip_header: None,
+            level_poll_ms: 500,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            source: None,
+            dashboard: Dashboard::default(),
+            authentication: Authentication::default(),
+            database: Database::default(),
+            visualization: Visualization::default(),
+            recorder: RecorderOptions::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads and validates the file at `path`.
+    pub fn from_path(path: impl Into<PathBuf>) -> Result<Config, ConfigError> {
+        load::from_path(path.into())
+    }
+
+    /// Parses TOML text; `origin` names the source in errors.
+    pub fn from_toml_str(text: &str, origin: &str) -> Result<Config, ConfigError> {
+        load::from_str(text, origin)
+    }
+
+    /// Loads `explicit` if given, else the file named by `FMD_CONFIG`, else `./fmd.toml` when it exists,
+    /// else the built-in defaults.
+    pub fn discover(explicit: Option<&std::path::Path>) -> Result<Config, ConfigError> {
+        if let Some(path) = explicit {
+            return Config::from_path(path);
+        }
+        if let Some(path) = std::env::var_os(CONFIG_ENV).filter(|v| !v.is_empty()) {
+            return Config::from_path(PathBuf::from(path));
+        }
+        let local = PathBuf::from("fmd.toml");
+        if local.is_file() {
+            return Config::from_path(local);
+        }
+        Ok(Config::default())
+    }
+
+    /// The version stored with every request: the commit of `git` when configured and readable, else
+    /// `app_version`.
+    pub fn effective_version(&self) -> String {
+        self.dashboard
+            .git
+            .as_deref()
+            .and_then(load::read_git_commit)
+            .unwrap_or_else(|| self.dashboard.app_version.clone())
+    }
+}

@@ -1,0 +1,14 @@
+//! fmd's shared core: the configuration (`fmd.toml`) and the FMD-compatible SQLite store.
+//!
+//! Both the recorder (embedded in a monitored service) and the console depend on this crate; it pulls in
+//! neither a terminal library nor an HTTP stack, so a service that embeds the recorder pays only for SQLite.
+//!
+//! * [`config`]: FMD's options as TOML, loaded from a path, `FMD_CONFIG` or defaults, with precise errors.
+//! * [`store`]: FMD 5.x schema, timestamps, batched writes, endpoint levels and the read queries of the console.
+
+pub mod config;
+pub mod store;
+pub mod timefmt;
+
+pub use config::{Config, ConfigError};
+pub use store::{Store, StoreError};

@@ -1,0 +1,122 @@
+//! The FMD-compatible SQLite store.
+//!
+//! FMD 5.x's tables are created exactly as FMD creates them (same names with TABLE_PREFIX, same columns,
+//! same two Request indexes), so FMD's web UI opens our files and we open FMD's. Beside them live fmd's own
+//! tables, named `{prefix}fmd_*`: a schema version ([`schema::SCHEMA_VERSION`]) and per-recorder counters.
+//!
+//! Connections use WAL and a busy timeout, so several recorder processes can write one file while consoles
+//! read it.
+
+mod open;
+mod overview;
+mod schema;
+mod tables;
+mod write;
+
+use std::path::{Path, PathBuf};
+
+pub use open::detect_prefixes;
+pub use overview::{OverviewRow, Window};
+pub use schema::SCHEMA_VERSION;
+pub use tables::Tables;
+pub use write::{EndpointLevel, NewRequest, RecorderCounters, WriteBatch};
+
+/// How long a connection waits for another writer's lock before giving up on a statement.
+pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// What went wrong with a database, always naming the file.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The file does not exist (and we were asked not to create it).
+    #[error("{0}: no such database file")]
+    Missing(PathBuf),
+    /// The file exists but is not a SQLite database.
+    #[error("{0}: not a SQLite database (file is corrupt or of another kind)")]
+    NotSqlite(PathBuf),
+    /// The file is SQLite but holds no FMD tables.
+    #[error("{0}: not an FMD database: {1}")]
+    NotFmd(PathBuf, String),
+    /// More than one FMD table set is present and none was chosen.
+    #[error(
+        "{path}: holds FMD tables with several prefixes ({found}); choose one with --table-prefix"
+    )]
+    AmbiguousPrefix {
+        /// The file.
+        path: PathBuf,
+        /// The prefixes found, quoted and comma separated.
+        found: String,
+    },
+    /// fmd's schema version in the file is newer than this build understands.
+    #[error("{path}: written by a newer fmd (schema version {found}, this build reads up to {SCHEMA_VERSION}); upgrade fmd")]
+    NewerSchema {
+        /// The file.
+        path: PathBuf,
+        /// The version found.
+        found: i64,
+    },
+    /// An endpoint name that is not in the database.
+    #[error("{path}: no endpoint named {name:?}")]
+    UnknownEndpoint {
+        /// The file.
+        path: PathBuf,
+        /// The name asked for.
+        name: String,
+    },
+    /// Any other SQLite failure.
+    #[error("{path}: {source}")]
+    Sqlite {
+        /// The file.
+        path: PathBuf,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+}
+
+impl StoreError {
+    /// True when the failure is transient contention (another process holds the lock).
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sqlite { source: rusqlite::Error::SqliteFailure(e, _), .. }
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
+    }
+}
+
+/// An open database: one SQLite connection plus the table names for its prefix.
+pub struct Store {
+    conn: rusqlite::Connection,
+    path: PathBuf,
+    tables: Tables,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .field("prefix", &self.tables.prefix())
+            .finish()
+    }
+}
+
+impl Store {
+    /// The file this store reads and writes.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The table names in use.
+    pub fn tables(&self) -> &Tables {
+        &self.tables
+    }
+
+    /// The underlying connection, for queries this crate does not wrap yet.
+    pub fn connection(&self) -> &rusqlite::Connection {
+        &self.conn
+    }
+
+    fn wrap(&self, source: rusqlite::Error) -> StoreError {
+        open::classify(&self.path, source)
+    }
+}

@@ -1,0 +1,55 @@
+//! Table names with TABLE_PREFIX applied, quoted for SQL.
+
+/// The quoted names of every table fmd touches, for one prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tables {
+    prefix: String,
+    /// `"{p}Endpoint"`
+    pub endpoint: String,
+    /// `"{p}Request"`
+    pub request: String,
+    /// `"{p}Outlier"`
+    pub outlier: String,
+    /// `"{p}StackLine"`
+    pub stack_line: String,
+    /// `"{p}CodeLine"`
+    pub code_line: String,
+    /// `"{p}ExceptionOccurrence"`
+    pub exception_occurrence: String,
+    /// `"{p}fmd_meta"`: fmd's key/value metadata (schema version).
+    pub meta: String,
+    /// `"{p}fmd_recorder"`: one row of counters per recorder process.
+    pub recorder: String,
+}
+
+impl Tables {
+    /// Names for `prefix` (letters, digits and `_` only; anything else is dropped).
+    pub fn new(prefix: &str) -> Tables {
+        let prefix: String = prefix
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let q = |name: &str| format!("\"{prefix}{name}\"");
+        Tables {
+            endpoint: q("Endpoint"),
+            request: q("Request"),
+            outlier: q("Outlier"),
+            stack_line: q("StackLine"),
+            code_line: q("CodeLine"),
+            exception_occurrence: q("ExceptionOccurrence"),
+            meta: q("fmd_meta"),
+            recorder: q("fmd_recorder"),
+            prefix,
+        }
+    }
+
+    /// The TABLE_PREFIX.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// Index names as FMD derives them: `ix_{prefix.lower()}request_…`.
+    pub fn index_name(&self, suffix: &str) -> String {
+        format!("ix_{}request_{suffix}", self.prefix.to_lowercase())
+    }
+}

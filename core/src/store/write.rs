@@ -1,0 +1,228 @@
+//! Writes: endpoints on first sight, batches of requests in one transaction, levels, recorder counters.
+
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+
+use super::{schema, Store, StoreError};
+use crate::timefmt;
+
+/// One request row as the recorder hands it over (version is per batch).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRequest {
+    /// `Endpoint.id` of the matched endpoint.
+    pub endpoint_id: i64,
+    /// Handler time in milliseconds.
+    pub duration_ms: f64,
+    /// When the request was recorded, microseconds since the Unix epoch (UTC).
+    pub time_micros: i64,
+    /// The group-by value as FMD writes it (`"None"` when no group-by is configured).
+    pub group_by: String,
+    /// Client address.
+    pub ip: String,
+    /// HTTP status code.
+    pub status_code: u16,
+}
+
+/// Per-recorder totals, stored in `{p}fmd_recorder` so consoles can show drops.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecorderCounters {
+    /// Unique per recorder process (host, pid, start time).
+    pub recorder_id: String,
+    /// Host name.
+    pub host: String,
+    /// Process id.
+    pub pid: u32,
+    /// When the recorder started (µs since epoch).
+    pub started_micros: i64,
+    /// Rows committed so far, this batch included.
+    pub recorded: u64,
+    /// Records dropped because the queue was full.
+    pub dropped: u64,
+    /// Records lost to database faults.
+    pub failed: u64,
+}
+
+/// Everything one writer transaction commits.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WriteBatch {
+    /// `version_requested` for every row of this batch.
+    pub version: String,
+    /// Request rows.
+    pub requests: Vec<NewRequest>,
+    /// `(endpoint id, µs)`: raises `Endpoint.last_requested` (never lowers it).
+    pub last_requested: Vec<(i64, i64)>,
+    /// This recorder's totals after the batch.
+    pub counters: Option<RecorderCounters>,
+}
+
+/// An endpoint's id, name and monitoring level.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointLevel {
+    /// `Endpoint.id`.
+    pub id: i64,
+    /// `Endpoint.name`.
+    pub name: String,
+    /// `Endpoint.monitor_level`, `None` when NULL or out of 0-3.
+    pub level: Option<u8>,
+}
+
+fn level_of(value: Option<i64>) -> Option<u8> {
+    value.filter(|l| (0..=3).contains(l)).map(|l| l as u8)
+}
+
+impl Store {
+    /// Returns the endpoint called `name`, creating it with `level` and `version` when it is new.
+    pub fn ensure_endpoint(
+        &self,
+        name: &str,
+        level: u8,
+        version: &str,
+        now_micros: i64,
+    ) -> Result<EndpointLevel, StoreError> {
+        let t = &self.tables;
+        let run = || -> rusqlite::Result<EndpointLevel> {
+            self.conn.execute(
+                &format!("INSERT OR IGNORE INTO {} (name, monitor_level, time_added, version_added) VALUES (?1, ?2, ?3, ?4)", t.endpoint),
+                params![name, level, timefmt::format_micros(now_micros), version],
+            )?;
+            self.conn.query_row(
+                &format!(
+                    "SELECT id, monitor_level FROM {} WHERE name = ?1",
+                    t.endpoint
+                ),
+                [name],
+                |r| {
+                    Ok(EndpointLevel {
+                        id: r.get(0)?,
+                        name: name.to_string(),
+                        level: level_of(r.get(1)?),
+                    })
+                },
+            )
+        };
+        run().map_err(|e| self.wrap(e))
+    }
+
+    /// Every endpoint with its level.
+    pub fn endpoint_levels(&self) -> Result<Vec<EndpointLevel>, StoreError> {
+        let run = || -> rusqlite::Result<Vec<EndpointLevel>> {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT id, name, monitor_level FROM {}",
+                self.tables.endpoint
+            ))?;
+            let rows = stmt.query_map([], |r| {
+                Ok(EndpointLevel {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    level: level_of(r.get(2)?),
+                })
+            })?;
+            rows.collect()
+        };
+        run().map_err(|e| self.wrap(e))
+    }
+
+    /// Sets the monitoring level of the endpoint called `name`; running recorders pick it up.
+    pub fn set_level(&self, name: &str, level: u8) -> Result<(), StoreError> {
+        let level = level.min(3);
+        let changed = self
+            .conn
+            .execute(
+                &format!(
+                    "UPDATE {} SET monitor_level = ?1 WHERE name = ?2",
+                    self.tables.endpoint
+                ),
+                params![level, name],
+            )
+            .map_err(|e| self.wrap(e))?;
+        if changed == 0 {
+            return Err(StoreError::UnknownEndpoint {
+                path: self.path.clone(),
+                name: name.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Commits a batch in one transaction: all of it or nothing.
+    pub fn write(&mut self, batch: &WriteBatch) -> Result<(), StoreError> {
+        let t = self.tables.clone();
+        let run = |conn: &mut rusqlite::Connection| -> rusqlite::Result<()> {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            {
+                let mut insert = tx.prepare_cached(&format!(
+                    "INSERT INTO {} (endpoint_id, duration, time_requested, version_requested, group_by, ip, status_code) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    t.request
+                ))?;
+                for r in &batch.requests {
+                    insert.execute(params![
+                        r.endpoint_id,
+                        r.duration_ms,
+                        timefmt::format_micros(r.time_micros),
+                        batch.version,
+                        r.group_by,
+                        r.ip,
+                        r.status_code
+                    ])?;
+                }
+                let mut touch = tx.prepare_cached(&format!(
+                    "UPDATE {} SET last_requested = ?2 WHERE id = ?1 AND (last_requested IS NULL OR last_requested < ?2)",
+                    t.endpoint
+                ))?;
+                for (id, micros) in &batch.last_requested {
+                    touch.execute(params![id, timefmt::format_micros(*micros)])?;
+                }
+                if let Some(c) = &batch.counters {
+                    let now = timefmt::format_utc(chrono::Utc::now());
+                    tx.prepare_cached(&format!(
+                        "INSERT INTO {} (recorder_id, host, pid, started, last_seen, recorded, dropped, failed) \
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(recorder_id) DO UPDATE SET \
+                         last_seen = excluded.last_seen, recorded = excluded.recorded, dropped = excluded.dropped, failed = excluded.failed",
+                        t.recorder
+                    ))?
+                    .execute(params![
+                        c.recorder_id,
+                        c.host,
+                        c.pid,
+                        timefmt::format_micros(c.started_micros),
+                        now,
+                        c.recorded as i64,
+                        c.dropped as i64,
+                        c.failed as i64
+                    ])?;
+                }
+            }
+            tx.commit()
+        };
+        run(&mut self.conn).map_err(|e| classify_write(&self.path, e))
+    }
+
+    /// Records dropped (queue full) and lost (database faults) by every recorder that wrote this file.
+    /// Files written only by FMD have no such table and report zero.
+    pub fn recorder_losses(&self) -> Result<(u64, u64), StoreError> {
+        let run = || -> rusqlite::Result<(u64, u64)> {
+            if !schema::table_exists(&self.conn, &format!("{}fmd_recorder", self.tables.prefix()))?
+            {
+                return Ok((0, 0));
+            }
+            let row: Option<(i64, i64)> = self
+                .conn
+                .query_row(
+                    &format!(
+                        "SELECT coalesce(sum(dropped), 0), coalesce(sum(failed), 0) FROM {}",
+                        self.tables.recorder
+                    ),
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let (d, f) = row.unwrap_or((0, 0));
+            Ok((d.max(0) as u64, f.max(0) as u64))
+        };
+        run().map_err(|e| self.wrap(e))
+    }
+}
+
+fn classify_write(path: &std::path::Path, e: rusqlite::Error) -> StoreError {
+    super::open::classify(path, e)
+}
