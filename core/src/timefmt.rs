@@ -22,14 +22,10 @@ pub fn format_micros(micros: i64) -> String {
 /// Returns `None` for anything else, so hostile database content never panics a reader.
 pub fn parse_fmd(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
-    [
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M",
-    ]
-    .iter()
-    .find_map(|fmt| NaiveDateTime::parse_from_str(text, fmt).ok())
-    .map(|naive| naive.and_utc())
+    ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|fmt| NaiveDateTime::parse_from_str(text, fmt).ok())
+        .map(|naive| naive.and_utc())
 }
 
 #[cfg(test)]
@@ -40,10 +36,7 @@ mod tests {
     fn formats_with_six_fraction_digits() {
         let t = DateTime::from_timestamp(1_795_820_215, 0).expect("valid");
         assert_eq!(format_utc(t), "2026-11-27 22:56:55.000000");
-        assert_eq!(
-            format_micros(1_795_820_215_000_123),
-            "2026-11-27 22:56:55.000123"
-        );
+        assert_eq!(format_micros(1_795_820_215_000_123), "2026-11-27 22:56:55.000123");
     }
 
     #[test]

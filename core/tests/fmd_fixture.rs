@@ -7,14 +7,11 @@ use fmd_core::Store;
 use serde_json::Value;
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../fixtures")
-        .join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(name)
 }
 
 fn expected() -> Value {
-    let text =
-        std::fs::read_to_string(fixture("fmd-5.1.0-sample.expected.json")).expect("expected json");
+    let text = std::fs::read_to_string(fixture("fmd-5.1.0-sample.expected.json")).expect("expected json");
     serde_json::from_str(&text).expect("json")
 }
 
@@ -30,11 +27,7 @@ fn overview_equals_fmd_numbers() {
     let expected = expected["overview"].as_array().expect("array");
     assert_eq!(rows.len(), expected.len());
     for (row, want) in rows.iter().zip(expected) {
-        assert_eq!(
-            row.name,
-            want["name"].as_str().expect("name"),
-            "order follows FMD (hits overall desc)"
-        );
+        assert_eq!(row.name, want["name"].as_str().expect("name"), "order follows FMD (hits overall desc)");
         assert_eq!(row.id, want["id"].as_i64().expect("id"));
         assert_eq!(row.monitor_level.map(i64::from), want["monitor"].as_i64());
         for (got, key) in [
@@ -53,18 +46,11 @@ fn overview_equals_fmd_numbers() {
         ] {
             let want = want[key].as_f64().expect("median");
             let got = got.expect("has requests");
-            assert!(
-                (got - want).abs() < 1e-9,
-                "{} {key}: {got} vs FMD {want}",
-                row.name
-            );
+            assert!((got - want).abs() < 1e-9, "{} {key}: {got} vs FMD {want}", row.name);
         }
         let last = row.last_requested.expect("last requested");
         let want_last = want["last-accessed"].as_str().expect("rfc822");
-        assert_eq!(
-            last.format("%a, %d %b %Y %H:%M:%S GMT").to_string(),
-            want_last
-        );
+        assert_eq!(last.format("%a, %d %b %Y %H:%M:%S GMT").to_string(), want_last);
     }
 }
 
@@ -77,9 +63,5 @@ fn reading_never_changes_the_file() {
     let store = Store::open_reader(&copy, None).expect("open");
     store.overview(now(), chrono_tz::UTC).expect("overview");
     drop(store);
-    assert_eq!(
-        before,
-        std::fs::read(&copy).expect("read"),
-        "a reader leaves FMD's file byte-identical"
-    );
+    assert_eq!(before, std::fs::read(&copy).expect("read"), "a reader leaves FMD's file byte-identical");
 }

@@ -49,10 +49,7 @@ const SECTIONS: &[(&str, &[&str])] = &[
     ("authentication", &["username", "password_hash"]),
     ("database", &["path", "table_prefix"]),
     ("visualization", &["timezone", "colors"]),
-    (
-        "recorder",
-        &["queue_capacity", "client_ip_header", "level_poll_ms"],
-    ),
+    ("recorder", &["queue_capacity", "client_ip_header", "level_poll_ms"]),
 ];
 
 pub(super) fn from_path(path: PathBuf) -> Result<Config, ConfigError> {
@@ -76,28 +73,17 @@ pub(super) fn from_path(path: PathBuf) -> Result<Config, ConfigError> {
 }
 
 pub(super) fn from_str(text: &str, origin: &str) -> Result<Config, ConfigError> {
-    let err = |key: &str, reason: String| ConfigError {
-        origin: origin.to_string(),
-        key: key.to_string(),
-        reason,
-    };
-    let table: Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| err("", format!("not valid TOML: {}", e.message())))?;
+    let err = |key: &str, reason: String| ConfigError { origin: origin.to_string(), key: key.to_string(), reason };
+    let table: Table =
+        text.parse().map_err(|e: toml::de::Error| err("", format!("not valid TOML: {}", e.message())))?;
     let mut config = Config::default();
     for (section, value) in &table {
         let Some((_, keys)) = SECTIONS.iter().find(|(name, _)| name == section) else {
             let names: Vec<&str> = SECTIONS.iter().map(|(n, _)| *n).collect();
-            return Err(err(
-                section,
-                format!("unknown section{}", suggestion(section, &names)),
-            ));
+            return Err(err(section, format!("unknown section{}", suggestion(section, &names))));
         };
         let Value::Table(entries) = value else {
-            return Err(err(
-                section,
-                "must be a section ([name]), not a value".into(),
-            ));
+            return Err(err(section, "must be a section ([name]), not a value".into()));
         };
         for (key, value) in entries {
             let path = format!("{section}.{key}");
@@ -111,10 +97,8 @@ pub(super) fn from_str(text: &str, origin: &str) -> Result<Config, ConfigError> 
 }
 
 fn suggestion(given: &str, known: &[&str]) -> String {
-    let best = known
-        .iter()
-        .map(|k| (strsim::jaro_winkler(&given.to_lowercase(), k), *k))
-        .max_by(|a, b| a.0.total_cmp(&b.0));
+    let best =
+        known.iter().map(|k| (strsim::jaro_winkler(&given.to_lowercase(), k), *k)).max_by(|a, b| a.0.total_cmp(&b.0));
     match best {
         Some((score, key)) if score > 0.7 => format!("; did you mean `{key}`?"),
         _ => format!("; known keys: {}", known.join(", ")),
@@ -140,9 +124,7 @@ fn apply(config: &mut Config, section: &str, key: &str, value: &Value) -> Result
             config.dashboard.outlier_min_samples =
                 u32::try_from(integer(value, 0, u32::MAX.into())?).unwrap_or(u32::MAX);
         }
-        ("dashboard", "sampling_period_ms") => {
-            config.dashboard.sampling_period_ms = number(value, 0.1, 10_000.0)?
-        }
+        ("dashboard", "sampling_period_ms") => config.dashboard.sampling_period_ms = number(value, 0.1, 10_000.0)?,
         ("dashboard", "enable_logging") => config.dashboard.enable_logging = boolean(value)?,
         ("authentication", "username") => config.authentication.username = non_empty(value)?,
         ("authentication", "password_hash") => {
@@ -154,27 +136,20 @@ fn apply(config: &mut Config, section: &str, key: &str, value: &Value) -> Result
         }
         ("database", "path") => config.database.path = database_path(&non_empty(value)?)?,
         ("database", "table_prefix") => config.database.table_prefix = table_prefix(value)?,
-        ("visualization", "timezone") => {
-            config.visualization.timezone = timezone(&non_empty(value)?)?
-        }
+        ("visualization", "timezone") => config.visualization.timezone = timezone(&non_empty(value)?)?,
         ("visualization", "colors") => config.visualization.colors = colors(value)?,
         ("recorder", "queue_capacity") => {
-            config.recorder.queue_capacity =
-                usize::try_from(integer(value, 16, 16_777_216)?).unwrap_or(65_536);
+            config.recorder.queue_capacity = usize::try_from(integer(value, 16, 16_777_216)?).unwrap_or(65_536);
         }
         ("recorder", "client_ip_header") => {
             let header = non_empty(value)?.to_ascii_lowercase();
-            if !header
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            {
+            if !header.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
                 return Err(format!("{header:?} is not a valid HTTP header name"));
             }
             config.recorder.client_ip_header = Some(header);
         }
         ("recorder", "level_poll_ms") => {
-            config.recorder.level_poll_ms =
-                u64::try_from(integer(value, 10, 60_000)?).unwrap_or(500);
+            config.recorder.level_poll_ms = u64::try_from(integer(value, 10, 60_000)?).unwrap_or(500);
         }
         _ => return Err("unknown key".into()),
     }
@@ -202,9 +177,7 @@ fn non_empty(value: &Value) -> Result<String, String> {
 }
 
 fn boolean(value: &Value) -> Result<bool, String> {
-    value
-        .as_bool()
-        .ok_or_else(|| format!("expected true or false, found {}", type_name(value)))
+    value.as_bool().ok_or_else(|| format!("expected true or false, found {}", type_name(value)))
 }
 
 fn integer(value: &Value, min: i64, max: i64) -> Result<i64, String> {
@@ -229,9 +202,7 @@ fn number(value: &Value, min: f64, max: f64) -> Result<f64, String> {
 }
 
 fn level(value: &Value) -> Result<u8, String> {
-    integer(value, 0, 3)
-        .map(|n| n as u8)
-        .map_err(|_| format!("must be a monitoring level 0, 1, 2 or 3, got {value}"))
+    integer(value, 0, 3).map(|n| n as u8).map_err(|_| format!("must be a monitoring level 0, 1, 2 or 3, got {value}"))
 }
 
 /// Accepts a plain path or FMD's SQLAlchemy URL `sqlite:///relative.db` / `sqlite:////absolute.db`.
@@ -243,19 +214,14 @@ pub(super) fn database_path(text: &str) -> Result<PathBuf, String> {
         return Ok(PathBuf::from(rest));
     }
     if let Some((scheme, _)) = text.split_once("://") {
-        return Err(format!(
-            "only SQLite databases are supported, not `{scheme}://`"
-        ));
+        return Err(format!("only SQLite databases are supported, not `{scheme}://`"));
     }
     Ok(PathBuf::from(text))
 }
 
 fn table_prefix(value: &Value) -> Result<String, String> {
     let prefix = string(value, 64)?;
-    if !prefix
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_')
-    {
+    if !prefix.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         return Err(format!("{prefix:?} may only hold letters, digits and `_`"));
     }
     Ok(prefix)
@@ -276,20 +242,13 @@ pub(super) fn local_timezone() -> chrono_tz::Tz {
     std::env::var("TZ")
         .ok()
         .and_then(|tz| tz.trim_start_matches(':').parse().ok())
-        .or_else(|| {
-            iana_time_zone::get_timezone()
-                .ok()
-                .and_then(|name| name.parse().ok())
-        })
+        .or_else(|| iana_time_zone::get_timezone().ok().and_then(|name| name.parse().ok()))
         .unwrap_or(chrono_tz::UTC)
 }
 
 fn colors(value: &Value) -> Result<BTreeMap<String, [u8; 3]>, String> {
     let Value::Table(table) = value else {
-        return Err(format!(
-            "expected a table of endpoint = [r, g, b], found {}",
-            type_name(value)
-        ));
+        return Err(format!("expected a table of endpoint = [r, g, b], found {}", type_name(value)));
     };
     let mut out = BTreeMap::new();
     for (endpoint, rgb) in table {
@@ -301,22 +260,13 @@ fn colors(value: &Value) -> Result<BTreeMap<String, [u8; 3]>, String> {
                 .filter(|p| !p.is_empty())
                 .map(|p| p.parse().unwrap_or(-1))
                 .collect(),
-            other => {
-                return Err(format!(
-                    "colour of {endpoint:?}: expected [r, g, b], found {}",
-                    type_name(other)
-                ))
-            }
+            other => return Err(format!("colour of {endpoint:?}: expected [r, g, b], found {}", type_name(other))),
         };
         match parts.as_slice() {
             [r, g, b] if [r, g, b].iter().all(|c| (0..=255).contains(*c)) => {
                 out.insert(endpoint.clone(), [*r as u8, *g as u8, *b as u8]);
             }
-            _ => {
-                return Err(format!(
-                    "colour of {endpoint:?} must be three integers 0-255, got {rgb}"
-                ))
-            }
+            _ => return Err(format!("colour of {endpoint:?} must be three integers 0-255, got {rgb}")),
         }
     }
     Ok(out)
@@ -389,20 +339,14 @@ mod tests {
         assert_eq!(c.visualization.timezone, chrono_tz::Europe::Amsterdam);
         assert_eq!(c.visualization.colors["index"], [255, 0, 10]);
         assert_eq!(c.visualization.colors["search"], [1, 2, 3]);
-        assert_eq!(
-            c.recorder.client_ip_header.as_deref(),
-            Some("x-forwarded-for")
-        );
+        assert_eq!(c.recorder.client_ip_header.as_deref(), Some("x-forwarded-for"));
     }
 
     #[test]
     fn unknown_key_names_file_key_and_suggests() {
         let e = parse("[dashboard]\nmonitor_lvl = 2\n").expect_err("unknown key");
         assert_eq!(e.key, "dashboard.monitor_lvl");
-        assert_eq!(
-            e.to_string(),
-            "test.toml: `dashboard.monitor_lvl`: unknown key; did you mean `monitor_level`?"
-        );
+        assert_eq!(e.to_string(), "test.toml: `dashboard.monitor_lvl`: unknown key; did you mean `monitor_level`?");
         let e = parse("[dashbord]\n").expect_err("unknown section");
         assert!(e.reason.contains("did you mean `dashboard`"), "{e}");
     }
@@ -410,56 +354,16 @@ mod tests {
     #[test]
     fn bad_values_are_explained() {
         let cases = [
-            (
-                "[dashboard]\nmonitor_level = 4",
-                "dashboard.monitor_level",
-                "0, 1, 2 or 3",
-            ),
-            (
-                "[dashboard]\nmonitor_level = \"1\"",
-                "dashboard.monitor_level",
-                "monitoring level",
-            ),
-            (
-                "[dashboard]\noutlier_detection_constant = 0.5",
-                "dashboard.outlier_detection_constant",
-                "between",
-            ),
-            (
-                "[dashboard]\nenable_logging = \"False\"",
-                "dashboard.enable_logging",
-                "true or false",
-            ),
-            (
-                "[visualization]\ntimezone = \"Mars/Base\"",
-                "visualization.timezone",
-                "IANA",
-            ),
-            (
-                "[visualization]\ncolors = { a = [1, 2] }",
-                "visualization.colors",
-                "three integers",
-            ),
-            (
-                "[database]\npath = \"postgresql://x\"",
-                "database.path",
-                "only SQLite",
-            ),
-            (
-                "[database]\ntable_prefix = \"a b\"",
-                "database.table_prefix",
-                "letters",
-            ),
-            (
-                "[authentication]\npassword_hash = \"admin\"",
-                "authentication.password_hash",
-                "clear-text",
-            ),
-            (
-                "[recorder]\nqueue_capacity = 1",
-                "recorder.queue_capacity",
-                "between",
-            ),
+            ("[dashboard]\nmonitor_level = 4", "dashboard.monitor_level", "0, 1, 2 or 3"),
+            ("[dashboard]\nmonitor_level = \"1\"", "dashboard.monitor_level", "monitoring level"),
+            ("[dashboard]\noutlier_detection_constant = 0.5", "dashboard.outlier_detection_constant", "between"),
+            ("[dashboard]\nenable_logging = \"False\"", "dashboard.enable_logging", "true or false"),
+            ("[visualization]\ntimezone = \"Mars/Base\"", "visualization.timezone", "IANA"),
+            ("[visualization]\ncolors = { a = [1, 2] }", "visualization.colors", "three integers"),
+            ("[database]\npath = \"postgresql://x\"", "database.path", "only SQLite"),
+            ("[database]\ntable_prefix = \"a b\"", "database.table_prefix", "letters"),
+            ("[authentication]\npassword_hash = \"admin\"", "authentication.password_hash", "clear-text"),
+            ("[recorder]\nqueue_capacity = 1", "recorder.queue_capacity", "between"),
         ];
         for (text, key, reason) in cases {
             let e = parse(text).expect_err(text);
@@ -471,10 +375,7 @@ mod tests {
     #[test]
     fn invalid_toml_names_the_file() {
         let e = parse("[dashboard\n").expect_err("syntax");
-        assert!(
-            e.to_string().starts_with("test.toml: not valid TOML"),
-            "{e}"
-        );
+        assert!(e.to_string().starts_with("test.toml: not valid TOML"), "{e}");
     }
 
     #[test]
@@ -487,11 +388,7 @@ mod tests {
         std::fs::write(git.join("refs/heads/main"), format!("{hash}\n")).expect("write");
         assert_eq!(read_git_commit(git).as_deref(), Some("0123456789ab"));
         std::fs::remove_file(git.join("refs/heads/main")).expect("rm");
-        std::fs::write(
-            git.join("packed-refs"),
-            format!("# pack-refs\n{hash} refs/heads/main\n"),
-        )
-        .expect("write");
+        std::fs::write(git.join("packed-refs"), format!("# pack-refs\n{hash} refs/heads/main\n")).expect("write");
         assert_eq!(read_git_commit(git).as_deref(), Some("0123456789ab"));
         std::fs::write(git.join("HEAD"), format!("{hash}\n")).expect("write");
         assert_eq!(read_git_commit(git).as_deref(), Some("0123456789ab"));

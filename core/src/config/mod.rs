@@ -123,38 +123,25 @@ impl Default for Dashboard {
 
 impl Default for Authentication {
     fn default() -> Self {
-        Authentication {
-            username: "admin".into(),
-            password_hash: None,
-        }
+        Authentication { username: "admin".into(), password_hash: None }
     }
 }
 
 impl Default for Database {
     fn default() -> Self {
-        Database {
-            path: PathBuf::from("fmd.db"),
-            table_prefix: String::new(),
-        }
+        Database { path: PathBuf::from("fmd.db"), table_prefix: String::new() }
     }
 }
 
 impl Default for Visualization {
     fn default() -> Self {
-        Visualization {
-            timezone: load::local_timezone(),
-            colors: BTreeMap::new(),
-        }
+        Visualization { timezone: load::local_timezone(), colors: BTreeMap::new() }
     }
 }
 
 impl Default for RecorderOptions {
     fn default() -> Self {
-        RecorderOptions {
-            queue_capacity: 65_536,
-            client_ip_header: None,
-            level_poll_ms: 500,
-        }
+        RecorderOptions { queue_capacity: 65_536, client_ip_header: None, level_poll_ms: 500 }
     }
 }
 

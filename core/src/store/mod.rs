@@ -37,9 +37,7 @@ pub enum StoreError {
     #[error("{0}: not an FMD database: {1}")]
     NotFmd(PathBuf, String),
     /// More than one FMD table set is present and none was chosen.
-    #[error(
-        "{path}: holds FMD tables with several prefixes ({found}); choose one with --table-prefix"
-    )]
+    #[error("{path}: holds FMD tables with several prefixes ({found}); choose one with --table-prefix")]
     AmbiguousPrefix {
         /// The file.
         path: PathBuf,
@@ -47,7 +45,9 @@ pub enum StoreError {
         found: String,
     },
     /// fmd's schema version in the file is newer than this build understands.
-    #[error("{path}: written by a newer fmd (schema version {found}, this build reads up to {SCHEMA_VERSION}); upgrade fmd")]
+    #[error(
+        "{path}: written by a newer fmd (schema version {found}, this build reads up to {SCHEMA_VERSION}); upgrade fmd"
+    )]
     NewerSchema {
         /// The file.
         path: PathBuf,
@@ -93,10 +93,7 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store")
-            .field("path", &self.path)
-            .field("prefix", &self.tables.prefix())
-            .finish()
+        f.debug_struct("Store").field("path", &self.path).field("prefix", &self.tables.prefix()).finish()
     }
 }
 

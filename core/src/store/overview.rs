@@ -62,10 +62,7 @@ impl Window {
             .earliest()
             .map(|t| t.with_timezone(&Utc))
             .unwrap_or_else(|| midnight.and_utc());
-        Window {
-            today_start,
-            week_start: now - Duration::days(7),
-        }
+        Window { today_start, week_start: now - Duration::days(7) }
     }
 }
 
@@ -86,19 +83,14 @@ pub(crate) fn median(values: &mut [f64]) -> Option<f64> {
     if n % 2 == 1 {
         return Some(upper);
     }
-    let lower = values[..n / 2]
-        .iter()
-        .copied()
-        .max_by(f64::total_cmp)
-        .unwrap_or(upper);
+    let lower = values[..n / 2].iter().copied().max_by(f64::total_cmp).unwrap_or(upper);
     Some((lower + upper) / 2.0)
 }
 
 impl Store {
     /// The overview at `now` in zone `tz`, busiest endpoint first.
     pub fn overview(&self, now: DateTime<Utc>, tz: Tz) -> Result<Vec<OverviewRow>, StoreError> {
-        self.overview_inner(Window::at(now, tz))
-            .map_err(|e| self.wrap(e))
+        self.overview_inner(Window::at(now, tz)).map_err(|e| self.wrap(e))
     }
 
     fn overview_inner(&self, window: Window) -> rusqlite::Result<Vec<OverviewRow>> {
@@ -109,10 +101,8 @@ impl Store {
         let mut today_durations = self.durations_since(window.today_start)?;
         let mut week_durations = self.durations_since(window.week_start)?;
 
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT id, name, monitor_level, last_requested FROM {}",
-            t.endpoint
-        ))?;
+        let mut stmt =
+            self.conn.prepare(&format!("SELECT id, name, monitor_level, last_requested FROM {}", t.endpoint))?;
         let endpoints = stmt
             .query_map([], |r| {
                 Ok((
@@ -144,21 +134,13 @@ impl Store {
                 last_requested,
             });
         }
-        rows.sort_by(|a, b| {
-            b.hits_overall
-                .cmp(&a.hits_overall)
-                .then_with(|| a.name.cmp(&b.name))
-        });
+        rows.sort_by(|a, b| b.hits_overall.cmp(&a.hits_overall).then_with(|| a.name.cmp(&b.name)));
         Ok(rows)
     }
 
     fn counts_since(&self, since: Option<DateTime<Utc>>) -> rusqlite::Result<HashMap<i64, Counts>> {
         let t = &self.tables;
-        let filter = if since.is_some() {
-            "WHERE time_requested >= ?1"
-        } else {
-            ""
-        };
+        let filter = if since.is_some() { "WHERE time_requested >= ?1" } else { "" };
         let sql = format!(
             "SELECT endpoint_id, count(*), coalesce(sum(status_code >= 400 AND status_code < 600), 0) FROM {} {filter} GROUP BY endpoint_id",
             t.request
@@ -167,19 +149,14 @@ impl Store {
         let map_row = |r: &rusqlite::Row<'_>| {
             Ok((
                 r.get::<_, Option<i64>>(0)?.unwrap_or(-1),
-                Counts {
-                    hits: r.get::<_, i64>(1)? as u64,
-                    errors: r.get::<_, i64>(2)? as u64,
-                },
+                Counts { hits: r.get::<_, i64>(1)? as u64, errors: r.get::<_, i64>(2)? as u64 },
             ))
         };
         let rows = match since {
-            Some(since) => stmt
-                .query_map(params![timefmt::format_utc(since)], map_row)?
-                .collect::<Result<HashMap<_, _>, _>>()?,
-            None => stmt
-                .query_map([], map_row)?
-                .collect::<Result<HashMap<_, _>, _>>()?,
+            Some(since) => {
+                stmt.query_map(params![timefmt::format_utc(since)], map_row)?.collect::<Result<HashMap<_, _>, _>>()?
+            }
+            None => stmt.query_map([], map_row)?.collect::<Result<HashMap<_, _>, _>>()?,
         };
         Ok(rows)
     }
@@ -211,9 +188,8 @@ impl Store {
             self.tables.request
         ))?;
         let take = if n % 2 == 0 { 2 } else { 1 };
-        let values = stmt
-            .query_map(params![id, take, (n - 1) / 2], |r| r.get::<_, f64>(0))?
-            .collect::<Result<Vec<f64>, _>>()?;
+        let values =
+            stmt.query_map(params![id, take, (n - 1) / 2], |r| r.get::<_, f64>(0))?.collect::<Result<Vec<f64>, _>>()?;
         Ok(match values.as_slice() {
             [one] => Some(*one),
             [a, b] => Some((a + b) / 2.0),
@@ -249,30 +225,12 @@ mod tests {
 
     #[test]
     fn today_starts_at_local_midnight() {
-        let now = Utc
-            .with_ymd_and_hms(2026, 11, 27, 22, 56, 55)
-            .single()
-            .expect("valid");
+        let now = Utc.with_ymd_and_hms(2026, 11, 27, 22, 56, 55).single().expect("valid");
         let w = Window::at(now, chrono_tz::UTC);
-        assert_eq!(
-            w.today_start,
-            Utc.with_ymd_and_hms(2026, 11, 27, 0, 0, 0)
-                .single()
-                .expect("valid")
-        );
-        assert_eq!(
-            w.week_start,
-            Utc.with_ymd_and_hms(2026, 11, 20, 22, 56, 55)
-                .single()
-                .expect("valid")
-        );
+        assert_eq!(w.today_start, Utc.with_ymd_and_hms(2026, 11, 27, 0, 0, 0).single().expect("valid"));
+        assert_eq!(w.week_start, Utc.with_ymd_and_hms(2026, 11, 20, 22, 56, 55).single().expect("valid"));
         let w = Window::at(now, chrono_tz::Asia::Tokyo);
         // 22:56 UTC is 07:56 on the 28th in Tokyo; its midnight is 15:00 UTC on the 27th.
-        assert_eq!(
-            w.today_start,
-            Utc.with_ymd_and_hms(2026, 11, 27, 15, 0, 0)
-                .single()
-                .expect("valid")
-        );
+        assert_eq!(w.today_start, Utc.with_ymd_and_hms(2026, 11, 27, 15, 0, 0).single().expect("valid"));
     }
 }

@@ -40,8 +40,7 @@ const FMD_OWN_DDL: &[&str] = &[
 ];
 
 fn expand(sql: &str, tables: &Tables) -> String {
-    sql.replace("{P}", tables.prefix())
-        .replace("{p}", &tables.prefix().to_lowercase())
+    sql.replace("{P}", tables.prefix()).replace("{p}", &tables.prefix().to_lowercase())
 }
 
 /// Creates whatever of FMD's and fmd's tables is missing, and records fmd's schema version.
@@ -67,24 +66,15 @@ pub(super) fn version(conn: &Connection, tables: &Tables) -> rusqlite::Result<Op
         return Ok(None);
     }
     let value: Option<String> = conn
-        .query_row(
-            &format!(
-                "SELECT value FROM {} WHERE key = 'schema_version'",
-                tables.meta
-            ),
-            [],
-            |r| r.get(0),
-        )
+        .query_row(&format!("SELECT value FROM {} WHERE key = 'schema_version'", tables.meta), [], |r| r.get(0))
         .optional()?;
     Ok(value.and_then(|v| v.trim().parse().ok()))
 }
 
 /// True when a table of exactly this (unquoted) name exists.
 pub(super) fn table_exists(conn: &Connection, name: &str) -> rusqlite::Result<bool> {
-    conn.query_row(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
-        [name],
-        |r| r.get::<_, i64>(0),
-    )
+    conn.query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", [name], |r| {
+        r.get::<_, i64>(0)
+    })
     .map(|n| n > 0)
 }

@@ -25,10 +25,7 @@ pub struct Tables {
 impl Tables {
     /// Names for `prefix` (letters, digits and `_` only; anything else is dropped).
     pub fn new(prefix: &str) -> Tables {
-        let prefix: String = prefix
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect();
+        let prefix: String = prefix.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
         let q = |name: &str| format!("\"{prefix}{name}\"");
         Tables {
             endpoint: q("Endpoint"),

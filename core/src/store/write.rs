@@ -81,23 +81,15 @@ impl Store {
         let t = &self.tables;
         let run = || -> rusqlite::Result<EndpointLevel> {
             self.conn.execute(
-                &format!("INSERT OR IGNORE INTO {} (name, monitor_level, time_added, version_added) VALUES (?1, ?2, ?3, ?4)", t.endpoint),
-                params![name, level, timefmt::format_micros(now_micros), version],
-            )?;
-            self.conn.query_row(
                 &format!(
-                    "SELECT id, monitor_level FROM {} WHERE name = ?1",
+                    "INSERT OR IGNORE INTO {} (name, monitor_level, time_added, version_added) VALUES (?1, ?2, ?3, ?4)",
                     t.endpoint
                 ),
-                [name],
-                |r| {
-                    Ok(EndpointLevel {
-                        id: r.get(0)?,
-                        name: name.to_string(),
-                        level: level_of(r.get(1)?),
-                    })
-                },
-            )
+                params![name, level, timefmt::format_micros(now_micros), version],
+            )?;
+            self.conn.query_row(&format!("SELECT id, monitor_level FROM {} WHERE name = ?1", t.endpoint), [name], |r| {
+                Ok(EndpointLevel { id: r.get(0)?, name: name.to_string(), level: level_of(r.get(1)?) })
+            })
         };
         run().map_err(|e| self.wrap(e))
     }
@@ -105,17 +97,10 @@ impl Store {
     /// Every endpoint with its level.
     pub fn endpoint_levels(&self) -> Result<Vec<EndpointLevel>, StoreError> {
         let run = || -> rusqlite::Result<Vec<EndpointLevel>> {
-            let mut stmt = self.conn.prepare_cached(&format!(
-                "SELECT id, name, monitor_level FROM {}",
-                self.tables.endpoint
-            ))?;
-            let rows = stmt.query_map([], |r| {
-                Ok(EndpointLevel {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    level: level_of(r.get(2)?),
-                })
-            })?;
+            let mut stmt =
+                self.conn.prepare_cached(&format!("SELECT id, name, monitor_level FROM {}", self.tables.endpoint))?;
+            let rows = stmt
+                .query_map([], |r| Ok(EndpointLevel { id: r.get(0)?, name: r.get(1)?, level: level_of(r.get(2)?) }))?;
             rows.collect()
         };
         run().map_err(|e| self.wrap(e))
@@ -127,18 +112,12 @@ impl Store {
         let changed = self
             .conn
             .execute(
-                &format!(
-                    "UPDATE {} SET monitor_level = ?1 WHERE name = ?2",
-                    self.tables.endpoint
-                ),
+                &format!("UPDATE {} SET monitor_level = ?1 WHERE name = ?2", self.tables.endpoint),
                 params![level, name],
             )
             .map_err(|e| self.wrap(e))?;
         if changed == 0 {
-            return Err(StoreError::UnknownEndpoint {
-                path: self.path.clone(),
-                name: name.to_string(),
-            });
+            return Err(StoreError::UnknownEndpoint { path: self.path.clone(), name: name.to_string() });
         }
         Ok(())
     }
@@ -201,8 +180,7 @@ impl Store {
     /// Files written only by FMD have no such table and report zero.
     pub fn recorder_losses(&self) -> Result<(u64, u64), StoreError> {
         let run = || -> rusqlite::Result<(u64, u64)> {
-            if !schema::table_exists(&self.conn, &format!("{}fmd_recorder", self.tables.prefix()))?
-            {
+            if !schema::table_exists(&self.conn, &format!("{}fmd_recorder", self.tables.prefix()))? {
                 return Ok((0, 0));
             }
             let row: Option<(i64, i64)> = self
