@@ -31,7 +31,7 @@ pub use load::{timezone as parse_timezone, ConfigError};
 pub const CONFIG_ENV: &str = "FMD_CONFIG";
 
 /// The whole configuration, every field at FMD's default unless the file says otherwise.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Config {
     /// Where the configuration was read from (`None` for built-in defaults).
     pub source: Option<PathBuf>,
@@ -142,19 +142,6 @@ impl Default for Visualization {
 impl Default for RecorderOptions {
     fn default() -> Self {
         RecorderOptions { queue_capacity: 65_536, client_ip_header: None, level_poll_ms: 500 }
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            source: None,
-            dashboard: Dashboard::default(),
-            authentication: Authentication::default(),
-            database: Database::default(),
-            visualization: Visualization::default(),
-            recorder: RecorderOptions::default(),
-        }
     }
 }
 
