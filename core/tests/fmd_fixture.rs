@@ -65,3 +65,13 @@ fn reading_never_changes_the_file() {
     drop(store);
     assert_eq!(before, std::fs::read(&copy).expect("read"), "a reader leaves FMD's file byte-identical");
 }
+
+#[test]
+fn the_shipped_fmd_toml_is_valid_and_at_defaults() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fmd.toml");
+    let loaded = fmd_core::Config::from_path(&path).expect("fmd.toml parses");
+    let mut defaults = fmd_core::Config::default();
+    defaults.source = Some(path.clone());
+    defaults.database.path = path.parent().expect("dir").join("fmd.db");
+    assert_eq!(loaded, defaults, "fmd.toml documents every option at its default");
+}

@@ -1,0 +1,22 @@
+//! One module per command; [`run`] dispatches.
+
+mod console;
+
+pub use console::run as open_console;
+mod level;
+mod show;
+
+use crate::cli::{Cli, Command};
+use crate::failure::Failure;
+use crate::settings::Settings;
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<(), Failure> {
+    let settings = Settings::resolve(&cli.common)?;
+    match cli.command {
+        None | Some(Command::Tui) => console::run(&settings),
+        Some(Command::Show(args)) => show::run(&settings, &args),
+        Some(Command::Level(args)) => level::run(&settings, &args),
+        Some(Command::Demo(args)) => crate::demo::run(&cli.common, settings, &args),
+    }
+}

@@ -1,0 +1,120 @@
+//! `fmd show VIEW [--json]`: prints a view as JSON (FMD's keys where FMD has the same route) or as text.
+
+use chrono::SecondsFormat;
+use fmd_core::store::OverviewRow;
+use fmd_core::Store;
+use serde::Serialize;
+
+use crate::cli::{ShowArgs, View};
+use crate::failure::Failure;
+use crate::settings::Settings;
+
+/// One overview entry with FMD's `/api/overview` keys (`last-accessed` as RFC 3339 UTC).
+#[derive(Debug, Serialize)]
+struct OverviewJson<'a> {
+    id: i64,
+    name: &'a str,
+    monitor: Option<u8>,
+    #[serde(rename = "hits-today")]
+    hits_today: u64,
+    #[serde(rename = "hits-today-errors")]
+    hits_today_errors: u64,
+    #[serde(rename = "hits-week")]
+    hits_week: u64,
+    #[serde(rename = "hits-week-errors")]
+    hits_week_errors: u64,
+    #[serde(rename = "hits-overall")]
+    hits_overall: u64,
+    #[serde(rename = "hits-overall-errors")]
+    hits_overall_errors: u64,
+    #[serde(rename = "median-today")]
+    median_today: Option<f64>,
+    #[serde(rename = "median-week")]
+    median_week: Option<f64>,
+    #[serde(rename = "median-overall")]
+    median_overall: Option<f64>,
+    #[serde(rename = "last-accessed")]
+    last_accessed: Option<String>,
+}
+
+impl<'a> From<&'a OverviewRow> for OverviewJson<'a> {
+    fn from(r: &'a OverviewRow) -> Self {
+        OverviewJson {
+            id: r.id,
+            name: &r.name,
+            monitor: r.monitor_level,
+            hits_today: r.hits_today,
+            hits_today_errors: r.hits_today_errors,
+            hits_week: r.hits_week,
+            hits_week_errors: r.hits_week_errors,
+            hits_overall: r.hits_overall,
+            hits_overall_errors: r.hits_overall_errors,
+            median_today: r.median_today,
+            median_week: r.median_week,
+            median_overall: r.median_overall,
+            last_accessed: r.last_requested.map(|t| t.to_rfc3339_opts(SecondsFormat::Micros, true)),
+        }
+    }
+}
+
+/// Prints the requested view to standard output.
+pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
+    let store = Store::open_reader(&settings.db, settings.table_prefix.as_deref())?;
+    match args.view {
+        View::Overview => {
+            let rows = store.overview(settings.now_or_clock(), settings.tz)?;
+            if args.json {
+                let json: Vec<OverviewJson<'_>> = rows.iter().map(OverviewJson::from).collect();
+                print_json(&json)
+            } else {
+                print!("{}", overview_text(&rows));
+                Ok(())
+            }
+        }
+    }
+}
+
+fn print_json(value: &impl Serialize) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(value).map_err(Failure::runtime)?;
+    println!("{text}");
+    Ok(())
+}
+
+fn ms(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".to_string(), |v| format!("{v:.2}"))
+}
+
+/// A plain aligned table of the overview, for terminals and scripts that do not want JSON.
+fn overview_text(rows: &[OverviewRow]) -> String {
+    let header = ["endpoint", "lvl", "today", "err", "7 days", "err", "total", "err", "p50 today", "p50 7d", "p50 all"];
+    let mut table: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
+    for r in rows {
+        table.push(vec![
+            r.name.escape_debug().to_string(),
+            r.monitor_level.map_or_else(|| "-".into(), |l| l.to_string()),
+            r.hits_today.to_string(),
+            r.hits_today_errors.to_string(),
+            r.hits_week.to_string(),
+            r.hits_week_errors.to_string(),
+            r.hits_overall.to_string(),
+            r.hits_overall_errors.to_string(),
+            ms(r.median_today),
+            ms(r.median_week),
+            ms(r.median_overall),
+        ]);
+    }
+    let widths: Vec<usize> =
+        (0..header.len()).map(|c| table.iter().map(|row| row[c].chars().count()).max().unwrap_or(0)).collect();
+    let mut out = String::new();
+    for row in &table {
+        for (c, cell) in row.iter().enumerate() {
+            if c == 0 {
+                out.push_str(&format!("{cell:<w$}", w = widths[c]));
+            } else {
+                out.push_str(&format!("  {cell:>w$}", w = widths[c]));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,74 @@
+//! `fmd demo`: a self-contained tour. Starts a small axum service with the recorder on 127.0.0.1, sends it
+//! a seeded mix of requests over loopback, shuts it down gracefully, checks that every request sent is in
+//! the database, then opens the console on it.
+
+mod load;
+mod service;
+
+use std::path::PathBuf;
+
+use fmd_core::Store;
+
+use crate::cli::{Common, DemoArgs};
+use crate::failure::Failure;
+use crate::settings::Settings;
+
+/// Database file of the demo when `--db` is not given.
+pub const DEFAULT_DB: &str = "fmd-demo.db";
+
+/// Runs the demo, then the console unless `--no-tui`.
+pub fn run(common: &Common, mut settings: Settings, args: &DemoArgs) -> Result<(), Failure> {
+    let db = common.db.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_DB));
+    let prefix = settings.config.database.table_prefix.clone();
+    settings.config.database.path = db.clone();
+    settings.db = db.clone();
+    settings.table_prefix = Some(prefix.clone());
+    if let Some(parent) = db.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if !parent.is_dir() {
+            return Err(Failure::Input(format!("{}: directory {} does not exist", db.display(), parent.display())));
+        }
+    }
+    let before = count_requests(&db, &prefix)?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::runtime(format!("cannot start the async runtime: {e}")))?;
+    let outcome = runtime.block_on(service::serve_and_load(&settings.config, args))?;
+    drop(runtime);
+
+    let after = count_requests(&db, &prefix)?;
+    let recorded = after.saturating_sub(before);
+    println!(
+        "demo: sent {} requests ({} answered), recorded {recorded} (dropped {}, failed {}) in {}",
+        outcome.sent,
+        outcome.answered,
+        outcome.report.dropped,
+        outcome.report.failed,
+        db.display()
+    );
+    if recorded != outcome.sent {
+        return Err(Failure::Runtime(format!(
+            "{} requests were sent but {recorded} were recorded; see the log above",
+            outcome.sent
+        )));
+    }
+    if args.no_tui {
+        println!("open the console with: fmd --db {}", db.display());
+        return Ok(());
+    }
+    crate::commands::open_console(&settings)
+}
+
+fn count_requests(db: &std::path::Path, prefix: &str) -> Result<u64, Failure> {
+    if !db.exists() {
+        return Ok(0);
+    }
+    let store = Store::open_reader(db, Some(prefix))?;
+    let n: i64 = store
+        .connection()
+        .query_row(&format!("SELECT count(*) FROM {}", store.tables().request), [], |r| r.get(0))
+        .map_err(|e| Failure::runtime(format!("{}: {e}", db.display())))?;
+    Ok(n.max(0) as u64)
+}

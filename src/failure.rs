@@ -1,0 +1,56 @@
+//! The two kinds of failure the CLI reports: bad input (exit 2) and runtime trouble (exit 1).
+
+use std::fmt;
+use std::process::ExitCode;
+
+/// A failure with the exit code it maps to.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad input: arguments, configuration or database file. Exit code 2.
+    Input(String),
+    /// Something went wrong while running. Exit code 1.
+    Runtime(String),
+}
+
+impl Failure {
+    /// The process exit code for this failure.
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            Failure::Input(_) => ExitCode::from(2),
+            Failure::Runtime(_) => ExitCode::from(1),
+        }
+    }
+
+    /// Wraps any displayable input problem.
+    pub fn input(e: impl fmt::Display) -> Failure {
+        Failure::Input(e.to_string())
+    }
+
+    /// Wraps any displayable runtime problem.
+    pub fn runtime(e: impl fmt::Display) -> Failure {
+        Failure::Runtime(e.to_string())
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Input(m) | Failure::Runtime(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<fmd_core::ConfigError> for Failure {
+    fn from(e: fmd_core::ConfigError) -> Self {
+        Failure::input(e)
+    }
+}
+
+impl From<fmd_core::StoreError> for Failure {
+    fn from(e: fmd_core::StoreError) -> Self {
+        match e {
+            fmd_core::StoreError::Sqlite { .. } => Failure::runtime(e),
+            _ => Failure::input(e),
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! The effective settings of one invocation: configuration file layered under command-line flags.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use fmd_core::Config;
+
+use crate::cli::Common;
+use crate::failure::Failure;
+
+/// Configuration plus the flags that override it.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The loaded configuration.
+    pub config: Config,
+    /// Database file to use.
+    pub db: PathBuf,
+    /// Table prefix: `Some` when given by flag or configuration file, `None` to detect it from the file.
+    pub table_prefix: Option<String>,
+    /// Zone for days and hours.
+    pub tz: Tz,
+    /// Pinned "now", if any.
+    pub now: Option<DateTime<Utc>>,
+    /// Whether the console may use colours.
+    pub colors: bool,
+}
+
+impl Settings {
+    /// Resolves defaults < configuration file < flags.
+    pub fn resolve(common: &Common) -> Result<Settings, Failure> {
+        let config = Config::discover(common.config.as_deref())?;
+        let db = common.db.clone().unwrap_or_else(|| config.database.path.clone());
+        let table_prefix = match &common.table_prefix {
+            Some(prefix) => Some(prefix.clone()),
+            // An explicit non-empty prefix in the file is honoured; the default "" means "detect".
+            None if config.source.is_some() && !config.database.table_prefix.is_empty() => {
+                Some(config.database.table_prefix.clone())
+            }
+            None => None,
+        };
+        let tz = match &common.tz {
+            Some(name) => fmd_core::config::parse_timezone(name).map_err(|e| Failure::Input(format!("--tz: {e}")))?,
+            None => config.visualization.timezone,
+        };
+        let now = common.now.as_deref().map(parse_now).transpose()?;
+        let colors = !common.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        Ok(Settings { config, db, table_prefix, tz, now, colors })
+    }
+
+    /// The pinned instant, or the clock.
+    pub fn now_or_clock(&self) -> DateTime<Utc> {
+        self.now.unwrap_or_else(Utc::now)
+    }
+}
+
+/// Parses `--now`: RFC 3339 (`2026-11-27T22:56:55Z`, offsets allowed).
+pub fn parse_now(text: &str) -> Result<DateTime<Utc>, Failure> {
+    DateTime::parse_from_rfc3339(text.trim()).map(|t| t.with_timezone(&Utc)).map_err(|e| {
+        Failure::Input(format!("--now: {text:?} is not an RFC 3339 instant like 2026-11-27T22:56:55Z ({e})"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn now_accepts_rfc3339_with_offsets() {
+        let t = parse_now("2026-11-28T00:56:55+02:00").expect("valid");
+        assert_eq!(t.to_rfc3339(), "2026-11-27T22:56:55+00:00");
+        assert!(matches!(parse_now("yesterday"), Err(Failure::Input(m)) if m.contains("--now")));
+        assert!(parse_now("2026-11-27 22:56:55").is_err(), "RFC 3339 needs the T and an offset");
+    }
+}
