@@ -1,1 +1,161 @@
+//! fmd's terminal console: the Overview of an FMD-compatible database, live.
+//!
+//! The `fmd` binary calls [`run`] with [`ConsoleOptions`]. The database is opened first, so a missing or
+//! foreign file is reported as a one-line [`ConsoleError`] before the terminal changes mode. All queries
+//! then run in a worker thread (`query`) and the screen is redrawn only when something happens: a key, a
+//! result, a spinner tick.
+//!
+//! Inside: `app` (state and how keys change it), `table` (sort, filter, selection model), `keys` (the key
+//! table that also generates footer and help), `query` (worker, latest-wins slot), `format` (numbers,
+//! durations, times, safe strings), `theme`, `render/*` (one file per screen region), `terminal` (raw mode
+//! and restore on every exit).
 
+#![warn(missing_docs)]
+
+mod app;
+mod format;
+mod keys;
+mod query;
+mod render;
+mod table;
+mod terminal;
+mod theme;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{self, Event};
+use fmd_core::{Store, StoreError};
+
+use app::App;
+use query::{StoreSource, Worker};
+
+/// How the console is started.
+#[derive(Debug, Clone)]
+pub struct ConsoleOptions {
+    /// The database file (never created).
+    pub db: PathBuf,
+    /// FMD's TABLE_PREFIX; `None` detects it (the file must hold exactly one table set).
+    pub table_prefix: Option<String>,
+    /// Zone of "today" and of the times shown.
+    pub timezone: chrono_tz::Tz,
+    /// A pinned "now" (tests, `--now`); `None` uses the real clock.
+    pub clock: Option<chrono::DateTime<chrono::Utc>>,
+    /// Live refresh period (1 s by default in the CLI).
+    pub refresh: Duration,
+    /// False with NO_COLOR or `--no-color`: bold, dim and reverse only.
+    pub colors: bool,
+}
+
+/// Why the console stopped with an error. Displays as one line naming the file and the problem.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsoleError {
+    /// The database could not be opened or read.
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    /// The terminal failed (setup, drawing, input).
+    #[error("terminal: {0}")]
+    Terminal(#[from] std::io::Error),
+    /// The query worker thread could not start or stopped unexpectedly.
+    #[error("{path}: the query worker thread failed", path = .0.display())]
+    Worker(PathBuf),
+}
+
+/// Fastest live refresh accepted.
+const MIN_REFRESH: Duration = Duration::from_millis(100);
+/// Spinner frame period while work runs (also how soon a reply is noticed).
+const SPINNER_TICK: Duration = Duration::from_millis(100);
+/// Longest sleep when nothing is scheduled (frozen, idle).
+const IDLE: Duration = Duration::from_secs(60);
+
+/// Runs the console on `options.db` until the user quits.
+pub fn run(options: ConsoleOptions) -> Result<(), ConsoleError> {
+    let store = Store::open_reader(&options.db, options.table_prefix.as_deref())?;
+    let worker = Worker::spawn(StoreSource::new(store, options.timezone))
+        .map_err(|_| ConsoleError::Worker(options.db.clone()))?;
+    let name = options.db.file_name().map_or_else(|| options.db.to_string_lossy(), |n| n.to_string_lossy());
+    let mut app = App::new(name.into_owned(), options.timezone, options.clock, options.colors);
+
+    let mut guard = terminal::enter()?;
+    let result = event_loop(&mut guard, &mut app, &worker, &options);
+    drop(guard);
+    result
+}
+
+fn event_loop(
+    guard: &mut terminal::Guard,
+    app: &mut App,
+    worker: &Worker,
+    options: &ConsoleOptions,
+) -> Result<(), ConsoleError> {
+    let refresh = options.refresh.max(MIN_REFRESH);
+    let size = guard.terminal.size()?;
+    app.resize(size.width, size.height);
+    app.request_overview();
+    let mut next_refresh = Instant::now() + refresh;
+    let mut next_spin = Instant::now() + SPINNER_TICK;
+    let mut dirty = true;
+    loop {
+        for job in app.take_jobs() {
+            worker.submit(job);
+        }
+        if dirty {
+            guard.terminal.draw(|frame| render::draw(frame, app))?;
+            dirty = false;
+        }
+        if app.quit {
+            return Ok(());
+        }
+
+        let now = Instant::now();
+        let mut deadline = if app.frozen { now + IDLE } else { next_refresh };
+        if app.busy() {
+            deadline = deadline.min(next_spin);
+        }
+        if event::poll(deadline.saturating_duration_since(now))? {
+            // Take every event already waiting before drawing again (key repeat, paste, resize storms).
+            loop {
+                match event::read()? {
+                    Event::Key(key) => {
+                        app.handle_key(key);
+                        dirty = true;
+                    }
+                    Event::Resize(width, height) => {
+                        app.resize(width, height);
+                        dirty = true;
+                    }
+                    _ => {}
+                }
+                if app.quit || !event::poll(Duration::ZERO)? {
+                    break;
+                }
+            }
+        }
+        loop {
+            match worker.try_recv() {
+                Ok(Some(reply)) => {
+                    app.apply(reply);
+                    dirty = true;
+                }
+                Ok(None) => break,
+                Err(query::WorkerGone) => return Err(ConsoleError::Worker(options.db.clone())),
+            }
+        }
+
+        let now = Instant::now();
+        if !app.busy() {
+            next_spin = now + SPINNER_TICK;
+        } else if now >= next_spin {
+            app.on_spinner_tick();
+            next_spin = now + SPINNER_TICK;
+            dirty = true;
+        }
+        if now >= next_refresh {
+            app.on_refresh_tick();
+            next_refresh = now + refresh;
+        }
+    }
+}

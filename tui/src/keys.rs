@@ -1,0 +1,394 @@
+//! The key table: every binding as typed data (keys, action, description, where it works).
+//!
+//! The footer ([`footer`]) and the help popup ([`help_rows`]) are generated from [`BINDINGS`], so they never
+//! drift from what the keys actually do, and a unit test rejects a key bound twice in one context.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+/// One key (or, for [`Key::Text`], any printable character).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// A character without Ctrl or Alt (Shift is part of the character: `S`, `?`).
+    Char(char),
+    /// Ctrl + a letter.
+    Ctrl(char),
+    /// Arrow up.
+    Up,
+    /// Arrow down.
+    Down,
+    /// Page up.
+    PageUp,
+    /// Page down.
+    PageDown,
+    /// Home.
+    Home,
+    /// End.
+    End,
+    /// Enter.
+    Enter,
+    /// Escape.
+    Esc,
+    /// Backspace.
+    Backspace,
+    /// Any printable character (text entry).
+    Text,
+}
+
+impl Key {
+    /// How the key is written in the footer and help.
+    pub fn label(self) -> String {
+        match self {
+            Key::Char(c) => c.to_string(),
+            Key::Ctrl(c) => format!("Ctrl-{}", c.to_ascii_uppercase()),
+            Key::Up => "↑".into(),
+            Key::Down => "↓".into(),
+            Key::PageUp => "PgUp".into(),
+            Key::PageDown => "PgDn".into(),
+            Key::Home => "Home".into(),
+            Key::End => "End".into(),
+            Key::Enter => "Enter".into(),
+            Key::Esc => "Esc".into(),
+            Key::Backspace => "Bksp".into(),
+            Key::Text => "text".into(),
+        }
+    }
+
+    /// True when `event` is this key.
+    pub fn matches(self, event: &KeyEvent) -> bool {
+        let ctrl_alt = event.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        match (self, event.code) {
+            (Key::Char(want), KeyCode::Char(got)) => !ctrl_alt && want == got,
+            (Key::Ctrl(want), KeyCode::Char(got)) => {
+                event.modifiers.contains(KeyModifiers::CONTROL) && want.eq_ignore_ascii_case(&got)
+            }
+            (Key::Text, KeyCode::Char(got)) => !ctrl_alt && !got.is_control(),
+            (Key::Up, KeyCode::Up)
+            | (Key::Down, KeyCode::Down)
+            | (Key::PageUp, KeyCode::PageUp)
+            | (Key::PageDown, KeyCode::PageDown)
+            | (Key::Home, KeyCode::Home)
+            | (Key::End, KeyCode::End)
+            | (Key::Enter, KeyCode::Enter)
+            | (Key::Esc, KeyCode::Esc)
+            | (Key::Backspace, KeyCode::Backspace) => true,
+            _ => false,
+        }
+    }
+
+    /// True when one key press could be both keys.
+    #[cfg(test)]
+    fn overlaps(self, other: Key) -> bool {
+        match (self, other) {
+            (Key::Text, Key::Char(_)) | (Key::Char(_), Key::Text) => true,
+            (a, b) => a == b,
+        }
+    }
+}
+
+/// Where a binding works: the screen, or the popup or text line that has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    /// The endpoint table.
+    Overview,
+    /// One endpoint's detail.
+    Endpoint,
+    /// Typing a filter.
+    Filter,
+    /// The level picker popup.
+    LevelPicker,
+    /// The help popup.
+    Help,
+}
+
+impl Context {
+    /// Every context, in help order.
+    pub const ALL: [Context; 5] =
+        [Context::Overview, Context::Endpoint, Context::Filter, Context::LevelPicker, Context::Help];
+
+    /// Short name shown in the help popup.
+    pub fn name(self) -> &'static str {
+        match self {
+            Context::Overview => "overview",
+            Context::Endpoint => "endpoint",
+            Context::Filter => "filter",
+            Context::LevelPicker => "picker",
+            Context::Help => "help",
+        }
+    }
+}
+
+/// What a key does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Next row (or choice, or help line).
+    Down,
+    /// Previous row.
+    Up,
+    /// First row.
+    Top,
+    /// Last row.
+    Bottom,
+    /// One page down.
+    PageDown,
+    /// One page up.
+    PageUp,
+    /// Sort by the next column.
+    SortNext,
+    /// Sort by the previous column.
+    SortPrev,
+    /// Invert the sort direction.
+    SortInvert,
+    /// Start typing a filter.
+    Filter,
+    /// Open the selected endpoint.
+    Open,
+    /// Back to the overview.
+    Back,
+    /// Open the level picker.
+    Level,
+    /// Freeze or resume live refresh.
+    Freeze,
+    /// Refresh now.
+    Refresh,
+    /// Show or hide help.
+    Help,
+    /// Leave the console.
+    Quit,
+    /// Add the typed character to the filter.
+    FilterType,
+    /// Delete the last filter character.
+    FilterDelete,
+    /// Keep the filter and leave the filter line.
+    FilterKeep,
+    /// Clear the filter.
+    FilterClear,
+    /// Choose the level of the digit pressed.
+    PickDigit,
+    /// Write the chosen level.
+    PickApply,
+    /// Close the popup.
+    Close,
+}
+
+/// One line of the key table.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    /// The keys, first one shown in the footer.
+    pub keys: &'static [Key],
+    /// Written instead of the keys in help when set (`0-3`).
+    pub keys_label: Option<&'static str>,
+    /// What the keys do.
+    pub action: Action,
+    /// Help text.
+    pub description: &'static str,
+    /// Footer label; neighbouring bindings with the same label merge (`j/k move`). `None`: help only.
+    pub footer: Option<&'static str>,
+    /// Where the binding works.
+    pub contexts: &'static [Context],
+}
+
+use Context::{Endpoint as E, Filter as F, Help as H, LevelPicker as L, Overview as O};
+
+const fn bind(
+    keys: &'static [Key],
+    action: Action,
+    description: &'static str,
+    footer: Option<&'static str>,
+    contexts: &'static [Context],
+) -> Binding {
+    Binding { keys, keys_label: None, action, description, footer, contexts }
+}
+
+/// Every binding, in footer and help order.
+pub const BINDINGS: &[Binding] = &[
+    bind(&[Key::Char('j'), Key::Down], Action::Down, "move down", Some("move"), &[O, L, H]),
+    bind(&[Key::Char('k'), Key::Up], Action::Up, "move up", Some("move"), &[O, L, H]),
+    bind(&[Key::Enter], Action::Open, "open the selected endpoint", Some("open"), &[O]),
+    bind(&[Key::Esc, Key::Backspace], Action::Back, "back to the overview", Some("back"), &[E]),
+    bind(&[Key::Char('/')], Action::Filter, "filter endpoints by name", Some("filter"), &[O]),
+    bind(&[Key::Char('s')], Action::SortNext, "sort by the next column", Some("sort"), &[O]),
+    bind(&[Key::Char('S')], Action::SortPrev, "sort by the previous column", Some("sort"), &[O]),
+    bind(&[Key::Char('I')], Action::SortInvert, "invert the sort direction", None, &[O]),
+    bind(&[Key::Char('m')], Action::Level, "set the monitoring level", Some("level"), &[O, E]),
+    bind(&[Key::Char('f')], Action::Freeze, "freeze / resume live refresh", Some("freeze"), &[O, E]),
+    bind(&[Key::Char('r')], Action::Refresh, "refresh now", None, &[O, E]),
+    bind(&[Key::Char('g'), Key::Home], Action::Top, "first row", None, &[O, H]),
+    bind(&[Key::Char('G'), Key::End], Action::Bottom, "last row", None, &[O, H]),
+    bind(&[Key::PageDown], Action::PageDown, "page down", None, &[O, H]),
+    bind(&[Key::PageUp], Action::PageUp, "page up", None, &[O, H]),
+    bind(&[Key::Esc], Action::FilterClear, "clear the filter", Some("clear"), &[O, F]),
+    bind(&[Key::Text], Action::FilterType, "type to filter", None, &[F]),
+    bind(&[Key::Backspace], Action::FilterDelete, "delete a character", None, &[F]),
+    bind(&[Key::Enter], Action::FilterKeep, "keep the filter", Some("keep"), &[F]),
+    Binding {
+        keys: &[Key::Char('0'), Key::Char('1'), Key::Char('2'), Key::Char('3')],
+        keys_label: Some("0-3"),
+        action: Action::PickDigit,
+        description: "choose a level",
+        footer: Some("choose"),
+        contexts: &[L],
+    },
+    bind(&[Key::Enter], Action::PickApply, "write the chosen level", Some("set"), &[L]),
+    bind(&[Key::Esc], Action::Close, "close the popup", Some("close"), &[L, H]),
+    bind(&[Key::Char('?')], Action::Help, "show / hide this help", Some("help"), &[O, E, H]),
+    bind(&[Key::Char('q')], Action::Quit, "quit", Some("quit"), &[O, E, L, H]),
+    bind(&[Key::Ctrl('c')], Action::Quit, "quit (everywhere)", None, &[O, E, F, L, H]),
+];
+
+/// Only presses count: terminals that report releases and repeats as separate events send them too.
+pub fn is_press(event: &KeyEvent) -> bool {
+    event.kind != KeyEventKind::Release
+}
+
+/// The binding `event` triggers in `context`.
+pub fn lookup(context: Context, event: &KeyEvent) -> Option<&'static Binding> {
+    BINDINGS.iter().find(|b| b.contexts.contains(&context) && b.keys.iter().any(|k| k.matches(event)))
+}
+
+/// The keys of a binding as shown in help: `j ↓`, `0-3`.
+pub fn keys_text(binding: &Binding) -> String {
+    match binding.keys_label {
+        Some(label) => label.to_string(),
+        None => binding.keys.iter().map(|k| k.label()).collect::<Vec<_>>().join(" "),
+    }
+}
+
+/// The footer for `context`: `(keys, label)` pairs, neighbours with the same label merged (`j/k`, `move`).
+/// Bindings whose action `available` rejects right now (clearing an empty filter) are left out.
+pub fn footer(context: Context, available: impl Fn(Action) -> bool) -> Vec<(String, &'static str)> {
+    let mut out: Vec<(String, &'static str)> = Vec::new();
+    let mut last_label = None;
+    for binding in BINDINGS.iter().filter(|b| b.contexts.contains(&context) && available(b.action)) {
+        let Some(label) = binding.footer else {
+            last_label = None;
+            continue;
+        };
+        let key = binding.keys_label.map(str::to_string).or_else(|| binding.keys.first().map(|k| k.label()));
+        let Some(key) = key else { continue };
+        match out.last_mut() {
+            Some((keys, _)) if last_label == Some(label) => {
+                keys.push('/');
+                keys.push_str(&key);
+            }
+            _ => out.push((key, label)),
+        }
+        last_label = Some(label);
+    }
+    out
+}
+
+/// The help popup's rows: keys, description, where. Bindings that work everywhere say so.
+pub fn help_rows() -> Vec<(String, &'static str, String)> {
+    BINDINGS
+        .iter()
+        .map(|b| {
+            let places = if Context::ALL.iter().all(|c| b.contexts.contains(c)) {
+                "everywhere".to_string()
+            } else {
+                b.contexts.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ")
+            };
+            (keys_text(b), b.description, places)
+        })
+        .collect()
+}
+
+/// Every pair of bindings that a single key press in one context could trigger (should be empty).
+#[cfg(test)]
+pub fn conflicts(bindings: &[Binding]) -> Vec<String> {
+    let mut found = Vec::new();
+    for context in Context::ALL {
+        let active: Vec<&Binding> = bindings.iter().filter(|b| b.contexts.contains(&context)).collect();
+        for (i, a) in active.iter().enumerate() {
+            for b in &active[i + 1..] {
+                for ka in a.keys {
+                    if b.keys.iter().any(|kb| ka.overlaps(*kb)) {
+                        found.push(format!("{} in {}: {:?} and {:?}", ka.label(), context.name(), a.action, b.action));
+                    }
+                }
+            }
+            for (n, ka) in a.keys.iter().enumerate() {
+                if a.keys[n + 1..].contains(ka) {
+                    found.push(format!("{} listed twice for {:?}", ka.label(), a.action));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_context() {
+        assert_eq!(conflicts(BINDINGS), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_checker_finds_duplicates() {
+        let dup = [
+            bind(&[Key::Char('x')], Action::Quit, "a", None, &[O]),
+            bind(&[Key::Char('x')], Action::Help, "b", None, &[O, E]),
+            bind(&[Key::Text], Action::FilterType, "c", None, &[F]),
+            bind(&[Key::Char('y')], Action::Quit, "d", None, &[F]),
+        ];
+        let found = conflicts(&dup);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].contains("x in overview"));
+        assert!(found[1].contains("in filter"));
+    }
+
+    #[test]
+    fn every_binding_has_keys_a_context_and_a_description() {
+        for b in BINDINGS {
+            assert!(!b.keys.is_empty() && !b.contexts.is_empty() && !b.description.is_empty(), "{b:?}");
+        }
+    }
+
+    #[test]
+    fn every_context_can_quit_and_overview_can_do_what_the_brief_lists() {
+        let ctrl_c = press(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        for context in Context::ALL {
+            assert_eq!(lookup(context, &ctrl_c).map(|b| b.action), Some(Action::Quit), "{context:?}");
+        }
+        let o = |code| lookup(O, &press(code, KeyModifiers::NONE)).map(|b| b.action);
+        assert_eq!(o(KeyCode::Char('j')), Some(Action::Down));
+        assert_eq!(o(KeyCode::Down), Some(Action::Down));
+        assert_eq!(o(KeyCode::Char('k')), Some(Action::Up));
+        assert_eq!(o(KeyCode::Char('G')), Some(Action::Bottom));
+        assert_eq!(o(KeyCode::Char('S')), Some(Action::SortPrev));
+        assert_eq!(o(KeyCode::Char('I')), Some(Action::SortInvert));
+        assert_eq!(o(KeyCode::PageDown), Some(Action::PageDown));
+        assert_eq!(o(KeyCode::Enter), Some(Action::Open));
+        assert_eq!(o(KeyCode::Char('x')), None);
+        // Shift is part of the character; Ctrl and Alt make another key.
+        assert_eq!(
+            lookup(O, &press(KeyCode::Char('S'), KeyModifiers::SHIFT)).map(|b| b.action),
+            Some(Action::SortPrev)
+        );
+        assert_eq!(lookup(O, &press(KeyCode::Char('s'), KeyModifiers::ALT)).map(|b| b.action), None);
+        // While typing a filter, letters are text, not commands.
+        let f = |code| lookup(F, &press(code, KeyModifiers::NONE)).map(|b| b.action);
+        assert_eq!(f(KeyCode::Char('q')), Some(Action::FilterType));
+        assert_eq!(f(KeyCode::Esc), Some(Action::FilterClear));
+    }
+
+    #[test]
+    fn footer_merges_neighbours_and_help_lists_everything() {
+        let overview = footer(O, |_| true);
+        assert_eq!(overview[0], ("j/k".to_string(), "move"));
+        assert!(overview.contains(&("s/S".to_string(), "sort")));
+        assert!(overview.contains(&("q".to_string(), "quit")));
+        assert!(!overview.iter().any(|(_, l)| *l == "back"), "back is not an overview key");
+        assert_eq!(footer(L, |_| true)[1], ("0-3".to_string(), "choose"));
+        assert!(!footer(O, |a| a != Action::FilterClear).iter().any(|(_, l)| *l == "clear"));
+        let help = help_rows();
+        assert_eq!(help.len(), BINDINGS.len());
+        assert!(help.iter().any(|(k, _, w)| k == "Ctrl-C" && w == "everywhere"));
+    }
+}

@@ -1,0 +1,319 @@
+//! Every database access runs here, off the UI thread, in one worker thread that owns its own read-only
+//! [`Store`].
+//!
+//! Requests wait in a latest-wins slot: a new overview request replaces one that has not started yet, so
+//! a burst of refreshes never builds a queue of stale queries. Level writes are never replaced (they are
+//! changes the user asked for); they wait in order and run before the next overview query. Replies come
+//! back on a channel the UI polls between draws.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, TryRecvError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use fmd_core::store::OverviewRow;
+use fmd_core::Store;
+
+/// What the UI asks the worker for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Job {
+    /// The overview at `now`; `seq` identifies the request.
+    Overview {
+        /// Increases with every request.
+        seq: u64,
+        /// The instant to compute at (pinned clock or real time at request).
+        now: DateTime<Utc>,
+    },
+    /// Write a monitoring level.
+    SetLevel {
+        /// Endpoint name.
+        name: String,
+        /// 0-3.
+        level: u8,
+    },
+}
+
+/// One overview result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overview {
+    /// The rows, busiest first.
+    pub rows: Vec<OverviewRow>,
+    /// Records recorders dropped (queue full).
+    pub dropped: u64,
+    /// Records recorders lost to database faults.
+    pub failed: u64,
+}
+
+/// What the worker answers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// The answer to [`Job::Overview`].
+    Overview {
+        /// The request's `seq`.
+        seq: u64,
+        /// The request's `now`.
+        now: DateTime<Utc>,
+        /// Rows, or the error message (naming the file).
+        result: Result<Overview, String>,
+    },
+    /// The answer to [`Job::SetLevel`].
+    LevelSet {
+        /// Endpoint name.
+        name: String,
+        /// The level written.
+        level: u8,
+        /// Done, or the error message.
+        result: Result<(), String>,
+    },
+}
+
+/// Where the worker gets its answers: the database, or a fake in tests.
+pub trait Source: Send + 'static {
+    /// The overview at `now`.
+    fn overview(&mut self, now: DateTime<Utc>) -> Result<Overview, String>;
+    /// Writes a monitoring level.
+    fn set_level(&mut self, name: &str, level: u8) -> Result<(), String>;
+}
+
+/// The real source: a read-only store for queries; level writes open a short-lived editor on the same file.
+pub struct StoreSource {
+    store: Store,
+    path: PathBuf,
+    prefix: String,
+    timezone: Tz,
+}
+
+impl StoreSource {
+    /// Wraps an open reader; `timezone` decides where "today" starts.
+    pub fn new(store: Store, timezone: Tz) -> StoreSource {
+        let path = store.path().to_path_buf();
+        let prefix = store.tables().prefix().to_string();
+        StoreSource { store, path, prefix, timezone }
+    }
+}
+
+impl Source for StoreSource {
+    fn overview(&mut self, now: DateTime<Utc>) -> Result<Overview, String> {
+        let rows = self.store.overview(now, self.timezone).map_err(|e| e.to_string())?;
+        let (dropped, failed) = self.store.recorder_losses().map_err(|e| e.to_string())?;
+        Ok(Overview { rows, dropped, failed })
+    }
+
+    fn set_level(&mut self, name: &str, level: u8) -> Result<(), String> {
+        let editor = Store::open_editor(&self.path, Some(&self.prefix)).map_err(|e| e.to_string())?;
+        editor.set_level(name, level).map_err(|e| e.to_string())
+    }
+}
+
+#[derive(Default)]
+struct Queue {
+    overview: Option<(u64, DateTime<Utc>)>,
+    writes: VecDeque<(String, u8)>,
+    closed: bool,
+}
+
+#[derive(Default)]
+struct Shared {
+    queue: Mutex<Queue>,
+    wake: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        // A panic while holding the lock cannot leave the queue half-updated; carry on with it.
+        self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The next job: writes first, then the latest overview; `None` once closed.
+    fn next(&self) -> Option<Job> {
+        let mut queue = self.lock();
+        loop {
+            if let Some((name, level)) = queue.writes.pop_front() {
+                return Some(Job::SetLevel { name, level });
+            }
+            if let Some((seq, now)) = queue.overview.take() {
+                return Some(Job::Overview { seq, now });
+            }
+            if queue.closed {
+                return None;
+            }
+            queue = self.wake.wait(queue).unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+    }
+}
+
+/// The worker has stopped (it panicked or its thread could not run).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkerGone;
+
+/// The query worker thread and its two ends: the request slot and the reply channel.
+pub struct Worker {
+    shared: Arc<Shared>,
+    replies: Receiver<Reply>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Worker {
+    /// Starts the worker thread around `source`.
+    pub fn spawn(mut source: impl Source) -> std::io::Result<Worker> {
+        let shared = Arc::new(Shared::default());
+        let (tx, replies) = mpsc::channel();
+        let theirs = Arc::clone(&shared);
+        let thread = std::thread::Builder::new().name("fmd-query".into()).spawn(move || {
+            while let Some(job) = theirs.next() {
+                let reply = match job {
+                    Job::Overview { seq, now } => Reply::Overview { seq, now, result: source.overview(now) },
+                    Job::SetLevel { name, level } => {
+                        let result = source.set_level(&name, level);
+                        Reply::LevelSet { name, level, result }
+                    }
+                };
+                if tx.send(reply).is_err() {
+                    return;
+                }
+            }
+        })?;
+        Ok(Worker { shared, replies, thread: Some(thread) })
+    }
+
+    /// Queues a job. Returns true when it replaced an overview request that had not started.
+    pub fn submit(&self, job: Job) -> bool {
+        let mut queue = self.shared.lock();
+        let replaced = match job {
+            Job::Overview { seq, now } => queue.overview.replace((seq, now)).is_some(),
+            Job::SetLevel { name, level } => {
+                queue.writes.push_back((name, level));
+                false
+            }
+        };
+        drop(queue);
+        self.shared.wake.notify_one();
+        replaced
+    }
+
+    /// A reply if one is ready.
+    pub fn try_recv(&self) -> Result<Option<Reply>, WorkerGone> {
+        match self.replies.try_recv() {
+            Ok(reply) => Ok(Some(reply)),
+            Err(TryRecvError::Empty) => Ok(None),
+            Err(TryRecvError::Disconnected) => Err(WorkerGone),
+        }
+    }
+
+    /// Waits up to `timeout` for a reply.
+    #[cfg(test)]
+    pub fn recv_timeout(&self, timeout: std::time::Duration) -> Option<Reply> {
+        self.replies.recv_timeout(timeout).ok()
+    }
+
+    /// Stops the worker after the job it is running and waits for it.
+    #[cfg(test)]
+    pub fn shutdown(mut self) {
+        self.close();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+
+    fn close(&self) {
+        self.shared.lock().closed = true;
+        self.shared.wake.notify_all();
+    }
+}
+
+impl Drop for Worker {
+    /// Closes the slot without waiting: a slow query must not delay quitting; the thread ends after it.
+    fn drop(&mut self) {
+        self.close();
+        drop(self.thread.take());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc::{Receiver, Sender};
+    use std::time::Duration;
+
+    /// A source that reports each job it starts and then waits for the test to let it finish.
+    struct Gate {
+        started: Sender<String>,
+        release: Receiver<()>,
+    }
+
+    impl Source for Gate {
+        fn overview(&mut self, now: DateTime<Utc>) -> Result<Overview, String> {
+            let _ = self.started.send(format!("overview {}", now.timestamp()));
+            let _ = self.release.recv();
+            Ok(Overview { rows: Vec::new(), dropped: now.timestamp() as u64, failed: 0 })
+        }
+        fn set_level(&mut self, name: &str, level: u8) -> Result<(), String> {
+            let _ = self.started.send(format!("level {name} {level}"));
+            let _ = self.release.recv();
+            Ok(())
+        }
+    }
+
+    fn at(secs: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(secs, 0).unwrap_or_default()
+    }
+
+    const WAIT: Duration = Duration::from_secs(10);
+
+    #[test]
+    fn a_new_request_replaces_the_queued_one() {
+        let (started_tx, started) = mpsc::channel();
+        let (release, release_rx) = mpsc::channel();
+        let worker = Worker::spawn(Gate { started: started_tx, release: release_rx }).expect("spawns");
+
+        assert!(!worker.submit(Job::Overview { seq: 1, now: at(1) }));
+        assert_eq!(started.recv_timeout(WAIT).ok().as_deref(), Some("overview 1"), "first job runs");
+        // While 1 runs, 2 is queued, then replaced by 3: 2 never runs.
+        assert!(!worker.submit(Job::Overview { seq: 2, now: at(2) }));
+        assert!(worker.submit(Job::Overview { seq: 3, now: at(3) }));
+        // A level write is never replaced, and runs before the queued overview.
+        assert!(!worker.submit(Job::SetLevel { name: "index".into(), level: 2 }));
+        assert!(worker.submit(Job::Overview { seq: 4, now: at(4) }), "4 replaces 3");
+
+        release.send(()).expect("release 1");
+        let first = worker.recv_timeout(WAIT).expect("reply 1");
+        assert!(matches!(first, Reply::Overview { seq: 1, .. }), "{first:?}");
+        assert_eq!(started.recv_timeout(WAIT).ok().as_deref(), Some("level index 2"));
+        release.send(()).expect("release write");
+        let write = worker.recv_timeout(WAIT).expect("write reply");
+        assert_eq!(write, Reply::LevelSet { name: "index".into(), level: 2, result: Ok(()) });
+        assert_eq!(started.recv_timeout(WAIT).ok().as_deref(), Some("overview 4"), "only the latest runs");
+        release.send(()).expect("release 4");
+        let last = worker.recv_timeout(WAIT).expect("reply 4");
+        assert!(matches!(last, Reply::Overview { seq: 4, .. }), "{last:?}");
+        assert!(started.recv_timeout(Duration::from_millis(100)).is_err(), "nothing else ran");
+        assert_eq!(worker.try_recv(), Ok(None));
+        worker.shutdown();
+    }
+
+    #[test]
+    fn a_stopped_worker_is_reported() {
+        struct Panics;
+        impl Source for Panics {
+            fn overview(&mut self, _: DateTime<Utc>) -> Result<Overview, String> {
+                panic!("boom (expected by the test)")
+            }
+            fn set_level(&mut self, _: &str, _: u8) -> Result<(), String> {
+                Ok(())
+            }
+        }
+        let worker = Worker::spawn(Panics).expect("spawns");
+        worker.submit(Job::Overview { seq: 1, now: at(1) });
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            match worker.try_recv() {
+                Err(WorkerGone) => break,
+                Ok(_) if std::time::Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
+                Ok(other) => panic!("worker still answering: {other:?}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,514 @@
+//! The overview table's model: the rows as queried, the filtered and sorted view of them, the selection
+//! (remembered by endpoint id, so it follows its endpoint through re-sorts and refreshes) and the scroll
+//! offset. Rendering slices the visible rows out of the view; nothing here draws.
+
+use std::cmp::Ordering;
+
+use chrono::{DateTime, Utc};
+use fmd_core::store::OverviewRow;
+
+use crate::format;
+
+/// A column of the overview, in screen order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    /// Endpoint name.
+    Endpoint,
+    /// Monitoring level.
+    Level,
+    /// Hits since local midnight.
+    Today,
+    /// Hits in the last 7 days.
+    Week,
+    /// All hits.
+    Total,
+    /// Error hits overall / all hits.
+    ErrPct,
+    /// Median duration today.
+    P50Today,
+    /// Median duration, last 7 days.
+    P50Week,
+    /// Median duration, all requests.
+    P50All,
+    /// Time since the last request.
+    LastSeen,
+}
+
+impl Column {
+    /// Every column in screen order.
+    pub const ALL: [Column; 10] = [
+        Column::Endpoint,
+        Column::Level,
+        Column::Today,
+        Column::Week,
+        Column::Total,
+        Column::ErrPct,
+        Column::P50Today,
+        Column::P50Week,
+        Column::P50All,
+        Column::LastSeen,
+    ];
+
+    /// Position in [`Column::ALL`] (declaration order).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The heading.
+    pub fn heading(self) -> &'static str {
+        match self {
+            Column::Endpoint => "endpoint",
+            Column::Level => "lvl",
+            Column::Today => "today",
+            Column::Week => "7 days",
+            Column::Total => "total",
+            Column::ErrPct => "err%",
+            Column::P50Today => "p50 today",
+            Column::P50Week => "p50 7d",
+            Column::P50All => "p50 all",
+            Column::LastSeen => "last seen",
+        }
+    }
+
+    /// Numbers are right-aligned.
+    pub fn right_aligned(self) -> bool {
+        !matches!(self, Column::Endpoint | Column::LastSeen)
+    }
+
+    /// Which columns survive a narrow terminal: lower keeps longer. The endpoint always stays.
+    pub fn priority(self) -> u8 {
+        match self {
+            Column::Endpoint => 0,
+            Column::Today => 1,
+            Column::P50Today => 2,
+            Column::Total => 3,
+            Column::ErrPct => 4,
+            Column::LastSeen => 5,
+            Column::Level => 6,
+            Column::Week => 7,
+            Column::P50Week => 8,
+            Column::P50All => 9,
+        }
+    }
+
+    /// Names sort A-Z first; numbers biggest (and times most recent) first.
+    fn descending_by_default(self) -> bool {
+        self != Column::Endpoint
+    }
+
+    /// The cell text of `row` (the endpoint name sanitised, not yet cut to the column).
+    pub fn text(self, row: &OverviewRow, now: DateTime<Utc>) -> String {
+        match self {
+            Column::Endpoint => format::sanitize(&row.name).into_owned(),
+            Column::Level => row.monitor_level.map_or_else(|| format::NONE.to_string(), |l| l.to_string()),
+            Column::Today => format::count(row.hits_today),
+            Column::Week => format::count(row.hits_week),
+            Column::Total => format::count(row.hits_overall),
+            Column::ErrPct => format::percent(error_rate(row)),
+            Column::P50Today => format::duration_ms(row.median_today),
+            Column::P50Week => format::duration_ms(row.median_week),
+            Column::P50All => format::duration_ms(row.median_overall),
+            Column::LastSeen => format::relative(row.last_requested, now),
+        }
+    }
+
+    /// The value sorted on, for every column but the endpoint.
+    fn number(self, row: &OverviewRow) -> Option<f64> {
+        match self {
+            Column::Endpoint => None,
+            Column::Level => row.monitor_level.map(f64::from),
+            Column::Today => Some(row.hits_today as f64),
+            Column::Week => Some(row.hits_week as f64),
+            Column::Total => Some(row.hits_overall as f64),
+            Column::ErrPct => error_rate(row),
+            Column::P50Today => row.median_today,
+            Column::P50Week => row.median_week,
+            Column::P50All => row.median_overall,
+            Column::LastSeen => row.last_requested.map(|t| t.timestamp_micros() as f64),
+        }
+    }
+}
+
+/// Error hits overall / all hits, in percent (`None` without hits).
+pub fn error_rate(row: &OverviewRow) -> Option<f64> {
+    format::ratio(row.hits_overall_errors, row.hits_overall)
+}
+
+/// The sort column and direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    /// Sorted on.
+    pub column: Column,
+    /// Biggest first.
+    pub descending: bool,
+}
+
+impl Default for Sort {
+    /// FMD's order: most hits overall first.
+    fn default() -> Sort {
+        Sort { column: Column::Total, descending: true }
+    }
+}
+
+fn by_name(a: &OverviewRow, b: &OverviewRow) -> Ordering {
+    a.name.chars().flat_map(char::to_lowercase).cmp(b.name.chars().flat_map(char::to_lowercase))
+}
+
+/// Orders two rows; rows without a value (no requests) come last in both directions, ties go by name, id.
+fn compare(sort: Sort, a: &OverviewRow, b: &OverviewRow) -> Ordering {
+    let direct = |o: Ordering| if sort.descending { o.reverse() } else { o };
+    let primary = match sort.column {
+        Column::Endpoint => direct(by_name(a, b)),
+        column => match (column.number(a), column.number(b)) {
+            (Some(x), Some(y)) => direct(x.total_cmp(&y)),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        },
+    };
+    primary.then_with(|| by_name(a, b)).then_with(|| a.name.cmp(&b.name)).then_with(|| a.id.cmp(&b.id))
+}
+
+/// Rows, view, sort, filter, selection and scroll of the overview.
+#[derive(Debug, Clone, Default)]
+pub struct OverviewTable {
+    rows: Vec<OverviewRow>,
+    now: DateTime<Utc>,
+    view: Vec<usize>,
+    sort: Sort,
+    filter: String,
+    selected_id: Option<i64>,
+    cursor: usize,
+    offset: usize,
+    page: usize,
+    widths: [usize; 10],
+}
+
+impl OverviewTable {
+    /// Replaces the rows with a new query result computed at `now`; selection stays on its endpoint.
+    pub fn set_rows(&mut self, rows: Vec<OverviewRow>, now: DateTime<Utc>) {
+        self.rows = rows;
+        self.now = now;
+        self.widths = [0; 10];
+        for row in &self.rows {
+            for column in Column::ALL {
+                let w = format::width(&column.text(row, now));
+                let slot = &mut self.widths[column.index()];
+                *slot = (*slot).max(w);
+            }
+        }
+        self.rebuild();
+    }
+
+    /// Rows in the view (after filtering).
+    pub fn len(&self) -> usize {
+        self.view.len()
+    }
+
+    /// All rows of the last result.
+    pub fn total(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// The instant the rows were computed at.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    /// The widest cell text of each column over all rows (headings not included).
+    pub fn widths(&self) -> [usize; 10] {
+        self.widths
+    }
+
+    /// The current sort.
+    pub fn sort(&self) -> Sort {
+        self.sort
+    }
+
+    /// The filter text.
+    pub fn filter(&self) -> &str {
+        &self.filter
+    }
+
+    /// Position of the selection in the view.
+    pub fn cursor(&self) -> usize {
+        self.cursor
+    }
+
+    /// The selected row.
+    pub fn selected(&self) -> Option<&OverviewRow> {
+        self.view.get(self.cursor).and_then(|&i| self.rows.get(i))
+    }
+
+    /// The row of endpoint `id`, filtered out or not.
+    pub fn row(&self, id: i64) -> Option<&OverviewRow> {
+        self.rows.iter().find(|r| r.id == id)
+    }
+
+    /// Sorts by `sort`.
+    pub fn set_sort(&mut self, sort: Sort) {
+        self.sort = sort;
+        self.rebuild();
+    }
+
+    /// Sorts by the column after (`step` 1) or before (`step` -1) the current one, in its natural direction.
+    pub fn cycle_sort(&mut self, step: isize) {
+        let n = Column::ALL.len() as isize;
+        let next = (self.sort.column.index() as isize + step).rem_euclid(n) as usize;
+        let column = Column::ALL.get(next).copied().unwrap_or(Column::Total);
+        self.set_sort(Sort { column, descending: column.descending_by_default() });
+    }
+
+    /// Inverts the sort direction.
+    pub fn invert_sort(&mut self) {
+        self.set_sort(Sort { column: self.sort.column, descending: !self.sort.descending });
+    }
+
+    /// Shows only endpoints whose name contains `filter` (any case).
+    pub fn set_filter(&mut self, filter: &str) {
+        if self.filter != filter {
+            self.filter = filter.to_string();
+            self.rebuild();
+        }
+    }
+
+    /// Rows one page holds (PgUp/PgDn step, scroll window).
+    pub fn set_page(&mut self, rows: usize) {
+        self.page = rows;
+        self.scroll_to_cursor();
+    }
+
+    /// Moves the selection by `delta` rows, stopping at the ends.
+    pub fn move_by(&mut self, delta: isize) {
+        if self.view.is_empty() {
+            return;
+        }
+        let last = self.view.len() - 1;
+        self.cursor = self.cursor.saturating_add_signed(delta).min(last);
+        self.select_cursor();
+    }
+
+    /// Selects the first row.
+    pub fn top(&mut self) {
+        self.cursor = 0;
+        self.select_cursor();
+    }
+
+    /// Selects the last row.
+    pub fn bottom(&mut self) {
+        self.cursor = self.view.len().saturating_sub(1);
+        self.select_cursor();
+    }
+
+    /// The rows to draw in a window of `height` rows: the index in the view of the first, and the rows.
+    /// The window always contains the selection, whatever page size the model last heard of.
+    pub fn visible(&self, height: usize) -> (usize, impl Iterator<Item = &OverviewRow>) {
+        let mut offset = self.offset;
+        if height > 0 {
+            if self.cursor >= offset + height {
+                offset = self.cursor + 1 - height;
+            }
+            offset = offset.min(self.cursor).min(self.view.len().saturating_sub(height));
+        }
+        let end = (offset + height).min(self.view.len());
+        let slice = self.view.get(offset..end).unwrap_or(&[]);
+        (offset, slice.iter().filter_map(|&i| self.rows.get(i)))
+    }
+
+    fn rebuild(&mut self) {
+        let needle = self.filter.to_lowercase();
+        let rows = &self.rows;
+        let mut view: Vec<usize> = (0..rows.len())
+            .filter(|&i| needle.is_empty() || format::sanitize(&rows[i].name).to_lowercase().contains(&needle))
+            .collect();
+        let sort = self.sort;
+        view.sort_by(|&a, &b| compare(sort, &rows[a], &rows[b]));
+        self.view = view;
+        let found = self.selected_id.and_then(|id| self.view.iter().position(|&i| self.rows[i].id == id));
+        match found {
+            Some(position) => self.cursor = position,
+            None => self.cursor = self.cursor.min(self.view.len().saturating_sub(1)),
+        }
+        // With nothing to show, remember the old selection for when the filter widens again.
+        if !self.view.is_empty() {
+            self.select_cursor();
+        } else {
+            self.offset = 0;
+        }
+    }
+
+    fn select_cursor(&mut self) {
+        self.selected_id = self.selected().map(|r| r.id);
+        self.scroll_to_cursor();
+    }
+
+    fn scroll_to_cursor(&mut self) {
+        if self.page == 0 {
+            return;
+        }
+        if self.cursor < self.offset {
+            self.offset = self.cursor;
+        } else if self.cursor >= self.offset + self.page {
+            self.offset = self.cursor + 1 - self.page;
+        }
+        self.offset = self.offset.min(self.view.len().saturating_sub(self.page));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: i64, name: &str, total: u64, errors: u64, median: Option<f64>) -> OverviewRow {
+        OverviewRow {
+            id,
+            name: name.to_string(),
+            monitor_level: Some(1),
+            hits_today: total / 10,
+            hits_today_errors: 0,
+            hits_week: total / 2,
+            hits_week_errors: 0,
+            hits_overall: total,
+            hits_overall_errors: errors,
+            median_today: median,
+            median_week: median,
+            median_overall: median,
+            last_requested: None,
+        }
+    }
+
+    fn sample() -> Vec<OverviewRow> {
+        vec![
+            row(1, "index", 405, 0, Some(0.18)),
+            row(2, "user_detail", 443, 9, Some(4.0)),
+            row(3, "search", 285, 0, Some(4.7)),
+            row(4, "report", 146, 0, Some(17.0)),
+            row(5, "upload", 175, 39, Some(0.32)),
+            row(6, "idle", 0, 0, None),
+        ]
+    }
+
+    fn names(t: &OverviewTable) -> Vec<String> {
+        t.visible(100).1.map(|r| r.name.clone()).collect()
+    }
+
+    fn table() -> OverviewTable {
+        let mut t = OverviewTable::default();
+        t.set_rows(sample(), Utc::now());
+        t
+    }
+
+    #[test]
+    fn default_sort_is_fmds_busiest_first() {
+        assert_eq!(names(&table()), ["user_detail", "index", "search", "upload", "report", "idle"]);
+    }
+
+    #[test]
+    fn sort_cycles_and_inverts_with_empty_values_last() {
+        let mut t = table();
+        t.cycle_sort(1); // err%
+        assert_eq!(t.sort(), Sort { column: Column::ErrPct, descending: true });
+        assert_eq!(names(&t)[..2], ["upload", "user_detail"]);
+        assert_eq!(names(&t).last().map(String::as_str), Some("idle"), "no hits: no rate, last");
+        t.cycle_sort(1); // p50 today
+        assert_eq!(names(&t), ["report", "search", "user_detail", "upload", "index", "idle"]);
+        t.invert_sort();
+        assert_eq!(names(&t), ["index", "upload", "user_detail", "search", "report", "idle"]);
+        t.cycle_sort(-1);
+        t.cycle_sort(-1);
+        assert_eq!(t.sort().column, Column::Total);
+        for _ in 0..4 {
+            t.cycle_sort(-1);
+        }
+        assert_eq!(t.sort(), Sort { column: Column::Endpoint, descending: false });
+        assert_eq!(names(&t), ["idle", "index", "report", "search", "upload", "user_detail"]);
+        t.cycle_sort(-1);
+        assert_eq!(t.sort().column, Column::LastSeen, "wraps around");
+    }
+
+    #[test]
+    fn filter_is_a_case_insensitive_substring() {
+        let mut t = table();
+        t.set_filter("E");
+        assert_eq!(names(&t), ["user_detail", "index", "search", "report", "idle"]);
+        t.set_filter("ear");
+        assert_eq!(names(&t), ["search"]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t.total(), 6);
+        t.set_filter("nothing");
+        assert_eq!(t.len(), 0);
+        assert!(t.selected().is_none());
+        t.set_filter("");
+        assert_eq!(t.len(), 6);
+    }
+
+    #[test]
+    fn selection_follows_the_endpoint_through_sorts_refreshes_and_filters() {
+        let mut t = table();
+        t.set_page(3);
+        t.move_by(2);
+        assert_eq!(t.selected().map(|r| r.name.as_str()), Some("search"));
+        t.set_sort(Sort { column: Column::Endpoint, descending: false });
+        assert_eq!(t.selected().map(|r| r.id), Some(3));
+        assert_eq!(t.cursor(), 3);
+        // A refresh with new numbers and a new endpoint keeps the selection on id 3.
+        let mut rows = sample();
+        rows.push(row(7, "aaa_new", 1, 0, None));
+        rows[2].hits_overall = 10_000;
+        t.set_rows(rows, Utc::now());
+        assert_eq!(t.selected().map(|r| r.id), Some(3));
+        assert_eq!(t.cursor(), 4);
+        // Filtered out, then back: the filter that hides everything keeps the memory.
+        t.set_filter("zzz");
+        t.set_filter("");
+        assert_eq!(t.selected().map(|r| r.id), Some(3));
+        // Filtering it away moves the selection to a visible row.
+        t.set_filter("u");
+        assert!(t.selected().is_some_and(|r| r.name.contains('u')));
+        // The endpoint vanishing from the database keeps the cursor position.
+        let mut t = table();
+        t.move_by(1);
+        let rows: Vec<_> = sample().into_iter().filter(|r| r.id != 1).collect();
+        t.set_rows(rows, Utc::now());
+        assert_eq!(t.cursor(), 1);
+        assert_eq!(t.selected().map(|r| r.name.as_str()), Some("search"));
+    }
+
+    #[test]
+    fn moves_stop_at_the_ends_and_the_window_follows() {
+        let mut t = table();
+        t.set_page(2);
+        t.move_by(-5);
+        assert_eq!(t.cursor(), 0);
+        t.move_by(2);
+        assert_eq!(t.cursor(), 2);
+        assert_eq!(t.visible(2).0, 1);
+        t.bottom();
+        assert_eq!(t.cursor(), 5);
+        assert_eq!(t.visible(2).0, 4);
+        assert_eq!(t.visible(2).1.count(), 2);
+        t.move_by(isize::MAX);
+        assert_eq!(t.cursor(), 5);
+        t.move_by(-2);
+        assert_eq!(t.cursor(), 3);
+        t.top();
+        assert_eq!(t.visible(2).0, 0);
+        // A window taller than the view shows everything; a zero window shows nothing.
+        assert_eq!(t.visible(50).1.count(), 6);
+        assert_eq!(t.visible(0).1.count(), 0);
+        // An empty table never panics.
+        let mut empty = OverviewTable::default();
+        empty.move_by(3);
+        empty.bottom();
+        empty.move_by(-2);
+        assert!(empty.selected().is_none());
+    }
+
+    #[test]
+    fn widths_cover_every_cell() {
+        let t = table();
+        assert_eq!(t.widths()[Column::Endpoint.index()], "user_detail".len());
+        assert_eq!(t.widths()[Column::ErrPct.index()], "22.3%".len());
+        assert_eq!(t.widths()[Column::P50Today.index()], "17.0 ms".len());
+    }
+}

@@ -1,0 +1,239 @@
+//! What users see: the console drawn to a test terminal, as text.
+
+use crossterm::event::KeyCode;
+use fmd_core::store::{NewRequest, RecorderCounters, WriteBatch};
+use fmd_core::Store;
+
+use super::{fixture_copy, loaded_app, now, press, screen, type_keys};
+use crate::app::App;
+
+#[test]
+fn overview_80x24() {
+    let (_dir, db) = fixture_copy();
+    let app = loaded_app(&db, 80, 24);
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn overview_40x12() {
+    let (_dir, db) = fixture_copy();
+    let mut app = loaded_app(&db, 40, 12);
+    press(&mut app, KeyCode::Down);
+    insta::assert_snapshot!(screen(&app, 40, 12));
+}
+
+#[test]
+fn overview_120x16_sorted_by_p50_ascending() {
+    let (_dir, db) = fixture_copy();
+    let mut app = loaded_app(&db, 120, 16);
+    type_keys(&mut app, "sssI");
+    insta::assert_snapshot!(screen(&app, 120, 16));
+}
+
+#[test]
+fn help_popup() {
+    let (_dir, db) = fixture_copy();
+    let mut app = loaded_app(&db, 80, 24);
+    type_keys(&mut app, "?");
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn help_popup_scrolled_40x12() {
+    let (_dir, db) = fixture_copy();
+    let mut app = loaded_app(&db, 40, 12);
+    type_keys(&mut app, "?jjj");
+    insta::assert_snapshot!(screen(&app, 40, 12));
+}
+
+#[test]
+fn level_picker() {
+    let (_dir, db) = fixture_copy();
+    let mut app = loaded_app(&db, 80, 24);
+    type_keys(&mut app, "jm");
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::Up);
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn endpoint_detail() {
+    let (_dir, db) = fixture_copy();
+    let mut app = loaded_app(&db, 80, 24);
+    press(&mut app, KeyCode::Enter);
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn endpoint_detail_40x12() {
+    let (_dir, db) = fixture_copy();
+    let mut app = loaded_app(&db, 40, 12);
+    type_keys(&mut app, "G");
+    press(&mut app, KeyCode::Enter);
+    insta::assert_snapshot!(screen(&app, 40, 12));
+}
+
+#[test]
+fn filter_being_typed() {
+    let (_dir, db) = fixture_copy();
+    let mut app = loaded_app(&db, 80, 24);
+    type_keys(&mut app, "/u");
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn filter_kept() {
+    let (_dir, db) = fixture_copy();
+    let mut app = loaded_app(&db, 80, 24);
+    type_keys(&mut app, "/se");
+    press(&mut app, KeyCode::Enter);
+    type_keys(&mut app, "j");
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn filter_matching_nothing() {
+    let (_dir, db) = fixture_copy();
+    let mut app = loaded_app(&db, 60, 12);
+    type_keys(&mut app, "/zzz");
+    press(&mut app, KeyCode::Enter);
+    insta::assert_snapshot!(screen(&app, 60, 12));
+}
+
+#[test]
+fn too_small() {
+    let (_dir, db) = fixture_copy();
+    let app = loaded_app(&db, 29, 8);
+    insta::assert_snapshot!("too_small_29x8", screen(&app, 29, 8));
+    insta::assert_snapshot!("too_small_20x5", screen(&app, 20, 5));
+}
+
+#[test]
+fn smallest_usable_30x8() {
+    let (_dir, db) = fixture_copy();
+    let app = loaded_app(&db, 30, 8);
+    insta::assert_snapshot!(screen(&app, 30, 8));
+}
+
+#[test]
+fn before_the_first_result() {
+    let mut app = App::new("demo.db".into(), chrono_tz::UTC, Some(now()), false);
+    app.resize(80, 10);
+    app.request_overview();
+    app.on_spinner_tick();
+    insta::assert_snapshot!(screen(&app, 80, 10));
+}
+
+/// A database written by fmd itself: hostile and very long names, an endpoint never requested, and a
+/// recorder that dropped records.
+fn hostile_db(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("hostile.db");
+    let mut store = Store::open_writer(&path, "").expect("writer");
+    let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().expect("instant").timestamp_micros();
+    let names = [
+        "/evil\x1b[2J\x1b[31mred\x07",
+        "/a/very/long/endpoint/name/that/goes/on/and/on/past/any/reasonable/column/width/v1",
+        "/ünïcødé/日本語",
+        "/never",
+    ];
+    let mut ids = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let level = (i % 4) as u8;
+        ids.push(store.ensure_endpoint(name, level, "1.0", at("2026-11-01T00:00:00Z")).expect("endpoint").id);
+    }
+    let mut requests = Vec::new();
+    for n in 0..1_500_i64 {
+        let endpoint = ids[(n % 3) as usize];
+        requests.push(NewRequest {
+            endpoint_id: endpoint,
+            duration_ms: 0.5 + (n % 17) as f64 * 90.0,
+            time_micros: at("2026-11-27T22:56:40Z") - n * 3_600_000_000 / 7,
+            group_by: "None".into(),
+            ip: "127.0.0.1".into(),
+            status_code: if n % 5 == 0 { 500 } else { 200 },
+        });
+    }
+    let batch = WriteBatch {
+        version: "1.0".into(),
+        requests,
+        last_requested: vec![(ids[0], at("2026-11-27T22:56:40Z")), (ids[1], at("2026-11-27T22:40:00Z"))],
+        counters: Some(RecorderCounters {
+            recorder_id: "test-1".into(),
+            host: "test".into(),
+            pid: 1,
+            started_micros: at("2026-11-27T00:00:00Z"),
+            recorded: 1_500,
+            dropped: 1_234,
+            failed: 0,
+        }),
+    };
+    store.write(&batch).expect("write");
+    path
+}
+
+#[test]
+fn hostile_names_are_escaped_and_cut() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = hostile_db(dir.path());
+    let mut app = loaded_app(&db, 100, 12);
+    app.db_name = "hostile\x1b[31m.db".into();
+    insta::assert_snapshot!("hostile_100x12", screen(&app, 100, 12));
+    insta::assert_snapshot!("hostile_40x12", screen(&app, 40, 12));
+    type_keys(&mut app, "s");
+    press(&mut app, KeyCode::Enter);
+    insta::assert_snapshot!("hostile_detail_60x14", screen(&app, 60, 14));
+}
+
+#[test]
+fn no_size_panics() {
+    let (_dir, db) = fixture_copy();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hostile = hostile_db(dir.path());
+    let sizes = [0u16, 1, 2, 3, 5, 7, 8, 9, 10, 12, 20, 29, 30, 31, 39, 40, 41, 60, 80, 133, 250];
+    type Setup = fn(&mut App);
+    let setups: [(&str, Setup); 7] = [
+        ("overview", |_| {}),
+        ("detail", |a| press(a, KeyCode::Enter)),
+        ("help", |a| type_keys(a, "?GG")),
+        ("picker", |a| type_keys(a, "m")),
+        ("filter", |a| type_keys(a, "/some very long filter text that never ends at all ✓ 日本")),
+        ("nothing", |a| type_keys(a, "/zz")),
+        ("bottom", |a| type_keys(a, "G")),
+    ];
+    for db in [&db, &hostile] {
+        let loaded = loaded_app(db, 80, 24);
+        for (name, setup) in setups {
+            for &width in &sizes {
+                for &height in &sizes {
+                    let mut app = loaded.clone();
+                    app.resize(width, height);
+                    setup(&mut app);
+                    let text = screen(&app, width, height);
+                    assert_eq!(text.lines().count(), usize::from(height), "{name} at {width}x{height}");
+                }
+            }
+        }
+    }
+}
+
+/// Every cell's colours, as (foreground, background).
+fn colours(app: &App, width: u16, height: u16) -> Vec<(ratatui::style::Color, ratatui::style::Color)> {
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height)).expect("terminal");
+    terminal.draw(|frame| crate::render::draw(frame, app)).expect("draw");
+    terminal.backend().buffer().content().iter().map(|c| (c.fg, c.bg)).collect()
+}
+
+#[test]
+fn colours_only_when_asked_for() {
+    use ratatui::style::Color;
+    let (_dir, db) = fixture_copy();
+    let plain = loaded_app(&db, 80, 24);
+    assert!(colours(&plain, 80, 24).iter().all(|&(fg, bg)| fg == Color::Reset && bg == Color::Reset));
+    let mut coloured = plain.clone();
+    coloured.theme = crate::theme::Theme::colored();
+    let cells = colours(&coloured, 80, 24);
+    assert!(cells.contains(&(Color::Magenta, Color::Reset)), "level 3 digits are coloured");
+    assert!(cells.iter().any(|&(fg, _)| fg == Color::Red), "a 100% error rate is red");
+    assert!(cells.iter().all(|&(_, bg)| bg == Color::Reset), "no fixed backgrounds (light and dark terminals)");
+}

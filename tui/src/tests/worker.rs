@@ -1,0 +1,135 @@
+//! The worker and `run` against real files.
+
+use std::time::Duration;
+
+use fmd_core::Store;
+
+use super::{fixture_copy, loaded_app, now, press, type_keys};
+use crate::app::Screen;
+use crate::query::{Job, Reply, StoreSource, Worker};
+use crate::{run, ConsoleError, ConsoleOptions};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn level_of(db: &std::path::Path, name: &str) -> Option<u8> {
+    let store = Store::open_reader(db, None).expect("reader");
+    let rows = store.overview(now(), chrono_tz::UTC).expect("overview");
+    rows.into_iter().find(|r| r.name == name).and_then(|r| r.monitor_level)
+}
+
+/// Drives jobs through a real worker until it has nothing left, applying replies to the app.
+fn pump(app: &mut crate::app::App, worker: &Worker) {
+    loop {
+        let jobs = app.take_jobs();
+        if jobs.is_empty() && !app.busy() {
+            return;
+        }
+        for job in jobs {
+            worker.submit(job);
+        }
+        let reply = worker.recv_timeout(WAIT).expect("worker replies");
+        app.apply(reply);
+    }
+}
+
+#[test]
+fn the_worker_answers_overviews_from_its_own_reader() {
+    let (_dir, db) = fixture_copy();
+    let store = Store::open_reader(&db, None).expect("reader");
+    let worker = Worker::spawn(StoreSource::new(store, chrono_tz::UTC)).expect("spawn");
+    worker.submit(Job::Overview { seq: 7, now: now() });
+    match worker.recv_timeout(WAIT) {
+        Some(Reply::Overview { seq: 7, result: Ok(overview), .. }) => {
+            assert_eq!(overview.rows.len(), 6);
+            assert_eq!(overview.rows[0].name, "user_detail");
+            assert_eq!((overview.dropped, overview.failed), (0, 0), "FMD's own file has no recorder table");
+        }
+        other => panic!("unexpected reply {other:?}"),
+    }
+    worker.shutdown();
+}
+
+#[test]
+fn a_level_chosen_in_the_picker_is_written_by_the_worker_and_shown_after_the_refresh() {
+    let (_dir, db) = fixture_copy();
+    assert_eq!(level_of(&db, "search"), Some(3));
+    let mut app = loaded_app(&db, 80, 24);
+    let store = Store::open_reader(&db, None).expect("reader");
+    let worker = Worker::spawn(StoreSource::new(store, chrono_tz::UTC)).expect("spawn");
+
+    type_keys(&mut app, "jj");
+    assert_eq!(app.table.selected().map(|r| r.name.as_str()), Some("search"));
+    type_keys(&mut app, "m1");
+    press(&mut app, crossterm::event::KeyCode::Enter);
+    assert!(app.busy());
+    pump(&mut app, &worker);
+
+    assert_eq!(level_of(&db, "search"), Some(1), "written to the file");
+    assert_eq!(app.table.selected().map(|r| (r.name.as_str(), r.monitor_level)), Some(("search", Some(1))));
+    assert_eq!(app.message.as_ref().map(|m| m.text.as_str()), Some("level of search set to 1"));
+    // From the detail screen too.
+    press(&mut app, crossterm::event::KeyCode::Enter);
+    assert_eq!(app.screen, Screen::Endpoint(3));
+    type_keys(&mut app, "m0");
+    press(&mut app, crossterm::event::KeyCode::Enter);
+    pump(&mut app, &worker);
+    assert_eq!(level_of(&db, "search"), Some(0));
+    worker.shutdown();
+}
+
+#[test]
+fn a_failed_level_write_is_reported_and_the_data_stays() {
+    let (dir, db) = fixture_copy();
+    let mut app = loaded_app(&db, 80, 24);
+    let store = Store::open_reader(&db, None).expect("reader");
+    let worker = Worker::spawn(StoreSource::new(store, chrono_tz::UTC)).expect("spawn");
+    worker.submit(Job::SetLevel { name: "no such endpoint".into(), level: 2 });
+    let reply = worker.recv_timeout(WAIT).expect("reply");
+    app.apply(reply);
+    let message = app.message.clone().expect("message");
+    assert!(message.error && message.text.contains("no endpoint named"), "{message:?}");
+    assert_eq!(app.table.total(), 6);
+    super::refresh(&mut app, &db);
+    assert_eq!(app.message.as_ref(), Some(&message), "a refresh does not wipe a failed write");
+    press(&mut app, crossterm::event::KeyCode::Char('j'));
+    assert_eq!(app.message, None, "the next key does");
+    drop(dir);
+    worker.shutdown();
+}
+
+fn options(db: std::path::PathBuf) -> ConsoleOptions {
+    ConsoleOptions {
+        db,
+        table_prefix: None,
+        timezone: chrono_tz::UTC,
+        clock: Some(now()),
+        refresh: Duration::from_secs(1),
+        colors: false,
+    }
+}
+
+#[test]
+fn run_reports_a_missing_file_before_touching_the_terminal_and_creates_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("nope.db");
+    let error = run(options(missing.clone())).expect_err("missing file");
+    assert!(matches!(error, ConsoleError::Store(_)));
+    let text = error.to_string();
+    assert!(text.contains("nope.db") && text.contains("no such database file"), "{text}");
+    assert!(!text.contains('\n'));
+    assert!(!missing.exists());
+}
+
+#[test]
+fn run_reports_a_file_that_is_not_a_database() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let junk = dir.path().join("notes.txt");
+    std::fs::write(&junk, "this is not sqlite, not even close; it just has to be long enough ....").expect("write");
+    let text = run(options(junk)).expect_err("junk").to_string();
+    assert!(text.contains("notes.txt") && text.contains("not a SQLite database"), "{text}");
+    let (_fixture_dir, fixture) = fixture_copy();
+    let mut wrong_prefix = options(fixture);
+    wrong_prefix.table_prefix = Some("fmd".into());
+    let text = run(wrong_prefix).expect_err("prefix").to_string();
+    assert!(text.contains("demo.db") && text.contains("prefix"), "{text}");
+}

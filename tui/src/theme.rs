@@ -1,0 +1,131 @@
+//! Every colour the console uses, by what it means. [`Theme::plain`] (NO_COLOR, `--no-color`) keeps only
+//! bold, dim and reverse, so nothing relies on colour alone.
+
+use ratatui::style::{Color, Modifier, Style};
+
+/// The console's named styles.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Theme {
+    /// The product name in the header.
+    pub brand: Style,
+    /// Breadcrumb of the current screen.
+    pub breadcrumb: Style,
+    /// Secondary text: separators, hints, labels.
+    pub dim: Style,
+    /// `● live`.
+    pub live: Style,
+    /// `❚❚ frozen`.
+    pub frozen: Style,
+    /// A non-zero loss counter.
+    pub alarm: Style,
+    /// The busy spinner.
+    pub spinner: Style,
+    /// Borders of the body.
+    pub border: Style,
+    /// Borders of popups.
+    pub popup_border: Style,
+    /// Table headings.
+    pub heading: Style,
+    /// The heading of the sort column.
+    pub sorted_heading: Style,
+    /// The selected row or choice.
+    pub selected: Style,
+    /// Level digits 0-3.
+    pub levels: [Style; 4],
+    /// Error rate 0 %.
+    pub err_none: Style,
+    /// Error rate below 1 %.
+    pub err_low: Style,
+    /// Error rate below 10 %.
+    pub err_mid: Style,
+    /// Error rate of 10 % and more.
+    pub err_high: Style,
+    /// Keys in the footer and help.
+    pub key: Style,
+    /// Informational messages.
+    pub message: Style,
+    /// Error messages.
+    pub error: Style,
+}
+
+impl Theme {
+    /// Colours for dark and light terminals alike (the 16 ANSI colours, no fixed backgrounds).
+    pub fn colored() -> Theme {
+        let fg = |c: Color| Style::new().fg(c);
+        Theme {
+            brand: fg(Color::Cyan).add_modifier(Modifier::BOLD),
+            breadcrumb: Style::new().add_modifier(Modifier::BOLD),
+            dim: Style::new().add_modifier(Modifier::DIM),
+            live: fg(Color::Green),
+            frozen: fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            alarm: fg(Color::Red).add_modifier(Modifier::BOLD),
+            spinner: fg(Color::Cyan),
+            border: fg(Color::DarkGray),
+            popup_border: fg(Color::Cyan),
+            heading: Style::new().add_modifier(Modifier::BOLD),
+            sorted_heading: fg(Color::Cyan).add_modifier(Modifier::BOLD),
+            selected: Style::new().add_modifier(Modifier::REVERSED),
+            levels: [Style::new().add_modifier(Modifier::DIM), fg(Color::Blue), fg(Color::Yellow), fg(Color::Magenta)],
+            err_none: Style::new().add_modifier(Modifier::DIM),
+            err_low: fg(Color::Yellow),
+            err_mid: fg(Color::LightRed),
+            err_high: fg(Color::Red).add_modifier(Modifier::BOLD),
+            key: fg(Color::Cyan).add_modifier(Modifier::BOLD),
+            message: fg(Color::Green),
+            error: fg(Color::Red).add_modifier(Modifier::BOLD),
+        }
+    }
+
+    /// No colours at all: bold, dim and reverse video only.
+    pub fn plain() -> Theme {
+        let bold = Style::new().add_modifier(Modifier::BOLD);
+        let dim = Style::new().add_modifier(Modifier::DIM);
+        Theme {
+            brand: bold,
+            breadcrumb: bold,
+            dim,
+            live: Style::new(),
+            frozen: bold,
+            alarm: bold,
+            spinner: Style::new(),
+            border: Style::new(),
+            popup_border: Style::new(),
+            heading: bold,
+            sorted_heading: bold.add_modifier(Modifier::UNDERLINED),
+            selected: Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD),
+            levels: [dim, Style::new(), Style::new(), bold],
+            err_none: dim,
+            err_low: Style::new(),
+            err_mid: bold,
+            err_high: bold,
+            key: bold,
+            message: Style::new(),
+            error: bold,
+        }
+    }
+
+    /// [`Theme::colored`] or [`Theme::plain`].
+    pub fn new(colors: bool) -> Theme {
+        if colors {
+            Theme::colored()
+        } else {
+            Theme::plain()
+        }
+    }
+
+    /// The style of a level digit.
+    pub fn level(&self, level: Option<u8>) -> Style {
+        level.and_then(|l| self.levels.get(usize::from(l)).copied()).unwrap_or(self.dim)
+    }
+
+    /// The style of an error percentage by severity.
+    pub fn error_rate(&self, percent: Option<f64>) -> Style {
+        match percent {
+            None => self.dim,
+            Some(p) if p <= 0.0 => self.err_none,
+            Some(p) if p < 1.0 => self.err_low,
+            Some(p) if p < 10.0 => self.err_mid,
+            Some(_) => self.err_high,
+        }
+    }
+}
