@@ -70,8 +70,13 @@ fn reading_never_changes_the_file() {
 fn the_shipped_fmd_toml_is_valid_and_at_defaults() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fmd.toml");
     let loaded = fmd_core::Config::from_path(&path).expect("fmd.toml parses");
-    let mut defaults = fmd_core::Config::default();
-    defaults.source = Some(path.clone());
-    defaults.database.path = path.parent().expect("dir").join("fmd.db");
+    let defaults = fmd_core::Config {
+        source: Some(path.clone()),
+        database: fmd_core::config::Database {
+            path: path.parent().expect("dir").join("fmd.db"),
+            table_prefix: String::new(),
+        },
+        ..fmd_core::Config::default()
+    };
     assert_eq!(loaded, defaults, "fmd.toml documents every option at its default");
 }

@@ -11,6 +11,7 @@ mod open;
 mod overview;
 mod schema;
 mod tables;
+pub mod views;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -19,6 +20,7 @@ pub use open::detect_prefixes;
 pub use overview::{OverviewRow, Window};
 pub use schema::SCHEMA_VERSION;
 pub use tables::Tables;
+pub use views::{DayRange, DurationSummary, TimeRange};
 pub use write::{EndpointLevel, NewRequest, RecorderCounters, WriteBatch};
 
 /// How long a connection waits for another writer's lock before giving up on a statement.

@@ -1,0 +1,115 @@
+//! Users x versions and IPs x versions of an endpoint: the median duration per cell (FMD's
+//! `/api/version_user/<id>` and `/api/version_ip/<id>`).
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::groups::{by_hits_desc, GroupColumn};
+use super::versions::{chronological, merge_first, Earliest};
+use super::{duration_of, key_bytes, slot, slot_mut, Access, TimeRange, VersionInfo};
+use crate::store::overview::median;
+use crate::store::{Store, StoreError};
+
+/// Median durations per user (or IP) and version.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VersionMatrix {
+    /// The columns: the endpoint's versions in the range, oldest first use first; `date` is the endpoint's first
+    /// request in that version over all time.
+    pub versions: Vec<VersionInfo>,
+    /// The rows: the busiest users (or IPs) in the range, busiest first.
+    pub groups: Vec<MatrixGroup>,
+    /// `data[group][version]`: median ms (numpy's median), `None` where the pair has no usable request
+    /// (FMD shows 0 there).
+    pub data: Vec<Vec<Option<f64>>>,
+}
+
+/// A row of a [`VersionMatrix`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MatrixGroup {
+    /// The user (group_by) or IP.
+    pub name: String,
+    /// Its requests in the range.
+    pub hits: u64,
+}
+
+impl Store {
+    /// The median duration of each of the `top` busiest users (or IPs) in each version, for one endpoint.
+    pub fn version_matrix(
+        &self,
+        endpoint_id: i64,
+        column: GroupColumn,
+        range: TimeRange,
+        top: usize,
+    ) -> Result<VersionMatrix, StoreError> {
+        let col = column.sql();
+        let (hits, mut cells, first) = self.view_snapshot(|| {
+            let filter = self.view_filter(&range, endpoint_id, Access::Rows)?;
+            let sql = format!(
+                "SELECT {col}, version_requested, duration, time_requested FROM {} WHERE {}",
+                self.tables.request,
+                filter.sql()
+            );
+            // Few versions (a vector, cached), more groups (a map on the raw bytes); cells by version index.
+            let mut versions: Vec<(Vec<u8>, Earliest)> = Vec::new();
+            let mut last = usize::MAX;
+            let mut groups: HashMap<Vec<u8>, (u64, Vec<Vec<f64>>)> = HashMap::new();
+            let mut stmt = self.conn.prepare(&sql)?;
+            let mut rows = stmt.query(filter.params())?;
+            while let Some(r) = rows.next()? {
+                let v = slot(&mut versions, &mut last, key_bytes(r.get_ref(1)?), Earliest::default);
+                if !range.is_bounded() {
+                    if let Some((_, earliest)) = versions.get_mut(v) {
+                        earliest.see(r.get_ref(3)?);
+                    }
+                }
+                let Some((hits, cells)) = slot_mut(&mut groups, &key_bytes(r.get_ref(0)?)) else { continue };
+                *hits += 1;
+                if cells.len() <= v {
+                    cells.resize_with(v + 1, Vec::new);
+                }
+                if let (Some(d), Some(cell)) = (duration_of(r.get_ref(2)?), cells.get_mut(v)) {
+                    cell.push(d);
+                }
+            }
+            let names: Vec<String> = versions.iter().map(|(k, _)| String::from_utf8_lossy(k).into_owned()).collect();
+            let mut first = HashMap::new();
+            for (name, (_, earliest)) in names.iter().zip(&versions) {
+                merge_first(&mut first, name.clone(), earliest.get());
+            }
+            if range.is_bounded() && !first.is_empty() {
+                let all_time = self.view_first_use(&TimeRange::ALL, Some(endpoint_id))?;
+                for (version, date) in first.iter_mut() {
+                    *date = all_time.get(version).copied().flatten();
+                }
+            }
+            let mut hits: HashMap<String, u64> = HashMap::new();
+            let mut merged: HashMap<(String, String), Vec<f64>> = HashMap::new();
+            for (key, (n, per_version)) in groups {
+                let group = String::from_utf8_lossy(&key).into_owned();
+                *hits.entry(group.clone()).or_default() += n;
+                for (values, version) in per_version.into_iter().zip(&names) {
+                    if !values.is_empty() {
+                        merged.entry((group.clone(), version.clone())).or_default().extend(values);
+                    }
+                }
+            }
+            Ok((hits, merged, first))
+        })?;
+        let versions = chronological(first);
+        let mut order: Vec<(String, u64)> = hits.into_iter().collect();
+        by_hits_desc(&mut order);
+        order.truncate(top);
+        let data = order
+            .iter()
+            .map(|(group, _)| {
+                versions
+                    .iter()
+                    .map(|v| cells.get_mut(&(group.clone(), v.version.clone())).and_then(|values| median(values)))
+                    .collect()
+            })
+            .collect();
+        let groups = order.into_iter().map(|(name, hits)| MatrixGroup { name, hits }).collect();
+        Ok(VersionMatrix { versions, groups, data })
+    }
+}

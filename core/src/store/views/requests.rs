@@ -1,0 +1,171 @@
+//! Request rows of an endpoint (newest first, paged) and the endpoint screen's header numbers.
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::Value;
+use serde::Serialize;
+
+use super::{duration_of, int_of, ser, text_of, time_of, Access, TimeRange, VALID_DURATION};
+use crate::store::overview::median;
+use crate::store::{Store, StoreError};
+
+/// The Request columns, in [`RequestRow`] order.
+pub(crate) const REQUEST_COLUMNS: &str =
+    "id, endpoint_id, duration, time_requested, version_requested, group_by, ip, status_code";
+
+/// One `Request` row, every column read leniently (FMD's `row2dict` keys).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequestRow {
+    /// `id`.
+    pub id: i64,
+    /// `endpoint_id` (`None` when NULL or not an integer).
+    pub endpoint_id: Option<i64>,
+    /// `duration` in ms (`None` when not a finite number).
+    pub duration: Option<f64>,
+    /// `time_requested` (`None` when NULL or unparsable).
+    #[serde(serialize_with = "ser::opt_time")]
+    pub time_requested: Option<DateTime<Utc>>,
+    /// `version_requested` (lossy text; NULL reads as empty).
+    pub version_requested: String,
+    /// `group_by` (lossy text).
+    pub group_by: String,
+    /// `ip` (lossy text).
+    pub ip: String,
+    /// `status_code` (`None` when NULL or not an integer).
+    pub status_code: Option<i64>,
+}
+
+/// Reads a row selected with [`REQUEST_COLUMNS`]; `None` only when the id itself is unusable.
+pub(crate) fn request_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<RequestRow>> {
+    let Some(id) = int_of(r.get_ref(0)?) else { return Ok(None) };
+    Ok(Some(RequestRow {
+        id,
+        endpoint_id: int_of(r.get_ref(1)?),
+        duration: duration_of(r.get_ref(2)?),
+        time_requested: time_of(r.get_ref(3)?),
+        version_requested: text_of(r.get_ref(4)?),
+        group_by: text_of(r.get_ref(5)?),
+        ip: text_of(r.get_ref(6)?),
+        status_code: int_of(r.get_ref(7)?),
+    }))
+}
+
+/// The numbers at the top of an endpoint's screen.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EndpointSummary {
+    /// `Endpoint.id`.
+    pub id: i64,
+    /// `Endpoint.name`.
+    pub name: String,
+    /// `Endpoint.monitor_level` (`None` when NULL or out of 0-3).
+    pub monitor_level: Option<u8>,
+    /// `Endpoint.last_requested` as FMD maintains it.
+    #[serde(serialize_with = "ser::opt_time")]
+    pub last_requested: Option<DateTime<Utc>>,
+    /// Requests in the range.
+    pub hits: u64,
+    /// Of those, status 400-599.
+    pub errors: u64,
+    /// Median duration in ms (numpy's median), `None` without usable durations.
+    pub median: Option<f64>,
+    /// The earliest request time in the range.
+    #[serde(serialize_with = "ser::opt_time")]
+    pub first_request: Option<DateTime<Utc>>,
+    /// The latest request time in the range.
+    #[serde(serialize_with = "ser::opt_time")]
+    pub last_request: Option<DateTime<Utc>>,
+    /// Distinct versions requested in the range.
+    pub versions: u64,
+}
+
+impl Store {
+    /// An endpoint's requests in `range`, newest first (ties by id, descending), skipping `offset` rows and
+    /// returning at most `limit`.
+    pub fn recent_requests(
+        &self,
+        endpoint_id: i64,
+        range: TimeRange,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<RequestRow>, StoreError> {
+        let page = [
+            Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)),
+            Value::Integer(i64::try_from(offset).unwrap_or(i64::MAX)),
+        ];
+        self.view_snapshot(|| {
+            let filter = self.view_filter(&range, endpoint_id, Access::Covered)?;
+            let sql = format!(
+                "SELECT {REQUEST_COLUMNS} FROM {} WHERE {} ORDER BY time_requested DESC, id DESC LIMIT ? OFFSET ?",
+                self.tables.request,
+                filter.sql()
+            );
+            let mut stmt = self.conn.prepare(&sql)?;
+            let mut rows = stmt.query(filter.params_with(&page))?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                if let Some(row) = request_row(r)? {
+                    out.push(row);
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// Hits, errors, median, first and last request and number of versions of an endpoint in `range`;
+    /// `None` when there is no endpoint with that id.
+    pub fn endpoint_summary(&self, endpoint_id: i64, range: TimeRange) -> Result<Option<EndpointSummary>, StoreError> {
+        let t = &self.tables.request;
+        self.view_snapshot(|| {
+            let Some(endpoint) = self.view_endpoint_row(endpoint_id)? else { return Ok(None) };
+            // One pass: counting versions needs the rows anyway, so the time columns come along.
+            let filter = self.view_filter(&range, endpoint_id, Access::Rows)?;
+            let sql = format!(
+                "SELECT count(*), coalesce(sum(status_code >= 400 AND status_code < 600), 0), min(time_requested), \
+                 max(time_requested), count(DISTINCT version_requested) FROM {t} WHERE {}",
+                filter.sql()
+            );
+            let count = |v: rusqlite::types::ValueRef<'_>| int_of(v).unwrap_or(0).max(0) as u64;
+            let (hits, errors, first_request, last_request, versions) =
+                self.conn.query_row(&sql, filter.params(), |r| {
+                    Ok((
+                        count(r.get_ref(0)?),
+                        count(r.get_ref(1)?),
+                        time_of(r.get_ref(2)?),
+                        time_of(r.get_ref(3)?),
+                        count(r.get_ref(4)?),
+                    ))
+                })?;
+            let median = if range.is_bounded() {
+                median(&mut self.view_durations_of(endpoint_id, &range)?)
+            } else {
+                self.view_indexed_median(endpoint_id)?
+            };
+            Ok(Some(EndpointSummary {
+                id: endpoint.id,
+                name: endpoint.name,
+                monitor_level: endpoint.level,
+                last_requested: endpoint.last_requested,
+                hits,
+                errors,
+                median,
+                first_request,
+                last_request,
+                versions,
+            }))
+        })
+    }
+
+    /// numpy's median of an endpoint's usable durations, from the `(endpoint_id, duration)` index.
+    fn view_indexed_median(&self, endpoint_id: i64) -> rusqlite::Result<Option<f64>> {
+        let n: i64 = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM {} WHERE endpoint_id = ?1 AND {VALID_DURATION}",
+                self.tables.request
+            ))?
+            .query_row([endpoint_id], |r| r.get(0))?;
+        let Ok(n @ 1..) = u64::try_from(n) else { return Ok(None) };
+        Ok(self
+            .view_indexed_pair(endpoint_id, n, (n - 1) / 2)?
+            .map(|(a, b)| if n % 2 == 1 { a } else { (a + b) / 2.0 }))
+    }
+}

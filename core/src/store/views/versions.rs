@@ -1,0 +1,219 @@
+//! Versions: the versions in use with their first request (FMD's `/api/versions[/<id>]`), and the
+//! endpoints x versions matrix (FMD's `/api/multi_version`).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::ValueRef;
+use serde::Serialize;
+
+use super::{int_of, key_bytes, ser, slot, time_of, Access, Filter, TimeRange};
+use crate::store::{Store, StoreError};
+
+/// A version and when it was first requested.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VersionInfo {
+    /// `Request.version_requested` (NULL reads as empty).
+    pub version: String,
+    /// The earliest `time_requested` of that version (`None` when no time is readable).
+    #[serde(serialize_with = "ser::opt_time")]
+    pub date: Option<DateTime<Utc>>,
+}
+
+/// Requests per endpoint and version.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MultiVersion {
+    /// Endpoints (rows), by hits in the range, descending, then by name; only those with requests.
+    pub endpoints: Vec<VersionEndpoint>,
+    /// Versions (columns), oldest first use first.
+    pub versions: Vec<VersionInfo>,
+    /// `counts[endpoint][version]`: requests.
+    pub counts: Vec<Vec<u64>>,
+    /// FMD's `multi_version` numbers: `data[endpoint][version]` = percent of that version's requests that went
+    /// to this endpoint (FMD divides by `max(1, version total)`).
+    pub data: Vec<Vec<f64>>,
+    /// `share[endpoint][version]`: fraction (0-1) of this endpoint's requests served by that version.
+    pub share: Vec<Vec<f64>>,
+}
+
+/// A row of [`MultiVersion`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VersionEndpoint {
+    /// `Endpoint.id`.
+    pub id: i64,
+    /// `Endpoint.name`.
+    pub name: String,
+}
+
+/// The earliest of a stream of `time_requested` values. FMD's exact text sorts chronologically, so those are
+/// compared as bytes; other parseable forms are parsed; the rest is ignored.
+#[derive(Debug, Default)]
+pub(crate) struct Earliest {
+    fmd: Option<Vec<u8>>,
+    other: Option<DateTime<Utc>>,
+}
+
+impl Earliest {
+    /// Takes one value into account.
+    pub(crate) fn see(&mut self, value: ValueRef<'_>) {
+        let ValueRef::Text(bytes) = value else { return };
+        if super::is_fmd_shape(bytes) {
+            if self.fmd.as_deref().map_or(true, |current| current > bytes) {
+                self.fmd = Some(bytes.to_vec());
+            }
+        } else if let Some(t) = time_of(value) {
+            self.other = Some(self.other.map_or(t, |o| o.min(t)));
+        }
+    }
+
+    /// The earliest instant seen.
+    pub(crate) fn get(&self) -> Option<DateTime<Utc>> {
+        let fmd = self.fmd.as_deref().and_then(|b| time_of(ValueRef::Text(b)));
+        match (fmd, self.other) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// A version's earliest request and its requests per endpoint id.
+type VersionCounts = (Earliest, HashMap<i64, u64>);
+
+/// Merges a `(version, first time)` pair into a map, keeping the earliest time.
+pub(crate) fn merge_first(map: &mut HashMap<String, Option<DateTime<Utc>>>, version: String, t: Option<DateTime<Utc>>) {
+    let entry = map.entry(version).or_insert(None);
+    *entry = match (*entry, t) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+}
+
+/// Versions oldest first (unknown dates last, then by name).
+pub(crate) fn chronological(map: HashMap<String, Option<DateTime<Utc>>>) -> Vec<VersionInfo> {
+    let mut list: Vec<VersionInfo> = map.into_iter().map(|(version, date)| VersionInfo { version, date }).collect();
+    list.sort_by(|a, b| match (a.date, b.date) {
+        (Some(x), Some(y)) => x.cmp(&y).then_with(|| a.version.cmp(&b.version)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.version.cmp(&b.version),
+    });
+    list
+}
+
+impl Store {
+    /// The versions requested in `range` (of one endpoint, or all), newest first use first, as FMD lists them.
+    pub fn versions(&self, range: TimeRange, endpoint: Option<i64>) -> Result<Vec<VersionInfo>, StoreError> {
+        let map = self.view_snapshot(|| self.view_first_use(&range, endpoint))?;
+        let mut list = chronological(map);
+        list.reverse();
+        Ok(list)
+    }
+
+    /// `version -> earliest time_requested` within `range`, aggregated while streaming (a GROUP BY would sort
+    /// every row first).
+    pub(crate) fn view_first_use(
+        &self,
+        range: &TimeRange,
+        endpoint: Option<i64>,
+    ) -> rusqlite::Result<HashMap<String, Option<DateTime<Utc>>>> {
+        let filter = match endpoint {
+            Some(id) => self.view_filter(range, id, Access::Rows)?,
+            None => Filter::new(range, None),
+        };
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT version_requested, time_requested FROM {} WHERE {}",
+            self.tables.request,
+            filter.sql()
+        ))?;
+        let mut rows = stmt.query(filter.params())?;
+        let mut versions: Vec<(Vec<u8>, Earliest)> = Vec::new();
+        let mut last = usize::MAX;
+        while let Some(r) = rows.next()? {
+            let key = key_bytes(r.get_ref(0)?);
+            let index = slot(&mut versions, &mut last, key, Earliest::default);
+            if let Some((_, earliest)) = versions.get_mut(index) {
+                earliest.see(r.get_ref(1)?);
+            }
+        }
+        let mut map = HashMap::new();
+        for (key, earliest) in versions {
+            merge_first(&mut map, String::from_utf8_lossy(&key).into_owned(), earliest.get());
+        }
+        Ok(map)
+    }
+
+    /// Requests per endpoint and version in `range`.
+    pub fn multi_version(&self, range: TimeRange) -> Result<MultiVersion, StoreError> {
+        let filter = Filter::new(&range, None);
+        let sql = format!(
+            "SELECT endpoint_id, version_requested, time_requested FROM {} WHERE {}",
+            self.tables.request,
+            filter.sql()
+        );
+        let (cells, endpoints) = self.view_snapshot(|| {
+            // Few versions: a vector with a cache of the last one beats hashing every row.
+            let mut versions: Vec<(Vec<u8>, VersionCounts)> = Vec::new();
+            let mut last = usize::MAX;
+            let mut stmt = self.conn.prepare(&sql)?;
+            let mut rows = stmt.query(filter.params())?;
+            while let Some(r) = rows.next()? {
+                let Some(id) = int_of(r.get_ref(0)?) else { continue };
+                let index = slot(&mut versions, &mut last, key_bytes(r.get_ref(1)?), Default::default);
+                let Some((_, (earliest, per_endpoint))) = versions.get_mut(index) else { continue };
+                earliest.see(r.get_ref(2)?);
+                *per_endpoint.entry(id).or_default() += 1;
+            }
+            let mut cells = Vec::new();
+            for (key, (earliest, per_endpoint)) in versions {
+                let version = String::from_utf8_lossy(&key).into_owned();
+                let first = earliest.get();
+                for (id, n) in per_endpoint {
+                    cells.push((id, version.clone(), n, first));
+                }
+            }
+            Ok((cells, self.view_endpoint_rows()?))
+        })?;
+        let names: HashMap<i64, String> = endpoints.into_iter().map(|e| (e.id, e.name)).collect();
+        let mut first = HashMap::new();
+        let mut hits: HashMap<i64, u64> = HashMap::new();
+        for (id, version, n, t) in &cells {
+            if names.contains_key(id) {
+                merge_first(&mut first, version.clone(), *t);
+                *hits.entry(*id).or_default() += n;
+            }
+        }
+        let versions = chronological(first);
+        let column: HashMap<&str, usize> = versions.iter().enumerate().map(|(i, v)| (v.version.as_str(), i)).collect();
+        let mut rows: Vec<VersionEndpoint> = hits
+            .keys()
+            .filter_map(|id| names.get(id).map(|name| VersionEndpoint { id: *id, name: name.clone() }))
+            .collect();
+        let hits_of = |id: &i64| hits.get(id).copied().unwrap_or(0);
+        rows.sort_by(|a, b| hits_of(&b.id).cmp(&hits_of(&a.id)).then_with(|| a.name.cmp(&b.name)));
+        let row: HashMap<i64, usize> = rows.iter().enumerate().map(|(i, e)| (e.id, i)).collect();
+        let mut counts = vec![vec![0u64; versions.len()]; rows.len()];
+        for (id, version, n, _) in &cells {
+            if let (Some(&r), Some(&c)) = (row.get(id), column.get(version.as_str())) {
+                if let Some(cell) = counts.get_mut(r).and_then(|row| row.get_mut(c)) {
+                    *cell += n;
+                }
+            }
+        }
+        let version_totals: Vec<u64> =
+            (0..versions.len()).map(|c| counts.iter().filter_map(|r| r.get(c)).sum()).collect();
+        let data = counts
+            .iter()
+            .map(|r| {
+                r.iter().zip(&version_totals).map(|(n, t)| n.saturating_mul(100) as f64 / (*t).max(1) as f64).collect()
+            })
+            .collect();
+        let share = counts
+            .iter()
+            .map(|r| {
+                let total: u64 = r.iter().sum();
+                r.iter().map(|n| if total == 0 { 0.0 } else { *n as f64 / total as f64 }).collect()
+            })
+            .collect();
+        Ok(MultiVersion { endpoints: rows, versions, counts, data, share })
+    }
+}
