@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod demo;
 mod failure;
+mod rng;
 mod settings;
 
 use std::process::ExitCode;

@@ -1,1 +1,148 @@
-fn main() {}
+//! Cost of the recorder layer on the request path: a trivial tower service called directly (no network),
+//! without the layer and with it at level 0 and level 1.
+//!
+//! Requests carry axum's `MatchedPath` (taken from a real router once, as it has no public constructor)
+//! and a `ConnectInfo<SocketAddr>`, like requests inside an axum app. Requests are built outside the timed
+//! region; the level 1 runs are timed in chunks smaller than the queue, waiting for the writer to drain
+//! between chunks, so they measure the path where records are accepted (not dropped).
+//!
+//! Run: `cargo bench -p fmd-recorder -- --warm-up-time 1 --measurement-time 3`
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, MatchedPath};
+use criterion::{criterion_group, criterion_main, Criterion};
+use http::{Request, Response};
+use tower::{Layer, Service, ServiceExt};
+
+/// Requests per timed chunk (well below the default queue capacity of 65,536).
+const CHUNK: u64 = 8_192;
+
+struct NoopWaker;
+
+impl Wake for NoopWaker {
+    fn wake(self: Arc<Self>) {}
+}
+
+/// Gets a genuine `MatchedPath` for `/users/{id}` from an axum router.
+fn matched_path() -> MatchedPath {
+    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+    let router = axum::Router::new().route(
+        "/users/{id}",
+        axum::routing::get(|request: axum::extract::Request| async move {
+            request.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_default()
+        }),
+    );
+    // The layer below copies the extension out of the routed request.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let router = router.layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let tx = tx.clone();
+            async move {
+                if let Some(matched) = request.extensions().get::<MatchedPath>() {
+                    let _ = tx.send(matched.clone());
+                }
+                next.run(request).await
+            }
+        },
+    ));
+    let request = Request::builder().uri("/users/42").body(axum::body::Body::empty()).expect("request");
+    runtime.block_on(router.oneshot(request)).expect("infallible");
+    rx.recv().expect("matched path")
+}
+
+fn request(matched: &MatchedPath, peer: SocketAddr) -> Request<()> {
+    let mut request = Request::builder().uri("/users/42").body(()).expect("request");
+    request.extensions_mut().insert(matched.clone());
+    request.extensions_mut().insert(ConnectInfo(peer));
+    request
+}
+
+/// Calls the service and polls the (immediately ready) response future once.
+#[inline]
+fn call_once<S>(service: &mut S, cx: &mut Context<'_>, request: Request<()>)
+where
+    S: Service<Request<()>, Response = Response<()>, Error = Infallible>,
+{
+    let future = pin!(service.call(request));
+    match future.poll(cx) {
+        Poll::Ready(Ok(response)) => {
+            std::hint::black_box(response);
+        }
+        _ => unreachable!("the trivial service is always ready"),
+    }
+}
+
+/// Times `iters` calls in chunks, building requests before each chunk and running `between` after it.
+fn timed<S>(service: &mut S, matched: &MatchedPath, iters: u64, mut between: impl FnMut()) -> Duration
+where
+    S: Service<Request<()>, Response = Response<()>, Error = Infallible>,
+{
+    let waker = Waker::from(Arc::new(NoopWaker));
+    let mut cx = Context::from_waker(&waker);
+    let peer: SocketAddr = "127.0.0.1:50000".parse().expect("address");
+    let mut total = Duration::ZERO;
+    let mut left = iters;
+    while left > 0 {
+        let n = left.min(CHUNK);
+        let requests: Vec<Request<()>> = (0..n).map(|_| request(matched, peer)).collect();
+        let start = Instant::now();
+        for request in requests {
+            call_once(service, &mut cx, request);
+        }
+        total += start.elapsed();
+        left -= n;
+        between();
+    }
+    total
+}
+
+fn trivial_service() -> impl Service<
+    Request<()>,
+    Response = Response<()>,
+    Error = Infallible,
+    Future = std::future::Ready<Result<Response<()>, Infallible>>,
+> + Clone {
+    tower::service_fn(|_request: Request<()>| std::future::ready(Ok::<_, Infallible>(Response::new(()))))
+}
+
+fn bench_layer(c: &mut Criterion) {
+    let matched = matched_path();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut group = c.benchmark_group("recorder_layer");
+
+    let mut bare = trivial_service();
+    group.bench_function("no_layer", |b| b.iter_custom(|iters| timed(&mut bare, &matched, iters, || {})));
+
+    let mut config = fmd_core::Config::default();
+    config.database.path = dir.path().join("level0.db");
+    let level0 = fmd_recorder::Recorder::builder(&config).default_level(0).build();
+    let mut with_level0 = level0.layer().layer(trivial_service());
+    group.bench_function("layer_level_0", |b| b.iter_custom(|iters| timed(&mut with_level0, &matched, iters, || {})));
+
+    config.database.path = dir.path().join("level1.db");
+    let level1 = fmd_recorder::Recorder::builder(&config).default_level(1).build();
+    let mut with_level1 = level1.layer().layer(trivial_service());
+    let drained = || {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while level1.stats().queued > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    };
+    group.bench_function("layer_level_1", |b| b.iter_custom(|iters| timed(&mut with_level1, &matched, iters, drained)));
+    group.finish();
+
+    let report0 = level0.shutdown(Duration::from_secs(30));
+    let report1 = level1.shutdown(Duration::from_secs(30));
+    eprintln!("level 0 recorder: {report0:?}");
+    eprintln!("level 1 recorder: {report1:?} (dropped must be 0: the timed path is the accepting one)");
+}
+
+criterion_group!(benches, bench_layer);
+criterion_main!(benches);

@@ -1,6 +1,7 @@
 //! One module per command; [`run`] dispatches.
 
 mod console;
+mod generate;
 
 pub use console::run as open_console;
 mod level;
@@ -18,5 +19,11 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Show(args)) => show::run(&settings, &args),
         Some(Command::Level(args)) => level::run(&settings, &args),
         Some(Command::Demo(args)) => crate::demo::run(&cli.common, settings, &args),
+        Some(Command::Generate(args)) => {
+            let db = cli.common.db.as_deref().ok_or_else(|| {
+                Failure::Input("generate: --db PATH is required (it never writes into the configured database)".into())
+            })?;
+            generate::run(db, &args, &settings.config.database.table_prefix)
+        }
     }
 }

@@ -8,26 +8,10 @@ use std::sync::Arc;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::DemoArgs;
+use crate::rng::Rng;
 use crate::failure::Failure;
 
 const USERS: [&str; 4] = ["alice", "bob", "carol", "dave"];
-
-/// A small deterministic generator (SplitMix64), enough for a request mix.
-struct Mix(u64);
-
-impl Mix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// One request of the mix: method, path and query, body size, user.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,7 +28,7 @@ pub struct Planned {
 
 /// The `i`-th request of the mix for `seed`.
 pub fn plan(seed: u64, i: u64) -> Planned {
-    let mut mix = Mix(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ i);
+    let mut mix = Rng::new(seed ^ i.wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let user = USERS[mix.below(4) as usize];
     let r = mix.below(100);
     let (post, target, body) = match r {

@@ -1,0 +1,200 @@
+//! [`RecorderBuilder`]: configuration in, running [`Recorder`] out.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use fmd_core::Config;
+use http::request::Parts;
+
+use crate::client_ip::ClientIpSource;
+use crate::clock::{wall_micros_now, Clock};
+use crate::closures::UserClosure;
+use crate::counters::Counters;
+use crate::endpoints::Endpoints;
+use crate::measure::Shared;
+use crate::writer::{self, Identity, Settings};
+use crate::Recorder;
+
+/// How long [`RecorderBuilder::build`] waits for the writer's first look at the database (so endpoint
+/// levels already stored there apply from the first request). A slow or locked database only delays this
+/// much; the writer keeps trying in the background.
+const STARTUP_WAIT: Duration = Duration::from_millis(500);
+
+/// Shortest accepted level poll interval.
+const MIN_LEVEL_POLL: Duration = Duration::from_millis(10);
+
+/// Builds a [`Recorder`] from an fmd [`Config`]; see [`Recorder::builder`].
+pub struct RecorderBuilder {
+    database: PathBuf,
+    table_prefix: String,
+    default_level: u8,
+    version: String,
+    queue_capacity: usize,
+    client_ip_header: Option<String>,
+    level_poll: Duration,
+    log_requests: bool,
+    group_by: Option<UserClosure>,
+    endpoint_name: Option<UserClosure>,
+}
+
+impl std::fmt::Debug for RecorderBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecorderBuilder")
+            .field("database", &self.database)
+            .field("table_prefix", &self.table_prefix)
+            .field("default_level", &self.default_level)
+            .field("version", &self.version)
+            .field("queue_capacity", &self.queue_capacity)
+            .field("client_ip_header", &self.client_ip_header)
+            .field("level_poll", &self.level_poll)
+            .field("group_by", &self.group_by.is_some())
+            .field("endpoint_name", &self.endpoint_name.is_some())
+            .finish()
+    }
+}
+
+impl RecorderBuilder {
+    pub(crate) fn new(config: &Config) -> RecorderBuilder {
+        RecorderBuilder {
+            database: config.database.path.clone(),
+            table_prefix: config.database.table_prefix.clone(),
+            default_level: config.dashboard.monitor_level.min(3),
+            version: config.effective_version(),
+            queue_capacity: config.recorder.queue_capacity,
+            client_ip_header: config.recorder.client_ip_header.clone(),
+            level_poll: Duration::from_millis(config.recorder.level_poll_ms),
+            log_requests: config.dashboard.enable_logging,
+            group_by: None,
+            endpoint_name: None,
+        }
+    }
+
+    /// Sets FMD's group-by: a value per request (typically the user), stored in `Request.group_by`.
+    ///
+    /// `None` is stored as the string `"None"`, as FMD does; so is every request when no group-by is set.
+    /// It runs on the request path, so keep it cheap. A panic inside it is caught, logged once, and stored
+    /// as `"None"`.
+    ///
+    /// ```
+    /// # let config = fmd_core::Config::default();
+    /// let builder = fmd_recorder::Recorder::builder(&config).group_by(|parts: &http::request::Parts| {
+    ///     parts.headers.get("x-user").and_then(|v| v.to_str().ok()).map(str::to_owned)
+    /// });
+    /// # drop(builder);
+    /// ```
+    pub fn group_by<F, S>(mut self, group_by: F) -> RecorderBuilder
+    where
+        F: Fn(&Parts) -> Option<S> + Send + Sync + 'static,
+        S: Into<String>,
+    {
+        self.group_by = Some(UserClosure::group_by(group_by));
+        self
+    }
+
+    /// Names endpoints yourself (e.g. for hyper or tonic services, which have no axum `MatchedPath`).
+    ///
+    /// Returning `None` falls back to the matched route, or `<unmatched>`. Names should come from a small,
+    /// fixed set (never raw paths with ids in them): beyond 10,000 distinct names, new ones are recorded
+    /// as `<other>`. A panic inside the closure is caught, logged once, and treated as `None`.
+    ///
+    /// ```
+    /// # let config = fmd_core::Config::default();
+    /// // tonic: one endpoint per gRPC method ("/package.Service/Method").
+    /// let builder = fmd_recorder::Recorder::builder(&config)
+    ///     .endpoint_name(|parts: &http::request::Parts| Some(parts.uri.path().to_owned()));
+    /// # drop(builder);
+    /// ```
+    pub fn endpoint_name<F>(mut self, endpoint_name: F) -> RecorderBuilder
+    where
+        F: Fn(&Parts) -> Option<String> + Send + Sync + 'static,
+    {
+        self.endpoint_name = Some(UserClosure::endpoint_name(endpoint_name));
+        self
+    }
+
+    /// Records into `path` instead of `config.database.path`.
+    pub fn database(mut self, path: impl Into<PathBuf>) -> RecorderBuilder {
+        self.database = path.into();
+        self
+    }
+
+    /// Level (0-3, higher values mean 3) given to endpoints seen for the first time, instead of
+    /// `config.dashboard.monitor_level`.
+    pub fn default_level(mut self, level: u8) -> RecorderBuilder {
+        self.default_level = level.min(3);
+        self
+    }
+
+    /// Starts the writer thread and returns the recorder.
+    ///
+    /// Never fails: a database that cannot be opened or written is retried in the background (see
+    /// [`Recorder`]). Waits at most half a second for the writer's first look at the database.
+    pub fn build(self) -> Recorder {
+        let clock = Clock::start();
+        let endpoints = Arc::new(Endpoints::new(self.default_level));
+        let counters = Arc::new(Counters::default());
+        let capacity = self.queue_capacity.max(1);
+        let (tx, rx) = crossbeam_channel::bounded(capacity);
+        let settings = Settings {
+            path: self.database.clone(),
+            prefix: self.table_prefix,
+            version: self.version,
+            level_poll: self.level_poll.max(MIN_LEVEL_POLL),
+            retry_capacity: capacity,
+            log_requests: self.log_requests,
+            identity: identity(),
+        };
+        let writer = match writer::spawn(settings, Arc::clone(&endpoints), Arc::clone(&counters), clock, rx) {
+            Ok((handle, ready)) => {
+                let _ = ready.recv_timeout(STARTUP_WAIT);
+                Some(handle)
+            }
+            Err(e) => {
+                tracing::error!(
+                    "fmd recorder: cannot start the writer thread ({e}); requests to be recorded into {} are \
+                     counted as dropped",
+                    self.database.display()
+                );
+                None
+            }
+        };
+        let shared = Arc::new(Shared {
+            endpoints,
+            counters,
+            clock,
+            tx,
+            client_ip: ClientIpSource::new(self.client_ip_header.as_deref()),
+            group_by: self.group_by,
+            endpoint_name: self.endpoint_name,
+        });
+        Recorder { shared, writer: Mutex::new(writer), database: self.database }
+    }
+}
+
+/// This process's recorder identity: host, pid, start time (and a sequence number when a process builds
+/// more than one recorder).
+fn identity() -> Identity {
+    static BUILT: AtomicU64 = AtomicU64::new(0);
+    let host = host_name();
+    let pid = std::process::id();
+    let started_micros = wall_micros_now();
+    let mut recorder_id = format!("{host}:{pid}:{started_micros}");
+    let sequence = BUILT.fetch_add(1, Ordering::Relaxed);
+    if sequence > 0 {
+        recorder_id.push_str(&format!("#{sequence}"));
+    }
+    Identity { recorder_id, host, pid, started_micros }
+}
+
+fn host_name() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .filter_map(|path| std::fs::read_to_string(path).ok())
+        .chain(std::env::var("HOSTNAME").ok())
+        .chain(std::env::var("COMPUTERNAME").ok())
+        .map(|name| name.trim().to_string())
+        .find(|name| !name.is_empty())
+        .unwrap_or_else(|| "unknown".to_string())
+}

@@ -1,0 +1,138 @@
+//! Turning the retry buffer, the endpoints' `last_requested` times and the counters into `WriteBatch`es.
+
+use std::sync::Arc;
+
+use fmd_core::store::{NewRequest, RecorderCounters, WriteBatch};
+use fmd_core::{Store, StoreError};
+
+use super::{Writer, MAX_BATCH};
+use crate::client_ip::format_ip;
+use crate::clock::{wall_micros_now, WallAnchor};
+use crate::closures::GROUP_BY_NONE;
+use crate::counters::Counters;
+use crate::endpoints::EndpointState;
+
+/// Most transactions per cycle, so level polls and shutdown requests are not starved by a backlog.
+const MAX_ROUNDS: usize = 8;
+
+/// The database id of an endpoint, creating its row (with the endpoint's current level) when needed.
+fn resolve(store: &Store, endpoint: &EndpointState, version: &str) -> Result<i64, StoreError> {
+    if let Some(id) = endpoint.id() {
+        return Ok(id);
+    }
+    let row = store.ensure_endpoint(endpoint.name(), endpoint.level(), version, wall_micros_now())?;
+    endpoint.set_id(Some(row.id));
+    if let Some(level) = row.level {
+        endpoint.set_level(level);
+    }
+    Ok(row.id)
+}
+
+/// `(recorded, dropped, failed)`, with `extra_recorded` rows about to be committed.
+fn counter_values(counters: &Counters, extra_recorded: u64) -> (u64, u64, u64) {
+    (
+        Counters::get(&counters.recorded) + extra_recorded,
+        Counters::get(&counters.dropped),
+        Counters::get(&counters.failed),
+    )
+}
+
+impl Writer {
+    /// True while something is not in the database yet: buffered records, newer `last_requested` times,
+    /// endpoints without a row, or changed (non-zero) counters.
+    pub(super) fn dirty(&self) -> bool {
+        if !self.pending.is_empty() {
+            return true;
+        }
+        let counters = counter_values(&self.counters, 0);
+        if counters != (0, 0, 0) && self.persisted != Some(counters) {
+            return true;
+        }
+        self.endpoints
+            .snapshot()
+            .values()
+            .any(|e| e.last_requested() > e.last_flushed() || e.id().is_none() && e.needs_row())
+    }
+
+    /// Writes the retry buffer in transactions of at most [`MAX_BATCH`] rows, each with the pending
+    /// `last_requested` updates and the counters. Stops at the first error (nothing of that batch is lost:
+    /// it stays buffered).
+    pub(super) fn flush(&mut self) -> Result<(), StoreError> {
+        for _ in 0..MAX_ROUNDS {
+            let Some(store) = self.db.store() else {
+                return Ok(());
+            };
+            let version = self.settings.version.as_str();
+            let anchor = WallAnchor::now(&self.clock);
+            let take = self.pending.len().min(MAX_BATCH);
+            let mut batch = WriteBatch {
+                version: version.to_string(),
+                requests: Vec::with_capacity(take),
+                last_requested: Vec::new(),
+                counters: None,
+            };
+            for record in self.pending.iter().take(take) {
+                let endpoint_id = resolve(store, &record.endpoint, version)?;
+                batch.requests.push(NewRequest {
+                    endpoint_id,
+                    duration_ms: record.duration_ms(),
+                    time_micros: anchor.micros_at(record.end_ticks),
+                    group_by: record.group_by.clone().unwrap_or_else(|| GROUP_BY_NONE.to_string()),
+                    ip: format_ip(record.ip),
+                    status_code: record.status,
+                });
+            }
+            let mut touched: Vec<(Arc<EndpointState>, u64)> = Vec::new();
+            for endpoint in self.endpoints.snapshot().values() {
+                if endpoint.id().is_none() && endpoint.needs_row() {
+                    resolve(store, endpoint, version)?;
+                }
+                let last = endpoint.last_requested();
+                if last > endpoint.last_flushed() {
+                    let id = resolve(store, endpoint, version)?;
+                    batch.last_requested.push((id, anchor.micros_at(last)));
+                    touched.push((Arc::clone(endpoint), last));
+                }
+            }
+            let counters = counter_values(&self.counters, take as u64);
+            if take == 0 && touched.is_empty() && (self.persisted == Some(counters) || counters == (0, 0, 0)) {
+                return Ok(());
+            }
+            let identity = &self.settings.identity;
+            batch.counters = Some(RecorderCounters {
+                recorder_id: identity.recorder_id.clone(),
+                host: identity.host.clone(),
+                pid: identity.pid,
+                started_micros: identity.started_micros,
+                recorded: counters.0,
+                dropped: counters.1,
+                failed: counters.2,
+            });
+            store.write(&batch)?;
+
+            self.persisted = Some(counters);
+            Counters::add(&self.counters.recorded, take as u64);
+            for (endpoint, last) in touched {
+                endpoint.set_last_flushed(last);
+            }
+            if self.settings.log_requests {
+                for (record, row) in self.pending.iter().zip(&batch.requests) {
+                    tracing::debug!(
+                        endpoint = record.endpoint.name(),
+                        duration_ms = row.duration_ms,
+                        status = row.status_code,
+                        ip = %row.ip,
+                        group_by = %row.group_by,
+                        "fmd recorder: request recorded"
+                    );
+                }
+            }
+            self.pending.drain(..take);
+            self.note_buffered();
+            if self.pending.is_empty() {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,94 @@
+//! The writer's connection: open, close, and noticing that the file was deleted or replaced under it.
+
+use std::path::{Path, PathBuf};
+
+use fmd_core::{Store, StoreError};
+
+/// Identity of the file at the database path (device and inode on Unix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileId {
+    dev: u64,
+    ino: u64,
+}
+
+#[cfg(unix)]
+fn file_id(path: &Path) -> std::io::Result<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path)?;
+    Ok(FileId { dev: meta.dev(), ino: meta.ino() })
+}
+
+#[cfg(not(unix))]
+fn file_id(path: &Path) -> std::io::Result<FileId> {
+    std::fs::metadata(path).map(|_| FileId { dev: 0, ino: 0 })
+}
+
+/// What the periodic file check found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FileCheck {
+    /// Still the file that was opened (or nothing is open).
+    Same,
+    /// The path no longer exists.
+    Deleted,
+    /// The path now names another file.
+    Replaced,
+}
+
+/// The database file and, when open, its connection.
+#[derive(Debug)]
+pub(crate) struct Database {
+    path: PathBuf,
+    prefix: String,
+    store: Option<Store>,
+    opened: Option<FileId>,
+}
+
+impl Database {
+    pub(crate) fn new(path: PathBuf, prefix: String) -> Database {
+        Database { path, prefix, store: None, opened: None }
+    }
+
+    /// The database path.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The open connection, if any.
+    pub(crate) fn store(&mut self) -> Option<&mut Store> {
+        self.store.as_mut()
+    }
+
+    /// True when a connection is open.
+    pub(crate) fn is_open(&self) -> bool {
+        self.store.is_some()
+    }
+
+    /// Opens (creating file and tables when missing) and remembers which file it is.
+    pub(crate) fn open(&mut self) -> Result<(), StoreError> {
+        self.close();
+        let store = Store::open_writer(&self.path, &self.prefix)?;
+        self.opened = file_id(&self.path).ok();
+        self.store = Some(store);
+        Ok(())
+    }
+
+    /// Drops the connection (it is reopened at the next attempt).
+    pub(crate) fn close(&mut self) {
+        self.store = None;
+        self.opened = None;
+    }
+
+    /// Compares the file at the path with the one that was opened.
+    pub(crate) fn check_file(&self) -> FileCheck {
+        let Some(opened) = self.opened else {
+            return FileCheck::Same;
+        };
+        match file_id(&self.path) {
+            Ok(now) if now == opened => FileCheck::Same,
+            Ok(_) => FileCheck::Replaced,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileCheck::Deleted,
+            // Cannot tell (e.g. permissions changed): let the next write decide.
+            Err(_) => FileCheck::Same,
+        }
+    }
+}
