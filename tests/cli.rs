@@ -47,7 +47,10 @@ fn assert_input_error(out: &Output, needles: &[&str]) {
 fn show_overview_json_equals_fmd_api() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = fixture_copy(dir.path());
-    let out = fmd(&["show", "overview", "--json", "--db", db.to_str().expect("utf8"), "--now", NOW, "--tz", "UTC"], dir.path());
+    let out = fmd(
+        &["show", "overview", "--json", "--db", db.to_str().expect("utf8"), "--now", NOW, "--tz", "UTC"],
+        dir.path(),
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let ours: Value = serde_json::from_slice(&out.stdout).expect("json");
     let theirs: Value =
@@ -56,7 +59,16 @@ fn show_overview_json_equals_fmd_api() {
     let (ours, theirs) = (ours.as_array().expect("array"), theirs["overview"].as_array().expect("array"));
     assert_eq!(ours.len(), theirs.len());
     for (o, t) in ours.iter().zip(theirs) {
-        for key in ["id", "name", "monitor", "hits-today", "hits-today-errors", "hits-week", "hits-week-errors", "hits-overall"] {
+        for key in [
+            "id",
+            "name",
+            "monitor",
+            "hits-today",
+            "hits-today-errors",
+            "hits-week",
+            "hits-week-errors",
+            "hits-overall",
+        ] {
             assert_eq!(o[key], t[key], "{} {key}", t["name"]);
         }
         for key in ["median-today", "median-week", "median-overall"] {
@@ -105,7 +117,9 @@ fn missing_database_is_an_error_and_is_not_created() {
     let dir = tempfile::tempdir().expect("tempdir");
     let missing = dir.path().join("nothing.db");
     let arg = missing.to_str().expect("utf8");
-    for args in [vec!["show", "overview", "--json", "--db", arg], vec!["level", "x", "1", "--db", arg], vec!["--db", arg]] {
+    for args in
+        [vec!["show", "overview", "--json", "--db", arg], vec!["level", "x", "1", "--db", arg], vec!["--db", arg]]
+    {
         let out = fmd(&args, dir.path());
         assert_input_error(&out, &[arg, "no such database file"]);
         assert!(!missing.exists(), "{args:?} created the file");
@@ -166,10 +180,8 @@ fn table_prefix_is_detected_or_must_be_chosen() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = fixture_copy(dir.path());
     let conn = rusqlite::Connection::open(&db).expect("open");
-    conn.execute_batch(
-        "ALTER TABLE Endpoint RENAME TO fmdEndpoint; ALTER TABLE Request RENAME TO fmdRequest;",
-    )
-    .expect("rename");
+    conn.execute_batch("ALTER TABLE Endpoint RENAME TO fmdEndpoint; ALTER TABLE Request RENAME TO fmdRequest;")
+        .expect("rename");
     drop(conn);
     let arg = db.to_str().expect("utf8");
     let out = fmd(&["show", "overview", "--json", "--db", arg, "--now", NOW], dir.path());
@@ -229,11 +241,9 @@ fn demo_records_every_request_it_sends() {
         .expect("rows");
     assert_eq!(names, ["/", "/boom", "/report", "/search", "/upload", "/users/{id}"]);
     let (rows, users, errors): (i64, i64, i64) = conn
-        .query_row(
-            "SELECT count(*), count(DISTINCT group_by), sum(status_code >= 400) FROM Request",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
+        .query_row("SELECT count(*), count(DISTINCT group_by), sum(status_code >= 400) FROM Request", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .expect("counts");
     assert_eq!(rows, 400);
     assert_eq!(users, 4, "four demo users");

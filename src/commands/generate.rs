@@ -37,8 +37,8 @@ const ROUTES: &[&str] = &[
 
 /// Requests per local hour relative to the daily mean (night low, afternoon peak).
 const HOURLY_SHAPE: [f64; 24] = [
-    0.25, 0.18, 0.14, 0.12, 0.13, 0.2, 0.4, 0.7, 1.1, 1.4, 1.55, 1.6, 1.5, 1.55, 1.65, 1.7, 1.6, 1.45, 1.3, 1.15,
-    1.0, 0.8, 0.55, 0.37,
+    0.25, 0.18, 0.14, 0.12, 0.13, 0.2, 0.4, 0.7, 1.1, 1.4, 1.55, 1.6, 1.5, 1.55, 1.65, 1.7, 1.6, 1.45, 1.3, 1.15, 1.0,
+    0.8, 0.55, 0.37,
 ];
 
 const BATCH: usize = 20_000;
@@ -106,12 +106,7 @@ pub fn run(db: &Path, args: &GenerateArgs, prefix: &str) -> Result<(), Failure> 
     batch.last_requested = models.iter().zip(&last_seen).filter(|(_, t)| **t > 0).map(|(m, t)| (m.id, *t)).collect();
     flush(&mut store, &mut batch, &bar)?;
     bar.finish_and_clear();
-    println!(
-        "generated {written} requests over {} days for {} endpoints in {}",
-        args.days,
-        models.len(),
-        db.display()
-    );
+    println!("generated {written} requests over {} days for {} endpoints in {}", args.days, models.len(), db.display());
     Ok(())
 }
 

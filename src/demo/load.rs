@@ -8,8 +8,8 @@ use std::sync::Arc;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::DemoArgs;
-use crate::rng::Rng;
 use crate::failure::Failure;
+use crate::rng::Rng;
 
 const USERS: [&str; 4] = ["alice", "bob", "carol", "dave"];
 
