@@ -7,6 +7,7 @@
 //! * [`store`]: FMD 5.x schema, timestamps, batched writes, endpoint levels and the read queries of the console.
 
 pub mod config;
+pub mod report;
 pub mod store;
 pub mod timefmt;
 

@@ -7,8 +7,10 @@
 //! Connections use WAL and a busy timeout, so several recorder processes can write one file while consoles
 //! read it.
 
+mod housekeeping;
 mod open;
 mod overview;
+mod prune;
 mod schema;
 mod tables;
 pub mod views;
@@ -16,8 +18,10 @@ mod write;
 
 use std::path::{Path, PathBuf};
 
+pub use housekeeping::{Batching, EndpointDeletion, EndpointMerge};
 pub use open::detect_prefixes;
 pub use overview::{OverviewRow, Window};
+pub use prune::{DeletedRows, PruneOptions, PruneReport, PRUNE_BATCH_SIZE};
 pub use schema::SCHEMA_VERSION;
 pub use tables::Tables;
 pub use views::{DayRange, DurationSummary, TimeRange};
@@ -62,6 +66,14 @@ pub enum StoreError {
         /// The file.
         path: PathBuf,
         /// The name asked for.
+        name: String,
+    },
+    /// Merging an endpoint into itself.
+    #[error("{path}: cannot merge endpoint {name:?} into itself")]
+    SameEndpoint {
+        /// The file.
+        path: PathBuf,
+        /// The endpoint named twice.
         name: String,
     },
     /// Any other SQLite failure.
