@@ -54,6 +54,61 @@ pub enum Command {
     Demo(DemoArgs),
     /// Write a realistic synthetic FMD-format database (for benchmarks and trying the console).
     Generate(GenerateArgs),
+    /// Delete requests older than a duration (with their outliers, stack lines, exceptions), in short batches.
+    Prune(PruneArgs),
+    /// Delete an endpoint with its data, or merge one endpoint into another (renamed routes).
+    Endpoint(EndpointArgs),
+}
+
+/// `fmd prune`.
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Delete requests older than this (e.g. 90d, 12w).
+    #[arg(long, value_name = "DURATION")]
+    pub older_than: String,
+    /// Keep custom graph data older than the cutoff (deleted by default, as FMD's option does).
+    #[arg(long)]
+    pub keep_custom_graphs: bool,
+    /// Count what would be deleted; delete nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Compact the file afterwards (VACUUM; needs free disk space the size of the database).
+    #[arg(long)]
+    pub vacuum: bool,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+/// `fmd endpoint ...`.
+#[derive(Debug, Args)]
+pub struct EndpointArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: EndpointAction,
+}
+
+/// Endpoint housekeeping.
+#[derive(Debug, Subcommand)]
+pub enum EndpointAction {
+    /// Delete an endpoint and all its requests.
+    Delete {
+        /// Endpoint name as stored.
+        name: String,
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Move every request of FROM to INTO and delete FROM (e.g. after renaming a route).
+    Merge {
+        /// The endpoint that goes away.
+        from: String,
+        /// The endpoint that keeps the requests.
+        into: String,
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
 }
 
 /// `fmd show VIEW`.
@@ -62,9 +117,57 @@ pub struct ShowArgs {
     /// Which view.
     #[arg(value_enum)]
     pub view: View,
-    /// Print JSON (the default is an aligned text table).
+    /// Print JSON (the default is aligned text).
     #[arg(long)]
     pub json: bool,
+    /// The endpoint, by name as stored (e.g. `/users/{id}`); required by endpoint views.
+    #[arg(long, value_name = "NAME")]
+    pub endpoint: Option<String>,
+    /// Start of the time window: RFC 3339, a local date or time, `today`, or an age like `7d` (default: all
+    /// time; hourly and daily: `--days` days ending today).
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+    /// End of the time window (exclusive), same forms as --from (default: no end).
+    #[arg(long, value_name = "TIME")]
+    pub to: Option<String>,
+    /// Hourly and daily views: how many local days, ending today (or the day before --to).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=3660))]
+    pub days: Option<u32>,
+    /// Rows at most (requests, error requests).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub limit: u64,
+    /// Rows to skip (requests).
+    #[arg(long, default_value_t = 0)]
+    pub offset: u64,
+    /// Users or IPs in the version matrices (busiest first).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub top: u64,
+    /// Report: compare the current day, ISO week or month with the previous one.
+    #[arg(long, value_enum, conflicts_with_all = ["compare_version", "baseline_from"])]
+    pub preset: Option<ReportPreset>,
+    /// Report: the baseline window's start (with --from/--to for the compared window).
+    #[arg(long, value_name = "TIME", requires = "baseline_to")]
+    pub baseline_from: Option<String>,
+    /// Report: the baseline window's end.
+    #[arg(long, value_name = "TIME", requires = "baseline_from")]
+    pub baseline_to: Option<String>,
+    /// Report: compare the requests of this version ...
+    #[arg(long, value_name = "VERSION", requires = "baseline_version")]
+    pub compare_version: Option<String>,
+    /// Report: ... with those of this one.
+    #[arg(long, value_name = "VERSION", requires = "compare_version")]
+    pub baseline_version: Option<String>,
+}
+
+/// Report presets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportPreset {
+    /// Today vs yesterday.
+    Day,
+    /// This ISO week vs the last one.
+    Week,
+    /// This month vs the last one.
+    Month,
 }
 
 /// The views `fmd show` prints.
@@ -72,6 +175,31 @@ pub struct ShowArgs {
 pub enum View {
     /// Per endpoint: hits and error hits today / 7 days / overall, medians, last request (FMD's /api/overview).
     Overview,
+    /// Requests per local hour and day (FMD's hourly_load); --endpoint for one endpoint.
+    Hourly,
+    /// Requests per local day per endpoint (FMD's /api/requests).
+    Daily,
+    /// Versions with their first use; without --endpoint also each endpoint's share per version, with it the
+    /// duration summary per version.
+    Versions,
+    /// Duration summary (box plot numbers) per endpoint.
+    ApiPerformance,
+    /// Status-code distribution and latest error requests (per endpoint, or of --endpoint).
+    StatusCodes,
+    /// One endpoint's summary: hits, errors, median, first and last request, versions.
+    Endpoint,
+    /// An endpoint's requests per group-by value (FMD's users).
+    Users,
+    /// An endpoint's requests per client IP.
+    Ips,
+    /// Median duration per user and version for an endpoint.
+    UserVersions,
+    /// Median duration per IP and version for an endpoint.
+    IpVersions,
+    /// An endpoint's most recent requests.
+    Requests,
+    /// Which endpoints changed between two windows or versions (Mood's median test, status-code shares).
+    Report,
 }
 
 /// `fmd level ENDPOINT LEVEL`.
@@ -122,4 +250,14 @@ pub struct GenerateArgs {
     /// Add to an existing database instead of refusing it.
     #[arg(long)]
     pub append: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

@@ -4,10 +4,12 @@
 
 mod cli;
 mod commands;
+mod confirm;
 mod demo;
 mod failure;
 mod rng;
 mod settings;
+mod timearg;
 
 use std::process::ExitCode;
 

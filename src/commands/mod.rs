@@ -1,7 +1,9 @@
 //! One module per command; [`run`] dispatches.
 
 mod console;
+mod endpoint;
 mod generate;
+mod prune;
 
 pub use console::run as open_console;
 mod level;
@@ -25,5 +27,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             })?;
             generate::run(db, &args, &settings.config.database.table_prefix)
         }
+        Some(Command::Prune(args)) => prune::run(&settings, &args),
+        Some(Command::Endpoint(args)) => endpoint::run(&settings, &args),
     }
 }

@@ -85,7 +85,7 @@ impl TimeRange {
 
     /// True when `t` lies in the range.
     pub fn contains(&self, t: DateTime<Utc>) -> bool {
-        self.from.map_or(true, |from| t >= from) && self.to.map_or(true, |to| t < to)
+        self.from.is_none_or(|from| t >= from) && self.to.is_none_or(|to| t < to)
     }
 }
 

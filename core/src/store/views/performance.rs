@@ -53,7 +53,7 @@ impl Store {
     ) -> Result<Vec<EndpointPerformance>, StoreError> {
         let mut list = self.view_snapshot(|| {
             let endpoints: Vec<_> =
-                self.view_endpoint_rows()?.into_iter().filter(|e| endpoint.map_or(true, |id| id == e.id)).collect();
+                self.view_endpoint_rows()?.into_iter().filter(|e| endpoint.is_none_or(|id| id == e.id)).collect();
             let mut out = Vec::with_capacity(endpoints.len());
             if range.is_bounded() {
                 let mut durations = self.view_durations_by_endpoint(&range, endpoint)?;

@@ -56,7 +56,7 @@ impl Store {
                     *counts.entry(text_of(value)).or_default() += 1;
                     continue;
                 };
-                if by_int.get(last).map_or(true, |(c, _)| *c != code) {
+                if by_int.get(last).is_none_or(|(c, _)| *c != code) {
                     last = match by_int.iter().position(|(c, _)| *c == code) {
                         Some(i) => i,
                         None => {

@@ -58,7 +58,7 @@ impl Earliest {
     pub(crate) fn see(&mut self, value: ValueRef<'_>) {
         let ValueRef::Text(bytes) = value else { return };
         if super::is_fmd_shape(bytes) {
-            if self.fmd.as_deref().map_or(true, |current| current > bytes) {
+            if self.fmd.as_deref().is_none_or(|current| current > bytes) {
                 self.fmd = Some(bytes.to_vec());
             }
         } else if let Some(t) = time_of(value) {

@@ -1,17 +1,12 @@
-//! `fmd show VIEW [--json]`: prints a view as JSON (FMD's keys where FMD has the same route) or as text.
+//! `fmd show overview`: FMD's /api/overview keys, or an aligned table.
 
 use chrono::SecondsFormat;
 use fmd_core::store::OverviewRow;
-use fmd_core::Store;
 use serde::Serialize;
-
-use crate::cli::{ShowArgs, View};
-use crate::failure::Failure;
-use crate::settings::Settings;
 
 /// One overview entry with FMD's `/api/overview` keys (`last-accessed` as RFC 3339 UTC).
 #[derive(Debug, Serialize)]
-struct OverviewJson<'a> {
+pub struct OverviewJson<'a> {
     id: i64,
     name: &'a str,
     monitor: Option<u8>,
@@ -57,35 +52,12 @@ impl<'a> From<&'a OverviewRow> for OverviewJson<'a> {
     }
 }
 
-/// Prints the requested view to standard output.
-pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
-    let store = Store::open_reader(&settings.db, settings.table_prefix.as_deref())?;
-    match args.view {
-        View::Overview => {
-            let rows = store.overview(settings.now_or_clock(), settings.tz)?;
-            if args.json {
-                let json: Vec<OverviewJson<'_>> = rows.iter().map(OverviewJson::from).collect();
-                print_json(&json)
-            } else {
-                print!("{}", overview_text(&rows));
-                Ok(())
-            }
-        }
-    }
-}
-
-fn print_json(value: &impl Serialize) -> Result<(), Failure> {
-    let text = serde_json::to_string_pretty(value).map_err(Failure::runtime)?;
-    println!("{text}");
-    Ok(())
-}
-
 fn ms(v: Option<f64>) -> String {
     v.map_or_else(|| "-".to_string(), |v| format!("{v:.2}"))
 }
 
 /// A plain aligned table of the overview, for terminals and scripts that do not want JSON.
-fn overview_text(rows: &[OverviewRow]) -> String {
+pub fn text(rows: &[OverviewRow]) -> String {
     let header = ["endpoint", "lvl", "today", "err", "7 days", "err", "total", "err", "p50 today", "p50 7d", "p50 all"];
     let mut table: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
     for r in rows {

@@ -1,0 +1,36 @@
+//! `fmd endpoint delete|merge`: endpoint housekeeping beyond FMD.
+
+use fmd_core::Store;
+
+use crate::cli::{EndpointAction, EndpointArgs};
+use crate::confirm::confirm;
+use crate::failure::Failure;
+use crate::settings::Settings;
+
+/// Deletes or merges after a confirmation.
+pub fn run(settings: &Settings, args: &EndpointArgs) -> Result<(), Failure> {
+    let store = Store::open_editor(&settings.db, settings.table_prefix.as_deref())?;
+    let exists = |name: &str| -> Result<(), Failure> {
+        if store.endpoint_levels()?.iter().any(|e| e.name == name) {
+            Ok(())
+        } else {
+            Err(fmd_core::StoreError::UnknownEndpoint { path: settings.db.clone(), name: name.to_string() }.into())
+        }
+    };
+    match &args.action {
+        EndpointAction::Delete { name, yes } => {
+            exists(name)?;
+            confirm(&format!("delete endpoint {name:?} and all its requests from {}?", settings.db.display()), *yes)?;
+            let done = store.delete_endpoint(name)?;
+            println!("deleted endpoint {name:?} with {} requests", done.deleted.requests);
+        }
+        EndpointAction::Merge { from, into, yes } => {
+            exists(from)?;
+            exists(into)?;
+            confirm(&format!("move every request of {from:?} to {into:?} and delete {from:?}?"), *yes)?;
+            let done = store.merge_endpoints(from, into)?;
+            println!("merged {from:?} into {into:?}: {} requests moved", done.requests_moved);
+        }
+    }
+    Ok(())
+}
