@@ -1,26 +1,37 @@
 //! The console's state and how events change it: keys ([`App::handle_key`]), worker replies
 //! ([`App::apply`]) and timer ticks. Nothing here draws or touches the terminal or the database; database
 //! work leaves as [`Job`]s that the event loop hands to the worker ([`App::take_jobs`]).
+//!
+//! Where the user is: [`Screen`] (the dashboard or one endpoint), the tab of each ([`DashTab`],
+//! [`EndpointTab`]), the time [`Window`] and a [`Cursor`] for the tab on screen. Tabs other than the overview
+//! show a [`ViewCache`] entry: the last answer for their (query, window, endpoint), refreshed live.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Timelike, Utc};
 use chrono_tz::Tz;
 use crossterm::event::{KeyCode, KeyEvent};
 
+use crate::cursor::Cursor;
 use crate::keys::{self, Action, Context};
+use crate::nav::{self, DashTab, EndpointTab, Window};
 use crate::query::{Job, Reply};
 use crate::render;
 use crate::table::OverviewTable;
 use crate::theme::Theme;
+use crate::views::{Cached, ViewCache, ViewKey, ViewKind};
 
 /// Longest filter accepted (characters).
 const MAX_FILTER: usize = 200;
+/// Paged lists (latest requests, latest errors) are asked for in multiples of this many rows.
+pub const PAGE_ROWS: usize = 200;
+/// Most rows a paged list grows to.
+const MAX_PAGED_ROWS: usize = 20_000;
 
 /// The screen under the popups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
-    /// The endpoint table.
-    Overview,
-    /// One endpoint, by id.
+    /// The dashboard (all endpoints), on [`App::dash_tab`].
+    Dashboard,
+    /// One endpoint, by id, on [`App::endpoint_tab`].
     Endpoint(i64),
 }
 
@@ -79,10 +90,22 @@ pub struct App {
     pub theme: Theme,
     /// Current screen.
     pub screen: Screen,
+    /// The dashboard's tab (also where Esc returns to from an endpoint).
+    pub dash_tab: DashTab,
+    /// The endpoint screen's tab.
+    pub endpoint_tab: EndpointTab,
+    /// Time window of the charts.
+    pub window: Window,
+    /// Box plots on a log scale.
+    pub log_scale: bool,
+    /// Row, column and scroll of the tab on screen (the overview keeps its own in [`App::table`]).
+    pub cursor: Cursor,
     /// Open popup.
     pub popup: Option<Popup>,
-    /// The overview rows, sorted, filtered, with the selection.
+    /// The overview rows, sorted, filtered, with the selection (the selected endpoint of every dashboard tab).
     pub table: OverviewTable,
+    /// The last answer of every view query.
+    pub views: ViewCache,
     /// The filter line has the keyboard.
     pub filter_editing: bool,
     filter: String,
@@ -101,7 +124,9 @@ pub struct App {
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
     latest_seq: u64,
+    latest_view_seq: u64,
     overview_pending: bool,
+    view_pending: bool,
     writes_pending: usize,
     jobs: Vec<Job>,
     /// The user asked to leave.
@@ -116,9 +141,15 @@ impl App {
             timezone,
             clock,
             theme: Theme::new(colors),
-            screen: Screen::Overview,
+            screen: Screen::Dashboard,
+            dash_tab: DashTab::Overview,
+            endpoint_tab: EndpointTab::Summary,
+            window: Window::default(),
+            log_scale: false,
+            cursor: Cursor::default(),
             popup: None,
             table: OverviewTable::default(),
+            views: ViewCache::default(),
             filter_editing: false,
             filter: String::new(),
             frozen: false,
@@ -129,7 +160,9 @@ impl App {
             spinner: 0,
             size: (0, 0),
             latest_seq: 0,
+            latest_view_seq: 0,
             overview_pending: false,
+            view_pending: false,
             writes_pending: 0,
             jobs: Vec::new(),
             quit: false,
@@ -148,7 +181,7 @@ impl App {
 
     /// Work is running or queued: the header shows the spinner.
     pub fn busy(&self) -> bool {
-        self.overview_pending || self.writes_pending > 0
+        self.overview_pending || self.view_pending || self.writes_pending > 0
     }
 
     /// Which part of the key table applies now.
@@ -158,18 +191,92 @@ impl App {
             (Some(Popup::LevelPicker { .. }), _, _) => Context::LevelPicker,
             (None, true, _) => Context::Filter,
             (None, false, Screen::Endpoint(_)) => Context::Endpoint,
-            (None, false, Screen::Overview) => Context::Overview,
+            (None, false, Screen::Dashboard) => Context::Dashboard,
         }
+    }
+
+    /// The query of the tab on screen (`None` on the overview, which has its own).
+    pub fn view_key(&self) -> Option<ViewKey> {
+        let (kind, endpoint) = match self.screen {
+            Screen::Dashboard => (ViewKind::of_dashboard(self.dash_tab)?, None),
+            Screen::Endpoint(id) => (ViewKind::of_endpoint(self.endpoint_tab), Some(id)),
+        };
+        Some(ViewKey { kind, window: self.window, endpoint })
+    }
+
+    /// What the tab on screen shows: the answer to its query, or while that loads the same query's answer for
+    /// another window (its key says which).
+    pub fn view(&self) -> Option<&Cached> {
+        self.view_key().and_then(|key| self.views.get_or_similar(&key))
+    }
+
+    /// The tab on screen is a heatmap (the cursor is a day and an hour).
+    pub fn on_heatmap(&self) -> bool {
+        matches!(self.view_key().map(|k| k.kind), Some(ViewKind::DashHourly | ViewKind::Hourly))
+    }
+
+    /// The tab on screen draws box plots (`l` switches their scale).
+    pub fn on_box_plots(&self) -> bool {
+        matches!(
+            self.view_key().map(|k| k.kind),
+            Some(ViewKind::DashPerformance | ViewKind::Versions | ViewKind::Users | ViewKind::Ips)
+        )
+    }
+
+    /// The endpoint ids of the rows on screen, and the position of the selected one, on dashboard tabs whose rows
+    /// are endpoints (Versions, Performance). A selection the rows do not hold counts as the first row.
+    pub fn endpoint_rows(&self) -> Option<(Vec<i64>, usize)> {
+        if self.screen != Screen::Dashboard {
+            return None;
+        }
+        let rows = self.view()?.data.endpoint_rows(|name| self.table.matches(name))?;
+        let position = self.table.selected_id().and_then(|id| rows.iter().position(|r| *r == id)).unwrap_or(0);
+        Some((rows, position))
+    }
+
+    /// The endpoint Enter would open and `m` would set the level of.
+    pub fn selected_endpoint(&self) -> Option<i64> {
+        match self.screen {
+            Screen::Endpoint(id) => Some(id),
+            Screen::Dashboard => match self.dash_tab {
+                DashTab::Overview => self.table.selected().map(|r| r.id),
+                DashTab::Status => self.view().and_then(|v| v.data.endpoint_of_row(self.cursor.row)),
+                _ => self.endpoint_rows().and_then(|(rows, position)| rows.get(position).copied()),
+            },
+        }
+    }
+
+    /// Rows the cursor of the tab on screen moves over.
+    fn row_count(&self) -> usize {
+        self.view().map_or(0, |v| v.data.row_count())
+    }
+
+    /// Columns `←`/`→` move over on the tab on screen.
+    fn col_count(&self) -> usize {
+        self.view().map_or(0, |v| v.data.col_count(|name| self.table.matches(name)))
     }
 
     /// Whether an action would do something now (the footer leaves out those that would not).
     pub fn available(&self, action: Action) -> bool {
+        let dashboard = self.screen == Screen::Dashboard;
+        let overview = dashboard && self.dash_tab == DashTab::Overview;
         match action {
             Action::FilterClear => self.filter_editing || !self.filter.is_empty(),
-            Action::Open | Action::Level => match self.screen {
-                Screen::Overview => self.table.selected().is_some(),
-                Screen::Endpoint(id) => self.table.row(id).is_some(),
-            },
+            Action::Filter => {
+                dashboard
+                    && matches!(
+                        self.dash_tab,
+                        DashTab::Overview | DashTab::Daily | DashTab::Versions | DashTab::Performance
+                    )
+            }
+            Action::SortNext | Action::SortPrev | Action::SortInvert => overview,
+            Action::Open => dashboard && self.selected_endpoint().is_some(),
+            Action::Level => self.selected_endpoint().is_some_and(|id| self.table.row(id).is_some()),
+            Action::Left | Action::Right => self.popup.is_none() && self.col_count() > 0,
+            Action::LogScale => self.on_box_plots(),
+            Action::Down | Action::Up | Action::Top | Action::Bottom | Action::PageDown | Action::PageUp => {
+                self.popup.is_some() || overview || self.row_count() > 0
+            }
             _ => true,
         }
     }
@@ -186,10 +293,29 @@ impl App {
         self.overview_pending = true;
     }
 
+    /// Asks for the data of the tab on screen (nothing on the overview).
+    pub fn request_view(&mut self) {
+        let Some(key) = self.view_key() else { return };
+        self.latest_view_seq += 1;
+        let limit = self.wanted_rows(key.kind);
+        self.jobs.push(Job::View { seq: self.latest_view_seq, key, now: self.now(), limit });
+        self.view_pending = true;
+    }
+
+    /// Rows to ask for: paged lists enough for the cursor plus two pages, in steps of [`PAGE_ROWS`].
+    fn wanted_rows(&self, kind: ViewKind) -> usize {
+        if !kind.is_paged() {
+            return 0;
+        }
+        let need = self.cursor.row + 2 * self.page();
+        (need / PAGE_ROWS + 1).saturating_mul(PAGE_ROWS).min(MAX_PAGED_ROWS)
+    }
+
     /// The live refresh period has passed.
     pub fn on_refresh_tick(&mut self) {
         if !self.frozen {
             self.request_overview();
+            self.request_view();
         }
     }
 
@@ -215,13 +341,23 @@ impl App {
                 }
                 match result {
                     Ok(overview) => {
-                        self.table.set_rows(overview.rows, now);
+                        self.table.set_rows_and_trends(overview.rows, overview.trends, now);
                         self.dropped = overview.dropped;
                         self.failed = overview.failed;
                         self.loaded = true;
-                        if self.message.as_ref().is_some_and(|m| m.from_query) {
-                            self.message = None;
-                        }
+                        self.clear_query_message();
+                    }
+                    Err(error) => self.message = Some(Message::error(error, true)),
+                }
+            }
+            Reply::View { seq, key, now, limit, result } => {
+                if seq == self.latest_view_seq {
+                    self.view_pending = false;
+                }
+                match result {
+                    Ok(data) => {
+                        self.views.insert(key, now, limit, data);
+                        self.clear_query_message();
                     }
                     Err(error) => self.message = Some(Message::error(error, true)),
                 }
@@ -239,6 +375,12 @@ impl App {
         }
         if !self.busy() {
             self.spinner = 0;
+        }
+    }
+
+    fn clear_query_message(&mut self) {
+        if self.message.as_ref().is_some_and(|m| m.from_query) {
+            self.message = None;
         }
     }
 
@@ -265,10 +407,16 @@ impl App {
             Action::PageUp => self.step(context, -(self.page() as isize)),
             Action::Top => self.step(context, isize::MIN),
             Action::Bottom => self.step(context, isize::MAX),
+            Action::Left => self.step_col(-1),
+            Action::Right => self.step_col(1),
             Action::SortNext => self.table.cycle_sort(1),
             Action::SortPrev => self.table.cycle_sort(-1),
             Action::SortInvert => self.table.invert_sort(),
-            Action::Filter => self.filter_editing = true,
+            Action::Filter => {
+                if self.available(Action::Filter) {
+                    self.filter_editing = true;
+                }
+            }
             Action::FilterType => {
                 if let KeyCode::Char(c) = code {
                     if self.filter.chars().count() < MAX_FILTER {
@@ -287,12 +435,34 @@ impl App {
                 self.filter_editing = false;
                 self.table.set_filter("");
             }
-            Action::Open => {
-                if let Some(row) = self.table.selected() {
-                    self.screen = Screen::Endpoint(row.id);
+            Action::Open => self.open_selected(),
+            Action::Back => {
+                self.screen = Screen::Dashboard;
+                self.show_tab();
+            }
+            Action::NextTab => self.switch_tab(|app| app.cycle_tab(1)),
+            Action::PrevTab => self.switch_tab(|app| app.cycle_tab(-1)),
+            Action::JumpTab => {
+                if let KeyCode::Char(c) = code {
+                    let digit = c.to_digit(10).unwrap_or(0);
+                    self.switch_tab(|app| app.jump_tab(digit));
                 }
             }
-            Action::Back => self.screen = Screen::Overview,
+            Action::WindowShorter | Action::WindowLonger => {
+                let step = if action == Action::WindowLonger { 1 } else { -1 };
+                let window = self.window.step(step);
+                if window != self.window {
+                    self.window = window;
+                    self.cursor =
+                        Cursor { col: if self.on_heatmap() { self.cursor.col } else { 0 }, ..Cursor::default() };
+                    self.show_view();
+                }
+            }
+            Action::LogScale => {
+                if self.on_box_plots() {
+                    self.log_scale = !self.log_scale;
+                }
+            }
             Action::Level => self.open_level_picker(),
             Action::PickDigit => {
                 if let (KeyCode::Char(c), Some(Popup::LevelPicker { choice, .. })) = (code, &mut self.popup) {
@@ -312,9 +482,13 @@ impl App {
                 self.frozen = !self.frozen;
                 if !self.frozen {
                     self.request_overview();
+                    self.request_view();
                 }
             }
-            Action::Refresh => self.request_overview(),
+            Action::Refresh => {
+                self.request_overview();
+                self.request_view();
+            }
             Action::Help => {
                 self.popup = match self.popup {
                     Some(Popup::Help { .. }) => None,
@@ -326,10 +500,74 @@ impl App {
         }
     }
 
+    /// Moves to the tab `change` picks; when it is another tab, resets the cursor and shows it.
+    fn switch_tab(&mut self, change: impl FnOnce(&mut App) -> bool) {
+        if change(self) {
+            self.show_tab();
+        }
+    }
+
+    fn cycle_tab(&mut self, step: isize) -> bool {
+        match self.screen {
+            Screen::Dashboard => self.dash_tab = nav::cycle(&DashTab::ALL, self.dash_tab, step),
+            Screen::Endpoint(_) => self.endpoint_tab = nav::cycle(&EndpointTab::ALL, self.endpoint_tab, step),
+        }
+        true
+    }
+
+    fn jump_tab(&mut self, digit: u32) -> bool {
+        match self.screen {
+            Screen::Dashboard => match nav::jump(&DashTab::ALL, digit) {
+                Some(tab) if tab != self.dash_tab => self.dash_tab = tab,
+                _ => return false,
+            },
+            Screen::Endpoint(_) => match nav::jump(&EndpointTab::ALL, digit) {
+                Some(tab) if tab != self.endpoint_tab => self.endpoint_tab = tab,
+                _ => return false,
+            },
+        }
+        true
+    }
+
+    /// A tab (or screen) just came up: a fresh cursor, and its data.
+    fn show_tab(&mut self) {
+        let hour = self.now().with_timezone(&self.timezone).hour() as usize;
+        self.cursor = Cursor { col: if self.on_heatmap() { hour } else { 0 }, ..Cursor::default() };
+        self.show_view();
+    }
+
+    /// Asks for the data on screen, unless frozen with an answer for exactly this already at hand.
+    fn show_view(&mut self) {
+        let cached = self.view_key().is_some_and(|key| self.views.get(&key).is_some());
+        if !(self.frozen && cached) {
+            self.request_view();
+        } else {
+            self.view_pending = false;
+        }
+    }
+
+    fn open_selected(&mut self) {
+        if self.screen != Screen::Dashboard {
+            return;
+        }
+        let Some(id) = self.selected_endpoint() else { return };
+        self.table.select_id(id);
+        self.endpoint_tab = match self.dash_tab {
+            DashTab::Hourly => EndpointTab::Hourly,
+            DashTab::Versions => EndpointTab::Versions,
+            DashTab::Status => EndpointTab::Status,
+            DashTab::Overview | DashTab::Daily | DashTab::Performance => EndpointTab::Summary,
+        };
+        self.screen = Screen::Endpoint(id);
+        self.show_tab();
+    }
+
+    /// Rows one page holds on the screen in front.
     fn page(&self) -> usize {
         match self.context() {
             Context::Help => render::help::page(self.size.0, self.size.1),
-            _ => render::table_rows(self.size.0, self.size.1),
+            Context::Dashboard if self.dash_tab == DashTab::Overview => render::table_rows(self.size.0, self.size.1),
+            _ => render::list_rows(self.size.0, self.size.1),
         }
         .max(1)
     }
@@ -337,11 +575,25 @@ impl App {
     /// Moves whatever has the cursor in `context` by `delta` (saturating: `isize::MIN` is the top).
     fn step(&mut self, context: Context, delta: isize) {
         match context {
-            Context::Overview => match delta {
+            Context::Dashboard if self.dash_tab == DashTab::Overview => match delta {
                 isize::MIN => self.table.top(),
                 isize::MAX => self.table.bottom(),
                 d => self.table.move_by(d),
             },
+            Context::Dashboard | Context::Endpoint => {
+                if let Some((rows, position)) = self.endpoint_rows() {
+                    let mut cursor = Cursor { row: position, ..self.cursor };
+                    cursor.move_row(delta, rows.len(), self.page());
+                    if let Some(id) = rows.get(cursor.row) {
+                        self.table.select_id(*id);
+                    }
+                    self.cursor = cursor;
+                } else {
+                    let (len, page) = (self.row_count(), self.page());
+                    self.cursor.move_row(delta, len, page);
+                    self.more_rows_if_needed();
+                }
+            }
             Context::LevelPicker => {
                 if let Some(Popup::LevelPicker { choice, .. }) = &mut self.popup {
                     *choice = (*choice as isize).saturating_add(delta).clamp(0, 3) as u8;
@@ -353,15 +605,28 @@ impl App {
                     *scroll = scroll.saturating_add_signed(delta).min(max);
                 }
             }
-            Context::Endpoint | Context::Filter => {}
+            Context::Filter => {}
+        }
+    }
+
+    fn step_col(&mut self, delta: isize) {
+        let len = self.col_count();
+        self.cursor.move_col(delta, len);
+    }
+
+    /// A paged list scrolled near the end of what was loaded, and more may exist: ask for more rows.
+    fn more_rows_if_needed(&mut self) {
+        let Some(key) = self.view_key().filter(|k| k.kind.is_paged()) else { return };
+        let Some(cached) = self.views.get(&key) else { return };
+        let loaded = cached.data.paged_len().unwrap_or(0);
+        let maybe_more = loaded >= cached.limit && cached.limit < MAX_PAGED_ROWS;
+        if maybe_more && self.cursor.row + self.page() >= loaded && self.wanted_rows(key.kind) > cached.limit {
+            self.request_view();
         }
     }
 
     fn open_level_picker(&mut self) {
-        let row = match self.screen {
-            Screen::Overview => self.table.selected(),
-            Screen::Endpoint(id) => self.table.row(id),
-        };
+        let row = self.selected_endpoint().and_then(|id| self.table.row(id));
         if let Some(row) = row {
             self.popup = Some(Popup::LevelPicker {
                 id: row.id,
@@ -377,6 +642,7 @@ impl App {
 mod tests {
     use super::*;
     use crate::query::Overview;
+    use crate::views::ViewKey;
     use crossterm::event::KeyModifiers;
     use fmd_core::store::OverviewRow;
 
@@ -405,7 +671,11 @@ mod tests {
         let jobs = app.take_jobs();
         let Some(Job::Overview { seq, now }) = jobs.first().cloned() else { panic!("{jobs:?}") };
         let rows = vec![row(1, "index", 30), row(2, "search", 20), row(3, "upload", 10)];
-        app.apply(Reply::Overview { seq, now, result: Ok(Overview { rows, dropped: 0, failed: 0 }) });
+        app.apply(Reply::Overview {
+            seq,
+            now,
+            result: Ok(Overview { rows, dropped: 0, failed: 0, trends: Default::default() }),
+        });
         app
     }
 
@@ -432,9 +702,9 @@ mod tests {
         assert_eq!(app.screen, Screen::Endpoint(2));
         assert_eq!(app.context(), Context::Endpoint);
         key(&mut app, KeyCode::Char('j'));
-        assert_eq!(app.screen, Screen::Endpoint(2), "j does nothing on the detail");
+        assert_eq!(app.screen, Screen::Endpoint(2), "j does not leave the endpoint");
         key(&mut app, KeyCode::Esc);
-        assert_eq!(app.screen, Screen::Overview);
+        assert_eq!(app.screen, Screen::Dashboard);
         key(&mut app, KeyCode::Char('q'));
         assert!(app.quit);
     }
@@ -454,7 +724,7 @@ mod tests {
         key(&mut app, KeyCode::Backspace);
         assert_eq!(app.filter(), "ar");
         key(&mut app, KeyCode::Enter);
-        assert_eq!(app.context(), Context::Overview);
+        assert_eq!(app.context(), Context::Dashboard);
         assert_eq!(app.filter(), "ar");
         assert!(app.available(Action::FilterClear));
         key(&mut app, KeyCode::Esc);
@@ -525,7 +795,11 @@ mod tests {
         app.request_overview();
         let jobs = app.take_jobs();
         let Some(Job::Overview { seq, now }) = jobs.first().cloned() else { panic!("{jobs:?}") };
-        app.apply(Reply::Overview { seq, now, result: Ok(Overview { rows: vec![], dropped: 5, failed: 0 }) });
+        app.apply(Reply::Overview {
+            seq,
+            now,
+            result: Ok(Overview { rows: vec![], dropped: 5, failed: 0, trends: Default::default() }),
+        });
         assert!(app.busy(), "the newer request is still out");
         assert_eq!(app.dropped, 5);
     }
@@ -546,5 +820,186 @@ mod tests {
         assert_eq!(app.popup, None);
         app.handle_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
         assert!(app.quit);
+    }
+
+    fn view_jobs(app: &mut App) -> Vec<ViewKey> {
+        app.take_jobs()
+            .into_iter()
+            .filter_map(|job| match job {
+                Job::View { key, .. } => Some(key),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Answers the app's pending view job with `data`.
+    fn answer(app: &mut App, data: crate::views::ViewData) {
+        let jobs = app.take_jobs();
+        for job in jobs {
+            if let Job::View { seq, key, now, limit } = job {
+                app.apply(Reply::View { seq, key, now, limit, result: Ok(data.clone()) });
+            }
+        }
+    }
+
+    fn performance(ids: &[(i64, &str)]) -> crate::views::ViewData {
+        crate::views::ViewData::Performance(
+            ids.iter()
+                .map(|(id, name)| fmd_core::store::views::EndpointPerformance {
+                    id: *id,
+                    name: name.to_string(),
+                    summary: None,
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn tabs_cycle_jump_and_ask_for_their_data() {
+        let mut app = app();
+        assert_eq!(app.view_key(), None, "the overview has its own query");
+        key(&mut app, KeyCode::Tab);
+        assert_eq!(app.dash_tab, DashTab::Hourly);
+        assert_eq!(view_jobs(&mut app).iter().map(|k| k.kind).collect::<Vec<_>>(), [ViewKind::DashHourly]);
+        assert!(app.busy());
+        key(&mut app, KeyCode::BackTab);
+        key(&mut app, KeyCode::BackTab);
+        assert_eq!(app.dash_tab, DashTab::Status, "wraps around");
+        key(&mut app, KeyCode::Char('5'));
+        assert_eq!(app.dash_tab, DashTab::Performance);
+        key(&mut app, KeyCode::Char('9'));
+        assert_eq!(app.dash_tab, DashTab::Performance, "no ninth dashboard tab");
+        key(&mut app, KeyCode::Char('1'));
+        key(&mut app, KeyCode::Enter);
+        assert_eq!((app.screen, app.endpoint_tab), (Screen::Endpoint(1), EndpointTab::Summary));
+        key(&mut app, KeyCode::Char('9'));
+        assert_eq!(app.endpoint_tab, EndpointTab::Requests);
+        let keys = view_jobs(&mut app);
+        assert_eq!(keys.last().map(|k| (k.kind, k.endpoint)), Some((ViewKind::Requests, Some(1))));
+        key(&mut app, KeyCode::Tab);
+        assert_eq!(app.endpoint_tab, EndpointTab::Summary);
+        key(&mut app, KeyCode::Esc);
+        assert_eq!((app.screen, app.dash_tab), (Screen::Dashboard, DashTab::Overview));
+    }
+
+    #[test]
+    fn the_window_changes_the_query_and_the_cache_answers_at_once() {
+        let mut app = app();
+        key(&mut app, KeyCode::Char('5'));
+        answer(&mut app, performance(&[(1, "index"), (2, "search")]));
+        assert!(!app.busy());
+        key(&mut app, KeyCode::Char(']'));
+        assert_eq!(app.window, Window::Month);
+        let keys = view_jobs(&mut app);
+        assert_eq!(keys.iter().map(|k| k.window).collect::<Vec<_>>(), [Window::Month]);
+        let shown = app.view().map(|c| c.key.window);
+        assert_eq!(shown, Some(Window::Week), "the 7-day answer stays on screen while 30 days load");
+        key(&mut app, KeyCode::Char('['));
+        assert_eq!(app.view().map(|c| c.key.window), Some(Window::Week), "back: the cached answer");
+        // Frozen, a cached answer is shown without a query; an uncached one is still fetched.
+        key(&mut app, KeyCode::Char('f'));
+        app.take_jobs();
+        key(&mut app, KeyCode::Tab);
+        key(&mut app, KeyCode::BackTab);
+        assert_eq!(view_jobs(&mut app).len(), 1, "Status was not cached, Performance was");
+        assert!(!app.busy());
+    }
+
+    fn hourly(days: usize) -> crate::views::ViewData {
+        crate::views::ViewData::Hourly(fmd_core::store::views::HourlyLoad {
+            days: (0..days).map(|d| format!("2026-11-{:02}", 20 + d)).collect(),
+            data: vec![vec![1; days]; 24],
+        })
+    }
+
+    #[test]
+    fn the_heatmap_cursor_starts_at_the_current_hour_and_stays_on_the_grid() {
+        let mut app = app();
+        let hour = app.now().hour() as usize;
+        key(&mut app, KeyCode::Char('2'));
+        answer(&mut app, hourly(7));
+        assert!(app.on_heatmap());
+        assert_eq!((app.cursor.row, app.cursor.col), (0, hour));
+        for _ in 0..30 {
+            key(&mut app, KeyCode::Right);
+        }
+        assert_eq!(app.cursor.col, 23);
+        key(&mut app, KeyCode::Left);
+        key(&mut app, KeyCode::Char('G'));
+        assert_eq!((app.cursor.row, app.cursor.col), (6, 22));
+        key(&mut app, KeyCode::Down);
+        assert_eq!(app.cursor.row, 6, "no day below the oldest");
+        key(&mut app, KeyCode::Up);
+        assert_eq!(app.cursor.row, 5);
+        assert!(app.available(Action::Left) && !app.available(Action::LogScale) && !app.available(Action::Open));
+        // A new window keeps the hour and goes back to the newest day.
+        key(&mut app, KeyCode::Char(']'));
+        assert_eq!((app.cursor.row, app.cursor.col), (0, 22));
+    }
+
+    #[test]
+    fn scrolling_near_the_end_of_a_paged_list_asks_for_more_rows() {
+        let mut app = app();
+        key(&mut app, KeyCode::Enter);
+        key(&mut app, KeyCode::Char('9'));
+        let rows = |n: usize| {
+            crate::views::ViewData::Requests(
+                (0..n)
+                    .map(|i| fmd_core::store::views::RequestRow {
+                        id: i as i64,
+                        endpoint_id: Some(1),
+                        duration: Some(1.0),
+                        time_requested: None,
+                        version_requested: String::new(),
+                        group_by: String::new(),
+                        ip: String::new(),
+                        status_code: Some(200),
+                    })
+                    .collect(),
+            )
+        };
+        let jobs = app.take_jobs();
+        let Some(Job::View { seq, key: view, now, limit }) = jobs.last().cloned() else { panic!("{jobs:?}") };
+        assert_eq!(limit, PAGE_ROWS);
+        app.apply(Reply::View { seq, key: view, now, limit, result: Ok(rows(PAGE_ROWS)) });
+        key(&mut app, KeyCode::Char('j'));
+        assert!(app.take_jobs().is_empty(), "far from the end");
+        key(&mut app, KeyCode::Char('G'));
+        assert_eq!(app.cursor.row, PAGE_ROWS - 1);
+        let jobs = app.take_jobs();
+        assert!(matches!(jobs.as_slice(), [Job::View { limit, .. }] if *limit > PAGE_ROWS), "{jobs:?}");
+        // A list shorter than asked for is complete: no more queries.
+        app.views.insert(view, now, limit, rows(10));
+        app.cursor.row = 0;
+        key(&mut app, KeyCode::Char('G'));
+        assert!(app.take_jobs().is_empty());
+    }
+
+    #[test]
+    fn performance_rows_move_the_shared_selection_and_follow_it_through_re_sorts() {
+        let mut app = app();
+        key(&mut app, KeyCode::Char('5'));
+        answer(&mut app, performance(&[(2, "search"), (1, "index"), (3, "upload")]));
+        assert_eq!(app.endpoint_rows(), Some((vec![2, 1, 3], 1)), "index is selected on the overview");
+        key(&mut app, KeyCode::Char('j'));
+        assert_eq!(app.table.selected_id(), Some(3));
+        // A refresh re-sorts the rows: the selection stays on upload.
+        app.request_view();
+        answer(&mut app, performance(&[(3, "upload"), (2, "search"), (1, "index")]));
+        assert_eq!(app.endpoint_rows(), Some((vec![3, 2, 1], 0)));
+        assert!(app.available(Action::LogScale));
+        key(&mut app, KeyCode::Char('l'));
+        assert!(app.log_scale);
+        // The filter applies here too.
+        key(&mut app, KeyCode::Char('/'));
+        key(&mut app, KeyCode::Char('e'));
+        key(&mut app, KeyCode::Char('a'));
+        key(&mut app, KeyCode::Enter);
+        assert_eq!(app.endpoint_rows(), Some((vec![2], 0)));
+        key(&mut app, KeyCode::Enter);
+        assert_eq!(app.screen, Screen::Endpoint(2));
+        assert_eq!(app.table.selected_id(), Some(2));
+        key(&mut app, KeyCode::Char('m'));
+        assert!(matches!(app.popup, Some(Popup::LevelPicker { id: 2, .. })), "m works on an endpoint screen");
     }
 }

@@ -16,6 +16,14 @@ pub enum Key {
     Up,
     /// Arrow down.
     Down,
+    /// Arrow left.
+    Left,
+    /// Arrow right.
+    Right,
+    /// Tab.
+    Tab,
+    /// Shift-Tab.
+    BackTab,
     /// Page up.
     PageUp,
     /// Page down.
@@ -42,6 +50,10 @@ impl Key {
             Key::Ctrl(c) => format!("Ctrl-{}", c.to_ascii_uppercase()),
             Key::Up => "↑".into(),
             Key::Down => "↓".into(),
+            Key::Left => "←".into(),
+            Key::Right => "→".into(),
+            Key::Tab => "Tab".into(),
+            Key::BackTab => "S-Tab".into(),
             Key::PageUp => "PgUp".into(),
             Key::PageDown => "PgDn".into(),
             Key::Home => "Home".into(),
@@ -64,6 +76,10 @@ impl Key {
             (Key::Text, KeyCode::Char(got)) => !ctrl_alt && !got.is_control(),
             (Key::Up, KeyCode::Up)
             | (Key::Down, KeyCode::Down)
+            | (Key::Left, KeyCode::Left)
+            | (Key::Right, KeyCode::Right)
+            | (Key::Tab, KeyCode::Tab)
+            | (Key::BackTab, KeyCode::BackTab)
             | (Key::PageUp, KeyCode::PageUp)
             | (Key::PageDown, KeyCode::PageDown)
             | (Key::Home, KeyCode::Home)
@@ -88,9 +104,9 @@ impl Key {
 /// Where a binding works: the screen, or the popup or text line that has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Context {
-    /// The endpoint table.
-    Overview,
-    /// One endpoint's detail.
+    /// The dashboard's tabs (Overview, Hourly, Daily, Versions, Performance, Status).
+    Dashboard,
+    /// One endpoint's tabs.
     Endpoint,
     /// Typing a filter.
     Filter,
@@ -103,12 +119,12 @@ pub enum Context {
 impl Context {
     /// Every context, in help order.
     pub const ALL: [Context; 5] =
-        [Context::Overview, Context::Endpoint, Context::Filter, Context::LevelPicker, Context::Help];
+        [Context::Dashboard, Context::Endpoint, Context::Filter, Context::LevelPicker, Context::Help];
 
     /// Short name shown in the help popup.
     pub fn name(self) -> &'static str {
         match self {
-            Context::Overview => "overview",
+            Context::Dashboard => "dashboard",
             Context::Endpoint => "endpoint",
             Context::Filter => "filter",
             Context::LevelPicker => "picker",
@@ -120,10 +136,26 @@ impl Context {
 /// What a key does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    /// Next row (or choice, or help line).
+    /// Next row (or choice, or help line, or heatmap day).
     Down,
     /// Previous row.
     Up,
+    /// Heatmap hour to the left, or columns scrolled left.
+    Left,
+    /// Heatmap hour to the right, or columns scrolled right.
+    Right,
+    /// The next tab.
+    NextTab,
+    /// The previous tab.
+    PrevTab,
+    /// The tab of the digit pressed.
+    JumpTab,
+    /// The next shorter time window.
+    WindowShorter,
+    /// The next longer time window.
+    WindowLonger,
+    /// Box plots on a log or a linear scale.
+    LogScale,
     /// First row.
     Top,
     /// Last row.
@@ -142,7 +174,7 @@ pub enum Action {
     Filter,
     /// Open the selected endpoint.
     Open,
-    /// Back to the overview.
+    /// Back to the dashboard.
     Back,
     /// Open the level picker.
     Level,
@@ -187,7 +219,7 @@ pub struct Binding {
     pub contexts: &'static [Context],
 }
 
-use Context::{Endpoint as E, Filter as F, Help as H, LevelPicker as L, Overview as O};
+use Context::{Dashboard as D, Endpoint as E, Filter as F, Help as H, LevelPicker as L};
 
 const fn bind(
     keys: &'static [Key],
@@ -201,22 +233,47 @@ const fn bind(
 
 /// Every binding, in footer and help order.
 pub const BINDINGS: &[Binding] = &[
-    bind(&[Key::Char('j'), Key::Down], Action::Down, "move down", Some("move"), &[O, L, H]),
-    bind(&[Key::Char('k'), Key::Up], Action::Up, "move up", Some("move"), &[O, L, H]),
-    bind(&[Key::Enter], Action::Open, "open the selected endpoint", Some("open"), &[O]),
-    bind(&[Key::Esc, Key::Backspace], Action::Back, "back to the overview", Some("back"), &[E]),
-    bind(&[Key::Char('/')], Action::Filter, "filter endpoints by name", Some("filter"), &[O]),
-    bind(&[Key::Char('s')], Action::SortNext, "sort by the next column", Some("sort"), &[O]),
-    bind(&[Key::Char('S')], Action::SortPrev, "sort by the previous column", Some("sort"), &[O]),
-    bind(&[Key::Char('I')], Action::SortInvert, "invert the sort direction", None, &[O]),
-    bind(&[Key::Char('m')], Action::Level, "set the monitoring level", Some("level"), &[O, E]),
-    bind(&[Key::Char('f')], Action::Freeze, "freeze / resume live refresh", Some("freeze"), &[O, E]),
-    bind(&[Key::Char('r')], Action::Refresh, "refresh now", None, &[O, E]),
-    bind(&[Key::Char('g'), Key::Home], Action::Top, "first row", None, &[O, H]),
-    bind(&[Key::Char('G'), Key::End], Action::Bottom, "last row", None, &[O, H]),
-    bind(&[Key::PageDown], Action::PageDown, "page down", None, &[O, H]),
-    bind(&[Key::PageUp], Action::PageUp, "page up", None, &[O, H]),
-    bind(&[Key::Esc], Action::FilterClear, "clear the filter", Some("clear"), &[O, F]),
+    bind(&[Key::Char('j'), Key::Down], Action::Down, "move down (row, heatmap day)", Some("move"), &[D, E, L, H]),
+    bind(&[Key::Char('k'), Key::Up], Action::Up, "move up", Some("move"), &[D, E, L, H]),
+    bind(&[Key::Left], Action::Left, "move left (heatmap hour, columns)", Some("move"), &[D, E]),
+    bind(&[Key::Right], Action::Right, "move right", Some("move"), &[D, E]),
+    bind(&[Key::Enter], Action::Open, "open the selected endpoint", Some("open"), &[D]),
+    bind(&[Key::Esc, Key::Backspace], Action::Back, "back to the dashboard", Some("back"), &[E]),
+    bind(&[Key::Tab], Action::NextTab, "next tab", Some("tab"), &[D, E]),
+    bind(&[Key::BackTab], Action::PrevTab, "previous tab", None, &[D, E]),
+    Binding {
+        keys: &[
+            Key::Char('1'),
+            Key::Char('2'),
+            Key::Char('3'),
+            Key::Char('4'),
+            Key::Char('5'),
+            Key::Char('6'),
+            Key::Char('7'),
+            Key::Char('8'),
+            Key::Char('9'),
+        ],
+        keys_label: Some("1-9"),
+        action: Action::JumpTab,
+        description: "go to tab 1-9",
+        footer: None,
+        contexts: &[D, E],
+    },
+    bind(&[Key::Char('[')], Action::WindowShorter, "shorter time window", Some("window"), &[D, E]),
+    bind(&[Key::Char(']')], Action::WindowLonger, "longer time window", Some("window"), &[D, E]),
+    bind(&[Key::Char('/')], Action::Filter, "filter endpoints by name", Some("filter"), &[D]),
+    bind(&[Key::Char('s')], Action::SortNext, "sort by the next column", Some("sort"), &[D]),
+    bind(&[Key::Char('S')], Action::SortPrev, "sort by the previous column", Some("sort"), &[D]),
+    bind(&[Key::Char('I')], Action::SortInvert, "invert the sort direction", None, &[D]),
+    bind(&[Key::Char('l')], Action::LogScale, "box plots: log / linear scale", Some("log"), &[D, E]),
+    bind(&[Key::Char('m')], Action::Level, "set the monitoring level", Some("level"), &[D, E]),
+    bind(&[Key::Char('f')], Action::Freeze, "freeze / resume live refresh", Some("freeze"), &[D, E]),
+    bind(&[Key::Char('r')], Action::Refresh, "refresh now", None, &[D, E]),
+    bind(&[Key::Char('g'), Key::Home], Action::Top, "first row", None, &[D, E, H]),
+    bind(&[Key::Char('G'), Key::End], Action::Bottom, "last row", None, &[D, E, H]),
+    bind(&[Key::PageDown], Action::PageDown, "page down", None, &[D, E, H]),
+    bind(&[Key::PageUp], Action::PageUp, "page up", None, &[D, E, H]),
+    bind(&[Key::Esc], Action::FilterClear, "clear the filter", Some("clear"), &[D, F]),
     bind(&[Key::Text], Action::FilterType, "type to filter", None, &[F]),
     bind(&[Key::Backspace], Action::FilterDelete, "delete a character", None, &[F]),
     bind(&[Key::Enter], Action::FilterKeep, "keep the filter", Some("keep"), &[F]),
@@ -230,9 +287,9 @@ pub const BINDINGS: &[Binding] = &[
     },
     bind(&[Key::Enter], Action::PickApply, "write the chosen level", Some("set"), &[L]),
     bind(&[Key::Esc], Action::Close, "close the popup", Some("close"), &[L, H]),
-    bind(&[Key::Char('?')], Action::Help, "show / hide this help", Some("help"), &[O, E, H]),
-    bind(&[Key::Char('q')], Action::Quit, "quit", Some("quit"), &[O, E, L, H]),
-    bind(&[Key::Ctrl('c')], Action::Quit, "quit (everywhere)", None, &[O, E, F, L, H]),
+    bind(&[Key::Char('?')], Action::Help, "show / hide this help", Some("help"), &[D, E, H]),
+    bind(&[Key::Char('q')], Action::Quit, "quit", Some("quit"), &[D, E, L, H]),
+    bind(&[Key::Ctrl('c')], Action::Quit, "quit (everywhere)", None, &[D, E, F, L, H]),
 ];
 
 /// Only presses count: terminals that report releases and repeats as separate events send them too.
@@ -332,14 +389,14 @@ mod tests {
     #[test]
     fn the_checker_finds_duplicates() {
         let dup = [
-            bind(&[Key::Char('x')], Action::Quit, "a", None, &[O]),
-            bind(&[Key::Char('x')], Action::Help, "b", None, &[O, E]),
+            bind(&[Key::Char('x')], Action::Quit, "a", None, &[D]),
+            bind(&[Key::Char('x')], Action::Help, "b", None, &[D, E]),
             bind(&[Key::Text], Action::FilterType, "c", None, &[F]),
             bind(&[Key::Char('y')], Action::Quit, "d", None, &[F]),
         ];
         let found = conflicts(&dup);
         assert_eq!(found.len(), 2, "{found:?}");
-        assert!(found[0].contains("x in overview"));
+        assert!(found[0].contains("x in dashboard"));
         assert!(found[1].contains("in filter"));
     }
 
@@ -351,12 +408,12 @@ mod tests {
     }
 
     #[test]
-    fn every_context_can_quit_and_overview_can_do_what_the_brief_lists() {
+    fn every_context_can_quit_and_the_screens_can_do_what_the_brief_lists() {
         let ctrl_c = press(KeyCode::Char('c'), KeyModifiers::CONTROL);
         for context in Context::ALL {
             assert_eq!(lookup(context, &ctrl_c).map(|b| b.action), Some(Action::Quit), "{context:?}");
         }
-        let o = |code| lookup(O, &press(code, KeyModifiers::NONE)).map(|b| b.action);
+        let o = |code| lookup(D, &press(code, KeyModifiers::NONE)).map(|b| b.action);
         assert_eq!(o(KeyCode::Char('j')), Some(Action::Down));
         assert_eq!(o(KeyCode::Down), Some(Action::Down));
         assert_eq!(o(KeyCode::Char('k')), Some(Action::Up));
@@ -366,12 +423,29 @@ mod tests {
         assert_eq!(o(KeyCode::PageDown), Some(Action::PageDown));
         assert_eq!(o(KeyCode::Enter), Some(Action::Open));
         assert_eq!(o(KeyCode::Char('x')), None);
+        assert_eq!(o(KeyCode::Tab), Some(Action::NextTab));
+        assert_eq!(o(KeyCode::BackTab), Some(Action::PrevTab));
+        assert_eq!(o(KeyCode::Char('4')), Some(Action::JumpTab));
+        assert_eq!(o(KeyCode::Char('[')), Some(Action::WindowShorter));
+        assert_eq!(o(KeyCode::Char(']')), Some(Action::WindowLonger));
+        assert_eq!(o(KeyCode::Char('l')), Some(Action::LogScale));
+        assert_eq!(o(KeyCode::Left), Some(Action::Left));
+        let e = |code| lookup(E, &press(code, KeyModifiers::NONE)).map(|b| b.action);
+        assert_eq!(e(KeyCode::Esc), Some(Action::Back));
+        assert_eq!(e(KeyCode::Char('9')), Some(Action::JumpTab));
+        assert_eq!(e(KeyCode::Char('m')), Some(Action::Level));
+        assert_eq!(e(KeyCode::Char('j')), Some(Action::Down));
+        // In the level picker digits choose a level, they do not switch tabs.
+        assert_eq!(
+            lookup(L, &press(KeyCode::Char('2'), KeyModifiers::NONE)).map(|b| b.action),
+            Some(Action::PickDigit)
+        );
         // Shift is part of the character; Ctrl and Alt make another key.
         assert_eq!(
-            lookup(O, &press(KeyCode::Char('S'), KeyModifiers::SHIFT)).map(|b| b.action),
+            lookup(D, &press(KeyCode::Char('S'), KeyModifiers::SHIFT)).map(|b| b.action),
             Some(Action::SortPrev)
         );
-        assert_eq!(lookup(O, &press(KeyCode::Char('s'), KeyModifiers::ALT)).map(|b| b.action), None);
+        assert_eq!(lookup(D, &press(KeyCode::Char('s'), KeyModifiers::ALT)).map(|b| b.action), None);
         // While typing a filter, letters are text, not commands.
         let f = |code| lookup(F, &press(code, KeyModifiers::NONE)).map(|b| b.action);
         assert_eq!(f(KeyCode::Char('q')), Some(Action::FilterType));
@@ -380,13 +454,16 @@ mod tests {
 
     #[test]
     fn footer_merges_neighbours_and_help_lists_everything() {
-        let overview = footer(O, |_| true);
+        let overview = footer(D, |a| !matches!(a, Action::Left | Action::Right));
         assert_eq!(overview[0], ("j/k".to_string(), "move"));
+        assert_eq!(footer(D, |_| true)[0], ("j/k/←/→".to_string(), "move"));
+        assert!(overview.contains(&("[/]".to_string(), "window")));
+        assert!(overview.contains(&("Tab".to_string(), "tab")));
         assert!(overview.contains(&("s/S".to_string(), "sort")));
         assert!(overview.contains(&("q".to_string(), "quit")));
         assert!(!overview.iter().any(|(_, l)| *l == "back"), "back is not an overview key");
         assert_eq!(footer(L, |_| true)[1], ("0-3".to_string(), "choose"));
-        assert!(!footer(O, |a| a != Action::FilterClear).iter().any(|(_, l)| *l == "clear"));
+        assert!(!footer(D, |a| a != Action::FilterClear).iter().any(|(_, l)| *l == "clear"));
         let help = help_rows();
         assert_eq!(help.len(), BINDINGS.len());
         assert!(help.iter().any(|(k, _, w)| k == "Ctrl-C" && w == "everywhere"));

@@ -1,25 +1,29 @@
-//! fmd's terminal console: the Overview of an FMD-compatible database, live.
+//! fmd's terminal console: every dashboard and endpoint view of an FMD-compatible database, live.
 //!
 //! The `fmd` binary calls [`run`] with [`ConsoleOptions`]. The database is opened first, so a missing or
 //! foreign file is reported as a one-line [`ConsoleError`] before the terminal changes mode. All queries
 //! then run in a worker thread (`query`) and the screen is redrawn only when something happens: a key, a
 //! result, a spinner tick.
 //!
-//! Inside: `app` (state and how keys change it), `table` (sort, filter, selection model), `keys` (the key
-//! table that also generates footer and help), `query` (worker, latest-wins slot), `format` (numbers,
-//! durations, times, safe strings), `theme`, `render/*` (one file per screen region), `terminal` (raw mode
-//! and restore on every exit).
+//! Inside: `app` (state and how keys change it), `nav` (tabs and time windows), `cursor` (list and grid
+//! positions), `table` (the overview's sort, filter, selection model), `views` (the query of each tab and the
+//! cache of answers), `keys` (the key table that also generates footer and help), `query` (worker, latest-wins
+//! slots, the store's views and a few own queries), `format` (numbers, durations, times, safe strings), `theme`,
+//! `render/*` (one file per screen region or chart), `terminal` (raw mode and restore on every exit).
 
 #![warn(missing_docs)]
 
 mod app;
+mod cursor;
 mod format;
 mod keys;
+mod nav;
 mod query;
 mod render;
 mod table;
 mod terminal;
 mod theme;
+mod views;
 
 #[cfg(test)]
 mod tests;

@@ -1,8 +1,12 @@
 //! The overview table's model: the rows as queried, the filtered and sorted view of them, the selection
 //! (remembered by endpoint id, so it follows its endpoint through re-sorts and refreshes) and the scroll
 //! offset. Rendering slices the visible rows out of the view; nothing here draws.
+//!
+//! Beside the store's rows it keeps each endpoint's requests per hour of the last 24 hours (the `trend 24h`
+//! column).
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use fmd_core::store::OverviewRow;
@@ -32,11 +36,16 @@ pub enum Column {
     P50All,
     /// Time since the last request.
     LastSeen,
+    /// Requests per hour over the last 24 hours (a sparkline; sorted by their sum).
+    Trend,
 }
+
+/// Cells of the trend sparkline (two hours each).
+pub const TREND_WIDTH: usize = 12;
 
 impl Column {
     /// Every column in screen order.
-    pub const ALL: [Column; 10] = [
+    pub const ALL: [Column; 11] = [
         Column::Endpoint,
         Column::Level,
         Column::Today,
@@ -47,6 +56,7 @@ impl Column {
         Column::P50Week,
         Column::P50All,
         Column::LastSeen,
+        Column::Trend,
     ];
 
     /// Position in [`Column::ALL`] (declaration order).
@@ -67,12 +77,13 @@ impl Column {
             Column::P50Week => "p50 7d",
             Column::P50All => "p50 all",
             Column::LastSeen => "last seen",
+            Column::Trend => "trend 24h",
         }
     }
 
     /// Numbers are right-aligned.
     pub fn right_aligned(self) -> bool {
-        !matches!(self, Column::Endpoint | Column::LastSeen)
+        !matches!(self, Column::Endpoint | Column::LastSeen | Column::Trend)
     }
 
     /// Which columns survive a narrow terminal: lower keeps longer. The endpoint always stays.
@@ -88,6 +99,7 @@ impl Column {
             Column::Week => 7,
             Column::P50Week => 8,
             Column::P50All => 9,
+            Column::Trend => 10,
         }
     }
 
@@ -96,7 +108,8 @@ impl Column {
         self != Column::Endpoint
     }
 
-    /// The cell text of `row` (the endpoint name sanitised, not yet cut to the column).
+    /// The cell text of `row` (the endpoint name sanitised, not yet cut to the column); the trend is drawn, not
+    /// written, so its text is blank.
     pub fn text(self, row: &OverviewRow, now: DateTime<Utc>) -> String {
         match self {
             Column::Endpoint => format::sanitize(&row.name).into_owned(),
@@ -109,11 +122,12 @@ impl Column {
             Column::P50Week => format::duration_ms(row.median_week),
             Column::P50All => format::duration_ms(row.median_overall),
             Column::LastSeen => format::relative(row.last_requested, now),
+            Column::Trend => " ".repeat(TREND_WIDTH),
         }
     }
 
-    /// The value sorted on, for every column but the endpoint.
-    fn number(self, row: &OverviewRow) -> Option<f64> {
+    /// The value sorted on, for every column but the endpoint; `trend` is the row's last 24 hours.
+    fn number(self, row: &OverviewRow, trend: Option<&[u64]>) -> Option<f64> {
         match self {
             Column::Endpoint => None,
             Column::Level => row.monitor_level.map(f64::from),
@@ -125,6 +139,7 @@ impl Column {
             Column::P50Week => row.median_week,
             Column::P50All => row.median_overall,
             Column::LastSeen => row.last_requested.map(|t| t.timestamp_micros() as f64),
+            Column::Trend => Some(trend.map_or(0, |t| t.iter().sum::<u64>()) as f64),
         }
     }
 }
@@ -155,11 +170,12 @@ fn by_name(a: &OverviewRow, b: &OverviewRow) -> Ordering {
 }
 
 /// Orders two rows; rows without a value (no requests) come last in both directions, ties go by name, id.
-fn compare(sort: Sort, a: &OverviewRow, b: &OverviewRow) -> Ordering {
+fn compare(sort: Sort, a: &OverviewRow, b: &OverviewRow, trends: &HashMap<i64, Vec<u64>>) -> Ordering {
     let direct = |o: Ordering| if sort.descending { o.reverse() } else { o };
+    let trend = |row: &OverviewRow| trends.get(&row.id).map(Vec::as_slice);
     let primary = match sort.column {
         Column::Endpoint => direct(by_name(a, b)),
-        column => match (column.number(a), column.number(b)) {
+        column => match (column.number(a, trend(a)), column.number(b, trend(b))) {
             (Some(x), Some(y)) => direct(x.total_cmp(&y)),
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
@@ -173,6 +189,7 @@ fn compare(sort: Sort, a: &OverviewRow, b: &OverviewRow) -> Ordering {
 #[derive(Debug, Clone, Default)]
 pub struct OverviewTable {
     rows: Vec<OverviewRow>,
+    trends: HashMap<i64, Vec<u64>>,
     now: DateTime<Utc>,
     view: Vec<usize>,
     sort: Sort,
@@ -181,15 +198,22 @@ pub struct OverviewTable {
     cursor: usize,
     offset: usize,
     page: usize,
-    widths: [usize; 10],
+    widths: [usize; 11],
 }
 
 impl OverviewTable {
     /// Replaces the rows with a new query result computed at `now`; selection stays on its endpoint.
+    #[cfg(test)]
     pub fn set_rows(&mut self, rows: Vec<OverviewRow>, now: DateTime<Utc>) {
+        self.set_rows_and_trends(rows, HashMap::new(), now);
+    }
+
+    /// Like [`OverviewTable::set_rows`], with each endpoint's requests per hour of the last 24 hours.
+    pub fn set_rows_and_trends(&mut self, rows: Vec<OverviewRow>, trends: HashMap<i64, Vec<u64>>, now: DateTime<Utc>) {
         self.rows = rows;
+        self.trends = trends;
         self.now = now;
-        self.widths = [0; 10];
+        self.widths = [0; 11];
         for row in &self.rows {
             for column in Column::ALL {
                 let w = format::width(&column.text(row, now));
@@ -216,8 +240,32 @@ impl OverviewTable {
     }
 
     /// The widest cell text of each column over all rows (headings not included).
-    pub fn widths(&self) -> [usize; 10] {
+    pub fn widths(&self) -> [usize; 11] {
         self.widths
+    }
+
+    /// Endpoint `id`'s requests per hour of the last 24 hours, oldest first (`None` without any).
+    pub fn trend(&self, id: i64) -> Option<&[u64]> {
+        self.trends.get(&id).map(Vec::as_slice)
+    }
+
+    /// True when an endpoint called `name` passes the filter (the rule of every dashboard tab).
+    pub fn matches(&self, name: &str) -> bool {
+        self.filter.is_empty() || format::sanitize(name).to_lowercase().contains(&self.filter.to_lowercase())
+    }
+
+    /// The id of the selected endpoint, remembered even while the filter hides it.
+    pub fn selected_id(&self) -> Option<i64> {
+        self.selected_id
+    }
+
+    /// Selects endpoint `id` (the cursor goes to it when it is in the view).
+    pub fn select_id(&mut self, id: i64) {
+        self.selected_id = Some(id);
+        if let Some(position) = self.view.iter().position(|&i| self.rows.get(i).is_some_and(|r| r.id == id)) {
+            self.cursor = position;
+            self.scroll_to_cursor();
+        }
     }
 
     /// The current sort.
@@ -322,7 +370,8 @@ impl OverviewTable {
             .filter(|&i| needle.is_empty() || format::sanitize(&rows[i].name).to_lowercase().contains(&needle))
             .collect();
         let sort = self.sort;
-        view.sort_by(|&a, &b| compare(sort, &rows[a], &rows[b]));
+        let trends = &self.trends;
+        view.sort_by(|&a, &b| compare(sort, &rows[a], &rows[b], trends));
         self.view = view;
         let found = self.selected_id.and_then(|id| self.view.iter().position(|&i| self.rows[i].id == id));
         match found {
@@ -423,7 +472,7 @@ mod tests {
         assert_eq!(t.sort(), Sort { column: Column::Endpoint, descending: false });
         assert_eq!(names(&t), ["idle", "index", "report", "search", "upload", "user_detail"]);
         t.cycle_sort(-1);
-        assert_eq!(t.sort().column, Column::LastSeen, "wraps around");
+        assert_eq!(t.sort().column, Column::Trend, "wraps around");
     }
 
     #[test]
@@ -502,6 +551,24 @@ mod tests {
         empty.bottom();
         empty.move_by(-2);
         assert!(empty.selected().is_none());
+    }
+
+    #[test]
+    fn the_trend_column_sorts_by_the_last_24_hours_and_ids_select() {
+        let mut t = OverviewTable::default();
+        let trends = HashMap::from([(3, vec![5; 24]), (4, vec![1; 24]), (1, vec![0; 24])]);
+        t.set_rows_and_trends(sample(), trends, Utc::now());
+        assert_eq!(t.trend(3).map(<[u64]>::len), Some(24));
+        assert_eq!(t.trend(6), None);
+        t.set_sort(Sort { column: Column::Trend, descending: true });
+        assert_eq!(names(&t)[..2], ["search", "report"]);
+        assert_eq!(t.widths()[Column::Trend.index()], TREND_WIDTH);
+        t.select_id(5);
+        assert_eq!((t.selected_id(), t.selected().map(|r| r.name.as_str())), (Some(5), Some("upload")));
+        t.set_filter("rep");
+        t.select_id(5);
+        assert_eq!(t.selected_id(), Some(5), "remembered while filtered out");
+        assert!(t.matches("REPORT") && !t.matches("upload"));
     }
 
     #[test]

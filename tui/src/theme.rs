@@ -46,10 +46,27 @@ pub struct Theme {
     pub message: Style,
     /// Error messages.
     pub error: Style,
+    /// The current tab in the tab bar.
+    pub tab_active: Style,
+    /// Other tabs.
+    pub tab: Style,
+    /// Horizontal bars (daily requests, shares, status codes).
+    pub bar: Style,
+    /// Box of a box plot (quartiles).
+    pub plot_box: Style,
+    /// Median mark of a box plot.
+    pub plot_median: Style,
+    /// Whiskers of a box plot.
+    pub plot_whisker: Style,
+    /// Heatmap and matrix shades, empty to fullest: background colours when colours are on.
+    pub heat: [Style; 5],
+    /// Shades are drawn as glyphs (` ░▒▓█`) because there are no colours.
+    pub heat_glyphs: bool,
 }
 
 impl Theme {
-    /// Colours for dark and light terminals alike (the 16 ANSI colours, no fixed backgrounds).
+    /// Colours for dark and light terminals alike: the 16 ANSI colours and no fixed backgrounds, except the
+    /// heatmap and matrix shades, which set their own foreground too.
     pub fn colored() -> Theme {
         let fg = |c: Color| Style::new().fg(c);
         Theme {
@@ -73,6 +90,21 @@ impl Theme {
             key: fg(Color::Cyan).add_modifier(Modifier::BOLD),
             message: fg(Color::Green),
             error: fg(Color::Red).add_modifier(Modifier::BOLD),
+            tab_active: fg(Color::Cyan).add_modifier(Modifier::BOLD | Modifier::REVERSED),
+            tab: Style::new(),
+            bar: fg(Color::Cyan),
+            plot_box: fg(Color::Cyan),
+            plot_median: fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            plot_whisker: Style::new().add_modifier(Modifier::DIM),
+            // Cool to hot hues from the 256-colour cube: they read on light and dark terminals alike.
+            heat: [
+                Style::new(),
+                Style::new().bg(Color::Indexed(25)).fg(Color::White),
+                Style::new().bg(Color::Indexed(35)).fg(Color::Black),
+                Style::new().bg(Color::Indexed(178)).fg(Color::Black),
+                Style::new().bg(Color::Indexed(160)).fg(Color::White),
+            ],
+            heat_glyphs: false,
         }
     }
 
@@ -101,6 +133,14 @@ impl Theme {
             key: bold,
             message: Style::new(),
             error: bold,
+            tab_active: Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD),
+            tab: Style::new(),
+            bar: Style::new(),
+            plot_box: Style::new(),
+            plot_median: bold,
+            plot_whisker: Style::new(),
+            heat: [Style::new(); 5],
+            heat_glyphs: true,
         }
     }
 

@@ -10,17 +10,30 @@ use crate::app::App;
 use crate::format;
 use crate::keys::{self, Context};
 
-/// Key hints for `app`'s context that fit in `width` cells (those that do not fit are skipped).
+/// Footer labels kept before any other when the line is short.
+const ESSENTIAL: [&str; 6] = ["quit", "help", "back", "open", "move", "tab"];
+
+/// Key hints for `app`'s context that fit in `width` cells: the essential ones first (quit, help, back, open,
+/// move, tab), then the others in key-table order while they fit; shown in key-table order.
 fn hints(app: &App, width: usize) -> Vec<Span<'static>> {
     let theme = &app.theme;
-    let mut spans = Vec::new();
+    let all = keys::footer(app.context(), |a| app.available(a));
+    let cost = |(keys, label): &(String, &str)| 2 + format::width(keys) + 1 + format::width(label);
+    let mut keep = vec![false; all.len()];
     let mut used = 0;
-    for (keys, label) in keys::footer(app.context(), |a| app.available(a)) {
-        let w = 2 + format::width(&keys) + 1 + format::width(label);
-        if used + w > width {
-            continue;
+    for pass in [true, false] {
+        for (i, hint) in all.iter().enumerate() {
+            if keep[i] || ESSENTIAL.contains(&hint.1) != pass {
+                continue;
+            }
+            if used + cost(hint) <= width {
+                used += cost(hint);
+                keep[i] = true;
+            }
         }
-        used += w;
+    }
+    let mut spans = Vec::new();
+    for ((keys, label), _) in all.into_iter().zip(&keep).filter(|(_, k)| **k) {
         spans.push(Span::raw("  "));
         spans.push(Span::styled(keys, theme.key));
         spans.push(Span::styled(format!(" {label}"), theme.dim));

@@ -1,7 +1,10 @@
-//! The header line: ` fmd  demo.db  ·  Overview › search    22:56:55 UTC  ● live  dropped 0  ⟳ ⠙  ? help`.
+//! The header line:
+//! ` fmd  demo.db  ·  Overview › search › Users    7d  22:56:55 UTC  ● live  dropped 0  ⟳ ⠙  ? help`.
 //!
-//! When narrow, items drop by rank: the data's time, the help hint, the time zone, a zero loss counter, the
-//! database name, the spinner, the live state, non-zero losses; the breadcrumb stays (cut with `…`).
+//! The breadcrumb names the dashboard tab, and on an endpoint its name and tab; then the time window, the data's
+//! time and zone. When narrow, items drop by rank: the data's time, the help hint, the time zone, a zero loss
+//! counter, the database name, the spinner, the window, the live state, non-zero losses; the breadcrumb stays
+//! (cut with `…`).
 
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
@@ -20,6 +23,8 @@ const SEP: &str = "  ·  ";
 const DB_RANK: u8 = 3;
 /// The database name is shown when at least this much of it fits.
 const DB_MIN: usize = 8;
+/// Room kept for the breadcrumb before right-hand items are dropped.
+const CRUMB_MIN: usize = 40;
 
 /// One right-hand item; higher `rank` drops first; `sep` goes before it unless it comes first.
 struct Item {
@@ -31,9 +36,10 @@ struct Item {
 fn right_items(app: &App) -> Vec<Item> {
     let theme = &app.theme;
     let mut items = Vec::new();
+    items.push(Item { spans: vec![Span::styled(app.window.label(), theme.breadcrumb)], rank: 2, sep: "" });
     if app.loaded {
         let time = format::local_time(app.table.now(), app.timezone);
-        items.push(Item { spans: vec![Span::styled(time, theme.dim)], rank: 7, sep: "" });
+        items.push(Item { spans: vec![Span::styled(time, theme.dim)], rank: 7, sep: "  " });
     }
     items.push(Item { spans: vec![Span::styled(app.timezone.name().to_string(), theme.dim)], rank: 5, sep: " " });
     let state =
@@ -80,16 +86,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let width = usize::from(area.width);
     let db = format::sanitize(&app.db_name).into_owned();
     let crumb = match app.screen {
-        Screen::Overview => "Overview".to_string(),
-        Screen::Endpoint(id) => match app.table.row(id) {
-            Some(row) => format!("Overview › {}", format::sanitize(&row.name)),
-            None => format!("Overview › #{id}"),
-        },
+        Screen::Dashboard => app.dash_tab.name().to_string(),
+        Screen::Endpoint(id) => {
+            let name = app.table.row(id).map_or_else(|| format!("#{id}"), |r| format::sanitize(&r.name).into_owned());
+            format!("{} › {name} › {}", app.dash_tab.name(), app.endpoint_tab.name())
+        }
     };
     let crumb_width = format::width(&crumb);
     let db_width = format::width(&db);
-    let with_db = BRAND.len() + db_width.min(DB_MIN) + SEP.len() + crumb_width.min(24);
-    let without_db = BRAND.len() + crumb_width.min(24);
+    let with_db = BRAND.len() + db_width.min(DB_MIN) + SEP.len() + crumb_width.min(CRUMB_MIN);
+    let without_db = BRAND.len() + crumb_width.min(CRUMB_MIN);
 
     let mut items = right_items(app);
     let mut show_db = true;

@@ -33,7 +33,7 @@ fn popup_area(area: Rect) -> (Rect, bool) {
 
 /// Help rows visible at this terminal size.
 pub fn page(width: u16, height: u16) -> usize {
-    let [_, body, _] = regions(Rect::new(0, 0, width, height));
+    let body = regions(Rect::new(0, 0, width, height)).body;
     usize::from(popup_area(body).0.height.saturating_sub(2))
 }
 

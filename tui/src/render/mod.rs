@@ -1,43 +1,93 @@
-//! Drawing. One file per region of the screen, each with a `render(frame, area, app)`:
+//! Drawing. One file per region of the screen and per chart, each with a `render(frame, area, app)`:
 //!
 //! ```text
-//!  fmd  demo.db  ·  Overview › search   22:56:55 UTC  ● live  dropped 0  ⟳ ⠙  ? help    <- header.rs
-//! ┌ 6 endpoints ───────────────────────────────────────────────────────────────────┐
-//! │ endpoint    lvl today 7 days total▼  err% p50 today  p50 7d p50 all last seen │   <- overview.rs
-//! │ user_detail  3     38    314    443  5.9%    3.8 ms  4.0 ms  4.0 ms 1 h ago   │      (endpoint.rs on
-//! │ …  (only the visible rows are built)                                           │       an endpoint)
-//! └ message (level set, query error) ────────────────────────────────────── 1/6 ──┘
-//!  j/k move  Enter open  / filter  s/S sort  m level  f freeze  ? help  q quit          <- footer.rs
+//!  fmd  demo.db  ·  Overview › search › Users   7d  22:56:55 UTC  ● live  dropped 0  ⟳ ⠙  ? help  <- header.rs
+//!  Summary  Hourly  Versions  [Users]  IPs  User×Version  IP×Version  Status  Requests     lvl 3  <- tabs.rs
+//! ┌ Users · durations per user · last 7 days ─────────────────────────────────────────────────┐
+//! │ (the tab's body, only its visible rows built)                                             │
+//! └ message (level set, query error) ───────────────────────────────────────────────── 1/4 ──┘
+//!  j/k move  Esc back  Tab tab  [/] window  l log  m level  f freeze  ? help  q quit            <- footer.rs
 //!                                     (or the filter line while typing one)
-//!
-//!  popups last, centred inside the body's border:  help.rs, level_picker.rs
-//!  below MIN_WIDTH x MIN_HEIGHT the whole frame is one note:  too_small.rs
 //! ```
 //!
-//! Drawing only reads the [`App`]; layout arithmetic the state needs (rows per page) lives here too, so
-//! both sides agree on it.
+//! Bodies, by tab:
+//! * dashboard: Overview `overview.rs` (table, trend sparkline), Hourly `hourly.rs` (heatmap from
+//!   `heatmap.rs`), Daily `daily.rs`, Versions `versions.rs` (shares), Performance `performance.rs` (box plots
+//!   from `boxplot.rs`), Status `status.rs`;
+//! * endpoint: Summary `summary.rs`, Hourly `hourly.rs`, Versions `versions.rs` (box plots), Users and IPs
+//!   `users.rs`, User×Version and IP×Version `matrix.rs`, Status `status.rs`, Requests `requests.rs`.
+//!
+//! Shared pieces: `bars.rs` (horizontal bars, sparklines), `boxplot.rs` (scale, ticks, box plot glyphs and the
+//! box-plot table), `heatmap.rs` (shade scale and legend). Popups last, centred inside the body's border:
+//! `help.rs`, `level_picker.rs`. Below [`MIN_WIDTH`] x [`MIN_HEIGHT`] the whole frame is one note:
+//! `too_small.rs`. The tab bar is left out below [`TABS_MIN_HEIGHT`] rows (the breadcrumb still names the tab).
+//!
+//! Drawing only reads the [`App`]; layout arithmetic the state needs (rows per page) lives here too, so both
+//! sides agree on it.
 
-pub mod endpoint;
+pub mod bars;
+pub mod boxplot;
+pub mod daily;
 pub mod footer;
 pub mod header;
+pub mod heatmap;
 pub mod help;
+pub mod hourly;
 pub mod level_picker;
+pub mod matrix;
 pub mod overview;
+pub mod performance;
+pub mod requests;
+pub mod status;
+pub mod summary;
+pub mod tabs;
 pub mod too_small;
+pub mod users;
+pub mod versions;
 
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Padding, Paragraph};
 use ratatui::Frame;
 
 use crate::app::{App, Popup, Screen};
+use crate::format;
+use crate::nav::{DashTab, EndpointTab, Window};
+use crate::views::Cached;
 
 /// Narrowest terminal with a usable console.
 pub const MIN_WIDTH: u16 = 30;
 /// Shortest terminal with a usable console.
 pub const MIN_HEIGHT: u16 = 8;
+/// Shortest terminal with a tab bar.
+pub const TABS_MIN_HEIGHT: u16 = 12;
 
-/// Header line, bordered body, footer line.
-fn regions(area: Rect) -> [Rect; 3] {
-    Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area)
+/// The regions of the frame.
+#[derive(Debug, Clone, Copy)]
+pub struct Regions {
+    /// Header line.
+    pub header: Rect,
+    /// Tab bar line, when tall enough.
+    pub tabs: Option<Rect>,
+    /// Bordered body.
+    pub body: Rect,
+    /// Footer line.
+    pub footer: Rect,
+}
+
+/// Header line, tab bar (when tall enough), bordered body, footer line.
+pub fn regions(area: Rect) -> Regions {
+    if area.height >= TABS_MIN_HEIGHT {
+        let [header, tabs, body, footer] =
+            Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)])
+                .areas(area);
+        Regions { header, tabs: Some(tabs), body, footer }
+    } else {
+        let [header, body, footer] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
+        Regions { header, tabs: None, body, footer }
+    }
 }
 
 /// True when the terminal is too small for anything but the note.
@@ -45,12 +95,23 @@ pub fn too_small(width: u16, height: u16) -> bool {
     width < MIN_WIDTH || height < MIN_HEIGHT
 }
 
-/// Table rows visible in the overview at this terminal size (body minus borders minus the heading).
-pub fn table_rows(width: u16, height: u16) -> usize {
+/// Rows inside the body's border at this terminal size.
+fn body_rows(width: u16, height: u16) -> usize {
     if too_small(width, height) {
         return 0;
     }
-    usize::from(height.saturating_sub(2 + 2 + 1))
+    usize::from(regions(Rect::new(0, 0, width, height)).body.height.saturating_sub(2))
+}
+
+/// Table rows visible in the overview at this terminal size (body minus borders minus the heading).
+pub fn table_rows(width: u16, height: u16) -> usize {
+    body_rows(width, height).saturating_sub(1)
+}
+
+/// Rows of a list or chart tab's page at this terminal size (body minus borders, heading and axis or legend);
+/// drawing corrects the scroll when a tab has more fixed lines, so this only needs to be close.
+pub fn list_rows(width: u16, height: u16) -> usize {
+    body_rows(width, height).saturating_sub(2)
 }
 
 /// Draws the whole screen for `app`.
@@ -63,13 +124,32 @@ pub fn draw(frame: &mut Frame, app: &App) {
         too_small::render(frame, area, app);
         return;
     }
-    let [header, body, footer] = regions(area);
-    header::render(frame, header, app);
-    match app.screen {
-        Screen::Overview => overview::render(frame, body, app),
-        Screen::Endpoint(id) => endpoint::render(frame, body, app, id),
+    let regions = regions(area);
+    header::render(frame, regions.header, app);
+    if let Some(tabs) = regions.tabs {
+        tabs::render(frame, tabs, app);
     }
-    footer::render(frame, footer, app);
+    let body = regions.body;
+    match app.screen {
+        Screen::Dashboard => match app.dash_tab {
+            DashTab::Overview => overview::render(frame, body, app),
+            DashTab::Hourly => hourly::render(frame, body, app),
+            DashTab::Daily => daily::render(frame, body, app),
+            DashTab::Versions => versions::render(frame, body, app),
+            DashTab::Performance => performance::render(frame, body, app),
+            DashTab::Status => status::render(frame, body, app),
+        },
+        Screen::Endpoint(id) => match app.endpoint_tab {
+            EndpointTab::Summary => summary::render(frame, body, app, id),
+            EndpointTab::Hourly => hourly::render(frame, body, app),
+            EndpointTab::Versions => versions::render(frame, body, app),
+            EndpointTab::Users | EndpointTab::Ips => users::render(frame, body, app),
+            EndpointTab::UserVersion | EndpointTab::IpVersion => matrix::render(frame, body, app),
+            EndpointTab::Status => status::render(frame, body, app),
+            EndpointTab::Requests => requests::render(frame, body, app),
+        },
+    }
+    footer::render(frame, regions.footer, app);
     match &app.popup {
         Some(Popup::Help { scroll }) => help::render(frame, body, app, *scroll),
         Some(picker @ Popup::LevelPicker { .. }) => level_picker::render(frame, body, app, picker),
@@ -97,5 +177,87 @@ pub fn pad(text: &str, width: usize, right: bool) -> String {
         format!("{fill}{text}")
     } else {
         format!("{text}{fill}")
+    }
+}
+
+/// The message line in the bottom border, cut to `width` cells.
+pub fn message_line(app: &App, width: usize) -> Line<'static> {
+    let Some(message) = &app.message else { return Line::default() };
+    let (prefix, style) = if message.error { ("⚠ ", app.theme.error) } else { ("", app.theme.message) };
+    let text = format!("{prefix}{}", format::sanitize(&message.text));
+    Line::from(Span::styled(format!(" {} ", format::truncate(&text, width.saturating_sub(4))), style))
+}
+
+/// Draws the body's border with `title` on top and the message and `position` (`3/21`) at the bottom; returns
+/// the area inside, with `pad` columns of padding left and right.
+pub fn body(frame: &mut Frame, area: Rect, app: &App, title: &str, position: &str, pad: u16) -> Rect {
+    let theme = &app.theme;
+    let width = usize::from(area.width);
+    let position = if position.is_empty() { String::new() } else { format!(" {position} ") };
+    let title = format!(" {} ", format::truncate(title, width.saturating_sub(6)));
+    let block = Block::bordered()
+        .padding(Padding::horizontal(pad))
+        .border_style(theme.border)
+        .title(Line::styled(title, theme.heading))
+        .title_bottom(message_line(app, width.saturating_sub(format::width(&position) + 4)))
+        .title_bottom(Line::styled(position, theme.dim).right_aligned());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    inner
+}
+
+/// One dim line centred vertically in `area` (loading, nothing to show).
+pub fn note(frame: &mut Frame, area: Rect, app: &App, text: &str) {
+    if area.height == 0 || area.width == 0 {
+        return;
+    }
+    let middle = Rect { y: area.y + area.height / 2, height: 1, ..area };
+    let text = format::truncate(text, usize::from(area.width)).into_owned();
+    frame.render_widget(Paragraph::new(Span::styled(text, app.theme.dim)).alignment(Alignment::Center), middle);
+}
+
+/// A tab's title: `what · last 7 days`, or while another window's answer is shown, which one and what loads.
+pub fn view_title(app: &App, what: &str, cached: Option<&Cached>) -> String {
+    title_with(app, what, cached, Window::phrase)
+}
+
+/// [`view_title`] for charts of whole local days (`today` for the last hour's window).
+pub fn days_title(app: &App, what: &str, cached: Option<&Cached>) -> String {
+    title_with(app, what, cached, Window::days_phrase)
+}
+
+fn title_with(app: &App, what: &str, cached: Option<&Cached>, phrase: fn(Window) -> &'static str) -> String {
+    match cached {
+        Some(c) if c.key.window != app.window => {
+            format!("{what} · showing {}, loading {}…", phrase(c.key.window), phrase(app.window))
+        }
+        _ => format!("{what} · {}", phrase(app.window)),
+    }
+}
+
+/// The note of a tab without data: loading, or the query's error.
+pub fn no_data(frame: &mut Frame, area: Rect, app: &App) {
+    let failed = app.message.as_ref().is_some_and(|m| m.error && m.from_query);
+    note(frame, area, app, if failed { "the query failed (see below)" } else { "loading…" });
+}
+
+/// One line of spans clipped to `area`'s first row at `y` (relative); nothing when outside.
+pub fn line_at(frame: &mut Frame, area: Rect, y: u16, line: Line<'_>) {
+    if y < area.height {
+        frame.render_widget(Paragraph::new(line), Rect { y: area.y + y, height: 1, ..area });
+    }
+}
+
+/// A span styled `style` holding `text` padded (or cut) to `width` cells.
+pub fn cell(text: &str, width: usize, right: bool, style: Style) -> Span<'static> {
+    Span::styled(pad(text, width, right), style)
+}
+
+/// `title`, with ` · filter “text”` when a filter narrows the endpoints.
+pub fn with_filter(app: &App, title: String) -> String {
+    if app.table.filter().is_empty() {
+        title
+    } else {
+        format!("{title} · filter “{}”", format::sanitize(app.table.filter()))
     }
 }

@@ -1,15 +1,17 @@
 //! The overview table. Only the visible rows are built; columns drop by priority when the terminal is
 //! narrow (the sort column is kept right after the endpoint), and the gap between columns shrinks from two
-//! spaces to one before a column is dropped.
+//! spaces to one before a column is dropped. The last column, `trend 24h`, is a sparkline of each endpoint's
+//! requests per two hours over the last day (scaled to the row's own peak), the first to go when narrow.
 
 use ratatui::layout::{Alignment, Constraint, Flex, Rect};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Cell, Padding, Paragraph, Row, Table};
 use ratatui::Frame;
 
+use super::{bars, message_line};
 use crate::app::App;
 use crate::format;
-use crate::table::{error_rate, Column, OverviewTable};
+use crate::table::{error_rate, Column, OverviewTable, TREND_WIDTH};
 
 /// The endpoint column never gets narrower than this while other columns are shown.
 const ENDPOINT_MIN: usize = 12;
@@ -81,14 +83,6 @@ fn title(app: &App, width: usize) -> String {
     format!(" {} ", format::truncate(&text, width.saturating_sub(6)))
 }
 
-/// The message line in the bottom border, cut to `width` cells.
-pub fn message_line(app: &App, width: usize) -> Line<'static> {
-    let Some(message) = &app.message else { return Line::default() };
-    let (prefix, style) = if message.error { ("⚠ ", app.theme.error) } else { ("", app.theme.message) };
-    let text = format!("{prefix}{}", format::sanitize(&message.text));
-    Line::from(Span::styled(format!(" {} ", format::truncate(&text, width.saturating_sub(4))), style))
-}
-
 /// Draws the overview into `area` (the body).
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
@@ -138,6 +132,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let (offset, visible) = table.visible(usize::from(inner.height.saturating_sub(1)));
     let rows = visible.enumerate().map(|(i, row)| {
         let cells = columns.iter().map(|(column, w)| {
+            if *column == Column::Trend {
+                let spark = table.trend(row.id).map_or_else(String::new, |t| bars::sparkline(t, TREND_WIDTH));
+                return Cell::from(Line::styled(spark, theme.bar));
+            }
             let text = column.text(row, now);
             let text = if *column == Column::Endpoint { format::truncate(&text, *w).into_owned() } else { text };
             let style = match column {

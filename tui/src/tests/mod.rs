@@ -16,7 +16,7 @@ use ratatui::Terminal;
 use unicode_width::UnicodeWidthStr;
 
 use crate::app::App;
-use crate::query::{Job, Source, StoreSource};
+use crate::query::{Job, Reply, Source, StoreSource};
 use crate::render;
 
 /// The instant the fixture's expected numbers were computed at.
@@ -44,9 +44,16 @@ pub fn loaded_app(db: &Path, width: u16, height: u16) -> App {
     app
 }
 
-/// Runs the app's pending jobs against `db` in this thread and applies the replies (and their follow-ups).
+/// Runs the app's pending jobs against `db` in this thread and applies the replies (and their follow-ups),
+/// after asking for a fresh overview.
 pub fn refresh(app: &mut App, db: &Path) {
     app.request_overview();
+    settle(app, db);
+}
+
+/// Runs the app's pending jobs (overview, views, level writes) against `db` in this thread, applying the replies
+/// and the jobs they cause, until none is left.
+pub fn settle(app: &mut App, db: &Path) {
     let store = Store::open_reader(db, None).expect("open reader");
     let mut source = StoreSource::new(store, chrono_tz::UTC);
     for _ in 0..4 {
@@ -56,14 +63,32 @@ pub fn refresh(app: &mut App, db: &Path) {
         }
         for job in jobs {
             let reply = match job {
-                Job::Overview { seq, now } => crate::query::Reply::Overview { seq, now, result: source.overview(now) },
+                Job::Overview { seq, now } => Reply::Overview { seq, now, result: source.overview(now) },
+                Job::View { seq, key, now, limit } => {
+                    Reply::View { seq, key, now, limit, result: source.view(key, now, limit) }
+                }
                 Job::SetLevel { name, level } => {
                     let result = source.set_level(&name, level);
-                    crate::query::Reply::LevelSet { name, level, result }
+                    Reply::LevelSet { name, level, result }
                 }
             };
             app.apply(reply);
         }
+    }
+}
+
+/// Presses `keys` (characters; `\t` is Tab, `\n` Enter, `\x1b` Esc), each after the queries of the one before
+/// have been answered, as a user who waits for the screen would.
+pub fn drive(app: &mut App, db: &Path, keys: &str) {
+    for c in keys.chars() {
+        let code = match c {
+            '\t' => KeyCode::Tab,
+            '\n' => KeyCode::Enter,
+            '\x1b' => KeyCode::Esc,
+            c => KeyCode::Char(c),
+        };
+        press(app, code);
+        settle(app, db);
     }
 }
 

@@ -4,7 +4,7 @@ use crossterm::event::KeyCode;
 use fmd_core::store::{NewRequest, RecorderCounters, WriteBatch};
 use fmd_core::Store;
 
-use super::{fixture_copy, loaded_app, now, press, screen, type_keys};
+use super::{drive, fixture_copy, loaded_app, now, press, screen, type_keys};
 use crate::app::App;
 
 #[test]
@@ -149,8 +149,9 @@ fn hostile_db(dir: &std::path::Path) -> std::path::PathBuf {
             endpoint_id: endpoint,
             duration_ms: 0.5 + (n % 17) as f64 * 90.0,
             time_micros: at("2026-11-27T22:56:40Z") - n * 3_600_000_000 / 7,
-            group_by: "None".into(),
-            ip: "127.0.0.1".into(),
+            group_by: ["None", "\x1b[31mmallory\x07", "名前がとても長い利用者のアカウント名です", ""][(n % 4) as usize]
+                .into(),
+            ip: ["127.0.0.1", "::ffff:10.0.0.1\u{202e}", "2001:db8:85a3::8a2e:370:7334"][(n / 3 % 3) as usize].into(),
             status_code: if n % 5 == 0 { 500 } else { 200 },
         });
     }
@@ -169,6 +170,23 @@ fn hostile_db(dir: &std::path::Path) -> std::path::PathBuf {
         }),
     };
     store.write(&batch).expect("write");
+    // A second version with a hostile name and odd status codes, on the first endpoint.
+    let evil = WriteBatch {
+        version: "2.0\x1b]0;pwned\x07-with-a-very-long-version-name".into(),
+        requests: (0..40_i64)
+            .map(|n| NewRequest {
+                endpoint_id: ids[0],
+                duration_ms: 0.001 + n as f64 * 250.0,
+                time_micros: at("2026-11-27T20:00:00Z") - n * 600_000_000,
+                group_by: "\x1b[31mmallory\x07".into(),
+                ip: "127.0.0.1".into(),
+                status_code: [404, 418, 503, 299][(n % 4) as usize],
+            })
+            .collect(),
+        last_requested: Vec::new(),
+        counters: None,
+    };
+    store.write(&evil).expect("write");
     path
 }
 
@@ -181,8 +199,77 @@ fn hostile_names_are_escaped_and_cut() {
     insta::assert_snapshot!("hostile_100x12", screen(&app, 100, 12));
     insta::assert_snapshot!("hostile_40x12", screen(&app, 40, 12));
     type_keys(&mut app, "s");
-    press(&mut app, KeyCode::Enter);
+    drive(&mut app, &db, "\n");
     insta::assert_snapshot!("hostile_detail_60x14", screen(&app, 60, 14));
+    // The endpoint's tabs show hostile versions, users and IPs escaped.
+    for (tab, name) in
+        [("3", "versions"), ("4", "users"), ("5", "ips"), ("6", "user_version"), ("8", "status"), ("9", "requests")]
+    {
+        drive(&mut app, &db, tab);
+        insta::assert_snapshot!(format!("hostile_{name}_100x16"), screen(&app, 100, 16));
+    }
+    drive(&mut app, &db, "\x1b6");
+    insta::assert_snapshot!("hostile_dash_status_100x16", screen(&app, 100, 16));
+}
+
+/// Every tab, reached by keys from the loaded overview (`\n` opens the selected endpoint).
+const SCREENS: [(&str, &str); 15] = [
+    ("dash_overview", ""),
+    ("dash_hourly", "2"),
+    ("dash_daily", "3"),
+    ("dash_versions", "4"),
+    ("dash_performance", "5"),
+    ("dash_status", "6"),
+    ("endpoint_summary", "\n"),
+    ("endpoint_hourly", "\n2"),
+    ("endpoint_versions", "\n3"),
+    ("endpoint_users", "\n4"),
+    ("endpoint_ips", "\n5"),
+    ("endpoint_user_version", "\n6"),
+    ("endpoint_ip_version", "\n7"),
+    ("endpoint_status", "\n8"),
+    ("endpoint_requests", "\n9"),
+];
+
+#[test]
+fn every_screen_at_80x24_120x40_and_40x12() {
+    let (_dir, db) = fixture_copy();
+    for (name, keys) in SCREENS {
+        for (width, height) in [(80, 24), (120, 40), (40, 12)] {
+            let mut app = loaded_app(&db, width, height);
+            drive(&mut app, &db, keys);
+            insta::assert_snapshot!(format!("{name}_{width}x{height}"), screen(&app, width, height));
+        }
+    }
+}
+
+#[test]
+fn screens_after_moving_around() {
+    let (_dir, db) = fixture_copy();
+    let cases: [(&str, (u16, u16), &str); 9] = [
+        // Heatmap cursor two days back, four hours earlier.
+        ("heatmap_cursor_moved", (80, 24), "2jj"),
+        ("performance_log_scale_selection_moved", (80, 24), "5jjl"),
+        ("performance_24h", (80, 24), "5["),
+        ("hourly_all_time", (80, 24), "2]]"),
+        ("versions_filtered", (80, 24), "4/se\n"),
+        ("requests_scrolled", (80, 24), "\n9Gkkkk"),
+        ("matrix_ip_version_scrolled", (60, 16), "\n7jjj"),
+        ("daily_frozen_1h", (80, 24), "3f[[["),
+        ("status_opened_from_dashboard", (80, 24), "6jj\n"),
+    ];
+    for (name, (width, height), keys) in cases {
+        let mut app = loaded_app(&db, width, height);
+        if name == "heatmap_cursor_moved" {
+            drive(&mut app, &db, keys);
+            for _ in 0..4 {
+                press(&mut app, KeyCode::Left);
+            }
+        } else {
+            drive(&mut app, &db, keys);
+        }
+        insta::assert_snapshot!(name, screen(&app, width, height));
+    }
 }
 
 #[test]
@@ -190,27 +277,39 @@ fn no_size_panics() {
     let (_dir, db) = fixture_copy();
     let dir = tempfile::tempdir().expect("tempdir");
     let hostile = hostile_db(dir.path());
-    let sizes = [0u16, 1, 2, 3, 5, 7, 8, 9, 10, 12, 20, 29, 30, 31, 39, 40, 41, 60, 80, 133, 250];
-    type Setup = fn(&mut App);
-    let setups: [(&str, Setup); 7] = [
-        ("overview", |_| {}),
-        ("detail", |a| press(a, KeyCode::Enter)),
-        ("help", |a| type_keys(a, "?GG")),
-        ("picker", |a| type_keys(a, "m")),
-        ("filter", |a| type_keys(a, "/some very long filter text that never ends at all ✓ 日本")),
-        ("nothing", |a| type_keys(a, "/zz")),
-        ("bottom", |a| type_keys(a, "G")),
+    // Around every threshold (MIN_WIDTH 30, MIN_HEIGHT 8, TABS_MIN_HEIGHT 12, the 40/80 layouts) and far beyond.
+    let widths = [0u16, 1, 2, 5, 8, 12, 20, 29, 30, 31, 39, 40, 41, 60, 79, 80, 133, 250];
+    let heights = [0u16, 1, 2, 5, 7, 8, 9, 11, 12, 13, 20, 40, 133];
+    let mut setups: Vec<(String, String)> = vec![
+        ("help".into(), "?GG".into()),
+        ("picker".into(), "m".into()),
+        ("filter".into(), "/some very long filter text that never ends at all ✓ 日本".into()),
+        ("nothing".into(), "/zz\n".into()),
+        ("bottom".into(), "G".into()),
+        ("endpoint picker".into(), "\n4m".into()),
+        ("log scale".into(), "5l".into()),
+        ("all time".into(), "\n2]]".into()),
+        ("filtered daily".into(), "/zz\n3".into()),
     ];
+    setups.extend(SCREENS.iter().map(|(name, keys)| (name.to_string(), keys.to_string())));
     for db in [&db, &hostile] {
-        let loaded = loaded_app(db, 80, 24);
-        for (name, setup) in setups {
-            for &width in &sizes {
-                for &height in &sizes {
-                    let mut app = loaded.clone();
-                    app.resize(width, height);
-                    setup(&mut app);
-                    let text = screen(&app, width, height);
-                    assert_eq!(text.lines().count(), usize::from(height), "{name} at {width}x{height}");
+        for (name, keys) in &setups {
+            let mut loaded = loaded_app(db, 80, 24);
+            // Cursors far right and down where the screen has them.
+            drive(&mut loaded, db, keys);
+            let mut far = loaded.clone();
+            for _ in 0..30 {
+                press(&mut far, KeyCode::Right);
+            }
+            press(&mut far, KeyCode::End);
+            for app in [&loaded, &far] {
+                for &width in &widths {
+                    for &height in &heights {
+                        let mut app = app.clone();
+                        app.resize(width, height);
+                        let text = screen(&app, width, height);
+                        assert_eq!(text.lines().count(), usize::from(height), "{name} at {width}x{height}");
+                    }
                 }
             }
         }

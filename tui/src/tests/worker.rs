@@ -133,3 +133,49 @@ fn run_reports_a_file_that_is_not_a_database() {
     let text = run(wrong_prefix).expect_err("prefix").to_string();
     assert!(text.contains("demo.db") && text.contains("prefix"), "{text}");
 }
+
+#[test]
+fn live_rows_reach_every_view_and_the_selection_follows_its_endpoint() {
+    use crate::views::ViewData;
+    use fmd_core::store::{NewRequest, WriteBatch};
+
+    let (_dir, db) = fixture_copy();
+    let mut app = loaded_app(&db, 80, 24);
+    super::drive(&mut app, &db, "5");
+    // Select report (fewer requests than search) on the Performance tab.
+    let order = |app: &crate::app::App| app.endpoint_rows().map(|(rows, _)| rows).unwrap_or_default();
+    while app.selected_endpoint() != Some(4) {
+        press(&mut app, crossterm::event::KeyCode::Char('j'));
+    }
+    let before = order(&app);
+    assert!(before.iter().position(|id| *id == 4) > before.iter().position(|id| *id == 3));
+
+    // A recorder writes 400 requests of report in the last hour: report becomes the busiest.
+    let mut writer = Store::open_writer(&db, "").expect("writer");
+    let at = (now() - chrono::Duration::minutes(30)).timestamp_micros();
+    let requests = (0..400)
+        .map(|n| NewRequest {
+            endpoint_id: 4,
+            duration_ms: 12.0,
+            time_micros: at + n,
+            group_by: "erin".into(),
+            ip: "10.9.9.9".into(),
+            status_code: 200,
+        })
+        .collect();
+    writer
+        .write(&WriteBatch { version: "1.2".into(), requests, last_requested: vec![], counters: None })
+        .expect("write");
+
+    app.on_refresh_tick();
+    super::settle(&mut app, &db);
+    let after = order(&app);
+    assert_eq!(after.first(), Some(&4), "re-sorted: report is now the busiest");
+    assert_eq!(app.selected_endpoint(), Some(4), "the selection stayed on report");
+    let Some(ViewData::Performance(list)) = app.view().map(|c| &c.data) else { panic!("performance data") };
+    assert_eq!(list.iter().find(|e| e.id == 4).and_then(|e| e.summary.as_ref()).map(|s| s.count), Some(98 + 400));
+    // Frozen, the next tick asks for nothing.
+    type_keys(&mut app, "f");
+    app.on_refresh_tick();
+    assert!(app.take_jobs().is_empty());
+}

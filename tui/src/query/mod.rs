@@ -1,21 +1,29 @@
 //! Every database access runs here, off the UI thread, in one worker thread that owns its own read-only
-//! [`Store`].
+//! [`Store`](fmd_core::Store).
 //!
-//! Requests wait in a latest-wins slot: a new overview request replaces one that has not started yet, so
-//! a burst of refreshes never builds a queue of stale queries. Level writes are never replaced (they are
-//! changes the user asked for); they wait in order and run before the next overview query. Replies come
-//! back on a channel the UI polls between draws.
+//! Requests wait in latest-wins slots, one for the overview (header, names, levels: needed on every screen)
+//! and one for the view on screen (whatever tab): a new request replaces one of the same slot that has not
+//! started yet, so a burst of refreshes or a fast walk through the tabs never builds a queue of stale queries.
+//! Level writes are never replaced (they are changes the user asked for); they wait in order and run first,
+//! then the overview, then the view. Replies come back on a channel the UI polls between draws.
+//!
+//! `source` answers jobs from the store's views; `sql` holds the few read-only queries the store does not offer
+//! (the overview's 24-hour trend, the dashboard-wide status codes, the first request's day).
 
-use std::collections::VecDeque;
-use std::path::PathBuf;
+mod source;
+mod sql;
+
+pub use source::{StoreSource, GROUP_TOP, MATRIX_TOP};
+
+use std::collections::{HashMap, VecDeque};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use fmd_core::store::OverviewRow;
-use fmd_core::Store;
+
+use crate::views::{ViewData, ViewKey};
 
 /// What the UI asks the worker for.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +34,17 @@ pub enum Job {
         seq: u64,
         /// The instant to compute at (pinned clock or real time at request).
         now: DateTime<Utc>,
+    },
+    /// The data of one tab.
+    View {
+        /// Increases with every request.
+        seq: u64,
+        /// Which query.
+        key: ViewKey,
+        /// The instant to compute at.
+        now: DateTime<Utc>,
+        /// Rows wanted for paged lists (latest requests, latest errors).
+        limit: usize,
     },
     /// Write a monitoring level.
     SetLevel {
@@ -45,6 +64,9 @@ pub struct Overview {
     pub dropped: u64,
     /// Records recorders lost to database faults.
     pub failed: u64,
+    /// Requests per endpoint id in each of the last 24 hours, oldest hour first (endpoints without requests in
+    /// that time are absent).
+    pub trends: HashMap<i64, Vec<u64>>,
 }
 
 /// What the worker answers.
@@ -58,6 +80,19 @@ pub enum Reply {
         now: DateTime<Utc>,
         /// Rows, or the error message (naming the file).
         result: Result<Overview, String>,
+    },
+    /// The answer to [`Job::View`].
+    View {
+        /// The request's `seq`.
+        seq: u64,
+        /// The request's key.
+        key: ViewKey,
+        /// The request's `now`.
+        now: DateTime<Utc>,
+        /// The request's `limit`.
+        limit: usize,
+        /// The data, or the error message (naming the file).
+        result: Result<ViewData, String>,
     },
     /// The answer to [`Job::SetLevel`].
     LevelSet {
@@ -74,43 +109,16 @@ pub enum Reply {
 pub trait Source: Send + 'static {
     /// The overview at `now`.
     fn overview(&mut self, now: DateTime<Utc>) -> Result<Overview, String>;
+    /// The data of one tab at `now` (`limit` rows for paged lists).
+    fn view(&mut self, key: ViewKey, now: DateTime<Utc>, limit: usize) -> Result<ViewData, String>;
     /// Writes a monitoring level.
     fn set_level(&mut self, name: &str, level: u8) -> Result<(), String>;
-}
-
-/// The real source: a read-only store for queries; level writes open a short-lived editor on the same file.
-pub struct StoreSource {
-    store: Store,
-    path: PathBuf,
-    prefix: String,
-    timezone: Tz,
-}
-
-impl StoreSource {
-    /// Wraps an open reader; `timezone` decides where "today" starts.
-    pub fn new(store: Store, timezone: Tz) -> StoreSource {
-        let path = store.path().to_path_buf();
-        let prefix = store.tables().prefix().to_string();
-        StoreSource { store, path, prefix, timezone }
-    }
-}
-
-impl Source for StoreSource {
-    fn overview(&mut self, now: DateTime<Utc>) -> Result<Overview, String> {
-        let rows = self.store.overview(now, self.timezone).map_err(|e| e.to_string())?;
-        let (dropped, failed) = self.store.recorder_losses().map_err(|e| e.to_string())?;
-        Ok(Overview { rows, dropped, failed })
-    }
-
-    fn set_level(&mut self, name: &str, level: u8) -> Result<(), String> {
-        let editor = Store::open_editor(&self.path, Some(&self.prefix)).map_err(|e| e.to_string())?;
-        editor.set_level(name, level).map_err(|e| e.to_string())
-    }
 }
 
 #[derive(Default)]
 struct Queue {
     overview: Option<(u64, DateTime<Utc>)>,
+    view: Option<(u64, ViewKey, DateTime<Utc>, usize)>,
     writes: VecDeque<(String, u8)>,
     closed: bool,
 }
@@ -127,7 +135,7 @@ impl Shared {
         self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The next job: writes first, then the latest overview; `None` once closed.
+    /// The next job: writes first, then the latest overview, then the latest view; `None` once closed.
     fn next(&self) -> Option<Job> {
         let mut queue = self.lock();
         loop {
@@ -136,6 +144,9 @@ impl Shared {
             }
             if let Some((seq, now)) = queue.overview.take() {
                 return Some(Job::Overview { seq, now });
+            }
+            if let Some((seq, key, now, limit)) = queue.view.take() {
+                return Some(Job::View { seq, key, now, limit });
             }
             if queue.closed {
                 return None;
@@ -166,6 +177,9 @@ impl Worker {
             while let Some(job) = theirs.next() {
                 let reply = match job {
                     Job::Overview { seq, now } => Reply::Overview { seq, now, result: source.overview(now) },
+                    Job::View { seq, key, now, limit } => {
+                        Reply::View { seq, key, now, limit, result: source.view(key, now, limit) }
+                    }
                     Job::SetLevel { name, level } => {
                         let result = source.set_level(&name, level);
                         Reply::LevelSet { name, level, result }
@@ -179,11 +193,12 @@ impl Worker {
         Ok(Worker { shared, replies, thread: Some(thread) })
     }
 
-    /// Queues a job. Returns true when it replaced an overview request that had not started.
+    /// Queues a job. Returns true when it replaced a request of the same slot that had not started.
     pub fn submit(&self, job: Job) -> bool {
         let mut queue = self.shared.lock();
         let replaced = match job {
             Job::Overview { seq, now } => queue.overview.replace((seq, now)).is_some(),
+            Job::View { seq, key, now, limit } => queue.view.replace((seq, key, now, limit)).is_some(),
             Job::SetLevel { name, level } => {
                 queue.writes.push_back((name, level));
                 false
@@ -248,7 +263,12 @@ mod tests {
         fn overview(&mut self, now: DateTime<Utc>) -> Result<Overview, String> {
             let _ = self.started.send(format!("overview {}", now.timestamp()));
             let _ = self.release.recv();
-            Ok(Overview { rows: Vec::new(), dropped: now.timestamp() as u64, failed: 0 })
+            Ok(Overview { rows: Vec::new(), dropped: now.timestamp() as u64, failed: 0, trends: HashMap::new() })
+        }
+        fn view(&mut self, key: ViewKey, now: DateTime<Utc>, _: usize) -> Result<ViewData, String> {
+            let _ = self.started.send(format!("view {:?} {}", key.kind, now.timestamp()));
+            let _ = self.release.recv();
+            Ok(ViewData::Requests(Vec::new()))
         }
         fn set_level(&mut self, name: &str, level: u8) -> Result<(), String> {
             let _ = self.started.send(format!("level {name} {level}"));
@@ -295,10 +315,41 @@ mod tests {
     }
 
     #[test]
+    fn views_have_their_own_latest_wins_slot_after_the_overview() {
+        use crate::nav::Window;
+        use crate::views::ViewKind;
+        let (started_tx, started) = mpsc::channel();
+        let (release, release_rx) = mpsc::channel();
+        let worker = Worker::spawn(Gate { started: started_tx, release: release_rx }).expect("spawns");
+        let key = |kind| ViewKey { kind, window: Window::Week, endpoint: Some(1) };
+
+        worker.submit(Job::Overview { seq: 1, now: at(1) });
+        assert_eq!(started.recv_timeout(WAIT).ok().as_deref(), Some("overview 1"));
+        // A fast walk through the tabs: only the last tab's query runs, and the overview goes first.
+        assert!(!worker.submit(Job::View { seq: 2, key: key(ViewKind::Hourly), now: at(2), limit: 0 }));
+        assert!(worker.submit(Job::View { seq: 3, key: key(ViewKind::Users), now: at(3), limit: 0 }));
+        assert!(!worker.submit(Job::Overview { seq: 4, now: at(4) }), "the overview slot is separate");
+        release.send(()).expect("release 1");
+        assert!(matches!(worker.recv_timeout(WAIT), Some(Reply::Overview { seq: 1, .. })));
+        assert_eq!(started.recv_timeout(WAIT).ok().as_deref(), Some("overview 4"));
+        release.send(()).expect("release 4");
+        assert!(matches!(worker.recv_timeout(WAIT), Some(Reply::Overview { seq: 4, .. })));
+        assert_eq!(started.recv_timeout(WAIT).ok().as_deref(), Some("view Users 3"));
+        release.send(()).expect("release 3");
+        let reply = worker.recv_timeout(WAIT).expect("view reply");
+        assert!(matches!(reply, Reply::View { seq: 3, result: Ok(_), .. }), "{reply:?}");
+        assert!(started.recv_timeout(Duration::from_millis(100)).is_err(), "the replaced view never ran");
+        worker.shutdown();
+    }
+
+    #[test]
     fn a_stopped_worker_is_reported() {
         struct Panics;
         impl Source for Panics {
             fn overview(&mut self, _: DateTime<Utc>) -> Result<Overview, String> {
+                panic!("boom (expected by the test)")
+            }
+            fn view(&mut self, _: ViewKey, _: DateTime<Utc>, _: usize) -> Result<ViewData, String> {
                 panic!("boom (expected by the test)")
             }
             fn set_level(&mut self, _: &str, _: u8) -> Result<(), String> {

@@ -1,0 +1,299 @@
+//! Where the user is: the dashboard's and an endpoint's tabs, and the time window every chart covers.
+//!
+//! Pure values with their arithmetic (cycling, jumping, the instants and days a window spans), unit tested here;
+//! the [`App`](crate::app::App) holds the current ones.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use fmd_core::store::{DayRange, TimeRange};
+
+/// A tab of the dashboard (all endpoints).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DashTab {
+    /// The endpoint table (FMD's today / 7 days / all columns).
+    Overview,
+    /// Requests per local hour: days x 24 hours.
+    Hourly,
+    /// Requests per day, per endpoint.
+    Daily,
+    /// Each endpoint's requests split by version.
+    Versions,
+    /// One box plot of durations per endpoint.
+    Performance,
+    /// Status codes of all endpoints and the latest errors.
+    Status,
+}
+
+impl DashTab {
+    /// Every tab in bar order (`1`-`6`).
+    pub const ALL: [DashTab; 6] =
+        [DashTab::Overview, DashTab::Hourly, DashTab::Daily, DashTab::Versions, DashTab::Performance, DashTab::Status];
+
+    /// The name in the tab bar and the breadcrumb.
+    pub fn name(self) -> &'static str {
+        match self {
+            DashTab::Overview => "Overview",
+            DashTab::Hourly => "Hourly",
+            DashTab::Daily => "Daily",
+            DashTab::Versions => "Versions",
+            DashTab::Performance => "Performance",
+            DashTab::Status => "Status",
+        }
+    }
+
+    /// The name on a narrow tab bar.
+    pub fn short(self) -> &'static str {
+        match self {
+            DashTab::Overview => "Ovw",
+            DashTab::Hourly => "Hour",
+            DashTab::Daily => "Day",
+            DashTab::Versions => "Ver",
+            DashTab::Performance => "Perf",
+            DashTab::Status => "Stat",
+        }
+    }
+}
+
+/// A tab of one endpoint's screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EndpointTab {
+    /// Its numbers per window, level, last request.
+    Summary,
+    /// Its requests per local hour.
+    Hourly,
+    /// One box plot per version.
+    Versions,
+    /// One box plot per user (FMD's group_by).
+    Users,
+    /// One box plot per client IP.
+    Ips,
+    /// Median duration per user and version.
+    UserVersion,
+    /// Median duration per IP and version.
+    IpVersion,
+    /// Status codes and the latest errors.
+    Status,
+    /// The most recent requests.
+    Requests,
+}
+
+impl EndpointTab {
+    /// Every tab in bar order (`1`-`9`).
+    pub const ALL: [EndpointTab; 9] = [
+        EndpointTab::Summary,
+        EndpointTab::Hourly,
+        EndpointTab::Versions,
+        EndpointTab::Users,
+        EndpointTab::Ips,
+        EndpointTab::UserVersion,
+        EndpointTab::IpVersion,
+        EndpointTab::Status,
+        EndpointTab::Requests,
+    ];
+
+    /// The name in the tab bar and the breadcrumb.
+    pub fn name(self) -> &'static str {
+        match self {
+            EndpointTab::Summary => "Summary",
+            EndpointTab::Hourly => "Hourly",
+            EndpointTab::Versions => "Versions",
+            EndpointTab::Users => "Users",
+            EndpointTab::Ips => "IPs",
+            EndpointTab::UserVersion => "User×Version",
+            EndpointTab::IpVersion => "IP×Version",
+            EndpointTab::Status => "Status",
+            EndpointTab::Requests => "Requests",
+        }
+    }
+
+    /// The name on a narrow tab bar.
+    pub fn short(self) -> &'static str {
+        match self {
+            EndpointTab::Summary => "Sum",
+            EndpointTab::Hourly => "Hour",
+            EndpointTab::Versions => "Ver",
+            EndpointTab::Users => "Usr",
+            EndpointTab::Ips => "IPs",
+            EndpointTab::UserVersion => "U×V",
+            EndpointTab::IpVersion => "IP×V",
+            EndpointTab::Status => "Stat",
+            EndpointTab::Requests => "Req",
+        }
+    }
+}
+
+/// The tab `step` places after (or, negative, before) `current` in `all`, wrapping around.
+pub fn cycle<T: Copy + PartialEq>(all: &[T], current: T, step: isize) -> T {
+    let Some(position) = all.iter().position(|t| *t == current) else { return current };
+    let n = all.len() as isize;
+    let next = (position as isize + step).rem_euclid(n.max(1)) as usize;
+    all.get(next).copied().unwrap_or(current)
+}
+
+/// The tab a digit key (`1` = first) selects, `None` beyond the last tab.
+pub fn jump<T: Copy>(all: &[T], digit: u32) -> Option<T> {
+    let index = usize::try_from(digit).ok()?.checked_sub(1)?;
+    all.get(index).copied()
+}
+
+/// The time window of the charts: the preset cycled with `[` and `]`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Window {
+    /// The last hour.
+    Hour,
+    /// The last 24 hours.
+    Day,
+    /// The last 7 days (the default).
+    #[default]
+    Week,
+    /// The last 30 days.
+    Month,
+    /// Every request.
+    All,
+}
+
+impl Window {
+    /// Every preset, shortest first.
+    pub const ALL: [Window; 5] = [Window::Hour, Window::Day, Window::Week, Window::Month, Window::All];
+
+    /// As shown in the header: `1h`, `24h`, `7d`, `30d`, `all`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Window::Hour => "1h",
+            Window::Day => "24h",
+            Window::Week => "7d",
+            Window::Month => "30d",
+            Window::All => "all",
+        }
+    }
+
+    /// As written in titles: `last hour`, `last 7 days`, `all time`.
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Window::Hour => "last hour",
+            Window::Day => "last 24 h",
+            Window::Week => "last 7 days",
+            Window::Month => "last 30 days",
+            Window::All => "all time",
+        }
+    }
+
+    /// As written in titles of day-based charts, which show whole local days: `today`, `yesterday and today`,
+    /// `last 7 days`.
+    pub fn days_phrase(self) -> &'static str {
+        match self {
+            Window::Hour => "today",
+            Window::Day => "yesterday and today",
+            Window::Week => "last 7 days",
+            Window::Month => "last 30 days",
+            Window::All => "all time",
+        }
+    }
+
+    /// The next longer (`step` 1) or shorter (`step` -1) preset; the ends stay put, so `]` held down stops at
+    /// `all` instead of jumping back to an hour.
+    pub fn step(self, step: isize) -> Window {
+        let position = Window::ALL.iter().position(|w| *w == self).unwrap_or(2) as isize;
+        let next = (position + step).clamp(0, Window::ALL.len() as isize - 1) as usize;
+        Window::ALL.get(next).copied().unwrap_or(self)
+    }
+
+    /// Its length (`None` for all time).
+    pub fn duration(self) -> Option<Duration> {
+        match self {
+            Window::Hour => Some(Duration::hours(1)),
+            Window::Day => Some(Duration::hours(24)),
+            Window::Week => Some(Duration::days(7)),
+            Window::Month => Some(Duration::days(30)),
+            Window::All => None,
+        }
+    }
+
+    /// The request times it covers at `now`: from `now` minus its length on, open at the end so requests
+    /// arriving while the query runs count too.
+    pub fn range(self, now: DateTime<Utc>) -> TimeRange {
+        match self.duration() {
+            Some(length) => TimeRange::since(now - length),
+            None => TimeRange::ALL,
+        }
+    }
+
+    /// The local days of day-based charts (heatmap rows, daily bars) at `now` in `tz`: the days the window
+    /// touches, today included; for all time, from `first` (the first request's day) to today.
+    pub fn days(self, now: DateTime<Utc>, tz: Tz, first: Option<NaiveDate>) -> DayRange {
+        match self {
+            Window::Hour => DayRange::ending_today(now, tz, 1),
+            Window::Day => DayRange::ending_today(now, tz, 2),
+            Window::Week => DayRange::ending_today(now, tz, 7),
+            Window::Month => DayRange::ending_today(now, tz, 30),
+            Window::All => {
+                let today = now.with_timezone(&tz).date_naive();
+                DayRange::new(first.unwrap_or(today).min(today), today)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-27T22:56:55Z".parse().expect("instant")
+    }
+
+    #[test]
+    fn tabs_cycle_both_ways_and_wrap() {
+        assert_eq!(cycle(&DashTab::ALL, DashTab::Overview, 1), DashTab::Hourly);
+        assert_eq!(cycle(&DashTab::ALL, DashTab::Status, 1), DashTab::Overview);
+        assert_eq!(cycle(&DashTab::ALL, DashTab::Overview, -1), DashTab::Status);
+        assert_eq!(cycle(&EndpointTab::ALL, EndpointTab::Requests, 1), EndpointTab::Summary);
+        assert_eq!(cycle(&EndpointTab::ALL, EndpointTab::Summary, -1), EndpointTab::Requests);
+        assert_eq!(cycle(&EndpointTab::ALL, EndpointTab::Users, 2), EndpointTab::UserVersion);
+    }
+
+    #[test]
+    fn digits_jump_to_existing_tabs_only() {
+        assert_eq!(jump(&DashTab::ALL, 1), Some(DashTab::Overview));
+        assert_eq!(jump(&DashTab::ALL, 5), Some(DashTab::Performance));
+        assert_eq!(jump(&DashTab::ALL, 7), None);
+        assert_eq!(jump(&DashTab::ALL, 0), None);
+        assert_eq!(jump(&EndpointTab::ALL, 9), Some(EndpointTab::Requests));
+        assert_eq!(jump(&EndpointTab::ALL, 6), Some(EndpointTab::UserVersion));
+    }
+
+    #[test]
+    fn window_presets_step_and_stop_at_the_ends() {
+        let mut w = Window::default();
+        assert_eq!(w.label(), "7d");
+        w = w.step(1);
+        assert_eq!(w, Window::Month);
+        w = w.step(1).step(1);
+        assert_eq!(w, Window::All, "stays at all");
+        let labels: Vec<_> = (0..6)
+            .scan(Window::All, |w, _| {
+                *w = w.step(-1);
+                Some(w.label())
+            })
+            .collect();
+        assert_eq!(labels, ["30d", "7d", "24h", "1h", "1h", "1h"]);
+    }
+
+    #[test]
+    fn windows_cover_times_and_days() {
+        let t = |s: &str| s.parse::<DateTime<Utc>>().expect("instant");
+        assert_eq!(Window::Hour.range(now()), TimeRange::since(t("2026-11-27T21:56:55Z")));
+        assert_eq!(Window::Week.range(now()), TimeRange::since(t("2026-11-20T22:56:55Z")));
+        assert_eq!(Window::All.range(now()), TimeRange::ALL);
+        let d = |s: &str| s.parse::<NaiveDate>().expect("date");
+        let days = |w: Window| w.days(now(), chrono_tz::UTC, Some(d("2026-11-17")));
+        assert_eq!(days(Window::Hour), DayRange::new(d("2026-11-27"), d("2026-11-27")));
+        assert_eq!(days(Window::Day), DayRange::new(d("2026-11-26"), d("2026-11-27")));
+        assert_eq!(days(Window::Week).days().len(), 7);
+        assert_eq!(days(Window::Month).days().len(), 30);
+        assert_eq!(days(Window::All), DayRange::new(d("2026-11-17"), d("2026-11-27")));
+        assert_eq!(Window::All.days(now(), chrono_tz::UTC, None).days().len(), 1, "empty database: today");
+        // Local days: 22:56 UTC is already Saturday in Tokyo.
+        assert_eq!(Window::Hour.days(now(), chrono_tz::Asia::Tokyo, None).last, d("2026-11-28"));
+    }
+}
