@@ -10,6 +10,16 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 /// Shown where a value does not exist (no requests in the window, no errors to divide).
 pub const NONE: &str = "–";
 
+/// Orders status codes (as text) numerically; anything that is not a number comes after them, by text.
+pub fn status_code_order(a: &str, b: &str) -> std::cmp::Ordering {
+    match (a.parse::<i64>(), b.parse::<i64>()) {
+        (Ok(x), Ok(y)) => x.cmp(&y),
+        (Ok(_), Err(_)) => std::cmp::Ordering::Less,
+        (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
+        (Err(_), Err(_)) => a.cmp(b),
+    }
+}
+
 /// A count with a space every three digits: `52 009`.
 pub fn count(n: u64) -> String {
     let digits = n.to_string();

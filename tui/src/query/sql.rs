@@ -89,16 +89,6 @@ pub fn trends(store: &Store, now: DateTime<Utc>) -> Result<HashMap<i64, Vec<u64>
     run().map_err(|e| fail(store, e))
 }
 
-/// Orders status codes numerically, anything that is not a number after them by text.
-fn code_order(a: &str, b: &str) -> std::cmp::Ordering {
-    match (a.parse::<i64>(), b.parse::<i64>()) {
-        (Ok(x), Ok(y)) => x.cmp(&y),
-        (Ok(_), Err(_)) => std::cmp::Ordering::Less,
-        (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
-        (Err(_), Err(_)) => a.cmp(b),
-    }
-}
-
 /// Requests per status code over all endpoints in `range`, and the `limit` latest with status 400-599, read in
 /// one snapshot.
 pub fn dash_status(store: &Store, range: TimeRange, limit: usize) -> Result<DashStatus, String> {
@@ -126,7 +116,7 @@ pub fn dash_status(store: &Store, range: TimeRange, limit: usize) -> Result<Dash
             *by_code.entry(code).or_default() += int_of(row.get_ref(1)?).unwrap_or(0).max(0) as u64;
         }
         let mut counts: Vec<(String, u64)> = by_code.into_iter().collect();
-        counts.sort_by(|a, b| code_order(&a.0, &b.0));
+        counts.sort_by(|a, b| crate::format::status_code_order(&a.0, &b.0));
         let total_errors = counts
             .iter()
             .filter(|(code, _)| code.parse::<f64>().is_ok_and(|c| (400.0..=599.0).contains(&c)))

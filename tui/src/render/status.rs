@@ -25,16 +25,6 @@ use crate::views::ViewData;
 /// Widest bar.
 const BAR_MAX: usize = 40;
 
-/// Orders status codes numerically, anything that is not a number after them.
-fn code_order(a: &str, b: &str) -> std::cmp::Ordering {
-    match (a.parse::<i64>(), b.parse::<i64>()) {
-        (Ok(x), Ok(y)) => x.cmp(&y),
-        (Ok(_), Err(_)) => std::cmp::Ordering::Less,
-        (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
-        (Err(_), Err(_)) => a.cmp(b),
-    }
-}
-
 /// Errors stand out: 5xx strongest, 4xx next.
 fn code_style(theme: &Theme, code: &str) -> Style {
     match code.parse::<i64>() {
@@ -52,7 +42,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         Some(ViewData::DashStatus(s)) => (s.counts.clone(), s.total_errors, Some(s.errors.as_slice())),
         Some(ViewData::Status(s)) => {
             let mut counts: Vec<(String, u64)> = s.counts.iter().map(|(c, n)| (c.clone(), *n)).collect();
-            counts.sort_by(|a, b| code_order(&a.0, &b.0));
+            counts.sort_by(|a, b| crate::format::status_code_order(&a.0, &b.0));
             (counts, s.total_errors, Some(s.error_requests.as_slice()))
         }
         _ => (Vec::new(), 0, None),
