@@ -208,7 +208,10 @@ impl Store {
                 elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
             })
         };
-        run().map_err(|e| self.wrap(e))
+        let merge = run().map_err(|e| self.wrap(e))?;
+        // Requests changed endpoint in place, which the summaries' cheap checks cannot see: rebuild them.
+        self.clear_summaries()?;
+        Ok(merge)
     }
 }
 

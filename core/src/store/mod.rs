@@ -2,7 +2,8 @@
 //!
 //! FMD 5.x's tables are created exactly as FMD creates them (same names with TABLE_PREFIX, same columns,
 //! same two Request indexes), so FMD's web UI opens our files and we open FMD's. Beside them live fmd's own
-//! tables, named `{prefix}fmd_*`: a schema version ([`schema::SCHEMA_VERSION`]) and per-recorder counters.
+//! tables, named `{prefix}fmd_*`: a schema version ([`schema::SCHEMA_VERSION`]), per-recorder counters and the
+//! [`summary`] tables that make the console's views fast on large files.
 //!
 //! Connections use WAL and a busy timeout, so several recorder processes can write one file while consoles
 //! read it.
@@ -12,6 +13,7 @@ mod open;
 mod overview;
 mod prune;
 mod schema;
+pub mod summary;
 mod tables;
 pub mod views;
 mod write;
@@ -23,6 +25,7 @@ pub use open::detect_prefixes;
 pub use overview::{OverviewRow, Window};
 pub use prune::{DeletedRows, PruneOptions, PruneReport, PRUNE_BATCH_SIZE};
 pub use schema::SCHEMA_VERSION;
+pub use summary::{RefreshOptions, SummaryPolicy, SummaryState, SummaryStatus, Verify};
 pub use tables::Tables;
 pub use views::{DayRange, DurationSummary, TimeRange};
 pub use write::{EndpointLevel, NewRequest, RecorderCounters, WriteBatch};
@@ -103,6 +106,8 @@ pub struct Store {
     conn: rusqlite::Connection,
     path: PathBuf,
     tables: Tables,
+    /// When views use fmd's summary tables (see [`summary`]).
+    summary_policy: SummaryPolicy,
 }
 
 impl std::fmt::Debug for Store {

@@ -8,6 +8,8 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use chrono_tz::Tz;
 use rusqlite::params;
 
+use super::summary::histogram::Durations;
+use super::summary::{is_error, Scope, WindowAgg, NO_ENDPOINT};
 use super::{Store, StoreError};
 use crate::timefmt;
 
@@ -87,20 +89,32 @@ pub(crate) fn median(values: &mut [f64]) -> Option<f64> {
     Some((lower + upper) / 2.0)
 }
 
+/// The overview's numbers per endpoint id (NULL ids as -1).
+#[derive(Default)]
+struct Numbers {
+    overall: HashMap<i64, Counts>,
+    today: HashMap<i64, Counts>,
+    week: HashMap<i64, Counts>,
+    median_today: HashMap<i64, Option<f64>>,
+    median_week: HashMap<i64, Option<f64>>,
+    /// Filled by the summary path; the direct path reads the index per endpoint.
+    median_overall: Option<HashMap<i64, Option<f64>>>,
+}
+
 impl Store {
     /// The overview at `now` in zone `tz`, busiest endpoint first.
+    ///
+    /// On large files with summaries (see [`crate::store::summary`]) the overall numbers come from them (all of
+    /// them exact), today's and the week's counts from their hours plus exact scans of the partial hours, and
+    /// the medians of today and the week from the rows while the week holds at most
+    /// `SummaryPolicy::exact_window_rows` requests (from the hour histograms, within 0.4 %, above that).
     pub fn overview(&self, now: DateTime<Utc>, tz: Tz) -> Result<Vec<OverviewRow>, StoreError> {
-        self.overview_inner(Window::at(now, tz)).map_err(|e| self.wrap(e))
+        let window = Window::at(now, tz);
+        self.view_snapshot(|| self.overview_inner(window))
     }
 
     fn overview_inner(&self, window: Window) -> rusqlite::Result<Vec<OverviewRow>> {
         let t = &self.tables;
-        let overall = self.counts_since(None)?;
-        let today = self.counts_since(Some(window.today_start))?;
-        let week = self.counts_since(Some(window.week_start))?;
-        let mut today_durations = self.durations_since(window.today_start)?;
-        let mut week_durations = self.durations_since(window.week_start)?;
-
         let mut stmt =
             self.conn.prepare(&format!("SELECT id, name, monitor_level, last_requested FROM {}", t.endpoint))?;
         let endpoints = stmt
@@ -113,24 +127,33 @@ impl Store {
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
+        let ids: Vec<i64> = endpoints.iter().map(|e| e.0).collect();
+        let mut numbers = match self.overview_numbers_from_summaries(&window, &ids)? {
+            Some(n) => n,
+            None => self.overview_numbers(&window)?,
+        };
 
         let mut rows = Vec::with_capacity(endpoints.len());
         for (id, name, level, last_requested) in endpoints {
-            let all = overall.get(&id);
+            let all = numbers.overall.get(&id);
             let hits_overall = all.map_or(0, |c| c.hits);
+            let median_overall = match &numbers.median_overall {
+                Some(m) => m.get(&id).copied().flatten(),
+                None => self.indexed_median(id, hits_overall)?,
+            };
             rows.push(OverviewRow {
                 id,
                 name,
                 monitor_level: level.filter(|l| (0..=3).contains(l)).map(|l| l as u8),
-                hits_today: today.get(&id).map_or(0, |c| c.hits),
-                hits_today_errors: today.get(&id).map_or(0, |c| c.errors),
-                hits_week: week.get(&id).map_or(0, |c| c.hits),
-                hits_week_errors: week.get(&id).map_or(0, |c| c.errors),
+                hits_today: numbers.today.get(&id).map_or(0, |c| c.hits),
+                hits_today_errors: numbers.today.get(&id).map_or(0, |c| c.errors),
+                hits_week: numbers.week.get(&id).map_or(0, |c| c.hits),
+                hits_week_errors: numbers.week.get(&id).map_or(0, |c| c.errors),
                 hits_overall,
                 hits_overall_errors: all.map_or(0, |c| c.errors),
-                median_today: today_durations.get_mut(&id).and_then(|v| median(v)),
-                median_week: week_durations.get_mut(&id).and_then(|v| median(v)),
-                median_overall: self.indexed_median(id, hits_overall)?,
+                median_today: numbers.median_today.remove(&id).flatten(),
+                median_week: numbers.median_week.remove(&id).flatten(),
+                median_overall,
                 last_requested,
             });
         }
@@ -138,27 +161,126 @@ impl Store {
         Ok(rows)
     }
 
+    /// The numbers straight from the requests.
+    fn overview_numbers(&self, window: &Window) -> rusqlite::Result<Numbers> {
+        let (median_today, median_week) = self.window_medians(window)?;
+        Ok(Numbers {
+            overall: self.counts_since(None)?,
+            today: self.counts_since(Some(window.today_start))?,
+            week: self.counts_since(Some(window.week_start))?,
+            median_today,
+            median_week,
+            median_overall: None,
+        })
+    }
+
+    /// Exact medians of today and the week, from the rows.
+    #[allow(clippy::type_complexity)]
+    fn window_medians(
+        &self,
+        window: &Window,
+    ) -> rusqlite::Result<(HashMap<i64, Option<f64>>, HashMap<i64, Option<f64>>)> {
+        let medians = |mut durations: HashMap<i64, Vec<f64>>| -> HashMap<i64, Option<f64>> {
+            durations.iter_mut().map(|(id, v)| (*id, median(v))).collect()
+        };
+        Ok((medians(self.durations_since(window.today_start)?), medians(self.durations_since(window.week_start)?)))
+    }
+
+    /// The numbers from the summaries, `None` when they cannot answer.
+    fn overview_numbers_from_summaries(&self, window: &Window, ids: &[i64]) -> rusqlite::Result<Option<Numbers>> {
+        let Some(view) = self.summary_view(Scope::All, false)? else { return Ok(None) };
+        let Some(versions) = view.versions(None, true)? else { return Ok(None) };
+        let key = |e: i64| if e == NO_ENDPOINT { -1 } else { e };
+        let mut overall: HashMap<i64, Counts> = HashMap::new();
+        let mut durations: HashMap<i64, Durations> = HashMap::new();
+        for (e, _, v) in &versions {
+            let c = overall.entry(key(*e)).or_default();
+            c.hits += v.hits;
+            c.errors += v.errors;
+            durations.entry(*e).or_default().merge(&v.durations);
+        }
+        let counts = |w: HashMap<i64, WindowAgg>| -> HashMap<i64, Counts> {
+            w.into_iter().map(|(e, w)| (key(e), Counts { hits: w.hits, errors: w.errors })).collect()
+        };
+        let Some(today) = view.window(window.today_start, None, false)? else { return Ok(None) };
+        let Some(week) = view.window(window.week_start, None, false)? else { return Ok(None) };
+        let week_rows: u64 = week.values().map(|w| w.hits).sum();
+        let policy = view.policy();
+        let (median_today, median_week) = if week_rows <= policy.exact_window_rows || !policy.approximate {
+            self.window_medians(window)?
+        } else {
+            let approx = |w: Option<HashMap<i64, WindowAgg>>| -> Option<HashMap<i64, Option<f64>>> {
+                Some(w?.into_iter().map(|(e, w)| (key(e), w.durations.approx_median())).collect())
+            };
+            match (
+                approx(view.window(window.today_start, None, true)?),
+                approx(view.window(window.week_start, None, true)?),
+            ) {
+                (Some(t), Some(w)) => (t, w),
+                _ => return Ok(None),
+            }
+        };
+        let mut median_overall = HashMap::new();
+        for &id in ids {
+            let hits = overall.get(&id).map_or(0, |c| c.hits);
+            let d = durations.remove(&id).unwrap_or_default();
+            // The direct query takes the median of every row in index order; with only usable durations that
+            // is the histogram's median, read exactly from the index.
+            let exact = if hits > 0 && d.count() == hits { view.exact_median(id, &d)? } else { None };
+            let m = match exact {
+                Some(m) => m,
+                None => self.indexed_median(id, hits)?,
+            };
+            median_overall.insert(id, m);
+        }
+        Ok(Some(Numbers {
+            overall,
+            today: counts(today),
+            week: counts(week),
+            median_today,
+            median_week,
+            median_overall: Some(median_overall),
+        }))
+    }
+
+    /// Requests and errors per endpoint id (NULL as -1) since `since` (all of them for `None`), streamed from the
+    /// `(time_requested, endpoint_id, status_code, duration)` index, which holds every column needed: a
+    /// `GROUP BY endpoint_id` would walk the endpoint index and look up every row instead.
     fn counts_since(&self, since: Option<DateTime<Utc>>) -> rusqlite::Result<HashMap<i64, Counts>> {
         let t = &self.tables;
         let filter = if since.is_some() { "WHERE time_requested >= ?1" } else { "" };
-        let sql = format!(
-            "SELECT endpoint_id, count(*), coalesce(sum(status_code >= 400 AND status_code < 600), 0) FROM {} {filter} GROUP BY endpoint_id",
-            t.request
-        );
-        let mut stmt = self.conn.prepare(&sql)?;
-        let map_row = |r: &rusqlite::Row<'_>| {
-            Ok((
-                r.get::<_, Option<i64>>(0)?.unwrap_or(-1),
-                Counts { hits: r.get::<_, i64>(1)? as u64, errors: r.get::<_, i64>(2)? as u64 },
-            ))
+        let mut stmt = self.conn.prepare(&format!("SELECT endpoint_id, status_code FROM {} {filter}", t.request))?;
+        let mut rows = match since {
+            Some(since) => stmt.query(params![timefmt::format_utc(since)])?,
+            None => stmt.query([])?,
         };
-        let rows = match since {
-            Some(since) => {
-                stmt.query_map(params![timefmt::format_utc(since)], map_row)?.collect::<Result<HashMap<_, _>, _>>()?
+        let mut out: HashMap<i64, Counts> = HashMap::new();
+        let mut last: Option<(i64, Counts)> = None;
+        while let Some(r) = rows.next()? {
+            let id = r.get::<_, Option<i64>>(0)?.unwrap_or(-1);
+            let error = u64::from(is_error(r.get_ref(1)?));
+            // Runs of one endpoint are common; count them before touching the map.
+            match &mut last {
+                Some((current, c)) if *current == id => {
+                    c.hits += 1;
+                    c.errors += error;
+                }
+                _ => {
+                    if let Some((previous, c)) = last.take() {
+                        let entry = out.entry(previous).or_default();
+                        entry.hits += c.hits;
+                        entry.errors += c.errors;
+                    }
+                    last = Some((id, Counts { hits: 1, errors: error }));
+                }
             }
-            None => stmt.query_map([], map_row)?.collect::<Result<HashMap<_, _>, _>>()?,
-        };
-        Ok(rows)
+        }
+        if let Some((previous, c)) = last {
+            let entry = out.entry(previous).or_default();
+            entry.hits += c.hits;
+            entry.errors += c.errors;
+        }
+        Ok(out)
     }
 
     fn durations_since(&self, since: DateTime<Utc>) -> rusqlite::Result<HashMap<i64, Vec<f64>>> {

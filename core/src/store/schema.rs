@@ -51,6 +51,11 @@ pub(super) fn ensure(conn: &Connection, tables: &Tables) -> rusqlite::Result<()>
         script.push_str(&expand(ddl, tables));
         script.push_str(";\n");
     }
+    // fmd's summary tables (derived data with their own format version; filled by `Store::refresh_summaries`).
+    for ddl in super::summary::ddl(tables) {
+        script.push_str(&ddl);
+        script.push_str(";\n");
+    }
     script.push_str(&format!(
         "INSERT OR IGNORE INTO {} (key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');\nCOMMIT;",
         tables.meta

@@ -61,7 +61,7 @@ impl Store {
         })?;
         let mut data: Vec<EndpointDays> = endpoints
             .into_iter()
-            .filter(|e| endpoint.is_none_or(|id| id == e.id))
+            .filter(|e| endpoint.is_none() || endpoint == Some(e.id))
             .map(|e| EndpointDays {
                 values: counts.get(&e.id).cloned().unwrap_or_else(|| vec![0; list.len()]),
                 id: e.id,

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::{duration_of, key_bytes, lossy_keys, slot_mut, Access, DurationSummary, TimeRange};
+use crate::store::summary::{key_name, Scope, IP, USER};
 use crate::store::{Store, StoreError};
 
 /// Which request column groups the requests.
@@ -22,6 +23,14 @@ impl GroupColumn {
         match self {
             GroupColumn::User => "group_by",
             GroupColumn::Ip => "ip",
+        }
+    }
+
+    /// The column's number in the summary tables.
+    pub(crate) fn summary_col(self) -> u8 {
+        match self {
+            GroupColumn::User => USER,
+            GroupColumn::Ip => IP,
         }
     }
 }
@@ -75,13 +84,26 @@ impl Store {
         Ok(list.into_iter().map(|(ip, hits)| IpHits { ip, hits }).collect())
     }
 
-    /// Requests per value of `column`, busiest first.
+    /// Requests per value of `column`, busiest first (over all time from the summaries when they can answer).
     pub(crate) fn view_group_hits(
         &self,
         endpoint_id: i64,
         column: GroupColumn,
         range: &TimeRange,
     ) -> rusqlite::Result<Vec<(String, u64)>> {
+        if !range.is_bounded() {
+            if let Some(view) = self.summary_view(Scope::Endpoint(endpoint_id), false)? {
+                if let Some(groups) = view.groups(endpoint_id, column.summary_col())? {
+                    let mut merged: HashMap<String, u64> = HashMap::new();
+                    for (key, n) in groups {
+                        *merged.entry(key_name(&key)).or_default() += n;
+                    }
+                    let mut list: Vec<(String, u64)> = merged.into_iter().collect();
+                    by_hits_desc(&mut list);
+                    return Ok(list);
+                }
+            }
+        }
         let col = column.sql();
         let filter = self.view_filter(range, endpoint_id, Access::Rows)?;
         let mut stmt =

@@ -12,6 +12,8 @@ use super::{
     duration_of, int_of, key_bytes, lerp, ser, slot, virtual_index, Access, DurationSummary, Filter, TimeRange,
 };
 use super::{VersionInfo, VALID_DURATION};
+use crate::store::summary::histogram::Durations;
+use crate::store::summary::{key_name, Scope, SummaryView};
 use crate::store::{Store, StoreError};
 
 /// A version's earliest request and its usable durations.
@@ -45,15 +47,20 @@ impl Store {
     /// without requests in the range come last with no summary.
     ///
     /// With an open range the order statistics come from the `(endpoint_id, duration)` index by OFFSET, without
-    /// loading durations; with a bounded range the range's durations are read from the time index and sorted.
+    /// loading durations (with summaries: count, mean, minimum and maximum from them, and each percentile by one
+    /// short seek of that index to the bucket holding it; exact either way); with a bounded range the range's
+    /// durations are read from the time index and sorted.
     pub fn api_performance(
         &self,
         range: TimeRange,
         endpoint: Option<i64>,
     ) -> Result<Vec<EndpointPerformance>, StoreError> {
         let mut list = self.view_snapshot(|| {
-            let endpoints: Vec<_> =
-                self.view_endpoint_rows()?.into_iter().filter(|e| endpoint.is_none_or(|id| id == e.id)).collect();
+            let endpoints: Vec<_> = self
+                .view_endpoint_rows()?
+                .into_iter()
+                .filter(|e| endpoint.is_none() || endpoint == Some(e.id))
+                .collect();
             let mut out = Vec::with_capacity(endpoints.len());
             if range.is_bounded() {
                 let mut durations = self.view_durations_by_endpoint(&range, endpoint)?;
@@ -62,8 +69,15 @@ impl Store {
                     out.push(EndpointPerformance { id: e.id, name: e.name, summary });
                 }
             } else {
+                let view = self.summary_view(endpoint.map_or(Scope::All, Scope::Endpoint), false)?;
                 for e in endpoints {
-                    let summary = self.view_indexed_summary(e.id)?;
+                    let summary = match &view {
+                        Some(view) => match self.view_summary_box(view, e.id)? {
+                            Some(summary) => summary,
+                            None => self.view_indexed_summary(e.id)?,
+                        },
+                        None => self.view_indexed_summary(e.id)?,
+                    };
                     out.push(EndpointPerformance { id: e.id, name: e.name, summary });
                 }
             }
@@ -77,11 +91,20 @@ impl Store {
     }
 
     /// Duration summaries per version of one endpoint, oldest version (by first request) first.
+    ///
+    /// Over all time on large files with summaries, counts, means, minima and maxima are exact and the
+    /// percentiles and whiskers come from the version's histogram (within 0.4 %; exact when the endpoint has a
+    /// single version), unless `SummaryPolicy::approximate` is off.
     pub fn version_performance(
         &self,
         endpoint_id: i64,
         range: TimeRange,
     ) -> Result<Vec<VersionPerformance>, StoreError> {
+        if !range.is_bounded() {
+            if let Some(list) = self.view_snapshot(|| self.version_performance_from_summaries(endpoint_id))? {
+                return Ok(list);
+            }
+        }
         let (mut durations, first) = self.view_snapshot(|| {
             let filter = self.view_filter(&range, endpoint_id, Access::Rows)?;
             let sql = format!(
@@ -124,6 +147,84 @@ impl Store {
                 VersionPerformance { version, date, summary }
             })
             .collect())
+    }
+
+    /// [`Store::version_performance`] over all time from the summaries; `None` when they cannot answer.
+    fn version_performance_from_summaries(
+        &self,
+        endpoint_id: i64,
+    ) -> rusqlite::Result<Option<Vec<VersionPerformance>>> {
+        let Some(view) = self.summary_view(Scope::Endpoint(endpoint_id), false)? else { return Ok(None) };
+        if !view.policy().approximate {
+            return Ok(None);
+        }
+        let Some(versions) = view.versions(Some(endpoint_id), true)? else { return Ok(None) };
+        let mut durations: HashMap<String, Durations> = HashMap::new();
+        let mut first = HashMap::new();
+        let mut all = Durations::new();
+        for (_, key, v) in &versions {
+            let name = key_name(key);
+            durations.entry(name.clone()).or_default().merge(&v.durations);
+            merge_first(&mut first, name, v.first_use());
+            all.merge(&v.durations);
+        }
+        // One version with every duration: its numbers are the endpoint's, which the index gives exactly.
+        let with_durations: Vec<&String> = durations.iter().filter(|(_, d)| d.count() > 0).map(|(k, _)| k).collect();
+        let exact = match with_durations.as_slice() {
+            [only] => Some(((*only).clone(), self.view_summary_box(&view, endpoint_id)?)),
+            _ => None,
+        };
+        Ok(Some(
+            chronological(first)
+                .into_iter()
+                .map(|VersionInfo { version, date }| {
+                    let summary = match &exact {
+                        Some((name, Some(summary))) if *name == version => summary.clone(),
+                        _ => durations.get(&version).and_then(Durations::approx_summary),
+                    };
+                    VersionPerformance { version, date, summary }
+                })
+                .collect(),
+        ))
+    }
+
+    /// An endpoint's all-time box plot from the summaries: `Some(summary)` (exact), or `None` when the index
+    /// disagrees with them (the caller queries directly).
+    fn view_summary_box(&self, view: &SummaryView<'_>, id: i64) -> rusqlite::Result<Option<Option<DurationSummary>>> {
+        let Some(d) = view.endpoint_durations(id)? else { return Ok(None) };
+        view.exact_summary(id, &d, |low, high, min, max| self.view_whiskers(id, low, high, min, max))
+    }
+
+    /// The smallest usable duration at or above `low_fence` and the largest at or below `high_fence` (`min` and
+    /// `max` when there is none), from the `(endpoint_id, duration)` index.
+    fn view_whiskers(
+        &self,
+        id: i64,
+        low_fence: f64,
+        high_fence: f64,
+        min: f64,
+        max: f64,
+    ) -> rusqlite::Result<(f64, f64)> {
+        let t = &self.tables.request;
+        let first_at_or_above = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT duration FROM {t} WHERE endpoint_id = ?1 AND duration >= ?2 AND {VALID_DURATION} \
+                 ORDER BY duration LIMIT 1"
+            ))?
+            .query_row(params![id, low_fence], |r| Ok(duration_of(r.get_ref(0)?)))
+            .optional()?
+            .flatten();
+        let last_at_or_below = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT duration FROM {t} WHERE endpoint_id = ?1 AND duration <= ?2 AND {VALID_DURATION} \
+                 ORDER BY duration DESC LIMIT 1"
+            ))?
+            .query_row(params![id, high_fence], |r| Ok(duration_of(r.get_ref(0)?)))
+            .optional()?
+            .flatten();
+        Ok((first_at_or_above.unwrap_or(min), last_at_or_below.unwrap_or(max)))
     }
 
     /// Usable durations in `range` per endpoint id, read from the time index.
@@ -188,36 +289,8 @@ impl Store {
             return Ok(None);
         };
         let (low_fence, high_fence) = super::fences(p25, p75);
-        let first_at_or_above = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT duration FROM {t} WHERE endpoint_id = ?1 AND duration >= ?2 AND {VALID_DURATION} \
-                 ORDER BY duration LIMIT 1"
-            ))?
-            .query_row(params![id, low_fence], |r| Ok(duration_of(r.get_ref(0)?)))
-            .optional()?
-            .flatten();
-        let last_at_or_below = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT duration FROM {t} WHERE endpoint_id = ?1 AND duration <= ?2 AND {VALID_DURATION} \
-                 ORDER BY duration DESC LIMIT 1"
-            ))?
-            .query_row(params![id, high_fence], |r| Ok(duration_of(r.get_ref(0)?)))
-            .optional()?
-            .flatten();
-        Ok(Some(DurationSummary {
-            count: n,
-            mean,
-            min,
-            p25,
-            p50,
-            p75,
-            p95,
-            max,
-            whisker_low: first_at_or_above.unwrap_or(min),
-            whisker_high: last_at_or_below.unwrap_or(max),
-        }))
+        let (whisker_low, whisker_high) = self.view_whiskers(id, low_fence, high_fence, min, max)?;
+        Ok(Some(DurationSummary { count: n, mean, min, p25, p50, p75, p95, max, whisker_low, whisker_high }))
     }
 
     /// `(x[k], x[min(k + 1, n - 1)])` of the endpoint's sorted usable durations, read from whichever end of the

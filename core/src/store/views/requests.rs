@@ -4,8 +4,11 @@ use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use serde::Serialize;
 
+use super::EndpointRow;
 use super::{duration_of, int_of, ser, text_of, time_of, Access, TimeRange, VALID_DURATION};
 use crate::store::overview::median;
+use crate::store::summary::histogram::Durations;
+use crate::store::summary::{keep_max, keep_min, key_is_null, Scope};
 use crate::store::{Store, StoreError};
 
 /// The Request columns, in [`RequestRow`] order.
@@ -116,6 +119,11 @@ impl Store {
         let t = &self.tables.request;
         self.view_snapshot(|| {
             let Some(endpoint) = self.view_endpoint_row(endpoint_id)? else { return Ok(None) };
+            if !range.is_bounded() {
+                if let Some(summary) = self.endpoint_summary_from_summaries(&endpoint)? {
+                    return Ok(Some(summary));
+                }
+            }
             // One pass: counting versions needs the rows anyway, so the time columns come along.
             let filter = self.view_filter(&range, endpoint_id, Access::Rows)?;
             let sql = format!(
@@ -152,6 +160,41 @@ impl Store {
                 versions,
             }))
         })
+    }
+
+    /// [`Store::endpoint_summary`] over all time from the summaries (exactly), `None` when they cannot answer.
+    fn endpoint_summary_from_summaries(&self, endpoint: &EndpointRow) -> rusqlite::Result<Option<EndpointSummary>> {
+        let Some(view) = self.summary_view(Scope::Endpoint(endpoint.id), false)? else { return Ok(None) };
+        let Some(versions) = view.versions(Some(endpoint.id), true)? else { return Ok(None) };
+        let (mut hits, mut errors, mut distinct) = (0u64, 0u64, 0u64);
+        let (mut tmin, mut tmax) = (None, None);
+        let mut all = Durations::new();
+        for (_, key, v) in &versions {
+            hits += v.hits;
+            errors += v.errors;
+            // SQL's count(DISTINCT version_requested) leaves NULL out.
+            distinct += u64::from(v.hits > 0 && !key_is_null(key));
+            if let Some(t) = &v.tmin {
+                keep_min(&mut tmin, t.as_ref());
+            }
+            if let Some(t) = &v.tmax {
+                keep_max(&mut tmax, t.as_ref());
+            }
+            all.merge(&v.durations);
+        }
+        let Some(median) = view.exact_median(endpoint.id, &all)? else { return Ok(None) };
+        Ok(Some(EndpointSummary {
+            id: endpoint.id,
+            name: endpoint.name.clone(),
+            monitor_level: endpoint.level,
+            last_requested: endpoint.last_requested,
+            hits,
+            errors,
+            median,
+            first_request: tmin.as_ref().and_then(|t| time_of(t.as_ref())),
+            last_request: tmax.as_ref().and_then(|t| time_of(t.as_ref())),
+            versions: distinct,
+        }))
     }
 
     /// numpy's median of an endpoint's usable durations, from the `(endpoint_id, duration)` index.

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::requests::{request_row, RequestRow, REQUEST_COLUMNS};
 use super::{int_of, text_of, Access, TimeRange};
+use crate::store::summary::Scope;
 use crate::store::{Store, StoreError};
 
 /// An endpoint's status codes.
@@ -48,25 +49,37 @@ impl Store {
             let mut by_int: Vec<(i64, u64)> = Vec::new();
             let mut last = 0usize;
             let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-            let mut stmt = self.conn.prepare(&counts_sql)?;
-            let mut rows = stmt.query(filter.params())?;
-            while let Some(r) = rows.next()? {
-                let value = r.get_ref(0)?;
-                let Some(code) = int_of(value) else {
-                    *counts.entry(text_of(value)).or_default() += 1;
-                    continue;
-                };
-                if by_int.get(last).is_none_or(|(c, _)| *c != code) {
-                    last = match by_int.iter().position(|(c, _)| *c == code) {
-                        Some(i) => i,
-                        None => {
-                            by_int.push((code, 0));
-                            by_int.len() - 1
-                        }
+            // Over all time the summaries hold the counts (the latest errors are a short walk back in time).
+            let view = if range.is_bounded() { None } else { self.summary_view(Scope::Endpoint(endpoint_id), false)? };
+            let summary = match view {
+                Some(view) => view.codes(endpoint_id)?,
+                None => None,
+            };
+            let counted = summary.is_some();
+            for (code, n) in summary.into_iter().flatten() {
+                *counts.entry(code).or_default() += n;
+            }
+            if !counted {
+                let mut stmt = self.conn.prepare(&counts_sql)?;
+                let mut rows = stmt.query(filter.params())?;
+                while let Some(r) = rows.next()? {
+                    let value = r.get_ref(0)?;
+                    let Some(code) = int_of(value) else {
+                        *counts.entry(text_of(value)).or_default() += 1;
+                        continue;
                     };
-                }
-                if let Some((_, n)) = by_int.get_mut(last) {
-                    *n += 1;
+                    if !matches!(by_int.get(last), Some((c, _)) if *c == code) {
+                        last = match by_int.iter().position(|(c, _)| *c == code) {
+                            Some(i) => i,
+                            None => {
+                                by_int.push((code, 0));
+                                by_int.len() - 1
+                            }
+                        };
+                    }
+                    if let Some((_, n)) = by_int.get_mut(last) {
+                        *n += 1;
+                    }
                 }
             }
             for (code, n) in by_int {

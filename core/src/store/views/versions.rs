@@ -8,6 +8,7 @@ use rusqlite::types::ValueRef;
 use serde::Serialize;
 
 use super::{int_of, key_bytes, ser, slot, time_of, Access, Filter, TimeRange};
+use crate::store::summary::{key_name, Scope, NO_ENDPOINT};
 use crate::store::{Store, StoreError};
 
 /// A version and when it was first requested.
@@ -47,7 +48,7 @@ pub struct VersionEndpoint {
 
 /// The earliest of a stream of `time_requested` values. FMD's exact text sorts chronologically, so those are
 /// compared as bytes; other parseable forms are parsed; the rest is ignored.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Earliest {
     fmd: Option<Vec<u8>>,
     other: Option<DateTime<Utc>>,
@@ -58,7 +59,7 @@ impl Earliest {
     pub(crate) fn see(&mut self, value: ValueRef<'_>) {
         let ValueRef::Text(bytes) = value else { return };
         if super::is_fmd_shape(bytes) {
-            if self.fmd.as_deref().is_none_or(|current| current > bytes) {
+            if !matches!(self.fmd.as_deref(), Some(current) if current <= bytes) {
                 self.fmd = Some(bytes.to_vec());
             }
         } else if let Some(t) = time_of(value) {
@@ -78,6 +79,9 @@ impl Earliest {
 
 /// A version's earliest request and its requests per endpoint id.
 type VersionCounts = (Earliest, HashMap<i64, u64>);
+
+/// `(endpoint id, version, requests, first use of the version)`.
+type MultiVersionCell = (i64, String, u64, Option<DateTime<Utc>>);
 
 /// Merges a `(version, first time)` pair into a map, keeping the earliest time.
 pub(crate) fn merge_first(map: &mut HashMap<String, Option<DateTime<Utc>>>, version: String, t: Option<DateTime<Utc>>) {
@@ -110,12 +114,23 @@ impl Store {
     }
 
     /// `version -> earliest time_requested` within `range`, aggregated while streaming (a GROUP BY would sort
-    /// every row first).
+    /// every row first). Over all time, from the summaries when they can answer (exactly).
     pub(crate) fn view_first_use(
         &self,
         range: &TimeRange,
         endpoint: Option<i64>,
     ) -> rusqlite::Result<HashMap<String, Option<DateTime<Utc>>>> {
+        if !range.is_bounded() {
+            if let Some(view) = self.summary_view(endpoint.map_or(Scope::All, Scope::Endpoint), false)? {
+                if let Some(versions) = view.versions(endpoint, false)? {
+                    let mut map = HashMap::new();
+                    for (_, key, v) in versions {
+                        merge_first(&mut map, key_name(&key), v.first_use());
+                    }
+                    return Ok(map);
+                }
+            }
+        }
         let filter = match endpoint {
             Some(id) => self.view_filter(range, id, Access::Rows)?,
             None => Filter::new(range, None),
@@ -142,6 +157,30 @@ impl Store {
         Ok(map)
     }
 
+    /// `(endpoint id, version, requests, first use of the version)` over all time from the summaries.
+    fn multi_version_cells_from_summaries(&self) -> rusqlite::Result<Option<Vec<MultiVersionCell>>> {
+        let Some(view) = self.summary_view(Scope::All, false)? else { return Ok(None) };
+        let Some(versions) = view.versions(None, false)? else { return Ok(None) };
+        // A version's first use counts the requests of every usable endpoint id, as the scan does.
+        let mut first: HashMap<String, Option<DateTime<Utc>>> = HashMap::new();
+        for (e, key, v) in &versions {
+            if *e != NO_ENDPOINT {
+                merge_first(&mut first, key_name(key), v.first_use());
+            }
+        }
+        Ok(Some(
+            versions
+                .into_iter()
+                .filter(|(e, _, v)| *e != NO_ENDPOINT && v.hits > 0)
+                .map(|(e, key, v)| {
+                    let name = key_name(&key);
+                    let date = first.get(&name).copied().flatten();
+                    (e, name, v.hits, date)
+                })
+                .collect(),
+        ))
+    }
+
     /// Requests per endpoint and version in `range`.
     pub fn multi_version(&self, range: TimeRange) -> Result<MultiVersion, StoreError> {
         let filter = Filter::new(&range, None);
@@ -151,6 +190,11 @@ impl Store {
             filter.sql()
         );
         let (cells, endpoints) = self.view_snapshot(|| {
+            if !range.is_bounded() {
+                if let Some(cells) = self.multi_version_cells_from_summaries()? {
+                    return Ok((cells, self.view_endpoint_rows()?));
+                }
+            }
             // Few versions: a vector with a cache of the last one beats hashing every row.
             let mut versions: Vec<(Vec<u8>, VersionCounts)> = Vec::new();
             let mut last = usize::MAX;

@@ -1,0 +1,497 @@
+//! The view side: deciding whether the summaries can answer, adding the requests above the mark, and reading
+//! counts, durations and exact order statistics.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::Value;
+use rusqlite::{params, Connection};
+
+use super::agg::{is_error, Agg, CellAgg, CellMode, VersionAgg, NO_ENDPOINT, ROW_COLUMNS};
+use super::histogram::{bucket, bucket_low, usable, Durations, LIMIT};
+use super::refresh::{max_rowid, row_fingerprint};
+use super::rows::{durations_of, version_of, DURATION_COLUMNS, VERSION_COLUMNS};
+use super::schema::{self, Names, State, FORMAT};
+use super::{SummaryPolicy, SummaryState, SummaryStatus};
+use crate::store::views::{duration_of, int_of, lerp, virtual_index, DurationSummary};
+use crate::store::Store;
+use crate::timefmt;
+
+/// Windows are answered from the hours only while at most this many requests have odd (non-FMD) times; beyond
+/// it their ids are no longer recorded.
+pub(crate) const ODD_LIMIT: i64 = 10_000;
+
+/// Per endpoint and version key: the aggregate.
+pub(crate) type VersionRows = Vec<(i64, Vec<u8>, VersionAgg)>;
+
+/// Per (user or IP key, version key): the cell.
+pub(crate) type Cells = HashMap<(Vec<u8>, Vec<u8>), CellAgg>;
+
+/// What a view reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// Every endpoint: checked with the table's `count(*)`.
+    All,
+    /// One endpoint: checked with its count on the endpoint index.
+    Endpoint(i64),
+}
+
+/// Usable summaries plus the requests above their mark, for one view's snapshot.
+pub(crate) struct SummaryView<'s> {
+    conn: &'s Connection,
+    names: Names,
+    request: String,
+    policy: SummaryPolicy,
+    state: State,
+    scope: Scope,
+    /// The requests above the mark (of the scope's endpoint only, for [`Scope::Endpoint`]).
+    delta: Agg,
+}
+
+/// Counts and durations of a time window, per endpoint.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct WindowAgg {
+    /// Requests.
+    pub(crate) hits: u64,
+    /// Of those, status 400-599.
+    pub(crate) errors: u64,
+    /// Usable durations (only when asked for).
+    pub(crate) durations: Durations,
+}
+
+/// [`Store::summary_status`].
+pub(crate) fn status(store: &Store) -> rusqlite::Result<SummaryStatus> {
+    let names = Names::new(store.tables());
+    let Some(state) = schema::read_state(&store.conn, &names)? else {
+        return Ok(SummaryStatus { state: SummaryState::Missing, covered: 0, behind: 0 });
+    };
+    let max = max_rowid(&store.conn, &store.tables().request)?;
+    let behind = u64::try_from(max - state.mark).unwrap_or(0);
+    let kind = if state.format > FORMAT {
+        SummaryState::Newer
+    } else if state.format < FORMAT || state.mark == 0 {
+        SummaryState::Missing
+    } else if state.pending.is_some() || behind > 0 || state.backfill_to > 0 {
+        SummaryState::Partial
+    } else {
+        SummaryState::Ready
+    };
+    Ok(SummaryStatus { state: kind, covered: u64::try_from(state.rows).unwrap_or(0), behind })
+}
+
+impl Store {
+    /// The summaries for a view over `scope`, or `None` when the view must query the requests directly (see
+    /// the module docs). `cells`: also aggregate the per user/IP and version cells of the newest requests.
+    pub(crate) fn summary_view(&self, scope: Scope, cells: bool) -> rusqlite::Result<Option<SummaryView<'_>>> {
+        let policy = self.summary_policy;
+        if !policy.enabled {
+            return Ok(None);
+        }
+        let conn = &self.conn;
+        let names = Names::new(&self.tables);
+        let request = self.tables.request.clone();
+        let Some(state) = schema::read_state(conn, &names)? else { return Ok(None) };
+        if state.format != FORMAT || state.pending.is_some() || state.mark <= 0 {
+            return Ok(None);
+        }
+        let max = max_rowid(conn, &request)?;
+        let Ok(behind) = u64::try_from(max - state.mark) else { return Ok(None) };
+        let covered = u64::try_from(state.rows).unwrap_or(0);
+        if behind > policy.max_delta || covered + behind < policy.min_rows {
+            return Ok(None);
+        }
+        if row_fingerprint(conn, &request, state.mark)? != Some(state.mark_fp) {
+            return Ok(None);
+        }
+        let mut delta = Agg::new(if cells { CellMode::All } else { CellMode::Off });
+        let (sql, endpoint) = match scope {
+            Scope::All => (format!("SELECT {ROW_COLUMNS} FROM {request} WHERE rowid > ?1"), None),
+            Scope::Endpoint(e) => {
+                (format!("SELECT {ROW_COLUMNS} FROM {request} WHERE rowid > ?1 AND +endpoint_id = ?2"), Some(e))
+            }
+        };
+        {
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let mut rows = match endpoint {
+                Some(e) => stmt.query(params![state.mark, e])?,
+                None => stmt.query(params![state.mark])?,
+            };
+            while let Some(r) = rows.next()? {
+                delta.add(r)?;
+            }
+        }
+        let consistent = match scope {
+            Scope::All => {
+                let total: i64 =
+                    conn.prepare_cached(&format!("SELECT count(*) FROM {request}"))?.query_row([], |r| r.get(0))?;
+                u64::try_from(total).ok() == Some(covered + delta.rows)
+            }
+            Scope::Endpoint(e) => {
+                let actual: i64 = conn
+                    .prepare_cached(&format!("SELECT count(*) FROM {request} WHERE endpoint_id = ?1"))?
+                    .query_row([e], |r| r.get(0))?;
+                let stored: i64 = conn
+                    .prepare_cached(&format!(
+                        "SELECT coalesce(sum(hits), 0) FROM {} WHERE endpoint = ?1",
+                        names.version
+                    ))?
+                    .query_row([e], |r| r.get(0))?;
+                actual == stored + i64::try_from(delta.hits_of(e)).unwrap_or(i64::MAX)
+            }
+        };
+        if !consistent {
+            return Ok(None);
+        }
+        Ok(Some(SummaryView { conn, names, request, policy, state, scope, delta }))
+    }
+}
+
+impl SummaryView<'_> {
+    /// The policy in force.
+    pub(crate) fn policy(&self) -> SummaryPolicy {
+        self.policy
+    }
+
+    fn in_scope(&self, endpoint: Option<i64>) -> bool {
+        match (self.scope, endpoint) {
+            (Scope::All, _) => true,
+            (Scope::Endpoint(s), Some(e)) => s == e,
+            (Scope::Endpoint(_), None) => false,
+        }
+    }
+
+    /// Per endpoint and version key (of `endpoint`, or every one including [`NO_ENDPOINT`]): counts, first
+    /// use, SQL min/max of times and, when `durations`, the durations. `None` when a row is damaged.
+    pub(crate) fn versions(&self, endpoint: Option<i64>, durations: bool) -> rusqlite::Result<Option<VersionRows>> {
+        if !self.in_scope(endpoint) {
+            return Ok(None);
+        }
+        let columns = if durations {
+            VERSION_COLUMNS.to_string()
+        } else {
+            // Empty durations (no histogram to decode) in the same shape.
+            "hits, errors, 0, 0.0, 0.0, NULL, NULL, X'0100', first_s, first_ns, tmin, tmax".to_string()
+        };
+        let filter = if endpoint.is_some() { "WHERE endpoint = ?1" } else { "" };
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT endpoint, version, {columns} FROM {} {filter}", self.names.version))?;
+        let mut rows = match endpoint {
+            Some(e) => stmt.query([e])?,
+            None => stmt.query([])?,
+        };
+        let mut out: Vec<(i64, Vec<u8>, VersionAgg)> = Vec::new();
+        let mut index: HashMap<(i64, Vec<u8>), usize> = HashMap::new();
+        while let Some(r) = rows.next()? {
+            let e: i64 = r.get(0)?;
+            let key = r.get_ref(1)?.as_blob().unwrap_or_default().to_vec();
+            let Some(v) = version_of(r, 2)? else { return Ok(None) };
+            index.insert((e, key.clone()), out.len());
+            out.push((e, key, v));
+        }
+        for (&e, ea) in &self.delta.endpoints {
+            if endpoint.is_some_and(|want| want != e) {
+                continue;
+            }
+            for (key, v) in &ea.versions {
+                let mut v = v.clone();
+                if !durations {
+                    v.durations = Durations::new();
+                }
+                match index.get(&(e, key.clone())).and_then(|&i| out.get_mut(i)) {
+                    Some((_, _, stored)) => stored.merge(&v),
+                    None => {
+                        index.insert((e, key.clone()), out.len());
+                        out.push((e, key.clone(), v));
+                    }
+                }
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// All usable durations of one endpoint (all versions merged); `None` when a row is damaged.
+    pub(crate) fn endpoint_durations(&self, endpoint: i64) -> rusqlite::Result<Option<Durations>> {
+        let Some(versions) = self.versions(Some(endpoint), true)? else { return Ok(None) };
+        let mut all = Durations::new();
+        for (_, _, v) in &versions {
+            all.merge(&v.durations);
+        }
+        Ok(Some(all))
+    }
+
+    /// Requests per user (col 0) or IP (col 1) key of an endpoint.
+    pub(crate) fn groups(&self, endpoint: i64, col: u8) -> rusqlite::Result<Option<HashMap<Vec<u8>, u64>>> {
+        if !self.in_scope(Some(endpoint)) {
+            return Ok(None);
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT grp, hits FROM {} WHERE endpoint = ?1 AND col = ?2", self.names.group))?;
+        let mut rows = stmt.query(params![endpoint, col])?;
+        let mut out: HashMap<Vec<u8>, u64> = HashMap::new();
+        while let Some(r) = rows.next()? {
+            let key = r.get_ref(0)?.as_blob().unwrap_or_default().to_vec();
+            *out.entry(key).or_default() += u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0);
+        }
+        if let Some(ea) = self.delta.endpoints.get(&endpoint) {
+            if let Some(map) = ea.groups.get(usize::from(col)) {
+                for (k, n) in map {
+                    *out.entry(k.clone()).or_default() += n;
+                }
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// Requests per status code (as text) of an endpoint.
+    pub(crate) fn codes(&self, endpoint: i64) -> rusqlite::Result<Option<Vec<(String, u64)>>> {
+        if !self.in_scope(Some(endpoint)) {
+            return Ok(None);
+        }
+        let mut stmt =
+            self.conn.prepare_cached(&format!("SELECT code, hits FROM {} WHERE endpoint = ?1", self.names.code))?;
+        let mut rows = stmt.query([endpoint])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push((r.get::<_, String>(0)?, u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0)));
+        }
+        if let Some(ea) = self.delta.endpoints.get(&endpoint) {
+            out.extend(ea.codes.iter().map(|(c, n)| (c.text(), *n)));
+        }
+        Ok(Some(out))
+    }
+
+    /// The cells of the given user/IP keys of an endpoint, per (group key, version key); `None` unless every
+    /// one of them is tracked with complete cells (or a row is damaged).
+    pub(crate) fn cells(&self, endpoint: i64, col: u8, groups: &[Vec<u8>]) -> rusqlite::Result<Option<Cells>> {
+        if !self.in_scope(Some(endpoint)) || !matches!(self.delta.cells, CellMode::All) {
+            return Ok(None);
+        }
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT grp FROM {} WHERE endpoint = ?1 AND col = ?2 AND complete = 1",
+            self.names.track
+        ))?;
+        let tracked: HashSet<Vec<u8>> = stmt
+            .query_map(params![endpoint, col], |r| Ok(r.get_ref(0)?.as_blob().unwrap_or_default().to_vec()))?
+            .collect::<Result<_, _>>()?;
+        if groups.iter().any(|g| !tracked.contains(g)) {
+            return Ok(None);
+        }
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT version, hits, {DURATION_COLUMNS} FROM {} WHERE endpoint = ?1 AND col = ?2 AND grp = ?3",
+            self.names.cell
+        ))?;
+        let mut out: HashMap<(Vec<u8>, Vec<u8>), CellAgg> = HashMap::new();
+        for g in groups {
+            let mut rows = stmt.query(params![endpoint, col, g])?;
+            while let Some(r) = rows.next()? {
+                let version = r.get_ref(0)?.as_blob().unwrap_or_default().to_vec();
+                let Some(durations) = durations_of(r, 2)? else { return Ok(None) };
+                let hits = u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0);
+                out.entry((g.clone(), version)).or_default().merge(&CellAgg { hits, durations });
+            }
+        }
+        if let Some(ea) = self.delta.endpoints.get(&endpoint) {
+            for g in groups {
+                let mut key = vec![col];
+                key.extend_from_slice(g);
+                for (version, c) in ea.cells.get(&key).into_iter().flatten() {
+                    out.entry((g.clone(), version.clone())).or_default().merge(c);
+                }
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// Counts (and, when `durations`, usable durations) per endpoint key of the requests with
+    /// `from <= time_requested` (`< to` when given), exact: whole hours from the summaries, the partial hours
+    /// at the edges, requests with odd times and those above the mark from the table. `None` when there are
+    /// too many odd times (or a row is damaged).
+    pub(crate) fn window(
+        &self,
+        from: DateTime<Utc>,
+        to: Option<DateTime<Utc>>,
+        durations: bool,
+    ) -> rusqlite::Result<Option<HashMap<i64, WindowAgg>>> {
+        if self.scope != Scope::All || self.state.odd > ODD_LIMIT {
+            return Ok(None);
+        }
+        let hour_of = |t: DateTime<Utc>| t.timestamp().div_euclid(3600);
+        let on_hour = |t: DateTime<Utc>| t.timestamp().rem_euclid(3600) == 0 && t.timestamp_subsec_nanos() == 0;
+        let first_hour = if on_hour(from) { hour_of(from) } else { hour_of(from) + 1 };
+        let end_hour = to.map(hour_of);
+        let mut out: HashMap<i64, WindowAgg> = HashMap::new();
+        if !matches!(end_hour, Some(end) if first_hour >= end) {
+            let columns = if durations { DURATION_COLUMNS } else { "0, 0.0, 0.0, NULL, NULL, X'0100'" };
+            let mut endpoints: Vec<i64> = Vec::new();
+            {
+                let mut stmt =
+                    self.conn.prepare_cached(&format!("SELECT DISTINCT endpoint FROM {}", self.names.version))?;
+                let mut rows = stmt.query([])?;
+                while let Some(r) = rows.next()? {
+                    endpoints.push(r.get(0)?);
+                }
+            }
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT hits, errors, {columns} FROM {} WHERE endpoint = ?1 AND hour >= ?2 AND hour < ?3",
+                self.names.hour
+            ))?;
+            for e in endpoints {
+                let mut rows = stmt.query(params![e, first_hour, end_hour.unwrap_or(i64::MAX)])?;
+                while let Some(r) = rows.next()? {
+                    let Some(d) = durations_of(r, 2)? else { return Ok(None) };
+                    let w = out.entry(e).or_default();
+                    w.hits += u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0);
+                    w.errors += u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0);
+                    w.durations.merge(&d);
+                }
+            }
+        }
+        // Canonical requests up to the mark in the partial hours at the edges.
+        let hour_start = |h: i64| DateTime::<Utc>::from_timestamp(h.saturating_mul(3600), 0);
+        let mut edges: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+        match (to, end_hour) {
+            (Some(to), Some(end)) if first_hour >= end => edges.push((from, to)),
+            _ => {
+                let Some(h0) = hour_start(first_hour) else { return Ok(None) };
+                if h0 > from {
+                    edges.push((from, h0));
+                }
+                if let (Some(to), Some(end)) = (to, end_hour) {
+                    let Some(h1) = hour_start(end) else { return Ok(None) };
+                    if h1 < to {
+                        edges.push((h1, to));
+                    }
+                }
+            }
+        }
+        let r = &self.request;
+        let odd = &self.names.odd;
+        let text = |t: DateTime<Utc>| Value::Text(timefmt::format_utc(t));
+        for (a, b) in edges {
+            let sql = format!(
+                "SELECT endpoint_id, duration, status_code FROM {r} WHERE time_requested >= ?1 AND time_requested < ?2 \
+                 AND rowid <= ?3 AND rowid NOT IN (SELECT request FROM {odd})"
+            );
+            self.add_rows(&sql, vec![text(a), text(b), Value::Integer(self.state.mark)], durations, &mut out)?;
+        }
+        // Requests with odd times up to the mark, and every request above it.
+        let (upper_odd, upper_delta) =
+            if to.is_some() { ("AND time_requested < ?2", "AND time_requested < ?3") } else { ("", "") };
+        let mut odd_params = vec![text(from)];
+        let mut delta_params = vec![Value::Integer(self.state.mark), text(from)];
+        if let Some(to) = to {
+            odd_params.push(text(to));
+            delta_params.push(text(to));
+        }
+        let odd_sql = format!(
+            "SELECT endpoint_id, duration, status_code FROM {r} WHERE rowid IN (SELECT request FROM {odd}) \
+             AND time_requested >= ?1 {upper_odd}"
+        );
+        self.add_rows(&odd_sql, odd_params, durations, &mut out)?;
+        let delta_sql = format!(
+            "SELECT endpoint_id, duration, status_code FROM {r} WHERE rowid > ?1 AND time_requested >= ?2 {upper_delta}"
+        );
+        self.add_rows(&delta_sql, delta_params, durations, &mut out)?;
+        Ok(Some(out))
+    }
+
+    fn add_rows(
+        &self,
+        sql: &str,
+        params: Vec<Value>,
+        durations: bool,
+        out: &mut HashMap<i64, WindowAgg>,
+    ) -> rusqlite::Result<()> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
+        while let Some(r) = rows.next()? {
+            let e = int_of(r.get_ref(0)?).unwrap_or(NO_ENDPOINT);
+            let w = out.entry(e).or_default();
+            w.hits += 1;
+            w.errors += u64::from(is_error(r.get_ref(2)?));
+            if durations {
+                if let Some(d) = duration_of(r.get_ref(1)?).filter(|d| usable(*d)) {
+                    w.durations.add(d);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `(x[k], x[k + 1])` of an endpoint's sorted usable durations (`x[k]` twice at the end), read exactly from
+    /// the `(endpoint_id, duration)` index at the position the histogram gives. `None` when the index does not
+    /// agree with the histogram (the caller then queries directly).
+    pub(crate) fn exact_pair(&self, endpoint: i64, d: &Durations, k: u64) -> rusqlite::Result<Option<(f64, f64)>> {
+        let n = d.count();
+        let Some((b, rank)) = d.hist.locate(k) else { return Ok(None) };
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT duration FROM {} WHERE endpoint_id = ?1 AND duration >= ?2 AND duration <= ?3 \
+             ORDER BY duration LIMIT 2 OFFSET ?4",
+            self.request
+        ))?;
+        let offset = i64::try_from(rank).unwrap_or(i64::MAX);
+        let mut rows = stmt.query(params![endpoint, bucket_low(b), LIMIT, offset])?;
+        let mut values = Vec::with_capacity(2);
+        while let Some(r) = rows.next()? {
+            values.push(duration_of(r.get_ref(0)?));
+        }
+        let Some(Some(a)) = values.first().copied() else { return Ok(None) };
+        if bucket(a) != b {
+            return Ok(None);
+        }
+        let next = if k + 1 < n {
+            match values.get(1).copied() {
+                Some(Some(v)) => v,
+                _ => return Ok(None),
+            }
+        } else {
+            a
+        };
+        Ok(Some((a, next)))
+    }
+
+    /// numpy's median of an endpoint's usable durations, exact (see [`SummaryView::exact_pair`]).
+    pub(crate) fn exact_median(&self, endpoint: i64, d: &Durations) -> rusqlite::Result<Option<Option<f64>>> {
+        let n = d.count();
+        if n == 0 {
+            return Ok(Some(None));
+        }
+        Ok(self.exact_pair(endpoint, d, (n - 1) / 2)?.map(|(a, b)| Some(if n % 2 == 1 { a } else { (a + b) / 2.0 })))
+    }
+
+    /// An endpoint's box-plot summary over all time, exact: count, mean (compensated sum), minimum and maximum
+    /// from the summaries, percentiles by [`SummaryView::exact_pair`], whiskers by `whiskers(low, high)`.
+    /// `Ok(None)` when the index disagrees.
+    pub(crate) fn exact_summary(
+        &self,
+        endpoint: i64,
+        d: &Durations,
+        whiskers: impl Fn(f64, f64, f64, f64) -> rusqlite::Result<(f64, f64)>,
+    ) -> rusqlite::Result<Option<Option<DurationSummary>>> {
+        let n = d.count();
+        let Some(mean) = d.mean() else { return Ok(Some(None)) };
+        let mut p = [0.0f64; 4];
+        for (slot, q) in p.iter_mut().zip([25.0, 50.0, 75.0, 95.0]) {
+            let Some((k, gamma)) = virtual_index(n, q) else { return Ok(None) };
+            let Some((a, b)) = self.exact_pair(endpoint, d, k)? else { return Ok(None) };
+            *slot = lerp(a, b, gamma);
+        }
+        let [p25, p50, p75, p95] = p;
+        let (low, high) = crate::store::views::fences(p25, p75);
+        let (whisker_low, whisker_high) = whiskers(low, high, d.min, d.max)?;
+        Ok(Some(Some(DurationSummary {
+            count: n,
+            mean,
+            min: d.min,
+            p25,
+            p50,
+            p75,
+            p95,
+            max: d.max,
+            whisker_low,
+            whisker_high,
+        })))
+    }
+}

@@ -1,0 +1,669 @@
+//! fmd's summary tables on small generated databases: views answered from the summaries equal the direct
+//! queries (exactly, or within the documented half-bucket bound for the approximate ones), incrementally and
+//! after rebuilds, with rows written by fmd or by plain SQL as Python FMD writes them, after deletions and on
+//! read-only files.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Duration, Utc};
+use fmd_core::store::views::{GroupColumn, VersionMatrix, VersionPerformance};
+use fmd_core::store::{
+    DurationSummary, NewRequest, RefreshOptions, SummaryPolicy, SummaryState, TimeRange, Verify, WriteBatch,
+};
+use fmd_core::Store;
+
+/// Relative error bound of approximate percentiles (half a bucket: 2^-8), plus rounding.
+const BOUND: f64 = 1.0 / 256.0 + 1e-12;
+
+fn t(s: &str) -> DateTime<Utc> {
+    s.parse().expect("instant")
+}
+
+fn now() -> DateTime<Utc> {
+    t("2026-11-27T22:56:55Z")
+}
+
+/// xorshift64*: deterministic test data without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// A request as the generator makes it: skewed endpoints, users and IPs, a few status codes, durations with
+/// repeats and a long tail, times spread over the 10 days before `now` in no particular order.
+fn request(rng: &mut Rng, endpoints: &[i64]) -> NewRequest {
+    let e = endpoints
+        [(rng.below(endpoints.len() as u64) * rng.below(endpoints.len() as u64) / endpoints.len() as u64) as usize];
+    let duration_ms = match rng.below(10) {
+        0 => 250.0 + rng.below(100_000) as f64 / 37.0,
+        1 => (rng.below(20) as f64) * 0.5,
+        _ => 1.0 + rng.below(50_000) as f64 / 997.0,
+    };
+    let status_code = match rng.below(100) {
+        0..=7 => 404,
+        8..=11 => 500,
+        12..=13 => 302,
+        _ => 200,
+    };
+    let back = rng.below(10 * 24 * 3600 * 1_000_000) as i64;
+    NewRequest {
+        endpoint_id: e,
+        duration_ms,
+        time_micros: now().timestamp_micros() - back,
+        group_by: format!("user{}", rng.below(4) * rng.below(5)),
+        ip: format!("10.0.0.{}", rng.below(12) + rng.below(3)),
+        status_code,
+    }
+}
+
+fn create(dir: &Path, rows: usize, seed: u64) -> (PathBuf, Vec<i64>) {
+    let path = dir.join("fmd.db");
+    let mut store = Store::open_writer(&path, "").expect("writer");
+    let endpoints: Vec<i64> = ["/a", "/b", "/c", "/d"]
+        .iter()
+        .map(|name| store.ensure_endpoint(name, 1, "1.0", now().timestamp_micros()).expect("endpoint").id)
+        .collect();
+    append(&mut store, &endpoints, rows, seed);
+    (path, endpoints)
+}
+
+fn append(store: &mut Store, endpoints: &[i64], rows: usize, seed: u64) {
+    let mut rng = Rng(seed);
+    let versions = ["1.0", "1.1", "2.0"];
+    let mut written = 0;
+    let mut batch = 0;
+    while written < rows {
+        let n = (rows - written).min(97);
+        let requests = (0..n).map(|_| request(&mut rng, endpoints)).collect();
+        let version = versions[(batch * versions.len()) / (rows / 97 + 1)].to_string();
+        store.write(&WriteBatch { version, requests, ..WriteBatch::default() }).expect("write");
+        written += n;
+        batch += 1;
+    }
+}
+
+/// Rows inserted as Python FMD inserts them: plain SQL, FMD's time text, ids from SQLite.
+fn insert_like_fmd(path: &Path, endpoint: i64, rows: usize, seed: u64) {
+    let conn = rusqlite::Connection::open(path).expect("open");
+    let mut rng = Rng(seed);
+    for _ in 0..rows {
+        let r = request(&mut rng, &[endpoint]);
+        let time = fmd_core::timefmt::format_micros(r.time_micros);
+        conn.execute(
+            "INSERT INTO Request (endpoint_id, duration, time_requested, version_requested, group_by, ip, status_code) \
+             VALUES (?1, ?2, ?3, '3.0-py', ?4, ?5, ?6)",
+            rusqlite::params![r.endpoint_id, r.duration_ms, time, r.group_by, r.ip, r.status_code],
+        )
+        .expect("insert");
+    }
+}
+
+/// A reader that uses the summaries whatever the size.
+fn summarised(path: &Path) -> Store {
+    let mut store = Store::open_reader(path, None).expect("reader");
+    store.set_summary_policy(SummaryPolicy { min_rows: 0, ..SummaryPolicy::default() });
+    store
+}
+
+/// A reader that never uses them.
+fn direct(path: &Path) -> Store {
+    let mut store = Store::open_reader(path, None).expect("reader");
+    store.set_summary_policy(SummaryPolicy { enabled: false, ..SummaryPolicy::default() });
+    store
+}
+
+fn refresh(store: &Store) -> SummaryState {
+    store.refresh_summaries(|done, total| assert!(done <= total, "{done} of {total}")).expect("refresh").state
+}
+
+fn close(a: f64, b: f64, rel: f64) -> bool {
+    (a - b).abs() <= rel * a.abs().max(b.abs()) + 1e-12
+}
+
+/// Exact summaries agree up to the mean's rounding.
+fn assert_exact_summary(a: &Option<DurationSummary>, b: &Option<DurationSummary>, what: &str) {
+    match (a, b) {
+        (Some(a), Some(b)) => {
+            assert!(close(a.mean, b.mean, 1e-12), "{what}: mean {} vs {}", a.mean, b.mean);
+            let strip = |s: &DurationSummary| DurationSummary { mean: 0.0, ..s.clone() };
+            assert_eq!(strip(a), strip(b), "{what}");
+        }
+        _ => assert_eq!(a, b, "{what}"),
+    }
+}
+
+/// Approximate summaries: count, minimum, maximum exact, mean up to rounding, percentiles within the bound,
+/// whiskers inside the data and near the exact ones.
+fn assert_approx_summary(a: &Option<DurationSummary>, b: &Option<DurationSummary>, what: &str) {
+    match (a, b) {
+        (Some(a), Some(e)) => {
+            assert_eq!((a.count, a.min, a.max), (e.count, e.min, e.max), "{what}");
+            assert!(close(a.mean, e.mean, 1e-12), "{what}: mean");
+            for (x, y, p) in [(a.p25, e.p25, 25), (a.p50, e.p50, 50), (a.p75, e.p75, 75), (a.p95, e.p95, 95)] {
+                assert!(close(x, y, BOUND), "{what}: p{p} {x} vs {y}");
+            }
+            let spread = (e.max - e.min).max(1e-9);
+            for (x, y) in [(a.whisker_low, e.whisker_low), (a.whisker_high, e.whisker_high)] {
+                assert!(x >= e.min && x <= e.max, "{what}: whisker {x} outside the data");
+                assert!((x - y).abs() <= 0.05 * spread + y.abs() / 128.0, "{what}: whisker {x} vs {y}");
+            }
+        }
+        _ => assert_eq!(a, b, "{what}"),
+    }
+}
+
+fn assert_version_performance(a: &[VersionPerformance], e: &[VersionPerformance], what: &str) {
+    assert_eq!(a.len(), e.len(), "{what}");
+    for (x, y) in a.iter().zip(e) {
+        assert_eq!((&x.version, x.date), (&y.version, y.date), "{what}");
+        assert_approx_summary(&x.summary, &y.summary, &format!("{what} {}", x.version));
+    }
+}
+
+fn assert_matrix(a: &VersionMatrix, e: &VersionMatrix, what: &str) {
+    assert_eq!((&a.versions, &a.groups), (&e.versions, &e.groups), "{what}");
+    for (ra, re) in a.data.iter().zip(&e.data) {
+        for (x, y) in ra.iter().zip(re) {
+            match (x, y) {
+                (Some(x), Some(y)) => assert!(close(*x, *y, BOUND), "{what}: median {x} vs {y}"),
+                _ => assert_eq!(x, y, "{what}"),
+            }
+        }
+    }
+}
+
+/// Every view the summaries serve, through `s` (summaries) and `d` (direct), compared.
+fn assert_views_agree(s: &Store, d: &Store, endpoints: &[i64]) {
+    for tz in [chrono_tz::UTC, chrono_tz::Asia::Kolkata, chrono_tz::America::New_York] {
+        let (a, e) = (s.overview(now(), tz).expect("overview"), d.overview(now(), tz).expect("overview"));
+        assert_eq!(a, e, "overview in {tz}");
+    }
+    let all = TimeRange::ALL;
+    let (a, e) = (s.api_performance(all, None).expect("perf"), d.api_performance(all, None).expect("perf"));
+    assert_eq!(a.len(), e.len());
+    for (x, y) in a.iter().zip(&e) {
+        assert_eq!((x.id, &x.name), (y.id, &y.name));
+        assert_exact_summary(&x.summary, &y.summary, &format!("api_performance {}", x.name));
+    }
+    assert_eq!(s.versions(all, None).expect("versions"), d.versions(all, None).expect("versions"));
+    assert_eq!(s.multi_version(all).expect("mv"), d.multi_version(all).expect("mv"));
+    let week = TimeRange::since(now() - Duration::days(7));
+    for &id in endpoints {
+        let one = s.api_performance(all, Some(id)).expect("perf");
+        let other = d.api_performance(all, Some(id)).expect("perf");
+        assert_exact_summary(&one[0].summary, &other[0].summary, "api_performance one");
+        assert_eq!(s.versions(all, Some(id)).expect("v"), d.versions(all, Some(id)).expect("v"));
+        assert_eq!(s.users(id, all).expect("users"), d.users(id, all).expect("users"), "users of {id}");
+        assert_eq!(s.ips(id, all).expect("ips"), d.ips(id, all).expect("ips"), "ips of {id}");
+        assert_eq!(s.status_codes(id, all, 25).expect("codes"), d.status_codes(id, all, 25).expect("codes"));
+        assert_eq!(s.endpoint_summary(id, all).expect("s"), d.endpoint_summary(id, all).expect("s"), "summary {id}");
+        for range in [all, week] {
+            let (a, e) = (s.version_performance(id, range).expect("vp"), d.version_performance(id, range).expect("vp"));
+            assert_version_performance(&a, &e, &format!("version_performance {id}"));
+        }
+        for column in [GroupColumn::User, GroupColumn::Ip] {
+            for range in [all, week] {
+                let a = s.version_matrix(id, column, range, 5).expect("matrix");
+                let e = d.version_matrix(id, column, range, 5).expect("matrix");
+                assert_matrix(&a, &e, &format!("version_matrix {id} {column:?}"));
+            }
+        }
+    }
+}
+
+#[test]
+fn built_from_scratch_equals_direct_computation() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, endpoints) = create(dir.path(), 6000, 7);
+    let s = summarised(&path);
+    let d = direct(&path);
+    assert_eq!(s.summary_status().expect("status").state, SummaryState::Missing);
+    assert_views_agree(&s, &d, &endpoints);
+    let mut reports = Vec::new();
+    let status = s.refresh_summaries(|done, total| reports.push((done, total))).expect("refresh");
+    assert_eq!(status.state, SummaryState::Ready);
+    assert!(reports.iter().any(|&(done, total)| done == 6000 && total == 6000), "progress: {reports:?}");
+    assert!(reports.iter().all(|&(done, total)| done <= total));
+    let status = s.summary_status().expect("status");
+    assert_eq!((status.state, status.covered, status.behind), (SummaryState::Ready, 6000, 0));
+    assert_views_agree(&s, &d, &endpoints);
+}
+
+#[test]
+fn views_use_the_summaries() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, endpoints) = create(dir.path(), 3000, 11);
+    let s = summarised(&path);
+    refresh(&s);
+    // Tamper with a count only the summaries hold: the views show it, so they read the summaries.
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    conn.execute("UPDATE fmd_summary_group SET hits = hits + 1000 WHERE endpoint = ?1 AND col = 0", [endpoints[0]])
+        .expect("tamper");
+    conn.execute("UPDATE fmd_summary_code SET hits = hits + 1000 WHERE endpoint = ?1", [endpoints[0]]).expect("tamper");
+    let users: u64 = s.users(endpoints[0], TimeRange::ALL).expect("users").iter().map(|u| u.hits).sum();
+    let direct_users: u64 =
+        direct(&path).users(endpoints[0], TimeRange::ALL).expect("users").iter().map(|u| u.hits).sum();
+    assert!(users > direct_users + 999, "{users} vs {direct_users}");
+    let codes = s.status_codes(endpoints[0], TimeRange::ALL, 5).expect("codes");
+    assert!(codes.counts.values().sum::<u64>() > direct_users + 999);
+    // A bounded range never uses them.
+    let wide = TimeRange::new(Some(t("2000-01-01T00:00:00Z")), None);
+    let bounded: u64 = s.users(endpoints[0], wide).expect("users").iter().map(|u| u.hits).sum();
+    assert_eq!(bounded, direct_users);
+    // The deep check notices nothing here (counts and sums per endpoint hold), the cheap ones neither.
+    let status = s
+        .refresh_summaries_with(RefreshOptions { verify: Verify::Always, ..RefreshOptions::default() }, |_, _| {})
+        .expect("refresh");
+    assert_eq!(status.state, SummaryState::Ready);
+    // Rewriting a request in place (what the cheap checks cannot see) is caught by the deep check.
+    conn.execute("UPDATE Request SET duration = duration + 1 WHERE id = 5", []).expect("rewrite");
+    s.refresh_summaries_with(RefreshOptions { verify: Verify::Always, ..RefreshOptions::default() }, |_, _| {})
+        .expect("refresh");
+    assert_views_agree(&s, &direct(&path), &endpoints);
+}
+
+type Dump = Vec<(String, Vec<Vec<rusqlite::types::Value>>)>;
+
+/// The summary tables' rows (REALs rounded to 12 significant digits: sums may differ in the last bits).
+fn dump(path: &Path, tables: &[(&str, &str)]) -> Dump {
+    use rusqlite::types::Value;
+    let conn = rusqlite::Connection::open(path).expect("open");
+    tables
+        .iter()
+        .map(|(table, order)| {
+            let mut stmt = conn.prepare(&format!("SELECT {table} ORDER BY {order}")).expect("prepare");
+            let n = stmt.column_count();
+            let rows = stmt
+                .query_map([], |r| {
+                    (0..n)
+                        .map(|i| {
+                            Ok(match r.get::<_, Value>(i)? {
+                                Value::Real(f) => Value::Text(format!("{f:.12e}")),
+                                v => v,
+                            })
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .expect("query")
+                .collect::<Result<Vec<_>, _>>()
+                .expect("rows");
+            (table.to_string(), rows)
+        })
+        .collect()
+}
+
+/// `(select list FROM table, order)`: sums compared through `sum + sum_c` (the split depends on the order of
+/// additions).
+const DATA_TABLES: &[(&str, &str)] = &[
+    (
+        "endpoint, version, hits, errors, valid, sum + sum_c, dmin, dmax, first_s, first_ns, tmin, tmax, hist \
+         FROM fmd_summary_version",
+        "endpoint, version",
+    ),
+    ("endpoint, hour, hits, errors, valid, sum + sum_c, dmin, dmax, hist FROM fmd_summary_hour", "endpoint, hour"),
+    ("* FROM fmd_summary_group", "endpoint, col, grp"),
+    ("* FROM fmd_summary_code", "endpoint, code"),
+    ("* FROM fmd_summary_odd", "request"),
+];
+
+fn covered(store: &Store) -> u64 {
+    store.summary_status().expect("status").covered
+}
+
+#[test]
+fn incremental_refresh_equals_a_rebuild() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, endpoints) = create(dir.path(), 4000, 3);
+    let s = summarised(&path);
+    let d = direct(&path);
+    assert_eq!(refresh(&s), SummaryState::Ready);
+    // More rows from fmd's writer and from "Python FMD", in several rounds, times out of order.
+    let mut writer = Store::open_writer(&path, "").expect("writer");
+    for round in 0..3u64 {
+        append(&mut writer, &endpoints, 700, 100 + round);
+        insert_like_fmd(&path, endpoints[round as usize % endpoints.len()], 150, 200 + round);
+        // Before the refresh: the rows above the mark are added on the fly.
+        assert_views_agree(&s, &d, &endpoints);
+        assert_eq!(refresh(&s), SummaryState::Ready);
+        assert_views_agree(&s, &d, &endpoints);
+    }
+    assert_eq!(covered(&s), 4000 + 3 * 850);
+    let incremental = dump(&path, DATA_TABLES);
+    s.clear_summaries().expect("clear");
+    assert_eq!(s.summary_status().expect("status").state, SummaryState::Missing);
+    assert_eq!(refresh(&s), SummaryState::Ready);
+    assert_eq!(dump(&path, DATA_TABLES), incremental, "incremental summaries equal rebuilt ones");
+    assert_views_agree(&s, &d, &endpoints);
+}
+
+#[test]
+fn rows_inserted_by_plain_sql_are_picked_up() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, endpoints) = create(dir.path(), 2500, 5);
+    let s = summarised(&path);
+    let d = direct(&path);
+    refresh(&s);
+    insert_like_fmd(&path, endpoints[1], 400, 9);
+    let versions = s.versions(TimeRange::ALL, Some(endpoints[1])).expect("versions");
+    assert!(versions.iter().any(|v| v.version == "3.0-py"), "the new rows are seen before any refresh");
+    assert_views_agree(&s, &d, &endpoints);
+    refresh(&s);
+    assert_eq!(covered(&s), 2900);
+    assert_views_agree(&s, &d, &endpoints);
+}
+
+#[test]
+fn deletions_are_noticed_and_rebuilt() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, endpoints) = create(dir.path(), 3000, 21);
+    let s = summarised(&path);
+    let d = direct(&path);
+    refresh(&s);
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    // 1. Rows in the middle (as housekeeping or a hand-made DELETE would).
+    conn.execute("DELETE FROM Request WHERE id % 17 = 3", []).expect("delete");
+    assert_views_agree(&s, &d, &endpoints);
+    refresh(&s);
+    let n: i64 = conn.query_row("SELECT count(*) FROM Request", [], |r| r.get(0)).expect("count");
+    assert_eq!(covered(&s), n as u64, "rebuilt from the remaining rows");
+    assert_views_agree(&s, &d, &endpoints);
+    // 2. The newest row deleted and its id reused by a new request: same count, same max(rowid).
+    let max: i64 = conn.query_row("SELECT max(id) FROM Request", [], |r| r.get(0)).expect("max");
+    conn.execute("DELETE FROM Request WHERE id = ?1", [max]).expect("delete max");
+    insert_like_fmd(&path, endpoints[2], 1, 77);
+    let reused: i64 = conn.query_row("SELECT max(id) FROM Request", [], |r| r.get(0)).expect("max");
+    assert_eq!(reused, max, "SQLite reuses the id");
+    assert_views_agree(&s, &d, &endpoints);
+    refresh(&s);
+    assert_views_agree(&s, &d, &endpoints);
+    // 3. Pruning as FMD does it: the oldest requests, in batches.
+    let cutoff = fmd_core::timefmt::format_utc(now() - Duration::days(6));
+    loop {
+        let gone = conn
+            .execute(
+                "DELETE FROM Request WHERE id IN (SELECT id FROM Request WHERE time_requested < ?1 LIMIT 500)",
+                [&cutoff],
+            )
+            .expect("prune");
+        if gone == 0 {
+            break;
+        }
+    }
+    assert_views_agree(&s, &d, &endpoints);
+    refresh(&s);
+    let n: i64 = conn.query_row("SELECT count(*) FROM Request", [], |r| r.get(0)).expect("count");
+    assert_eq!(covered(&s), n as u64);
+    assert_views_agree(&s, &d, &endpoints);
+    // 4. Everything deleted.
+    conn.execute("DELETE FROM Request", []).expect("wipe");
+    assert_views_agree(&s, &d, &endpoints);
+    refresh(&s);
+    assert_eq!(covered(&s), 0);
+    assert_views_agree(&s, &d, &endpoints);
+}
+
+#[test]
+fn read_only_files_answer_directly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, endpoints) = create(dir.path(), 1500, 8);
+    // Never built: every view answers from the requests.
+    let s = summarised(&path);
+    assert_eq!(s.summary_status().expect("status").state, SummaryState::Missing);
+    assert_views_agree(&s, &direct(&path), &endpoints);
+    // A file the process may not write: read-only permissions, or (for root, which ignores those) the immutable
+    // attribute where the file system has it.
+    let ro = dir.path().join("ro");
+    std::fs::create_dir(&ro).expect("dir");
+    let file = ro.join("fmd.db");
+    std::fs::copy(&path, &file).expect("copy");
+    let mut perms = std::fs::metadata(&file).expect("meta").permissions();
+    perms.set_readonly(true);
+    std::fs::set_permissions(&file, perms).expect("chmod");
+    let _immutable = Immutable::set(&file);
+    let writable = std::fs::OpenOptions::new().write(true).open(&file).is_ok();
+    let s = summarised(&file);
+    let status = s.refresh_summaries(|_, _| {}).expect("refresh never fails on a read-only file");
+    if writable {
+        println!("cannot make {} read-only here; only the direct answers are checked", file.display());
+    } else {
+        assert_eq!(status.state, SummaryState::ReadOnly);
+        assert_eq!(s.summary_status().expect("status").state, SummaryState::Missing);
+        assert!(s.clear_summaries().is_ok(), "nothing to clear, no error");
+    }
+    assert_views_agree(&s, &direct(&file), &endpoints);
+}
+
+/// The immutable attribute (`chattr +i`), removed again on drop.
+struct Immutable(Option<PathBuf>);
+
+impl Immutable {
+    fn set(path: &Path) -> Immutable {
+        if std::fs::OpenOptions::new().write(true).open(path).is_err() {
+            return Immutable(None);
+        }
+        let done = std::process::Command::new("chattr")
+            .arg("+i")
+            .arg(path)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        Immutable(done.then(|| path.to_path_buf()))
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        if let Some(path) = &self.0 {
+            let _ = std::process::Command::new("chattr").arg("-i").arg(path).status();
+        }
+    }
+}
+
+#[test]
+fn approximate_windows_stay_within_the_bound_and_exactness_on_demand() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, endpoints) = create(dir.path(), 5000, 13);
+    let mut s = summarised(&path);
+    let d = direct(&path);
+    refresh(&s);
+    // Windows always use the hour histograms.
+    s.set_summary_policy(SummaryPolicy { min_rows: 0, exact_window_rows: 0, ..SummaryPolicy::default() });
+    for tz in [chrono_tz::UTC, chrono_tz::Asia::Kolkata] {
+        let (a, e) = (s.overview(now(), tz).expect("overview"), d.overview(now(), tz).expect("overview"));
+        for (x, y) in a.iter().zip(&e) {
+            assert_eq!(
+                (x.id, x.hits_today, x.hits_today_errors, x.hits_week, x.hits_week_errors),
+                (y.id, y.hits_today, y.hits_today_errors, y.hits_week, y.hits_week_errors)
+            );
+            assert_eq!((x.hits_overall, x.median_overall), (y.hits_overall, y.median_overall));
+            for (m, n) in [(x.median_today, y.median_today), (x.median_week, y.median_week)] {
+                match (m, n) {
+                    (Some(m), Some(n)) => assert!(close(m, n, BOUND), "median {m} vs {n}"),
+                    _ => assert_eq!(m, n),
+                }
+            }
+        }
+    }
+    // Exact on demand: the approximate views run their direct queries.
+    s.set_summary_policy(SummaryPolicy { min_rows: 0, approximate: false, ..SummaryPolicy::default() });
+    for &id in &endpoints {
+        assert_eq!(
+            s.version_performance(id, TimeRange::ALL).expect("vp"),
+            d.version_performance(id, TimeRange::ALL).expect("vp")
+        );
+        assert_eq!(
+            s.version_matrix(id, GroupColumn::Ip, TimeRange::ALL, 5).expect("m"),
+            d.version_matrix(id, GroupColumn::Ip, TimeRange::ALL, 5).expect("m")
+        );
+    }
+    // Below min_rows, everything is direct: the default policy on this small file.
+    s.set_summary_policy(SummaryPolicy::default());
+    assert_eq!(s.overview(now(), chrono_tz::UTC).expect("o"), d.overview(now(), chrono_tz::UTC).expect("o"));
+}
+
+#[test]
+fn a_budget_spreads_the_build_over_calls_and_a_lease_keeps_builders_apart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // More rows than one read chunk (20 000), so a zero budget needs several calls.
+    let (path, endpoints) = create(dir.path(), 45_000, 17);
+    // The writer's own connection builds (its tables exist since open_writer).
+    let writer = Store::open_writer(&path, "").expect("writer");
+    let mut calls = 0;
+    loop {
+        calls += 1;
+        let status = writer.refresh_summaries_within(std::time::Duration::ZERO, |_, _| {}).expect("refresh");
+        if status.state == SummaryState::Ready {
+            break;
+        }
+        assert_eq!(status.state, SummaryState::Partial);
+        assert!(calls < 100, "progress every call");
+    }
+    assert!(calls >= 3, "a zero budget does one chunk per call: {calls}");
+    let s = summarised(&path);
+    let d = direct(&path);
+    assert_eq!(s.overview(now(), chrono_tz::UTC).expect("o"), d.overview(now(), chrono_tz::UTC).expect("o"));
+    assert_eq!(s.users(endpoints[0], TimeRange::ALL).expect("u"), d.users(endpoints[0], TimeRange::ALL).expect("u"));
+    // Another live process holds the lease: no building, views still right.
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    conn.execute("UPDATE fmd_summary_state SET lease_owner = 'elsewhere', lease_until = 9e15", []).expect("lease");
+    insert_like_fmd(&path, endpoints[0], 50, 1);
+    assert_eq!(s.refresh_summaries(|_, _| {}).expect("refresh").state, SummaryState::Busy);
+    assert_eq!(s.users(endpoints[0], TimeRange::ALL).expect("u"), d.users(endpoints[0], TimeRange::ALL).expect("u"));
+    // An expired lease is taken over.
+    conn.execute("UPDATE fmd_summary_state SET lease_until = 0", []).expect("lease");
+    assert_eq!(refresh(&s), SummaryState::Ready);
+    assert_eq!(covered(&s), 45_050);
+}
+
+#[test]
+fn an_interrupted_multi_transaction_write_is_rebuilt() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, endpoints) = create(dir.path(), 2000, 19);
+    let s = summarised(&path);
+    refresh(&s);
+    // As if a refresh died between two of its transactions.
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    conn.execute("UPDATE fmd_summary_state SET pending = mark + 10", []).expect("pending");
+    conn.execute("UPDATE fmd_summary_group SET hits = hits * 2", []).expect("half written");
+    let d = direct(&path);
+    assert_views_agree(&s, &d, &endpoints);
+    assert_eq!(refresh(&s), SummaryState::Ready);
+    assert_views_agree(&s, &d, &endpoints);
+    // A summary row that does not decode is rebuilt too.
+    conn.execute(
+        "UPDATE fmd_summary_hour SET hist = X'FF' WHERE rowid IN (SELECT rowid FROM fmd_summary_hour LIMIT 1)",
+        [],
+    )
+    .ok();
+    conn.execute(
+        "UPDATE fmd_summary_version SET hist = X'FF' WHERE endpoint = (SELECT min(endpoint) FROM fmd_summary_version)",
+        [],
+    )
+    .expect("damage");
+    assert_views_agree(&s, &d, &endpoints);
+    insert_like_fmd(&path, endpoints[0], 10, 3);
+    assert_eq!(refresh(&s), SummaryState::Ready);
+    assert_views_agree(&s, &d, &endpoints);
+}
+
+#[test]
+fn hostile_rows_give_the_same_answers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, endpoints) = create(dir.path(), 1500, 23);
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    conn.execute_batch(
+        "PRAGMA foreign_keys = OFF;
+         INSERT INTO Request (endpoint_id, duration, time_requested, version_requested, group_by, ip, status_code) VALUES
+           (1, 'slow', '2026-11-22 10:00:00.000000', '1.0', 'mallory', '1.2.3.4', 200),
+           (1, 3.0, 'yesterday', X'FF00', X'C328', 'ip', 'teapot'),
+           (1, 3.0, NULL, NULL, NULL, '', NULL),
+           (1, 3.0, 12345, 7, 8, 9, 404.0),
+           (1, 1e999, '2026-11-22 11:00:00.000000', '1.0', 'inf', 'ip', 200),
+           (NULL, 3.0, '2026-11-22 12:00:00.000000', '1.0', 'orphan', 'ip', 200),
+           (999, 3.0, '2026-11-22 12:00:00.000000', '1.0', 'orphan', 'ip', 200),
+           (2, -0.0, '2026-11-25T13:00:00', '1.0', 'iso', 'ip', 200),
+           (2, 0.0, '2026-11-25 13:61:00.000000', '1.1', 'bad minute', 'ip', 503),
+           (2, 1e-300, '2026-11-26 14:00:00.000000', X'312E30', 'blob version', 'ip', 404.5);",
+    )
+    .expect("hostile rows");
+    let s = summarised(&path);
+    refresh(&s);
+    let d = direct(&path);
+    // Endpoint 1 has unusable durations: its overall median is read directly, the rest from the summaries.
+    assert_views_agree(&s, &d, &endpoints);
+    let odd: i64 = conn.query_row("SELECT count(*) FROM fmd_summary_odd", [], |r| r.get(0)).expect("odd");
+    assert_eq!(odd, 5, "times that are not FMD's exact text are kept aside");
+    // A hand-made id below 1 is never summarised: views answer directly, refreshes do not rebuild each time.
+    conn.execute(
+        "INSERT INTO Request (id, endpoint_id, duration, time_requested, version_requested, group_by, ip, status_code) \
+         VALUES (-5, 1, 2.0, '2026-11-26 10:00:00.000000', '1.0', 'neg', 'ip', 200)",
+        [],
+    )
+    .expect("negative id");
+    let generation =
+        || -> i64 { conn.query_row("SELECT generation FROM fmd_summary_state", [], |r| r.get(0)).expect("generation") };
+    refresh(&s);
+    let before = generation();
+    refresh(&s);
+    assert_eq!(generation(), before, "nothing rebuilt");
+    assert_views_agree(&s, &d, &endpoints);
+}
+
+#[test]
+fn table_prefixes_are_honoured() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("prefixed.db");
+    let mut store = Store::open_writer(&path, "fmd").expect("writer");
+    let endpoints: Vec<i64> = ["/x", "/y"]
+        .iter()
+        .map(|name| store.ensure_endpoint(name, 1, "1.0", now().timestamp_micros()).expect("endpoint").id)
+        .collect();
+    append(&mut store, &endpoints, 1200, 31);
+    drop(store);
+    let s = summarised(&path);
+    assert_eq!(refresh(&s), SummaryState::Ready);
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    let rows: i64 = conn.query_row("SELECT rows FROM fmdfmd_summary_state", [], |r| r.get(0)).expect("state");
+    assert_eq!(rows, 1200);
+    assert_views_agree(&s, &direct(&path), &endpoints);
+}
+
+#[test]
+fn merging_endpoints_clears_the_summaries() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("merge.db");
+    let mut store = fmd_core::Store::open_writer(&path, "").expect("create");
+    let a = store.ensure_endpoint("a", 1, "1", 0).expect("a");
+    let b = store.ensure_endpoint("b", 1, "1", 0).expect("b");
+    let rows = |id: i64, n: i64| {
+        (0..n)
+            .map(|i| fmd_core::store::NewRequest {
+                endpoint_id: id,
+                duration_ms: 1.0 + i as f64,
+                time_micros: 1_795_820_215_000_000 + i,
+                group_by: "u".into(),
+                ip: "127.0.0.1".into(),
+                status_code: 200,
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut batch = fmd_core::store::WriteBatch { version: "1".into(), ..Default::default() };
+    batch.requests = rows(a.id, 30);
+    batch.requests.extend(rows(b.id, 20));
+    store.write(&batch).expect("write");
+    let built = store.refresh_summaries(|_, _| {}).expect("build");
+    assert_eq!(built.covered, 50);
+    store.merge_endpoints("a", "b").expect("merge");
+    let status = store.summary_status().expect("status");
+    assert_eq!(status.covered, 0, "emptied, to be rebuilt: {status:?}");
+}
