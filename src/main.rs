@@ -9,6 +9,7 @@ mod demo;
 mod failure;
 mod rng;
 mod settings;
+mod summaries;
 mod timearg;
 
 use std::process::ExitCode;

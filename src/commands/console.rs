@@ -7,6 +7,7 @@ use crate::settings::Settings;
 
 /// Opens the console on the settings' database; a bad file is reported before the terminal is touched.
 pub fn run(settings: &Settings) -> Result<(), Failure> {
+    crate::summaries::prepare(&settings.db, settings.table_prefix.as_deref())?;
     let options = fmd_tui::ConsoleOptions {
         db: settings.db.clone(),
         table_prefix: settings.table_prefix.clone(),

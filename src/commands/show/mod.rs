@@ -23,6 +23,7 @@ const DEFAULT_DAILY_DAYS: u32 = 10;
 
 /// Prints the requested view to standard output.
 pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
+    crate::summaries::prepare(&settings.db, settings.table_prefix.as_deref())?;
     let store = Store::open_reader(&settings.db, settings.table_prefix.as_deref())?;
     let ctx = Context::new(settings, args, &store)?;
     match args.view {
