@@ -108,7 +108,9 @@ fn merge_keeps_later_last_requested_and_earlier_time_added() {
         .map(|i| request(old, if i % 2 == 0 { "2026-01-15T00:00:00Z" } else { "2026-01-20T00:00:00Z" }))
         .collect();
     let last_requested = vec![(old, t("2026-01-20T00:00:00Z"))];
-    store.write(&WriteBatch { version: "1.0".into(), requests, last_requested, counters: None }).expect("write");
+    store
+        .write(&WriteBatch { version: "1.0".into(), requests, last_requested, ..WriteBatch::default() })
+        .expect("write");
     drop(store);
 
     let store = Store::open_editor(&path, None).expect("editor");

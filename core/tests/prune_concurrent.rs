@@ -66,7 +66,12 @@ fn recorder_keeps_writing_while_pruning() {
                 }
                 let last = vec![(live, new_start + batch * 100 + 19)];
                 writer
-                    .write(&WriteBatch { version: "2.0".into(), requests, last_requested: last, counters: None })
+                    .write(&WriteBatch {
+                        version: "2.0".into(),
+                        requests,
+                        last_requested: last,
+                        ..WriteBatch::default()
+                    })
                     .unwrap_or_else(|e| panic!("batch {batch}: the recorder must never fail: {e}"));
                 std::thread::sleep(Duration::from_millis(1));
             }

@@ -43,6 +43,7 @@ fn batch_round_trip_in_fmd_formats() {
             dropped: 3,
             failed: 4,
         }),
+        ..WriteBatch::default()
     };
     store.write(&batch).expect("write");
     // An older last_requested never lowers the stored one.

@@ -1,5 +1,11 @@
 //! Cost of the recorder layer on the request path: a trivial tower service called directly (no network),
-//! without the layer and with it at level 0 and level 1.
+//! without the layer and with it at levels 0, 1 and 2.
+//!
+//! At level 2 every request is watched for outliers once the endpoint has its 10 samples (the warm-up
+//! provides them): the request head is copied and registered with the watcher, and each poll publishes its
+//! thread. The trivial service finishes long before its deadline, so nothing is captured: this is the
+//! price every level-2 request pays. Requests carry three headers (`host`, `user-agent`, `accept`) at
+//! every level, as copying headers is part of that price.
 //!
 //! Requests carry axum's `MatchedPath` (taken from a real router once, as it has no public constructor)
 //! and a `ConnectInfo<SocketAddr>`, like requests inside an axum app. Requests are built outside the timed
@@ -58,7 +64,13 @@ fn matched_path() -> MatchedPath {
 }
 
 fn request(matched: &MatchedPath, peer: SocketAddr) -> Request<()> {
-    let mut request = Request::builder().uri("/users/42").body(()).expect("request");
+    let mut request = Request::builder()
+        .uri("/users/42")
+        .header("host", "127.0.0.1:3000")
+        .header("user-agent", "criterion/0.5")
+        .header("accept", "*/*")
+        .body(())
+        .expect("request");
     request.extensions_mut().insert(matched.clone());
     request.extensions_mut().insert(ConnectInfo(peer));
     request
@@ -136,12 +148,30 @@ fn bench_layer(c: &mut Criterion) {
         }
     };
     group.bench_function("layer_level_1", |b| b.iter_custom(|iters| timed(&mut with_level1, &matched, iters, drained)));
+
+    config.database.path = dir.path().join("level2.db");
+    let level2 = fmd_recorder::Recorder::builder(&config).default_level(2).build();
+    let mut with_level2 = level2.layer().layer(trivial_service());
+    let drained2 = || {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while level2.stats().queued > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // Let the watcher empty its queue too (its deadlines are long past).
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    // The endpoint's first 10 requests give it the samples outlier detection needs.
+    timed(&mut with_level2, &matched, 64, drained2);
+    group
+        .bench_function("layer_level_2", |b| b.iter_custom(|iters| timed(&mut with_level2, &matched, iters, drained2)));
     group.finish();
 
     let report0 = level0.shutdown(Duration::from_secs(30));
     let report1 = level1.shutdown(Duration::from_secs(30));
+    let report2 = level2.shutdown(Duration::from_secs(30));
     eprintln!("level 0 recorder: {report0:?}");
     eprintln!("level 1 recorder: {report1:?} (dropped must be 0: the timed path is the accepting one)");
+    eprintln!("level 2 recorder: {report2:?} (dropped must be 0)");
 }
 
 criterion_group!(benches, bench_layer);

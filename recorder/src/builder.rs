@@ -13,7 +13,10 @@ use crate::clock::{wall_micros_now, Clock};
 use crate::closures::UserClosure;
 use crate::counters::Counters;
 use crate::endpoints::Endpoints;
-use crate::measure::Shared;
+use crate::exceptions;
+use crate::measure::{OutlierPolicy, Shared};
+use crate::outlier::format::Redaction;
+use crate::outlier::watcher::{self, WatcherSettings};
 use crate::writer::{self, Identity, Settings};
 use crate::Recorder;
 
@@ -24,6 +27,9 @@ const STARTUP_WAIT: Duration = Duration::from_millis(500);
 
 /// Shortest accepted level poll interval.
 const MIN_LEVEL_POLL: Duration = Duration::from_millis(10);
+
+/// Default of [`RecorderBuilder::outlier_captures_per_second`].
+pub const DEFAULT_OUTLIER_CAPTURES_PER_SECOND: u32 = 10;
 
 /// Builds a [`Recorder`] from an fmd [`Config`]; see [`Recorder::builder`].
 pub struct RecorderBuilder {
@@ -37,6 +43,10 @@ pub struct RecorderBuilder {
     log_requests: bool,
     group_by: Option<UserClosure>,
     endpoint_name: Option<UserClosure>,
+    graphs: crate::graphs::Setup,
+    outliers: OutlierPolicy,
+    redact_headers: Vec<String>,
+    captures_per_second: u32,
 }
 
 impl std::fmt::Debug for RecorderBuilder {
@@ -51,6 +61,9 @@ impl std::fmt::Debug for RecorderBuilder {
             .field("level_poll", &self.level_poll)
             .field("group_by", &self.group_by.is_some())
             .field("endpoint_name", &self.endpoint_name.is_some())
+            .field("outliers", &self.outliers)
+            .field("redact_headers", &self.redact_headers)
+            .field("captures_per_second", &self.captures_per_second)
             .finish()
     }
 }
@@ -68,6 +81,13 @@ impl RecorderBuilder {
             log_requests: config.dashboard.enable_logging,
             group_by: None,
             endpoint_name: None,
+            graphs: crate::graphs::Setup::from_config(config),
+            outliers: OutlierPolicy {
+                constant: config.dashboard.outlier_detection_constant,
+                min_samples: u64::from(config.dashboard.outlier_min_samples),
+            },
+            redact_headers: Vec::new(),
+            captures_per_second: DEFAULT_OUTLIER_CAPTURES_PER_SECOND,
         }
     }
 
@@ -127,7 +147,34 @@ impl RecorderBuilder {
         self
     }
 
-    /// Starts the writer thread and returns the recorder.
+    /// Adds header names whose values are never stored in outlier rows (case-insensitive); they are stored
+    /// as `[redacted]`. `Authorization`, `Proxy-Authorization`, `Cookie`, `Set-Cookie` and `X-Api-Key` always
+    /// are.
+    ///
+    /// ```
+    /// # let config = fmd_core::Config::default();
+    /// let builder = fmd_recorder::Recorder::builder(&config).redact_headers(["X-Session-Token", "X-Csrf"]);
+    /// # drop(builder);
+    /// ```
+    pub fn redact_headers<I, S>(mut self, names: I) -> RecorderBuilder
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.redact_headers.extend(names.into_iter().map(|name| name.as_ref().to_string()));
+        self
+    }
+
+    /// Most outlier captures (stack sample, symbolization, CPU reading) per second for this recorder; more
+    /// outliers are still stored, with the latest CPU and memory readings and "stack not captured". 0 turns
+    /// captures off. Default [`DEFAULT_OUTLIER_CAPTURES_PER_SECOND`].
+    pub fn outlier_captures_per_second(mut self, captures: u32) -> RecorderBuilder {
+        self.captures_per_second = captures;
+        self
+    }
+
+    /// Starts the writer and outlier watcher threads, installs the panic hook (once per process, chained with
+    /// the previous hook) and returns the recorder.
     ///
     /// Never fails: a database that cannot be opened or written is retried in the background (see
     /// [`Recorder`]). Waits at most half a second for the writer's first look at the database.
@@ -160,6 +207,21 @@ impl RecorderBuilder {
                 None
             }
         };
+        let watcher_settings = WatcherSettings {
+            redaction: Redaction::new(self.redact_headers),
+            captures_per_second: self.captures_per_second,
+        };
+        let (watcher, watcher_control) =
+            match watcher::spawn(watcher_settings, tx.clone(), Arc::clone(&counters), clock) {
+                Ok((handle, control)) => (Some(handle), Some(control)),
+                Err(e) => {
+                    tracing::error!(
+                        "fmd recorder: cannot start the outlier watcher thread ({e}); outliers are not captured"
+                    );
+                    (None, None)
+                }
+            };
+        exceptions::install_panic_hook();
         let shared = Arc::new(Shared {
             endpoints,
             counters,
@@ -168,8 +230,16 @@ impl RecorderBuilder {
             client_ip: ClientIpSource::new(self.client_ip_header.as_deref()),
             group_by: self.group_by,
             endpoint_name: self.endpoint_name,
+            outliers: self.outliers,
+            watcher,
         });
-        Recorder { shared, writer: Mutex::new(writer), database: self.database }
+        Recorder {
+            shared,
+            writer: Mutex::new(writer),
+            watcher: Mutex::new(watcher_control),
+            graphs: crate::graphs::Graphs::new(self.graphs.with_database(&self.database)),
+            database: self.database,
+        }
     }
 }
 

@@ -36,6 +36,10 @@ pub(crate) struct EndpointState {
     last_flushed: AtomicU64,
     /// Added by the request path (so its row must exist), not merely loaded from the database.
     discovered: bool,
+    /// Requests counted into `total_nanos` (the database's history once seeded, plus this process's).
+    count: AtomicU64,
+    /// Sum of their handler times in nanoseconds.
+    total_nanos: AtomicU64,
 }
 
 impl EndpointState {
@@ -47,6 +51,8 @@ impl EndpointState {
             last_requested: AtomicU64::new(0),
             last_flushed: AtomicU64::new(0),
             discovered,
+            count: AtomicU64::new(0),
+            total_nanos: AtomicU64::new(0),
         }
     }
 
@@ -94,6 +100,30 @@ impl EndpointState {
 
     pub(crate) fn set_last_flushed(&self, ticks: u64) {
         self.last_flushed.store(ticks, Ordering::Relaxed);
+    }
+
+    /// Counts one request's handler time into the endpoint's mean (writer only, off the request path).
+    pub(crate) fn add_duration(&self, nanos: u64) {
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.total_nanos.fetch_add(nanos, Ordering::Relaxed);
+    }
+
+    /// Adds the database's history (`count` requests averaging `mean_ms`) to the mean.
+    pub(crate) fn seed(&self, count: u64, mean_ms: f64) {
+        let total = (mean_ms.max(0.0) * 1_000_000.0 * count as f64).min(u64::MAX as f64 / 2.0) as u64;
+        self.count.fetch_add(count, Ordering::Relaxed);
+        self.total_nanos.fetch_add(total, Ordering::Relaxed);
+    }
+
+    /// The outlier threshold (mean × `constant`), once the endpoint has `min_samples` requests.
+    #[inline]
+    pub(crate) fn outlier_threshold(&self, constant: f64, min_samples: u64) -> Option<std::time::Duration> {
+        crate::outlier::threshold(
+            self.count.load(Ordering::Relaxed),
+            self.total_nanos.load(Ordering::Relaxed),
+            constant,
+            min_samples,
+        )
     }
 
     /// True when the database must hold a row for this endpoint.

@@ -1,23 +1,32 @@
 //! The tower [`Layer`] and [`Service`] that wrap an application: usable with axum (`Router::layer`), hyper
-//! and tonic, for any request and response body types.
+//! and tonic, for any request body and any response body with a `Default` (the empty body of the 500
+//! response that replaces a panic).
 
 use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::{Request, Response};
+use http::{Request, Response, StatusCode};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::measure::{Shared, Visit};
+use crate::exceptions;
+use crate::measure::{Head, Shared, Visit};
 
 /// A tower layer that records every request passing through it; made by
 /// [`Recorder::layer`](crate::Recorder::layer).
 ///
 /// With axum, add it with `Router::layer` *after* the routes (and fallback) so each route is wrapped
 /// individually and the matched route (`MatchedPath`) names the endpoint. Cloning is cheap.
+///
+/// A panic in the inner service (in `call` or while its response future is polled) is caught: the request
+/// gets a `500 Internal Server Error` with an empty body (`ResBody::default()`), the panic is recorded as an
+/// exception at levels 1-3, and the service stays usable. This needs the response body type to implement
+/// `Default` (axum's `Body`, `http_body_util::Full`/`Empty`, `String`, `()` … do). With `panic = "abort"`
+/// nothing can be caught.
 #[derive(Clone, Debug)]
 pub struct RecorderLayer {
     shared: Arc<Shared>,
@@ -37,7 +46,8 @@ impl<S> Layer<S> for RecorderLayer {
     }
 }
 
-/// The service produced by [`RecorderLayer`]: times the inner service and queues what it measured.
+/// The service produced by [`RecorderLayer`]: times the inner service, queues what it measured, and turns
+/// panics into 500 responses.
 #[derive(Clone, Debug)]
 pub struct RecorderService<S> {
     inner: S,
@@ -47,6 +57,7 @@ pub struct RecorderService<S> {
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for RecorderService<S>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: Default,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
@@ -61,48 +72,115 @@ where
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let (request, mut visit) = if self.shared.needs_parts() {
             let (parts, body) = request.into_parts();
-            let visit = self.shared.begin(&parts.headers, &parts.extensions, Some(&parts));
+            let head = Head {
+                method: &parts.method,
+                uri: &parts.uri,
+                version: parts.version,
+                headers: &parts.headers,
+                extensions: &parts.extensions,
+            };
+            let visit = self.shared.begin(head, Some(&parts));
             (Request::from_parts(parts, body), visit)
         } else {
-            let visit = self.shared.begin(request.headers(), request.extensions(), None);
+            let head = Head {
+                method: request.method(),
+                uri: request.uri(),
+                version: request.version(),
+                headers: request.headers(),
+                extensions: request.extensions(),
+            };
+            let visit = self.shared.begin(head, None);
             (request, visit)
         };
         visit.handler_called();
-        ResponseFuture { inner: self.inner.call(request), visit: Some(visit) }
+        let scope = visit.enter();
+        let called = catch_unwind(AssertUnwindSafe(|| self.inner.call(request)));
+        let caught = called.as_ref().err().map(|payload| exceptions::caught_panic(payload.as_ref()));
+        if let Some(scope) = scope {
+            visit.exit(scope);
+        }
+        match called {
+            Ok(future) => ResponseFuture { state: State::Running { future }, visit: Some(visit) },
+            Err(_payload) => {
+                if let Some(exception) = caught {
+                    visit.add_exception(exception);
+                }
+                ResponseFuture { state: State::CallPanicked, visit: Some(visit) }
+            }
+        }
     }
 }
 
 pin_project! {
-    /// The response future of [`RecorderService`]: resolves exactly like the inner future and records the
-    /// request when it does (response head ready; body streaming is not included).
+    #[project = StateProj]
+    enum State<F> {
+        Running { #[pin] future: F },
+        CallPanicked,
+        Done,
+    }
+}
+
+pin_project! {
+    /// The response future of [`RecorderService`]: resolves like the inner future (a panic becomes a 500
+    /// response) and records the request when it does (response head ready; body streaming is not included).
     pub struct ResponseFuture<F> {
         #[pin]
-        inner: F,
+        state: State<F>,
         visit: Option<Visit>,
     }
 }
 
-impl<F: std::fmt::Debug> std::fmt::Debug for ResponseFuture<F> {
+impl<F> std::fmt::Debug for ResponseFuture<F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ResponseFuture").field("inner", &self.inner).finish_non_exhaustive()
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
     }
+}
+
+/// The response that replaces a panic.
+fn internal_error<B: Default>() -> Response<B> {
+    let mut response = Response::new(B::default());
+    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    response
 }
 
 impl<F, ResBody, E> Future for ResponseFuture<F>
 where
     F: Future<Output = Result<Response<ResBody>, E>>,
+    ResBody: Default,
 {
     type Output = F::Output;
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let output = match this.inner.poll(cx) {
-            Poll::Ready(output) => output,
-            Poll::Pending => return Poll::Pending,
+        let mut this = self.project();
+        // `(output, panicked, exception of the panic)`
+        let (output, panicked, exception) = match this.state.as_mut().project() {
+            StateProj::Running { future } => {
+                let scope = this.visit.as_ref().and_then(Visit::enter);
+                let polled = catch_unwind(AssertUnwindSafe(|| future.poll(cx)));
+                let caught = polled.as_ref().err().map(|payload| exceptions::caught_panic(payload.as_ref()));
+                if let (Some(scope), Some(visit)) = (scope, this.visit.as_mut()) {
+                    visit.exit(scope);
+                }
+                match polled {
+                    Ok(Poll::Pending) => return Poll::Pending,
+                    Ok(Poll::Ready(output)) => (output, false, None),
+                    Err(_payload) => (Ok(internal_error()), true, caught),
+                }
+            }
+            // The exception was recorded when `call` panicked.
+            StateProj::CallPanicked => (Ok(internal_error()), true, None),
+            // Polled again after completion: never resolves twice.
+            StateProj::Done => return Poll::Pending,
         };
-        if let Some(visit) = this.visit.take() {
-            visit.finish(output.as_ref().ok().map(|response| response.status().as_u16()));
+        // Drops the inner future (possibly left inconsistent by a panic) in place.
+        this.state.set(State::Done);
+        if let Some(mut visit) = this.visit.take() {
+            if let Some(exception) = exception {
+                visit.add_exception(exception);
+            }
+            let status = if panicked { None } else { output.as_ref().ok().map(|response| response.status().as_u16()) };
+            visit.finish(status);
         }
         Poll::Ready(output)
     }

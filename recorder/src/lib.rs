@@ -29,18 +29,45 @@
 //! within `recorder.level_poll_ms` plus one writer cycle):
 //!
 //! * **level 0**: only `Endpoint.last_requested` is kept up to date;
-//! * **level 1** (and, for now, 2 and 3): one `Request` row per request, as FMD writes it: handler time in
-//!   ms (from calling the inner service until its response is ready, body streaming excluded), UTC time at
-//!   the end of the handler, the configured version, the group-by value, the client address and the status
-//!   code.
+//! * **level 1**: one `Request` row per request, as FMD writes it: handler time in ms (from calling the
+//!   inner service until its response is ready, body streaming excluded), UTC time at the end of the
+//!   handler, the configured version, the group-by value, the client address and the status code; plus the
+//!   request's exceptions (below);
+//! * **level 2** (and, until the profiler exists, 3): also an `Outlier` row for each request still running
+//!   when it crosses `mean × dashboard.outlier_detection_constant` of its endpoint (after
+//!   `dashboard.outlier_min_samples` requests; the mean is seeded from the database at startup). It is
+//!   captured *while the request runs*: the stack of the thread polling it (or, when it is parked at an
+//!   `.await`, how long it has been parked and the stack of its next poll), CPU use per core, memory, and
+//!   the request's method, URL, headers (sensitive ones stored as `[redacted]`, see
+//!   [`RecorderBuilder::redact_headers`]) and environment, in the text formats FMD's web UI shows.
 //!
 //! New endpoints get `dashboard.monitor_level` (or [`RecorderBuilder::default_level`]).
 //!
+//! # Exceptions (levels 1-3)
+//!
+//! A panic in the wrapped service is caught: the client gets a `500` with an empty body (so the response
+//! body type must implement `Default`), the service keeps serving, and the panic is stored in FMD 5's
+//! exception tables (type `panic`, its message, its stack) with FMD's deduplication. Errors the handler
+//! handles itself can be stored with [`capture`], which keeps the error's `source()` chain. Stacks are
+//! captured as addresses on the request path and symbolized by the writer thread.
+//!
+//! # Build settings for useful stacks
+//!
+//! Outlier stacks are read by walking frame pointers from a signal handler (Linux x86_64 and aarch64; other
+//! platforms store "stack unavailable on this platform"). Build the service with
+//! `RUSTFLAGS="-C force-frame-pointers=yes"` (or `[build] rustflags` in `.cargo/config.toml`), else stacks
+//! stop at the first function without a frame pointer and say so, and keep line tables in release builds
+//! (`[profile.release] debug = "line-tables-only"`), else frames have names but no file, line or source.
+//! The sampling signal is the highest free real-time signal (`SIGRTMAX-2` downwards); `SA_RESTART` is set.
+//!
 //! # Cost and failure model
 //!
-//! The request path never touches SQLite, never blocks and, for a known endpoint without closures, never
-//! allocates: it looks the endpoint up in an atomically swapped map, reads two clocks and pushes a small
-//! record into a bounded queue (`recorder.queue_capacity`). A full queue drops the record and counts it.
+//! The request path never touches SQLite, never blocks and, for a known endpoint at levels 0-1 without
+//! closures, never allocates: it looks the endpoint up in an atomically swapped map, reads two clocks and
+//! pushes a small record into a bounded queue (`recorder.queue_capacity`). A full queue drops the record and
+//! counts it. At level 2 a watched request also copies its head and registers with the recorder's one
+//! outlier watcher thread through a bounded lock-free queue; captures happen on that thread, at most one per
+//! request and [`RecorderBuilder::outlier_captures_per_second`] per second.
 //! One writer thread per recorder batches records into transactions. Database faults (missing directory,
 //! read-only or locked file, corrupt file, file deleted or replaced, disk full) are logged once per
 //! episode through `tracing`, retried with backoff from a bounded buffer, and counted; drops and failures
@@ -54,9 +81,13 @@ mod clock;
 mod closures;
 mod counters;
 mod endpoints;
+mod exceptions;
+mod graphs;
 mod layer;
 mod measure;
+mod outlier;
 mod record;
+mod symbolize;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -65,19 +96,25 @@ use std::time::Duration;
 
 use fmd_core::Config;
 
-pub use builder::RecorderBuilder;
+pub use builder::{RecorderBuilder, DEFAULT_OUTLIER_CAPTURES_PER_SECOND};
 pub use client_ip::UNKNOWN_IP;
 pub use closures::GROUP_BY_NONE;
 pub use counters::{ShutdownReport, Stats};
 pub use endpoints::{MAX_DISCOVERED, OVERFLOW, UNMATCHED};
+pub use exceptions::{capture, PANIC_TYPE};
+pub use graphs::{GraphError, GraphValue, Schedule};
 pub use layer::{RecorderLayer, RecorderService, ResponseFuture};
 
 use counters::Counters;
 use measure::Shared;
+use outlier::watcher::WatcherControl;
 use writer::{Control, WriterHandle};
 
 /// Extra time [`Recorder::shutdown`] waits beyond its timeout for the writer to report.
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(200);
+
+/// Longest [`Recorder::shutdown`] waits for the outlier watcher (it may be symbolizing a stack).
+const WATCHER_STOP: Duration = Duration::from_secs(2);
 
 /// A running recorder: the handle that makes layers, reports counters and shuts the writer down.
 ///
@@ -87,7 +124,11 @@ const SHUTDOWN_GRACE: Duration = Duration::from_millis(200);
 pub struct Recorder {
     shared: Arc<Shared>,
     writer: Mutex<Option<WriterHandle>>,
+    watcher: Mutex<Option<WatcherControl>>,
     database: PathBuf,
+    /// Custom graphs and scheduled pruning (their thread starts with the first graph, or at once with
+    /// `[pruning]` configured).
+    graphs: graphs::Graphs,
 }
 
 impl Recorder {
@@ -118,6 +159,36 @@ impl Recorder {
         }
     }
 
+    /// Adds a custom graph (FMD's `add_graph`): `graph` is called once now and then on `schedule`, on the
+    /// recorder's graph thread (one per recorder; each call runs on a short-lived helper thread with a
+    /// deadline), and each number it returns is stored with the current time in FMD's `CustomGraphData`
+    /// under the `CustomGraph` row titled `title` (created once, with the configured version).
+    ///
+    /// The closure returns a number, or a `Result` of one. An `Err`, a NaN or infinite value, a panic, or a
+    /// run that misses its deadline (its period, between 1 and 10 s) is skipped and logged once until the
+    /// graph works again; a slow run's later runs are skipped while it is still going, and other graphs keep
+    /// their schedule. Fails for an empty or too long title (250 characters), a title this recorder already
+    /// has, a zero interval, or after [`Recorder::shutdown`].
+    ///
+    /// ```no_run
+    /// # let config = fmd_core::Config::default();
+    /// # let recorder = fmd_recorder::Recorder::builder(&config).build();
+    /// use fmd_recorder::Schedule;
+    /// let started = std::time::Instant::now();
+    /// recorder.add_graph("uptime s", move || started.elapsed().as_secs_f64(), Schedule::every_seconds(10))?;
+    /// // Second 0 of every minute; an Err (not Linux) is logged once and skipped.
+    /// let open_files = || std::fs::read_dir("/proc/self/fd").map(|dir| dir.count());
+    /// recorder.add_graph("open files", open_files, Schedule::cron("0 * * * *")?)?;
+    /// # Ok::<(), fmd_recorder::GraphError>(())
+    /// ```
+    pub fn add_graph<F, R>(&self, title: impl Into<String>, mut graph: F, schedule: Schedule) -> Result<(), GraphError>
+    where
+        F: FnMut() -> R + Send + 'static,
+        R: GraphValue,
+    {
+        self.graphs.add(title.into(), Box::new(move || graph().into_graph_value()), schedule)
+    }
+
     /// Writes everything queued (retrying database faults until `timeout`), stops the writer thread and
     /// returns the final counters. Records still unwritten at the timeout count as failed.
     ///
@@ -127,6 +198,12 @@ impl Recorder {
     /// It blocks the calling thread for up to `timeout` (plus 200 ms); from async code, call it through
     /// `tokio::task::spawn_blocking` or after the runtime has finished serving.
     pub fn shutdown(&self, timeout: Duration) -> ShutdownReport {
+        self.graphs.shutdown(timeout.min(Duration::from_secs(2)));
+        // The watcher first: it hands over the outliers it holds.
+        let watcher = self.watcher.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
+        if let Some(watcher) = watcher {
+            watcher.stop(timeout.min(WATCHER_STOP));
+        }
         let handle = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
         let Some(handle) = handle else {
             return self.shared.counters.report();

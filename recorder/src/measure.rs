@@ -1,22 +1,38 @@
 //! What the request path does, independent of tower plumbing: pick the endpoint, read its level, capture
-//! client address and group-by, and when the handler's response is ready queue the record (or, at level 0,
-//! just note the time). Nothing here allocates for a known endpoint without closures, locks, or touches SQLite.
+//! client address and group-by, at level >= 2 register the request with the outlier watcher, keep the
+//! request's exceptions, and when the handler's response is ready queue the record (or, at level 0, just
+//! note the time). Nothing here blocks or touches SQLite; the only lock is the hand-over of an outlier's
+//! record to the watcher (two parties, held for a few instructions). For a known endpoint at levels 0-1
+//! without closures nothing allocates either (level 2 copies the request head of watched requests).
 
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::MatchedPath;
 use crossbeam_channel::{Sender, TrySendError};
 use http::request::Parts;
-use http::{Extensions, HeaderMap};
+use http::{Extensions, HeaderMap, Method, Uri, Version};
 
 use crate::client_ip::ClientIpSource;
 use crate::clock::Clock;
 use crate::closures::UserClosure;
 use crate::counters::Counters;
 use crate::endpoints::{EndpointState, Endpoints, UNMATCHED};
-use crate::record::Record;
+use crate::exceptions::{self, RawException};
+use crate::outlier::sampler;
+use crate::outlier::watcher::WatcherHandle;
+use crate::outlier::{RequestHead, Watch};
+use crate::record::{Incidents, Record};
+
+/// When a request is an outlier.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OutlierPolicy {
+    /// `dashboard.outlier_detection_constant`.
+    pub(crate) constant: f64,
+    /// `dashboard.outlier_min_samples`.
+    pub(crate) min_samples: u64,
+}
 
 /// State shared by every clone of the layer and the [`Recorder`](crate::Recorder) handle.
 #[derive(Debug)]
@@ -28,6 +44,19 @@ pub(crate) struct Shared {
     pub(crate) client_ip: ClientIpSource,
     pub(crate) group_by: Option<UserClosure>,
     pub(crate) endpoint_name: Option<UserClosure>,
+    pub(crate) outliers: OutlierPolicy,
+    /// The outlier watcher (none when its thread could not be started).
+    pub(crate) watcher: Option<WatcherHandle>,
+}
+
+/// The parts of a request head the request path reads.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Head<'a> {
+    pub(crate) method: &'a Method,
+    pub(crate) uri: &'a Uri,
+    pub(crate) version: Version,
+    pub(crate) headers: &'a HeaderMap,
+    pub(crate) extensions: &'a Extensions,
 }
 
 impl Shared {
@@ -39,29 +68,34 @@ impl Shared {
 
     /// Starts measuring a request. `parts` is given only when [`needs_parts`](Self::needs_parts).
     #[inline]
-    pub(crate) fn begin(
-        self: &Arc<Self>,
-        headers: &HeaderMap,
-        extensions: &Extensions,
-        parts: Option<&Parts>,
-    ) -> Visit {
+    pub(crate) fn begin(self: &Arc<Self>, head: Head<'_>, parts: Option<&Parts>) -> Visit {
         let custom = match (&self.endpoint_name, parts) {
             (Some(namer), Some(parts)) => namer.call(parts),
             _ => None,
         };
         let name = match &custom {
             Some(name) => name.as_str(),
-            None => extensions.get::<MatchedPath>().map_or(UNMATCHED, MatchedPath::as_str),
+            None => head.extensions.get::<MatchedPath>().map_or(UNMATCHED, MatchedPath::as_str),
         };
         let endpoint = self.endpoints.get_or_discover(name);
-        let detail = (endpoint.level() >= 1).then(|| Detail {
+        let level = endpoint.level();
+        let detail = (level >= 1).then(|| Detail {
             shared: Arc::clone(self),
             start: None,
-            ip: self.client_ip.client_ip(headers, extensions),
+            ip: self.client_ip.client_ip(head.headers, head.extensions),
             group_by: match (&self.group_by, parts) {
                 (Some(group_by), Some(parts)) => group_by.call(parts),
                 _ => None,
             },
+            pending: if level >= 2 && self.watcher.is_some() {
+                endpoint.outlier_threshold(self.outliers.constant, self.outliers.min_samples).map(|threshold| {
+                    (threshold, RequestHead::copy(head.method, head.uri, head.version, head.headers, head.extensions))
+                })
+            } else {
+                None
+            },
+            watch: None,
+            exceptions: Vec::new(),
         });
         Visit { clock: self.clock, endpoint, detail }
     }
@@ -82,18 +116,80 @@ struct Detail {
     start: Option<Instant>,
     ip: Option<IpAddr>,
     group_by: Option<String>,
+    /// Level >= 2 with a threshold: registered with the watcher once the handler is called.
+    pending: Option<(Duration, RequestHead)>,
+    /// The registered watch.
+    watch: Option<Arc<Watch>>,
+    /// Panics and captured errors so far.
+    exceptions: Vec<RawException>,
+}
+
+/// What [`Visit::enter`] changed on the polling thread, for [`Visit::exit`].
+#[derive(Debug)]
+pub(crate) struct Scope {
+    mark: usize,
+    previous_watch: Option<u64>,
 }
 
 impl Visit {
-    /// Marks the moment the inner service is called (the handler time starts here).
+    /// Marks the moment the inner service is called (the handler time starts here) and, for a watched
+    /// request, registers it with the watcher (deadline = now + threshold).
     #[inline]
     pub(crate) fn handler_called(&mut self) {
         if let Some(detail) = &mut self.detail {
-            detail.start = Some(Instant::now());
+            let start = Instant::now();
+            detail.start = Some(start);
+            if let Some((threshold, head)) = detail.pending.take() {
+                if let Some(watcher) = &detail.shared.watcher {
+                    let watch = Arc::new(Watch::new(start, threshold, head));
+                    if watcher.register(Arc::clone(&watch)) {
+                        detail.watch = Some(watch);
+                    }
+                }
+            }
         }
     }
 
-    /// Ends the measurement: `status` is the response's code, `None` when the inner service failed.
+    /// Marks the current thread as working on this request (levels 1-3): exceptions captured and panics
+    /// raised until [`exit`](Self::exit) belong to it, and a watched request publishes the polling thread.
+    #[inline]
+    pub(crate) fn enter(&self) -> Option<Scope> {
+        let detail = self.detail.as_ref()?;
+        let mark = exceptions::enter();
+        let previous_watch = detail.watch.as_ref().map(|watch| {
+            let previous = sampler::enter_poll(watch.id);
+            if watch.poll_entered(sampler::current_tid()) {
+                if let Some(watcher) = &detail.shared.watcher {
+                    watcher.wake();
+                }
+            }
+            previous
+        });
+        Some(Scope { mark, previous_watch })
+    }
+
+    /// Undoes [`enter`](Self::enter), collecting the exceptions captured meanwhile.
+    #[inline]
+    pub(crate) fn exit(&mut self, scope: Scope) {
+        let Some(detail) = &mut self.detail else {
+            return;
+        };
+        if let (Some(previous), Some(watch)) = (scope.previous_watch, &detail.watch) {
+            watch.poll_exited();
+            sampler::exit_poll(previous);
+        }
+        exceptions::exit(scope.mark, &mut detail.exceptions);
+    }
+
+    /// Adds an exception (a caught panic) to the request; ignored at level 0.
+    pub(crate) fn add_exception(&mut self, exception: RawException) {
+        if let Some(detail) = &mut self.detail {
+            detail.exceptions.push(exception);
+        }
+    }
+
+    /// Ends the measurement: `status` is the response's code, `None` when the inner service failed or
+    /// panicked (recorded as 500).
     #[inline]
     pub(crate) fn finish(self, status: Option<u16>) {
         let end = Instant::now();
@@ -109,6 +205,8 @@ impl Visit {
         let duration = detail
             .start
             .map_or(0, |start| u64::try_from(end.saturating_duration_since(start).as_nanos()).unwrap_or(u64::MAX));
+        let incidents = (!detail.exceptions.is_empty())
+            .then(|| Box::new(Incidents { outlier: None, exceptions: detail.exceptions }));
         let record = Record {
             endpoint: self.endpoint,
             end_ticks: ticks,
@@ -116,6 +214,20 @@ impl Visit {
             status: status.unwrap_or(500),
             ip: detail.ip,
             group_by: detail.group_by,
+            incidents,
+        };
+        let record = match &detail.watch {
+            None => record,
+            Some(watch) => match watch.finish(record) {
+                Ok(record) | Err(Some(record)) => record,
+                Err(None) => {
+                    // An outlier whose capture is still running: the watcher sends the record.
+                    if let Some(watcher) = &detail.shared.watcher {
+                        watcher.wake();
+                    }
+                    return;
+                }
+            },
         };
         match detail.shared.tx.try_send(record) {
             Ok(()) => {}

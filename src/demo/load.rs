@@ -32,7 +32,9 @@ pub fn plan(seed: u64, i: u64) -> Planned {
     let user = USERS[mix.below(4) as usize];
     let r = mix.below(100);
     let (post, target, body) = match r {
-        0..=24 => (false, "/".to_string(), 0),
+        0..=18 => (false, "/".to_string(), 0),
+        19..=23 => (false, "/slow-report".to_string(), 0),
+        24 => (false, "/panic".to_string(), 0),
         25..=54 => (false, format!("/users/{}", 1 + mix.below(200)), 0),
         55..=74 => (false, format!("/search?q={}", if mix.below(20) == 0 { "slow" } else { "fast" }), 0),
         75..=84 => (false, "/report".to_string(), 0),
@@ -92,7 +94,9 @@ mod tests {
     fn the_mix_is_seeded_and_covers_every_endpoint() {
         assert_eq!(plan(1, 5), plan(1, 5));
         let targets: Vec<Planned> = (0..2000).map(|i| plan(1, i)).collect();
-        for prefix in ["/users/", "/search?q=slow", "/search?q=fast", "/report", "/upload", "/boom"] {
+        for prefix in
+            ["/users/", "/search?q=slow", "/search?q=fast", "/report", "/upload", "/boom", "/slow-report", "/panic"]
+        {
             assert!(targets.iter().any(|p| p.target.starts_with(prefix)), "{prefix} missing from the mix");
         }
         assert!(targets.iter().any(|p| p.target == "/"));

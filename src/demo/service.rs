@@ -1,14 +1,19 @@
 //! The demo service: a handful of endpoints with different latencies, errors and users, monitored by the
 //! recorder exactly as a user would embed it.
+//!
+//! Two endpoints show level 2: `/slow-report` stalls (10x its usual time, in `rebuild_cache`) on every 10th
+//! call, so the recorder captures it as an outlier while it runs; `/panic` panics, which the recorder turns
+//! into a 500 and an exception. Both are set to level 2 before the service starts.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
-use fmd_core::Config;
+use fmd_core::{Config, Store};
 use fmd_recorder::{Recorder, ShutdownReport};
 use serde::Deserialize;
 
@@ -28,11 +33,23 @@ pub struct Outcome {
 
 /// Starts the service, drives the load, shuts both down and flushes the recorder.
 pub async fn serve_and_load(config: &Config, args: &DemoArgs) -> Result<Outcome, Failure> {
+    watch_closely(config);
+    quiet_deliberate_panics();
     let recorder = Recorder::builder(config)
         .group_by(|parts: &http::request::Parts| {
             parts.headers.get("x-user").and_then(|v| v.to_str().ok()).map(str::to_string)
         })
         .build();
+    // A custom graph (FMD's add_graph): the demo's resident memory, every second (Linux /proc; elsewhere the
+    // failure is logged once and no value is stored).
+    let rss_mb = || -> Result<f64, String> {
+        let status = std::fs::read_to_string("/proc/self/status").map_err(|e| e.to_string())?;
+        let kb = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).map(|v| v.trim().trim_end_matches("kB").trim());
+        kb.and_then(|kb| kb.parse::<f64>().ok()).map(|kb| kb / 1024.0).ok_or_else(|| "no VmRSS line".to_string())
+    };
+    if let Err(e) = recorder.add_graph("demo process RSS MB", rss_mb, fmd_recorder::Schedule::every_seconds(1)) {
+        tracing::warn!("demo: {e}");
+    }
     let app = router().layer(recorder.layer());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -70,6 +87,67 @@ pub fn router() -> Router {
         .route("/report", get(report))
         .route("/upload", post(upload))
         .route("/boom", get(boom))
+        .route("/slow-report", get(slow_report))
+        .route("/panic", get(panic_on_purpose))
+}
+
+/// Endpoints the demo monitors at level 2 (outliers captured while running).
+pub const LEVEL_2_ENDPOINTS: [&str; 2] = ["/slow-report", "/panic"];
+
+/// Sets [`LEVEL_2_ENDPOINTS`] to level 2 in the database before the recorder starts (it reads the levels
+/// when it starts). A failure is only logged: the demo then runs them at the default level.
+fn watch_closely(config: &Config) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+    let result = Store::open_writer(&config.database.path, &config.database.table_prefix).and_then(|store| {
+        for name in LEVEL_2_ENDPOINTS {
+            store.ensure_endpoint(name, 2, &config.effective_version(), now)?;
+            store.set_level(name, 2)?;
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        tracing::warn!("demo: cannot set {LEVEL_2_ENDPOINTS:?} to level 2: {e}");
+    }
+}
+
+/// Message prefix of the demo's deliberate panics.
+const DELIBERATE: &str = "demo: ";
+
+/// Keeps the demo's output clean: panics raised on purpose by `/panic` are not printed (the recorder still
+/// records them); any other panic goes to the hook in place.
+fn quiet_deliberate_panics() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let deliberate = info.payload().downcast_ref::<&str>().is_some_and(|m| m.starts_with(DELIBERATE));
+            if !deliberate {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Calls of `/slow-report` so far.
+static SLOW_REPORTS: AtomicU64 = AtomicU64::new(0);
+
+/// Usually 4 ms; every 10th call stalls for 10x that in `rebuild_cache`.
+async fn slow_report() -> String {
+    let n = SLOW_REPORTS.fetch_add(1, Ordering::Relaxed);
+    let digest = if n % 10 == 9 { rebuild_cache(Duration::from_millis(40)) } else { burn(Duration::from_millis(4)) };
+    format!("slow report {digest}")
+}
+
+/// The stall: a function of its own, so the outlier's stack names it.
+#[inline(never)]
+fn rebuild_cache(time: Duration) -> u64 {
+    burn(time)
+}
+
+async fn panic_on_purpose() -> &'static str {
+    panic!("demo: /panic panics on purpose (the recorder answers 500 and stores the exception)")
 }
 
 async fn index() -> &'static str {

@@ -4,10 +4,11 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use toml::{Table, Value};
 
-use super::Config;
+use super::{Config, CronSpec};
 
 /// A configuration problem, always naming where it is.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,7 +51,15 @@ const SECTIONS: &[(&str, &[&str])] = &[
     ("database", &["path", "table_prefix"]),
     ("visualization", &["timezone", "colors"]),
     ("recorder", &["queue_capacity", "client_ip_header", "level_poll_ms"]),
+    ("pruning", &["older_than", "every", "cron", "keep_custom_graphs"]),
 ];
+
+/// Shortest `pruning.older_than` accepted (a typo like `90s` for `90d` must not wipe the database).
+const MIN_PRUNE_AGE: Duration = Duration::from_secs(3_600);
+/// Shortest `pruning.every` accepted.
+const MIN_PRUNE_EVERY: Duration = Duration::from_secs(60);
+/// Longest duration accepted anywhere (100 years).
+const MAX_DURATION: Duration = Duration::from_secs(100 * 366 * 86_400);
 
 pub(super) fn from_path(path: PathBuf) -> Result<Config, ConfigError> {
     let origin = path.display().to_string();
@@ -93,7 +102,94 @@ pub(super) fn from_str(text: &str, origin: &str) -> Result<Config, ConfigError> 
             apply(&mut config, section, key, value).map_err(|reason| err(&path, reason))?;
         }
     }
+    check_pruning(&config.pruning).map_err(|(key, reason)| err(key, reason))?;
     Ok(config)
+}
+
+/// The `[pruning]` keys that only make sense together.
+fn check_pruning(p: &super::Pruning) -> Result<(), (&'static str, String)> {
+    let scheduled = p.every.is_some() || p.cron.is_some();
+    match (p.older_than.is_some(), scheduled) {
+        (false, true) => {
+            return Err((
+                "pruning.older_than",
+                "missing: a schedule needs `older_than`, the age of the requests to delete (e.g. \"90d\")".into(),
+            ))
+        }
+        (true, false) => {
+            return Err(("pruning", "`older_than` needs a schedule: `every = \"24h\"` or `cron = { hour = 3 }`".into()))
+        }
+        (false, false) if p.keep_custom_graphs => {
+            return Err(("pruning.keep_custom_graphs", "has no effect without `older_than` and a schedule".into()))
+        }
+        _ => {}
+    }
+    if p.every.is_some() && p.cron.is_some() {
+        return Err(("pruning.cron", "set either `every` or `cron`, not both".into()));
+    }
+    Ok(())
+}
+
+/// Parses a duration like `90d`, `12w`, `36h`, `30m` or `45s` (a whole number and a unit; more than zero and at
+/// most 100 years).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let n: u64 = number.parse().map_err(|_| format!("{text:?} is not a duration like 90d, 12w, 36h, 30m or 45s"))?;
+    let seconds_per_unit = match unit.trim() {
+        "s" | "sec" | "secs" => 1,
+        "m" | "min" | "mins" => 60,
+        "h" | "hour" | "hours" => 3_600,
+        "d" | "day" | "days" => 86_400,
+        "w" | "week" | "weeks" => 604_800,
+        "" => return Err(format!("{text:?} has no unit: add s, m, h, d or w (e.g. 90d)")),
+        other => return Err(format!("{text:?}: unknown unit {other:?}; use s, m, h, d or w")),
+    };
+    n.checked_mul(seconds_per_unit)
+        .map(Duration::from_secs)
+        .filter(|d| !d.is_zero() && *d <= MAX_DURATION)
+        .ok_or_else(|| format!("{text:?} must be more than zero and at most 100 years"))
+}
+
+fn duration_at_least(value: &Value, min: Duration, min_text: &str) -> Result<Duration, String> {
+    let text = match value {
+        Value::String(s) => s,
+        other => return Err(format!("expected a duration string like \"90d\", found {}", type_name(other))),
+    };
+    let d = parse_duration(text)?;
+    if d < min {
+        return Err(format!("{text:?} is too short; the minimum is {min_text}"));
+    }
+    Ok(d)
+}
+
+/// `cron = "0 30 3 * *"` (second minute hour day month) or `cron = { hour = 3, minute = 30 }`.
+fn cron(value: &Value) -> Result<CronSpec, String> {
+    match value {
+        Value::String(s) => CronSpec::parse(s),
+        Value::Table(fields) => {
+            let mut named = Vec::new();
+            for (name, v) in fields {
+                let text = match v {
+                    Value::Integer(n) => n.to_string(),
+                    Value::String(s) => s.clone(),
+                    other => {
+                        return Err(format!(
+                            "field `{name}`: expected a number or a string like \"*/5\", found {}",
+                            type_name(other)
+                        ))
+                    }
+                };
+                named.push((name.as_str(), text));
+            }
+            CronSpec::from_fields(named)
+        }
+        other => Err(format!(
+            "expected \"second minute hour day month\" or a table like {{ hour = 3 }}, found {}",
+            type_name(other)
+        )),
+    }
 }
 
 fn suggestion(given: &str, known: &[&str]) -> String {
@@ -151,6 +247,10 @@ fn apply(config: &mut Config, section: &str, key: &str, value: &Value) -> Result
         ("recorder", "level_poll_ms") => {
             config.recorder.level_poll_ms = u64::try_from(integer(value, 10, 60_000)?).unwrap_or(500);
         }
+        ("pruning", "older_than") => config.pruning.older_than = Some(duration_at_least(value, MIN_PRUNE_AGE, "1h")?),
+        ("pruning", "every") => config.pruning.every = Some(duration_at_least(value, MIN_PRUNE_EVERY, "1m")?),
+        ("pruning", "cron") => config.pruning.cron = Some(cron(value)?),
+        ("pruning", "keep_custom_graphs") => config.pruning.keep_custom_graphs = boolean(value)?,
         _ => return Err("unknown key".into()),
     }
     Ok(())
@@ -368,6 +468,52 @@ mod tests {
         for (text, key, reason) in cases {
             let e = parse(text).expect_err(text);
             assert_eq!(e.key, key, "{text}");
+            assert!(e.reason.contains(reason), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn pruning_is_off_by_default_and_reads_every_form() {
+        assert!(!parse("").expect("valid").pruning.is_enabled());
+        assert!(!parse("[pruning]\n").expect("valid").pruning.is_enabled(), "an empty section is the default");
+        let c = parse("[pruning]\nolder_than = \"90d\"\nevery = \"24h\"\nkeep_custom_graphs = true\n").expect("valid");
+        assert!(c.pruning.is_enabled());
+        assert_eq!(c.pruning.older_than, Some(Duration::from_secs(90 * 86_400)));
+        assert_eq!(c.pruning.every, Some(Duration::from_secs(86_400)));
+        assert!(c.pruning.keep_custom_graphs);
+        let c = parse("[pruning]\nolder_than = \"12w\"\ncron = { hour = 3, minute = \"*/30\" }\n").expect("valid");
+        assert_eq!(c.pruning.cron.map(|s| s.to_string()).as_deref(), Some("second=0 minute=*/30 hour=3 day=* month=*"));
+        let c = parse("[pruning]\nolder_than = \"1h\"\ncron = \"0 0 4 1 *\"\n").expect("valid");
+        assert_eq!(c.pruning.cron.map(|s| s.to_string()).as_deref(), Some("second=0 minute=0 hour=4 day=1 month=*"));
+    }
+
+    #[test]
+    fn pruning_errors_are_precise() {
+        let cases = [
+            ("[pruning]\nolder_than = 90", "pruning.older_than", "expected a duration string"),
+            ("[pruning]\nolder_than = \"90\"\nevery = \"1d\"", "pruning.older_than", "no unit"),
+            ("[pruning]\nolder_than = \"90y\"\nevery = \"1d\"", "pruning.older_than", "unknown unit \"y\""),
+            ("[pruning]\nolder_than = \"90s\"\nevery = \"1d\"", "pruning.older_than", "too short; the minimum is 1h"),
+            ("[pruning]\nolder_than = \"0d\"\nevery = \"1d\"", "pruning.older_than", "more than zero"),
+            ("[pruning]\nolder_than = \"90d\"\nevery = \"10s\"", "pruning.every", "minimum is 1m"),
+            ("[pruning]\nevery = \"24h\"", "pruning.older_than", "needs `older_than`"),
+            ("[pruning]\nolder_than = \"90d\"", "pruning", "needs a schedule"),
+            ("[pruning]\nkeep_custom_graphs = true", "pruning.keep_custom_graphs", "no effect"),
+            ("[pruning]\nolder_than = \"90d\"\nevery = \"1d\"\ncron = \"0 0 3 * *\"", "pruning.cron", "not both"),
+            ("[pruning]\nolder_than = \"90d\"\ncron = \"0 0 25 * *\"", "pruning.cron", "hour: 25 is out of range 0-23"),
+            ("[pruning]\nolder_than = \"90d\"\ncron = { hours = 3 }", "pruning.cron", "unknown cron field `hours`"),
+            (
+                "[pruning]\nolder_than = \"90d\"\ncron = { hour = 1.5 }",
+                "pruning.cron",
+                "field `hour`: expected a number",
+            ),
+            ("[pruning]\nolder_than = \"90d\"\ncron = true", "pruning.cron", "second minute hour day month"),
+            ("[pruning]\nolder_than = \"90d\"\ncron = \"0 0 0 31 2\"", "pruning.cron", "never occurs"),
+            ("[pruning]\nkeep_graphs = true", "pruning.keep_graphs", "did you mean `keep_custom_graphs`"),
+        ];
+        for (text, key, reason) in cases {
+            let e = parse(text).expect_err(text);
+            assert_eq!(e.key, key, "{text}: {e}");
             assert!(e.reason.contains(reason), "{text}: {e}");
         }
     }

@@ -19,13 +19,18 @@
 //! | `recorder.queue_capacity`                  | (fmd only)                  | `65536` |
 //! | `recorder.client_ip_header`                | (fmd only, trusted proxy)   | unset   |
 //! | `recorder.level_poll_ms`                   | (fmd only)                  | `500`   |
+//! | `pruning.older_than`                       | add_database_pruning_schedule's weeks_to_keep | unset (no pruning) |
+//! | `pruning.every` / `pruning.cron`           | its cron fields             | unset   |
+//! | `pruning.keep_custom_graphs`               | not delete_custom_graph_data | `false` |
 
+mod cron;
 mod load;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-pub use load::{timezone as parse_timezone, ConfigError};
+pub use cron::{CronField, CronSpec};
+pub use load::{parse_duration, timezone as parse_timezone, ConfigError};
 
 /// Name of the environment variable that holds the path of the configuration file.
 pub const CONFIG_ENV: &str = "FMD_CONFIG";
@@ -45,6 +50,8 @@ pub struct Config {
     pub visualization: Visualization,
     /// `[recorder]` (fmd's own section)
     pub recorder: RecorderOptions,
+    /// `[pruning]`: an optional schedule that deletes old requests (FMD's `add_database_pruning_schedule`).
+    pub pruning: Pruning,
 }
 
 /// `[dashboard]`: what is monitored and how.
@@ -104,6 +111,28 @@ pub struct RecorderOptions {
     pub client_ip_header: Option<String>,
     /// How often a running recorder re-reads monitoring levels from the database, in milliseconds.
     pub level_poll_ms: u64,
+}
+
+/// `[pruning]`: delete requests older than [`Pruning::older_than`] on a schedule, from the recorder's background
+/// thread (in short batches, so requests keep being recorded). Disabled by default, as in FMD.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Pruning {
+    /// Requests (with their outliers, stack lines and exceptions) older than this are deleted; `None`
+    /// disables scheduled pruning.
+    pub older_than: Option<std::time::Duration>,
+    /// Prune this often (the first run follows the recorder's start by this much, at most a minute).
+    pub every: Option<std::time::Duration>,
+    /// Prune at the instants of this cron schedule (UTC) instead.
+    pub cron: Option<CronSpec>,
+    /// Keep custom graph data older than the cutoff (FMD's `delete_custom_graph_data = False`).
+    pub keep_custom_graphs: bool,
+}
+
+impl Pruning {
+    /// True when a schedule is configured.
+    pub fn is_enabled(&self) -> bool {
+        self.older_than.is_some() && (self.every.is_some() || self.cron.is_some())
+    }
 }
 
 impl Default for Dashboard {

@@ -81,6 +81,22 @@ impl Store {
             .ok_or_else(|| StoreError::UnknownEndpoint { path: self.path.clone(), name: name.to_string() })
     }
 
+    /// Counts what [`Store::delete_endpoint`] would delete (its requests with their outliers, stack lines and
+    /// exception occurrences, then the CodeLines and exception rows left unreferenced), deleting nothing. Works
+    /// on a read-only store; the counts are read in one transaction.
+    pub fn endpoint_deletion_preview(&self, name: &str) -> Result<DeletedRows, StoreError> {
+        let id = self.endpoint_id(name)?;
+        let run = || -> rusqlite::Result<DeletedRows> {
+            let mut engine = Engine::new(self, PRUNE_BATCH_SIZE, None)?;
+            let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Deferred)?;
+            engine.count_requests(&Doomed::Endpoint(id))?;
+            engine.count_orphans(&Doomed::Endpoint(id))?;
+            tx.finish()?;
+            Ok(engine.deleted)
+        };
+        run().map_err(|e| self.wrap(e))
+    }
+
     /// Deletes the endpoint called `name` with its requests and their outliers, stack lines and exception
     /// occurrences, then CodeLines and exception rows left unreferenced. The endpoint row goes in the same
     /// transaction as its last requests.

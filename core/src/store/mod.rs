@@ -8,8 +8,11 @@
 //! Connections use WAL and a busy timeout, so several recorder processes can write one file while consoles
 //! read it.
 
+mod exceptions;
+mod graphs;
 mod housekeeping;
 mod open;
+mod outliers;
 mod overview;
 mod prune;
 mod schema;
@@ -20,8 +23,11 @@ mod write;
 
 use std::path::{Path, PathBuf};
 
+pub use exceptions::{sha256_hex, ExceptionGroup, ExceptionStackFrame, NewException, NewFrame};
+pub use graphs::{CustomGraph, CustomGraphValue, GraphPoint, GraphSeries, MAX_GRAPH_TITLE};
 pub use housekeeping::{Batching, EndpointDeletion, EndpointMerge};
 pub use open::detect_prefixes;
+pub use outliers::{DurationStats, NewOutlier, OutlierRequest, OutlierRow};
 pub use overview::{OverviewRow, Window};
 pub use prune::{DeletedRows, PruneOptions, PruneReport, PRUNE_BATCH_SIZE};
 pub use schema::SCHEMA_VERSION;

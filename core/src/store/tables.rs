@@ -16,6 +16,22 @@ pub struct Tables {
     pub code_line: String,
     /// `"{p}ExceptionOccurrence"`
     pub exception_occurrence: String,
+    /// `"{p}ExceptionType"`
+    pub exception_type: String,
+    /// `"{p}ExceptionMessage"`
+    pub exception_message: String,
+    /// `"{p}StackTraceSnapshot"`
+    pub stack_trace_snapshot: String,
+    /// `"{p}ExceptionStackLine"`
+    pub exception_stack_line: String,
+    /// `"{p}ExceptionFrame"`
+    pub exception_frame: String,
+    /// `"{p}FunctionLocation"`
+    pub function_location: String,
+    /// `"{p}FilePath"`
+    pub file_path: String,
+    /// `"{p}FunctionDefinition"`
+    pub function_definition: String,
     /// `"{p}fmd_meta"`: fmd's key/value metadata (schema version).
     pub meta: String,
     /// `"{p}fmd_recorder"`: one row of counters per recorder process.
@@ -34,6 +50,14 @@ impl Tables {
             stack_line: q("StackLine"),
             code_line: q("CodeLine"),
             exception_occurrence: q("ExceptionOccurrence"),
+            exception_type: q("ExceptionType"),
+            exception_message: q("ExceptionMessage"),
+            stack_trace_snapshot: q("StackTraceSnapshot"),
+            exception_stack_line: q("ExceptionStackLine"),
+            exception_frame: q("ExceptionFrame"),
+            function_location: q("FunctionLocation"),
+            file_path: q("FilePath"),
+            function_definition: q("FunctionDefinition"),
             meta: q("fmd_meta"),
             recorder: q("fmd_recorder"),
             prefix,

@@ -2,6 +2,8 @@
 
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
+use super::exceptions::{self, NewException};
+use super::outliers::{self, NewOutlier};
 use super::{schema, Store, StoreError};
 use crate::timefmt;
 
@@ -52,6 +54,10 @@ pub struct WriteBatch {
     pub last_requested: Vec<(i64, i64)>,
     /// This recorder's totals after the batch.
     pub counters: Option<RecorderCounters>,
+    /// Outlier rows, each attached to one of `requests` by position.
+    pub outliers: Vec<NewOutlier>,
+    /// Exceptions, each attached to one of `requests` by position (FMD's deduplicated exception tables).
+    pub exceptions: Vec<NewException>,
 }
 
 /// An endpoint's id, name and monitoring level.
@@ -122,7 +128,8 @@ impl Store {
         Ok(())
     }
 
-    /// Commits a batch in one transaction: all of it or nothing.
+    /// Commits a batch in one transaction: all of it or nothing. Each request is inserted first, then the
+    /// outliers and exceptions that reference it (by its position in `batch.requests`) get its row id.
     pub fn write(&mut self, batch: &WriteBatch) -> Result<(), StoreError> {
         let t = self.tables.clone();
         let run = |conn: &mut rusqlite::Connection| -> rusqlite::Result<()> {
@@ -133,6 +140,8 @@ impl Store {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                     t.request
                 ))?;
+                let with_dependents = !batch.outliers.is_empty() || !batch.exceptions.is_empty();
+                let mut ids = Vec::with_capacity(if with_dependents { batch.requests.len() } else { 0 });
                 for r in &batch.requests {
                     insert.execute(params![
                         r.endpoint_id,
@@ -143,7 +152,12 @@ impl Store {
                         r.ip,
                         r.status_code
                     ])?;
+                    if with_dependents {
+                        ids.push(tx.last_insert_rowid());
+                    }
                 }
+                outliers::insert(&tx, &t, &batch.outliers, &ids)?;
+                exceptions::insert(&tx, &t, &batch.exceptions, &ids)?;
                 let mut touch = tx.prepare_cached(&format!(
                     "UPDATE {} SET last_requested = ?2 WHERE id = ?1 AND (last_requested IS NULL OR last_requested < ?2)",
                     t.endpoint

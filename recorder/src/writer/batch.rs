@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use fmd_core::store::{NewRequest, RecorderCounters, WriteBatch};
+use fmd_core::store::{NewOutlier, NewRequest, RecorderCounters, WriteBatch};
 use fmd_core::{Store, StoreError};
 
 use super::{Writer, MAX_BATCH};
@@ -11,6 +11,7 @@ use crate::clock::{wall_micros_now, WallAnchor};
 use crate::closures::GROUP_BY_NONE;
 use crate::counters::Counters;
 use crate::endpoints::EndpointState;
+use crate::exceptions::to_new_exception;
 
 /// Most transactions per cycle, so level polls and shutdown requests are not starved by a backlog.
 const MAX_ROUNDS: usize = 8;
@@ -68,10 +69,24 @@ impl Writer {
             let mut batch = WriteBatch {
                 version: version.to_string(),
                 requests: Vec::with_capacity(take),
-                last_requested: Vec::new(),
-                counters: None,
+                ..WriteBatch::default()
             };
             for record in self.pending.iter().take(take) {
+                if let Some(incidents) = &record.incidents {
+                    let position = batch.requests.len();
+                    if let Some(o) = &incidents.outlier {
+                        batch.outliers.push(NewOutlier {
+                            request: position,
+                            request_header: o.request_header.clone(),
+                            request_environment: o.request_environment.clone(),
+                            request_url: o.request_url.clone(),
+                            cpu_percent: o.cpu_percent.clone(),
+                            memory: o.memory.clone(),
+                            stacktrace: o.stacktrace.clone(),
+                        });
+                    }
+                    batch.exceptions.extend(incidents.exceptions.iter().map(|e| to_new_exception(e, position)));
+                }
                 let endpoint_id = resolve(store, &record.endpoint, version)?;
                 batch.requests.push(NewRequest {
                     endpoint_id,

@@ -6,7 +6,12 @@
 //! 3. every `level_poll` re-reads the endpoint levels and checks that the file at the path is still the one
 //!    it opened (deleted or replaced files are reopened),
 //! 4. writes the buffer in transactions of at most [`MAX_BATCH`] rows, together with `last_requested` times
-//!    and this recorder's counters.
+//!    and this recorder's counters, and each request's outlier and exception rows (exception stacks are
+//!    symbolized here, off the request path).
+//!
+//! It also keeps the endpoints' running duration means for outlier thresholds: seeded once from the
+//! database's all-time `AVG(duration)`/`COUNT` per endpoint (right after the first level load), then updated
+//! with every record it takes off the queue.
 //!
 //! Faults never reach the request path: the buffer is bounded (oldest records are given up and counted as
 //! failed when it overflows), retries back off from 100 ms to 5 s, and each fault episode is logged once.
@@ -126,6 +131,8 @@ struct Writer {
     next_poll: Instant,
     /// Counters `(recorded, dropped, failed)` last committed to the counters row.
     persisted: Option<(u64, u64, u64)>,
+    /// True once the endpoints' duration means were seeded from the database.
+    seeded: bool,
 }
 
 impl Writer {
@@ -151,6 +158,7 @@ impl Writer {
             next_attempt: now,
             next_poll: now,
             persisted: None,
+            seeded: false,
         }
     }
 
@@ -202,7 +210,10 @@ impl Writer {
         let mut disconnected = false;
         for _ in 0..room {
             match self.records.try_recv() {
-                Ok(record) => self.pending.push_back(record),
+                Ok(record) => {
+                    record.endpoint.add_duration(record.duration_nanos);
+                    self.pending.push_back(record);
+                }
                 Err(TryRecvError::Empty) => break,
                 Err(TryRecvError::Disconnected) => {
                     disconnected = true;
@@ -249,6 +260,9 @@ impl Writer {
                 self.fault(e);
                 return;
             }
+            if !self.seeded {
+                self.seed_durations();
+            }
         }
         match self.flush() {
             Ok(()) => {
@@ -291,6 +305,26 @@ impl Writer {
             }
         }
         Ok(())
+    }
+
+    /// Adds every endpoint's history (count and mean duration in the database) to its running mean, once.
+    /// A failure is retried at the next level poll (outliers wait for `outlier_min_samples` meanwhile).
+    fn seed_durations(&mut self) {
+        let Some(store) = self.db.store() else {
+            return;
+        };
+        match store.endpoint_duration_stats() {
+            Ok(stats) => {
+                let endpoints = self.endpoints.snapshot();
+                for row in stats {
+                    if let Some(state) = endpoints.get(row.name.as_str()) {
+                        state.seed(row.count, row.mean_ms);
+                    }
+                }
+                self.seeded = true;
+            }
+            Err(e) => tracing::debug!("fmd recorder: cannot read the endpoints' mean durations yet: {e}"),
+        }
     }
 
     /// Handles a failed database operation: close if the connection is unusable, log, back off.

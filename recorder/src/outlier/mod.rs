@@ -1,0 +1,272 @@
+//! Outliers (level 2 and up): requests still running when they cross their endpoint's threshold, captured
+//! while they run.
+//!
+//! # Threshold
+//! Each endpoint keeps a running count and total of its handler times (seeded by the writer from the
+//! database's all-time `AVG(duration)`/`COUNT` at startup, then updated by the writer with every request it
+//! takes off the queue, levels 1-3, outliers included as in FMD). Once it has
+//! `dashboard.outlier_min_samples` requests, a request is an outlier when it is still running at
+//! `start + mean × dashboard.outlier_detection_constant` (at least 1 ms after its start: the watcher cannot
+//! capture anything meaningful sooner).
+//!
+//! # Capture while running
+//! At level >= 2 with a threshold, the layer copies the request head (method, URI, version, headers, peer
+//! address) into a [`Watch`] and registers it with the recorder's one watcher thread (a bounded lock-free
+//! queue; the watcher is woken only when the new deadline is earlier than the one it sleeps towards). The
+//! response future publishes which OS thread polls the request (set at poll entry, cleared at poll exit).
+//!
+//! At the deadline the watcher claims the request (an atomic state: a request that finished first is
+//! skipped) and captures, in this order:
+//! * the stack, when the request is being polled: a signal makes the polling thread walk its own frame
+//!   pointers into a preallocated buffer ([`sampler`]); the watcher symbolizes the addresses and keeps the
+//!   request's own frames;
+//! * when the request is parked at an `.await` instead: "parked at an await since X ms", and the request is
+//!   armed so that its *next* poll (after the awaited thing woke it) wakes the watcher, which samples that
+//!   poll if it runs long enough: what the handler does after the await. A parked future has no stack of its
+//!   own (its state lives in the future, not on a thread), so the stack of the poll that parked it is gone;
+//! * CPU use per core (against a baseline refreshed at least every second while requests are watched, so the
+//!   values cover the last 0.2-1 s instead of psutil's meaningless first reading), system memory and the
+//!   process's resident memory.
+//!
+//! Whoever of the watcher and the request finishes last hands the record with its outlier to the writer
+//! (a short mutex on the watch, taken by two parties at most), so neither ever waits for the other.
+//!
+//! # Cost bounds
+//! At most one capture per request, at most `outlier_captures_per_second` captures per second (beyond
+//! that, outliers are stored with the latest CPU and memory readings and "stack not captured"), bounded
+//! registration queue and watch list (requests beyond them are not watched), and a sampling timeout.
+
+pub(crate) mod format;
+pub(crate) mod sampler;
+pub(crate) mod system;
+pub(crate) mod watcher;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::ConnectInfo;
+use http::{HeaderMap, Method, Uri, Version};
+
+use crate::record::Record;
+
+/// Still running, unclaimed.
+const RUNNING: u8 = 0;
+/// The response future resolved before the watcher claimed it.
+const FINISHED: u8 = 1;
+/// The watcher claimed it (it is an outlier).
+const CLAIMED: u8 = 2;
+
+/// The request head, copied at request start for watched requests (level >= 2).
+#[derive(Debug, Clone)]
+pub(crate) struct RequestHead {
+    pub(crate) method: Method,
+    pub(crate) uri: Uri,
+    pub(crate) version: Version,
+    pub(crate) headers: HeaderMap,
+    pub(crate) peer: Option<SocketAddr>,
+}
+
+impl RequestHead {
+    /// Copies what the outlier row needs from a request head.
+    pub(crate) fn copy(
+        method: &Method,
+        uri: &Uri,
+        version: Version,
+        headers: &HeaderMap,
+        extensions: &http::Extensions,
+    ) -> RequestHead {
+        RequestHead {
+            method: method.clone(),
+            uri: uri.clone(),
+            version,
+            headers: headers.clone(),
+            peer: extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0),
+        }
+    }
+}
+
+/// The texts of one Outlier row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct CapturedOutlier {
+    pub(crate) request_header: String,
+    pub(crate) request_environment: String,
+    pub(crate) request_url: String,
+    pub(crate) cpu_percent: String,
+    pub(crate) memory: String,
+    pub(crate) stacktrace: String,
+}
+
+/// What the request and the watcher leave for each other when the request is an outlier.
+#[derive(Debug, Default)]
+struct Handoff {
+    record: Option<Record>,
+    capture: Option<CapturedOutlier>,
+}
+
+/// One watched request, shared by its response future and the watcher.
+#[derive(Debug)]
+pub(crate) struct Watch {
+    /// Unique, non-zero; what the signal handler compares with the thread's current request.
+    pub(crate) id: u64,
+    state: AtomicU8,
+    /// Kernel id of the thread polling the request right now (0 = not being polled).
+    pub(crate) polling: AtomicU64,
+    /// Number of polls so far.
+    pub(crate) polls: AtomicU32,
+    /// When the latest poll returned (ns after `start`; 0 = never).
+    last_poll_end: AtomicU64,
+    /// When the current (or latest) poll started (ns after `start`).
+    poll_start: AtomicU64,
+    /// Set by the watcher for a parked outlier: the next poll entry wakes the watcher.
+    pub(crate) armed: AtomicBool,
+    /// When the handler was called.
+    pub(crate) start: Instant,
+    /// Mean × constant at the start.
+    pub(crate) threshold: Duration,
+    /// The copied request head.
+    pub(crate) head: RequestHead,
+    handoff: Mutex<Handoff>,
+}
+
+impl Watch {
+    pub(crate) fn new(start: Instant, threshold: Duration, head: RequestHead) -> Watch {
+        static IDS: AtomicU64 = AtomicU64::new(1);
+        Watch {
+            id: IDS.fetch_add(1, Ordering::Relaxed),
+            state: AtomicU8::new(RUNNING),
+            polling: AtomicU64::new(0),
+            polls: AtomicU32::new(0),
+            last_poll_end: AtomicU64::new(0),
+            poll_start: AtomicU64::new(0),
+            armed: AtomicBool::new(false),
+            start,
+            threshold,
+            head,
+            handoff: Mutex::new(Handoff::default()),
+        }
+    }
+
+    /// The deadline: start + threshold.
+    pub(crate) fn deadline(&self) -> Instant {
+        self.start + self.threshold
+    }
+
+    /// Poll entry on thread `tid`; true when the watcher asked to be woken by this poll.
+    #[inline]
+    pub(crate) fn poll_entered(&self, tid: u64) -> bool {
+        let armed = self.armed.load(Ordering::Acquire);
+        if armed {
+            self.poll_start.store(self.since_start(Instant::now()), Ordering::Relaxed);
+        }
+        self.polling.store(tid, Ordering::Release);
+        // Only the polling thread writes the count (a future is never polled concurrently): no atomic RMW.
+        self.polls.store(self.polls.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
+        armed
+    }
+
+    fn since_start(&self, at: Instant) -> u64 {
+        u64::try_from(at.saturating_duration_since(self.start).as_nanos()).unwrap_or(u64::MAX).max(1)
+    }
+
+    /// How long the current poll of an armed request has been running (zero when its start is unknown).
+    pub(crate) fn poll_running(&self, now: Instant) -> Duration {
+        let started = self.start + Duration::from_nanos(self.poll_start.load(Ordering::Relaxed));
+        now.saturating_duration_since(started)
+    }
+
+    /// Poll exit.
+    #[inline]
+    pub(crate) fn poll_exited(&self) {
+        self.polling.store(0, Ordering::Release);
+        self.last_poll_end.store(self.since_start(Instant::now()), Ordering::Relaxed);
+    }
+
+    /// How long ago the latest poll returned, if it ever did.
+    pub(crate) fn parked_for(&self, now: Instant) -> Option<Duration> {
+        let end = self.last_poll_end.load(Ordering::Relaxed);
+        (end != 0).then(|| now.saturating_duration_since(self.start + Duration::from_nanos(end)))
+    }
+
+    /// The watcher claims the request at its deadline; false when it already finished.
+    pub(crate) fn claim(&self) -> bool {
+        self.state.compare_exchange(RUNNING, CLAIMED, Ordering::AcqRel, Ordering::Acquire).is_ok()
+    }
+
+    /// The request path at completion: `Ok(record)` when the request was not claimed (send it as usual);
+    /// otherwise the record goes with the outlier: returned with the capture attached when the watcher is
+    /// done (`Err(Some(record))`), or left for the watcher (`Err(None)`, the watcher must be woken).
+    pub(crate) fn finish(&self, mut record: Record) -> Result<Record, Option<Record>> {
+        if self.state.compare_exchange(RUNNING, FINISHED, Ordering::AcqRel, Ordering::Acquire).is_ok() {
+            return Ok(record);
+        }
+        let mut handoff = self.handoff.lock().unwrap_or_else(|p| p.into_inner());
+        match handoff.capture.take() {
+            Some(capture) => {
+                drop(handoff);
+                record.incidents_mut().outlier = Some(capture);
+                Err(Some(record))
+            }
+            None => {
+                handoff.record = Some(record);
+                Err(None)
+            }
+        }
+    }
+
+    /// The watcher with its capture: returns the record to send when the request already finished,
+    /// otherwise leaves the capture for the request path.
+    pub(crate) fn complete(&self, capture: CapturedOutlier) -> Option<Record> {
+        let mut handoff = self.handoff.lock().unwrap_or_else(|p| p.into_inner());
+        match handoff.record.take() {
+            Some(mut record) => {
+                drop(handoff);
+                record.incidents_mut().outlier = Some(capture);
+                Some(record)
+            }
+            None => {
+                handoff.capture = Some(capture);
+                None
+            }
+        }
+    }
+
+    /// True when the request finished and left its record for the watcher.
+    pub(crate) fn has_finished(&self) -> bool {
+        self.handoff.lock().unwrap_or_else(|p| p.into_inner()).record.is_some()
+    }
+}
+
+/// Shortest threshold: the watcher's wake-up and a stack sample take tens of microseconds, so an earlier
+/// capture could not show anything about the request (and sub-millisecond endpoints would make every
+/// registration wake the watcher).
+pub(crate) const MIN_THRESHOLD: Duration = Duration::from_millis(1);
+
+/// The threshold from an endpoint's count and total handler time: `None` below `min_samples` requests,
+/// else `mean × constant`, at least [`MIN_THRESHOLD`].
+pub(crate) fn threshold(count: u64, total_nanos: u64, constant: f64, min_samples: u64) -> Option<Duration> {
+    if count == 0 || count < min_samples || !constant.is_finite() || constant <= 0.0 {
+        return None;
+    }
+    let mean = total_nanos as f64 / count as f64;
+    let nanos = mean * constant;
+    (nanos.is_finite() && nanos >= 0.0)
+        .then(|| Duration::from_nanos(nanos.min(u64::MAX as f64) as u64).max(MIN_THRESHOLD))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threshold_is_mean_times_constant_after_warm_up() {
+        let ms = 1_000_000;
+        assert_eq!(threshold(9, 9 * 10 * ms, 2.5, 10), None, "warm-up: 9 of 10 samples");
+        assert_eq!(threshold(10, 10 * 10 * ms, 2.5, 10), Some(Duration::from_millis(25)));
+        assert_eq!(threshold(4, 4 * 8 * ms + 4 * ms, 2.0, 1), Some(Duration::from_millis(18)));
+        assert_eq!(threshold(0, 0, 2.5, 0), None, "no data at all");
+        assert_eq!(threshold(10, 100, -1.0, 10), None);
+        assert_eq!(threshold(10, 10 * 1_000, 2.5, 10), Some(MIN_THRESHOLD), "1 µs endpoints: 1 ms");
+    }
+}
