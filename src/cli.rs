@@ -133,10 +133,10 @@ pub struct ShowArgs {
     /// Hourly and daily views: how many local days, ending today (or the day before --to).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=3660))]
     pub days: Option<u32>,
-    /// Rows at most (requests, error requests).
+    /// Rows at most (requests, error requests, outliers, exception groups).
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub limit: u64,
-    /// Rows to skip (requests).
+    /// Rows to skip (requests, outliers).
     #[arg(long, default_value_t = 0)]
     pub offset: u64,
     /// Users or IPs in the version matrices (busiest first).
@@ -200,6 +200,14 @@ pub enum View {
     Requests,
     /// Which endpoints changed between two windows or versions (Mood's median test, status-code shares).
     Report,
+    /// Custom graphs (FMD's add_graph) with their values in the window (FMD's /api/custom_graphs and
+    /// /api/custom_graph).
+    Graphs,
+    /// An endpoint's outliers, newest first, with their requests (FMD's num_outliers and outlier_table).
+    Outliers,
+    /// Exception groups (type, message, stack) with counts and their stacks, newest first; --endpoint for one
+    /// endpoint (FMD's exception_occurrence).
+    Exceptions,
 }
 
 /// `fmd level ENDPOINT LEVEL`.

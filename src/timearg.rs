@@ -112,3 +112,106 @@ mod tests {
         }
     }
 }
+
+/// Property tests: whatever the text, zone and "now" (any instant `--now` accepts: RFC 3339, years 0-9999),
+/// the parsers return a value or an error and never panic; what they accept means what it says.
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Every instant `--now` can pin (RFC 3339 has four-digit years).
+    fn any_now() -> impl Strategy<Value = DateTime<Utc>> {
+        let min = NaiveDate::from_ymd_opt(0, 1, 1).unwrap_or_default().and_hms_opt(0, 0, 0).unwrap_or_default();
+        let max = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default().and_hms_opt(23, 59, 59).unwrap_or_default();
+        (min.and_utc().timestamp()..=max.and_utc().timestamp())
+            .prop_map(|s| DateTime::from_timestamp(s, 0).unwrap_or_default())
+    }
+
+    /// Instants whose RFC 3339 text in any offset still has a four-digit year.
+    fn any_mid_instant() -> impl Strategy<Value = DateTime<Utc>> {
+        let min = NaiveDate::from_ymd_opt(1, 1, 2).unwrap_or_default().and_hms_opt(0, 0, 0).unwrap_or_default();
+        let max = NaiveDate::from_ymd_opt(9999, 12, 30).unwrap_or_default().and_hms_opt(0, 0, 0).unwrap_or_default();
+        (min.and_utc().timestamp()..=max.and_utc().timestamp(), 0u32..1_000_000_000)
+            .prop_map(|(s, n)| DateTime::from_timestamp(s, n).unwrap_or_default())
+    }
+
+    fn any_tz() -> impl Strategy<Value = Tz> {
+        prop::sample::select(chrono_tz::TZ_VARIANTS.to_vec())
+    }
+
+    /// Text that looks like what the parsers accept, with extreme and broken parts.
+    fn near_miss() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[+-]?[0-9]{1,7}-[0-9]{1,2}-[0-9]{1,2}",
+            "[+-]?[0-9]{1,7}-[0-9]{1,2}-[0-9]{1,2}[ T][0-9]{1,2}:[0-9]{1,2}(:[0-9]{1,2})?",
+            "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,12})?(Z|[+-][0-9]{2}:[0-9]{2})",
+            "[0-9]{1,25} ?(s|sec|secs|m|min|mins|h|hour|hours|d|day|days|w|week|weeks|y|x)?( ago)?",
+            "-[0-9]{1,20}[smhdw]",
+            "[ \t]*(now|today|NOW|Today)[ \t]*",
+            "[+-][0-9]{6}-12-31 23:[0-9]{2}",
+            "\\PC{0,40}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3_000, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn durations_never_panic_and_stay_in_range(text in prop_oneof![any::<String>(), near_miss()]) {
+            if let Ok(d) = parse_duration(&text) {
+                prop_assert!(d > Duration::zero() && d <= Duration::days(100 * 366), "{text:?} gave {d}");
+            }
+        }
+
+        #[test]
+        fn durations_mean_what_they_say(
+            n in 0i64..5_000_000,
+            (unit, seconds) in prop::sample::select(vec![
+                ("s", 1i64), ("sec", 1), ("m", 60), ("min", 60), ("h", 3_600), ("hours", 3_600), ("d", 86_400),
+                ("days", 86_400), ("w", 604_800), ("weeks", 604_800),
+            ]),
+        ) {
+            let result = parse_duration(&format!("{n}{unit}"));
+            let total = n * seconds;
+            if n > 0 && total <= 100 * 366 * 86_400 {
+                prop_assert_eq!(result, Ok(Duration::seconds(total)));
+            } else {
+                prop_assert!(result.is_err());
+            }
+        }
+
+        #[test]
+        fn instants_never_panic(
+            text in prop_oneof![any::<String>(), near_miss()],
+            now in any_now(),
+            tz in any_tz(),
+        ) {
+            let _ = parse_instant(&text, now, tz);
+        }
+
+        #[test]
+        fn rfc3339_round_trips(now in any_now(), at in any_mid_instant(), tz in any_tz(), offset_min in -1_439i32..=1_439) {
+            let offset = chrono::FixedOffset::east_opt(offset_min * 60).expect("offset within a day");
+            let text = at.with_timezone(&offset).to_rfc3339();
+            prop_assert_eq!(parse_instant(&text, now, tz), Ok(at), "{}", text);
+        }
+
+        #[test]
+        fn ages_count_back_from_now(now in any_now(), tz in any_tz(), n in 1i64..=5_000, ago in any::<bool>()) {
+            let text = if ago { format!("{n}h ago") } else { format!("{n}h") };
+            prop_assert_eq!(parse_instant(&text, now, tz), Ok(now - Duration::hours(n)));
+        }
+
+        #[test]
+        fn local_dates_are_local_midnight(days in 0i64..3_652_000, tz in any_tz(), now in any_now()) {
+            let date = NaiveDate::from_ymd_opt(0, 1, 1).unwrap_or_default() + Duration::days(days);
+            let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
+            // Where local midnight exists; in a DST gap the first instant after it is taken (unit test above).
+            if let Some(expected) = tz.from_local_datetime(&midnight).earliest() {
+                let text = date.format("%Y-%m-%d").to_string();
+                prop_assert_eq!(parse_instant(&text, now, tz), Ok(expected.with_timezone(&Utc)), "{} in {}", text, tz);
+            }
+        }
+    }
+}

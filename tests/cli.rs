@@ -68,6 +68,7 @@ fn show_overview_json_equals_fmd_api() {
             "hits-week",
             "hits-week-errors",
             "hits-overall",
+            "exceptions",
         ] {
             assert_eq!(o[key], t[key], "{} {key}", t["name"]);
         }
@@ -239,7 +240,7 @@ fn demo_records_every_request_it_sends() {
         .expect("query")
         .collect::<Result<_, _>>()
         .expect("rows");
-    assert_eq!(names, ["/", "/boom", "/report", "/search", "/upload", "/users/{id}"]);
+    assert_eq!(names, ["/", "/boom", "/panic", "/report", "/search", "/slow-report", "/upload", "/users/{id}"]);
     let (rows, users, errors): (i64, i64, i64) = conn
         .query_row("SELECT count(*), count(DISTINCT group_by), sum(status_code >= 400) FROM Request", [], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))

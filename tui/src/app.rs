@@ -10,10 +10,12 @@ use chrono::{DateTime, Timelike, Utc};
 use chrono_tz::Tz;
 use crossterm::event::{KeyCode, KeyEvent};
 
+use fmd_core::store::DeletedRows;
+
 use crate::cursor::Cursor;
 use crate::keys::{self, Action, Context};
-use crate::nav::{self, DashTab, EndpointTab, Window};
-use crate::query::{Job, Reply};
+use crate::nav::{self, Compare, DashTab, EndpointTab, Window, PRUNE_AGES};
+use crate::query::{Housekeeping, Job, Reply};
 use crate::render;
 use crate::table::OverviewTable;
 use crate::theme::Theme;
@@ -25,6 +27,8 @@ const MAX_FILTER: usize = 200;
 pub const PAGE_ROWS: usize = 200;
 /// Most rows a paged list grows to.
 const MAX_PAGED_ROWS: usize = 20_000;
+/// How often the live refresh recomputes the Report tab.
+const REPORT_REFRESH: chrono::Duration = chrono::Duration::seconds(15);
 
 /// The screen under the popups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +57,29 @@ pub enum Popup {
         current: Option<u8>,
         /// Level under the cursor.
         choice: u8,
+    },
+    /// Choosing the endpoint `from` is merged into.
+    MergePicker {
+        /// The endpoint that would go away.
+        from: String,
+        /// Every other endpoint, by name.
+        choices: Vec<String>,
+        /// Index of the one under the cursor.
+        choice: usize,
+    },
+    /// Choosing how old requests must be to be pruned ([`PRUNE_AGES`]).
+    PrunePicker {
+        /// Index into [`PRUNE_AGES`].
+        choice: usize,
+        /// Keep custom graph data older than the cutoff.
+        keep_graphs: bool,
+    },
+    /// What `op` would delete, asking whether to go ahead.
+    Confirm {
+        /// The operation.
+        op: Housekeeping,
+        /// The dry run's counts once they arrive (or why it failed).
+        preview: Option<Result<DeletedRows, String>>,
     },
 }
 
@@ -96,6 +123,8 @@ pub struct App {
     pub endpoint_tab: EndpointTab,
     /// Time window of the charts.
     pub window: Window,
+    /// What the Report tab compares (`c` cycles).
+    pub compare: Compare,
     /// Box plots on a log scale.
     pub log_scale: bool,
     /// Row, column and scroll of the tab on screen (the overview keeps its own in [`App::table`]).
@@ -131,6 +160,14 @@ pub struct App {
     jobs: Vec<Job>,
     /// The user asked to leave.
     pub quit: bool,
+    /// Outliers sorted by duration (longest first) instead of by time (newest first).
+    pub outliers_by_duration: bool,
+    /// The Outliers tab's detail (narrow terminals) or the Exceptions tab's stack is open full-width.
+    pub detail_open: bool,
+    /// First line of the detail shown (the section holding it is the one `y` copies).
+    pub detail_scroll: usize,
+    /// Text waiting to be copied to the clipboard: the event loop writes it as an OSC 52 sequence.
+    pub clipboard: Option<String>,
 }
 
 impl App {
@@ -145,6 +182,7 @@ impl App {
             dash_tab: DashTab::Overview,
             endpoint_tab: EndpointTab::Summary,
             window: Window::default(),
+            compare: Compare::default(),
             log_scale: false,
             cursor: Cursor::default(),
             popup: None,
@@ -166,6 +204,10 @@ impl App {
             writes_pending: 0,
             jobs: Vec::new(),
             quit: false,
+            outliers_by_duration: false,
+            detail_open: false,
+            detail_scroll: 0,
+            clipboard: None,
         }
     }
 
@@ -189,6 +231,9 @@ impl App {
         match (&self.popup, self.filter_editing, self.screen) {
             (Some(Popup::Help { .. }), _, _) => Context::Help,
             (Some(Popup::LevelPicker { .. }), _, _) => Context::LevelPicker,
+            (Some(Popup::MergePicker { .. }), _, _) => Context::MergePicker,
+            (Some(Popup::PrunePicker { .. }), _, _) => Context::PrunePicker,
+            (Some(Popup::Confirm { .. }), _, _) => Context::Confirm,
             (None, true, _) => Context::Filter,
             (None, false, Screen::Endpoint(_)) => Context::Endpoint,
             (None, false, Screen::Dashboard) => Context::Dashboard,
@@ -198,10 +243,12 @@ impl App {
     /// The query of the tab on screen (`None` on the overview, which has its own).
     pub fn view_key(&self) -> Option<ViewKey> {
         let (kind, endpoint) = match self.screen {
-            Screen::Dashboard => (ViewKind::of_dashboard(self.dash_tab)?, None),
+            Screen::Dashboard => (ViewKind::of_dashboard(self.dash_tab, self.compare)?, None),
             Screen::Endpoint(id) => (ViewKind::of_endpoint(self.endpoint_tab), Some(id)),
         };
-        Some(ViewKey { kind, window: self.window, endpoint })
+        // The report compares calendar units or versions: the time window does not apply.
+        let window = if kind.ignores_window() { Window::default() } else { self.window };
+        Some(ViewKey { kind, window, endpoint })
     }
 
     /// What the tab on screen shows: the answer to its query, or while that loads the same query's answer for
@@ -224,7 +271,7 @@ impl App {
     }
 
     /// The endpoint ids of the rows on screen, and the position of the selected one, on dashboard tabs whose rows
-    /// are endpoints (Versions, Performance). A selection the rows do not hold counts as the first row.
+    /// are endpoints (Versions, Performance, Report). A selection the rows do not hold counts as the first row.
     pub fn endpoint_rows(&self) -> Option<(Vec<i64>, usize)> {
         if self.screen != Screen::Dashboard {
             return None;
@@ -260,16 +307,31 @@ impl App {
     pub fn available(&self, action: Action) -> bool {
         let dashboard = self.screen == Screen::Dashboard;
         let overview = dashboard && self.dash_tab == DashTab::Overview;
+        let report = dashboard && self.dash_tab == DashTab::Report;
         match action {
             Action::FilterClear => self.filter_editing || !self.filter.is_empty(),
             Action::Filter => {
                 dashboard
                     && matches!(
                         self.dash_tab,
-                        DashTab::Overview | DashTab::Daily | DashTab::Versions | DashTab::Performance
+                        DashTab::Overview | DashTab::Daily | DashTab::Versions | DashTab::Performance | DashTab::Report
                     )
             }
-            Action::SortNext | Action::SortPrev | Action::SortInvert => overview,
+            Action::WindowShorter | Action::WindowLonger => !self.view_key().is_some_and(|k| k.kind.ignores_window()),
+            Action::Compare => report,
+            Action::DeleteEndpoint => overview && self.table.selected().is_some(),
+            Action::MergeEndpoint => overview && self.table.selected().is_some() && self.table.all_rows().len() > 1,
+            Action::Prune => overview,
+            Action::Confirm => match &self.popup {
+                Some(Popup::Confirm { op, preview: Some(Ok(rows)) }) => {
+                    !matches!(op, Housekeeping::Prune { .. }) || rows.total() > 0
+                }
+                _ => false,
+            },
+            Action::SortNext => overview || self.on_tab(EndpointTab::Outliers),
+            Action::SortPrev | Action::SortInvert => overview,
+            Action::Detail => self.on_incidents() && self.row_count() > 0,
+            Action::DetailDown | Action::DetailUp | Action::Copy => self.detail_shown(),
             Action::Open => dashboard && self.selected_endpoint().is_some(),
             Action::Level => self.selected_endpoint().is_some_and(|id| self.table.row(id).is_some()),
             Action::Left | Action::Right => self.popup.is_none() && self.col_count() > 0,
@@ -315,8 +377,17 @@ impl App {
     pub fn on_refresh_tick(&mut self) {
         if !self.frozen {
             self.request_overview();
-            self.request_view();
+            if !self.report_is_fresh() {
+                self.request_view();
+            }
         }
+    }
+
+    /// The report on screen was computed less than [`REPORT_REFRESH`] ago: it reads and tests every endpoint's
+    /// requests of two days, weeks or months, so the live refresh redoes it less often (`r` redoes it now).
+    fn report_is_fresh(&self) -> bool {
+        let Some(key) = self.view_key().filter(|k| matches!(k.kind, ViewKind::DashReport(_))) else { return false };
+        self.views.get(&key).is_some_and(|c| self.now() - c.now < REPORT_REFRESH)
     }
 
     /// The spinner period has passed.
@@ -372,6 +443,24 @@ impl App {
                     Err(error) => self.message = Some(Message::error(error, false)),
                 }
             }
+            Reply::Previewed { op, result } => {
+                self.writes_pending = self.writes_pending.saturating_sub(1);
+                // Only for the popup that asked (the user may have closed it meanwhile).
+                if let Some(Popup::Confirm { op: shown, preview: preview @ None }) = &mut self.popup {
+                    if *shown == op {
+                        *preview = Some(result);
+                    }
+                }
+            }
+            Reply::Applied { result, .. } => {
+                self.writes_pending = self.writes_pending.saturating_sub(1);
+                self.message = Some(match result {
+                    Ok(done) => Message::info(done),
+                    Err(error) => Message::error(error, false),
+                });
+                self.request_overview();
+                self.request_view();
+            }
         }
         if !self.busy() {
             self.spinner = 0;
@@ -409,7 +498,25 @@ impl App {
             Action::Bottom => self.step(context, isize::MAX),
             Action::Left => self.step_col(-1),
             Action::Right => self.step_col(1),
-            Action::SortNext => self.table.cycle_sort(1),
+            Action::SortNext if self.on_tab(EndpointTab::Outliers) => {
+                self.outliers_by_duration = !self.outliers_by_duration;
+                self.cursor = Cursor::default();
+                self.detail_scroll = 0;
+            }
+            Action::SortNext => {
+                if self.screen == Screen::Dashboard {
+                    self.table.cycle_sort(1)
+                }
+            }
+            Action::Detail => {
+                if self.available(Action::Detail) {
+                    self.detail_open = !self.detail_open;
+                    self.detail_scroll = 0;
+                }
+            }
+            Action::DetailDown => self.scroll_detail(1),
+            Action::DetailUp => self.scroll_detail(-1),
+            Action::Copy => self.copy_section(),
             Action::SortPrev => self.table.cycle_sort(-1),
             Action::SortInvert => self.table.invert_sort(),
             Action::Filter => {
@@ -436,6 +543,10 @@ impl App {
                 self.table.set_filter("");
             }
             Action::Open => self.open_selected(),
+            Action::Back if self.detail_open => {
+                self.detail_open = false;
+                self.detail_scroll = 0;
+            }
             Action::Back => {
                 self.screen = Screen::Dashboard;
                 self.show_tab();
@@ -448,13 +559,19 @@ impl App {
                     self.switch_tab(|app| app.jump_tab(digit));
                 }
             }
+            Action::WindowShorter | Action::WindowLonger if !self.available(action) => {}
             Action::WindowShorter | Action::WindowLonger => {
                 let step = if action == Action::WindowLonger { 1 } else { -1 };
                 let window = self.window.step(step);
                 if window != self.window {
                     self.window = window;
-                    self.cursor =
-                        Cursor { col: if self.on_heatmap() { self.cursor.col } else { 0 }, ..Cursor::default() };
+                    // The heatmap keeps its hour and the graphs their selected graph; lists start over.
+                    let graphs = self.view_key().is_some_and(|k| k.kind == ViewKind::DashGraphs);
+                    self.cursor = Cursor {
+                        col: if self.on_heatmap() { self.cursor.col } else { 0 },
+                        row: if graphs { self.cursor.row } else { 0 },
+                        offset: if graphs { self.cursor.offset } else { 0 },
+                    };
                     self.show_view();
                 }
             }
@@ -497,7 +614,79 @@ impl App {
             }
             Action::Close => self.popup = None,
             Action::Quit => self.quit = true,
+            Action::Compare => {
+                if self.available(Action::Compare) {
+                    self.compare = self.compare.next();
+                    self.cursor = Cursor::default();
+                    self.show_view();
+                }
+            }
+            Action::DeleteEndpoint => {
+                if let Some(row) = self.table.selected().filter(|_| self.available(Action::DeleteEndpoint)) {
+                    let op = Housekeeping::DeleteEndpoint { name: row.name.clone() };
+                    self.preview(op);
+                }
+            }
+            Action::MergeEndpoint => {
+                if let Some(row) = self.table.selected().filter(|_| self.available(Action::MergeEndpoint)) {
+                    let from = row.name.clone();
+                    let mut choices: Vec<String> =
+                        self.table.all_rows().iter().map(|r| r.name.clone()).filter(|n| *n != from).collect();
+                    choices.sort();
+                    self.popup = Some(Popup::MergePicker { from, choices, choice: 0 });
+                }
+            }
+            Action::Prune => {
+                if self.available(Action::Prune) {
+                    self.popup = Some(Popup::PrunePicker { choice: 1, keep_graphs: false });
+                }
+            }
+            Action::PickAge => {
+                if let (KeyCode::Char(c), Some(Popup::PrunePicker { choice, .. })) = (code, &mut self.popup) {
+                    if let Some(digit) = c.to_digit(10).filter(|d| (1..=PRUNE_AGES.len() as u32).contains(d)) {
+                        *choice = digit as usize - 1;
+                    }
+                }
+            }
+            Action::ToggleGraphs => {
+                if let Some(Popup::PrunePicker { keep_graphs, .. }) = &mut self.popup {
+                    *keep_graphs = !*keep_graphs;
+                }
+            }
+            Action::Choose => match self.popup.take() {
+                Some(Popup::MergePicker { from, choices, choice }) => match choices.get(choice) {
+                    Some(into) => self.preview(Housekeeping::MergeEndpoints { from, into: into.clone() }),
+                    None => self.popup = Some(Popup::MergePicker { from, choices, choice }),
+                },
+                Some(Popup::PrunePicker { choice, keep_graphs }) => {
+                    let (age, days) = PRUNE_AGES.get(choice).copied().unwrap_or(PRUNE_AGES[1]);
+                    let cutoff = self.now() - chrono::Duration::days(i64::from(days));
+                    self.preview(Housekeeping::Prune { age, cutoff, keep_custom_graphs: keep_graphs });
+                }
+                other => self.popup = other,
+            },
+            Action::Confirm => {
+                if self.available(Action::Confirm) {
+                    if let Some(Popup::Confirm { op, .. }) = self.popup.take() {
+                        let doing = match &op {
+                            Housekeeping::DeleteEndpoint { name } => format!("deleting endpoint {name}…"),
+                            Housekeeping::MergeEndpoints { from, into } => format!("merging {from} into {into}…"),
+                            Housekeeping::Prune { age, .. } => format!("pruning requests older than {age}…"),
+                        };
+                        self.message = Some(Message::info(doing));
+                        self.jobs.push(Job::Apply(op));
+                        self.writes_pending += 1;
+                    }
+                }
+            }
         }
+    }
+
+    /// Opens the confirmation popup for `op` and asks the worker what it would delete.
+    fn preview(&mut self, op: Housekeeping) {
+        self.jobs.push(Job::Preview(op.clone()));
+        self.writes_pending += 1;
+        self.popup = Some(Popup::Confirm { op, preview: None });
     }
 
     /// Moves to the tab `change` picks; when it is another tab, resets the cursor and shows it.
@@ -529,8 +718,78 @@ impl App {
         true
     }
 
+    /// The endpoint screen is on `tab`.
+    pub fn on_tab(&self, tab: EndpointTab) -> bool {
+        matches!(self.screen, Screen::Endpoint(_)) && self.endpoint_tab == tab
+    }
+
+    /// The endpoint screen is on the Outliers or the Exceptions tab.
+    fn on_incidents(&self) -> bool {
+        self.on_tab(EndpointTab::Outliers) || self.on_tab(EndpointTab::Exceptions)
+    }
+
+    /// A detail is on screen: the outlier's (side by side when wide, else opened with Enter) or an exception
+    /// group's stack (opened with Enter).
+    pub fn detail_shown(&self) -> bool {
+        if self.row_count() == 0 {
+            return false;
+        }
+        if self.on_tab(EndpointTab::Outliers) {
+            self.detail_open || render::outliers::split(self.size.0)
+        } else {
+            self.on_tab(EndpointTab::Exceptions) && self.detail_open
+        }
+    }
+
+    /// The detail's sections for the selected row (title, lines), as drawn and copied.
+    pub fn detail_sections(&self) -> Vec<render::outliers::Section> {
+        match self.view().map(|c| &c.data) {
+            Some(crate::views::ViewData::Outliers(view)) if self.on_tab(EndpointTab::Outliers) => {
+                let rows = render::outliers::sorted(view, self.outliers_by_duration);
+                let row = rows.get(self.cursor.row.min(rows.len().saturating_sub(1)));
+                row.map(|r| render::outliers::sections(r, view.average, self.timezone)).unwrap_or_default()
+            }
+            Some(crate::views::ViewData::Exceptions(entries)) if self.on_tab(EndpointTab::Exceptions) => {
+                let entry = entries.get(self.cursor.row.min(entries.len().saturating_sub(1)));
+                entry.map(|e| render::exceptions::sections(e, self.timezone, self.now())).unwrap_or_default()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn scroll_detail(&mut self, delta: isize) {
+        if !self.detail_shown() {
+            return;
+        }
+        let lines: usize = self.detail_sections().iter().map(|s| s.lines.len() + 1).sum();
+        self.detail_scroll = self.detail_scroll.saturating_add_signed(delta).min(lines.saturating_sub(1));
+    }
+
+    /// Puts the section at the top of the detail on the clipboard (an OSC 52 sequence the event loop writes).
+    fn copy_section(&mut self) {
+        if !self.detail_shown() {
+            return;
+        }
+        let sections = self.detail_sections();
+        let Some(section) = render::outliers::section_at(&sections, self.detail_scroll) else { return };
+        let text = section.lines.join("\n");
+        self.message = Some(Message::info(format!(
+            "copied {} ({} lines) to the clipboard",
+            section.title.to_lowercase(),
+            section.lines.len()
+        )));
+        self.clipboard = Some(text);
+    }
+
+    /// Takes the text waiting for the clipboard.
+    pub fn take_clipboard(&mut self) -> Option<String> {
+        self.clipboard.take()
+    }
+
     /// A tab (or screen) just came up: a fresh cursor, and its data.
     fn show_tab(&mut self) {
+        self.detail_open = false;
+        self.detail_scroll = 0;
         let hour = self.now().with_timezone(&self.timezone).hour() as usize;
         self.cursor = Cursor { col: if self.on_heatmap() { hour } else { 0 }, ..Cursor::default() };
         self.show_view();
@@ -556,7 +815,9 @@ impl App {
             DashTab::Hourly => EndpointTab::Hourly,
             DashTab::Versions => EndpointTab::Versions,
             DashTab::Status => EndpointTab::Status,
-            DashTab::Overview | DashTab::Daily | DashTab::Performance => EndpointTab::Summary,
+            DashTab::Overview | DashTab::Daily | DashTab::Performance | DashTab::Graphs | DashTab::Report => {
+                EndpointTab::Summary
+            }
         };
         self.screen = Screen::Endpoint(id);
         self.show_tab();
@@ -566,6 +827,7 @@ impl App {
     fn page(&self) -> usize {
         match self.context() {
             Context::Help => render::help::page(self.size.0, self.size.1),
+            Context::MergePicker => render::housekeeping::picker_rows(self.size.0, self.size.1),
             Context::Dashboard if self.dash_tab == DashTab::Overview => render::table_rows(self.size.0, self.size.1),
             _ => render::list_rows(self.size.0, self.size.1),
         }
@@ -580,7 +842,15 @@ impl App {
                 isize::MAX => self.table.bottom(),
                 d => self.table.move_by(d),
             },
+            Context::Endpoint if self.detail_open && self.on_incidents() => {
+                let delta = match delta {
+                    isize::MIN => -(self.detail_scroll as isize),
+                    d => d,
+                };
+                self.scroll_detail(delta);
+            }
             Context::Dashboard | Context::Endpoint => {
+                let before = self.cursor.row;
                 if let Some((rows, position)) = self.endpoint_rows() {
                     let mut cursor = Cursor { row: position, ..self.cursor };
                     cursor.move_row(delta, rows.len(), self.page());
@@ -593,12 +863,28 @@ impl App {
                     self.cursor.move_row(delta, len, page);
                     self.more_rows_if_needed();
                 }
+                if self.cursor.row != before {
+                    self.detail_scroll = 0;
+                }
             }
             Context::LevelPicker => {
                 if let Some(Popup::LevelPicker { choice, .. }) = &mut self.popup {
                     *choice = (*choice as isize).saturating_add(delta).clamp(0, 3) as u8;
                 }
             }
+            Context::MergePicker => {
+                if let Some(Popup::MergePicker { choices, choice, .. }) = &mut self.popup {
+                    let last = choices.len().saturating_sub(1) as isize;
+                    *choice = (*choice as isize).saturating_add(delta).clamp(0, last) as usize;
+                }
+            }
+            Context::PrunePicker => {
+                if let Some(Popup::PrunePicker { choice, .. }) = &mut self.popup {
+                    let last = PRUNE_AGES.len() as isize - 1;
+                    *choice = (*choice as isize).saturating_add(delta).clamp(0, last) as usize;
+                }
+            }
+            Context::Confirm => {}
             Context::Help => {
                 let max = render::help::max_scroll(self.size.0, self.size.1);
                 if let Some(Popup::Help { scroll }) = &mut self.popup {
@@ -864,7 +1150,11 @@ mod tests {
         assert!(app.busy());
         key(&mut app, KeyCode::BackTab);
         key(&mut app, KeyCode::BackTab);
-        assert_eq!(app.dash_tab, DashTab::Status, "wraps around");
+        assert_eq!(app.dash_tab, DashTab::Report, "wraps around");
+        assert_eq!(
+            view_jobs(&mut app).last().map(|k| (k.kind, k.window)),
+            Some((ViewKind::DashReport(Compare::Day), Window::Week))
+        );
         key(&mut app, KeyCode::Char('5'));
         assert_eq!(app.dash_tab, DashTab::Performance);
         key(&mut app, KeyCode::Char('9'));
@@ -877,9 +1167,109 @@ mod tests {
         let keys = view_jobs(&mut app);
         assert_eq!(keys.last().map(|k| (k.kind, k.endpoint)), Some((ViewKind::Requests, Some(1))));
         key(&mut app, KeyCode::Tab);
+        assert_eq!(app.endpoint_tab, EndpointTab::Outliers, "tabs 10 and 11 are reached with Tab");
+        let keys = view_jobs(&mut app);
+        assert_eq!(
+            keys.last().map(|k| (k.kind, k.window)),
+            Some((ViewKind::Outliers, Window::Week)),
+            "all time: the window does not apply"
+        );
+        assert!(!app.available(Action::WindowLonger));
+        key(&mut app, KeyCode::Tab);
+        assert_eq!(app.endpoint_tab, EndpointTab::Exceptions);
+        key(&mut app, KeyCode::Tab);
         assert_eq!(app.endpoint_tab, EndpointTab::Summary);
+        key(&mut app, KeyCode::BackTab);
+        assert_eq!(app.endpoint_tab, EndpointTab::Exceptions, "and with Shift-Tab");
         key(&mut app, KeyCode::Esc);
         assert_eq!((app.screen, app.dash_tab), (Screen::Dashboard, DashTab::Overview));
+    }
+
+    #[test]
+    fn housekeeping_asks_first_and_ignores_late_previews() {
+        let mut app = app();
+        let delete = Housekeeping::DeleteEndpoint { name: "index".into() };
+        key(&mut app, KeyCode::Char('D'));
+        assert_eq!(app.take_jobs(), vec![Job::Preview(delete.clone())]);
+        assert_eq!(app.context(), Context::Confirm);
+        assert!(!app.available(Action::Confirm), "nothing to confirm before the counts arrive");
+        key(&mut app, KeyCode::Char('y'));
+        assert!(app.take_jobs().is_empty());
+        let rows = DeletedRows { requests: 30, outliers: 2, ..DeletedRows::default() };
+        app.apply(Reply::Previewed { op: delete.clone(), result: Ok(rows) });
+        assert!(app.available(Action::Confirm));
+        key(&mut app, KeyCode::Char('y'));
+        assert_eq!(app.popup, None);
+        assert_eq!(app.take_jobs(), vec![Job::Apply(delete.clone())]);
+        app.apply(Reply::Applied { op: delete.clone(), result: Ok("deleted endpoint index".into()) });
+        let refreshed = app.take_jobs();
+        assert!(matches!(refreshed.as_slice(), [Job::Overview { .. }]), "{refreshed:?}");
+        // A preview that arrives after the popup was closed changes nothing.
+        key(&mut app, KeyCode::Char('D'));
+        key(&mut app, KeyCode::Esc);
+        app.apply(Reply::Previewed { op: delete, result: Ok(rows) });
+        assert_eq!(app.popup, None);
+        // Only on the overview.
+        app.take_jobs();
+        key(&mut app, KeyCode::Char('2'));
+        app.take_jobs();
+        for c in ['D', 'M', 'P'] {
+            key(&mut app, KeyCode::Char(c));
+            assert_eq!(app.popup, None, "{c} on the Hourly tab");
+        }
+        assert!(app.take_jobs().is_empty());
+    }
+
+    #[test]
+    fn merge_and_prune_pickers_lead_to_a_preview() {
+        let mut app = app();
+        key(&mut app, KeyCode::Char('M'));
+        assert!(matches!(&app.popup, Some(Popup::MergePicker { from, choices, choice: 0 })
+            if from == "index" && choices == &["search".to_string(), "upload".to_string()]));
+        key(&mut app, KeyCode::Char('G'));
+        key(&mut app, KeyCode::Enter);
+        let merge = Housekeeping::MergeEndpoints { from: "index".into(), into: "upload".into() };
+        assert_eq!(app.take_jobs(), vec![Job::Preview(merge)]);
+        key(&mut app, KeyCode::Char('n'));
+        assert_eq!(app.popup, None);
+        key(&mut app, KeyCode::Char('P'));
+        assert_eq!(app.popup, Some(Popup::PrunePicker { choice: 1, keep_graphs: false }), "90 days by default");
+        key(&mut app, KeyCode::Char('4'));
+        key(&mut app, KeyCode::Char('c'));
+        key(&mut app, KeyCode::Char('k'));
+        assert_eq!(app.popup, Some(Popup::PrunePicker { choice: 2, keep_graphs: true }));
+        key(&mut app, KeyCode::Enter);
+        let cutoff = app.now() - chrono::Duration::days(180);
+        let prune = Housekeeping::Prune { age: "180 days", cutoff, keep_custom_graphs: true };
+        assert_eq!(app.take_jobs(), vec![Job::Preview(prune.clone())]);
+        // Nothing that old: y has nothing to do.
+        app.apply(Reply::Previewed { op: prune, result: Ok(DeletedRows::default()) });
+        assert!(!app.available(Action::Confirm));
+        key(&mut app, KeyCode::Char('y'));
+        assert!(app.take_jobs().is_empty());
+    }
+
+    #[test]
+    fn the_report_compares_what_c_chooses_and_ignores_the_window() {
+        let mut app = app();
+        key(&mut app, KeyCode::Char('c'));
+        assert_eq!(app.compare, Compare::Day, "c does nothing outside the report");
+        key(&mut app, KeyCode::Char('8'));
+        assert_eq!(view_jobs(&mut app).last().map(|k| k.kind), Some(ViewKind::DashReport(Compare::Day)));
+        assert!(!app.available(Action::WindowLonger) && app.available(Action::Compare));
+        key(&mut app, KeyCode::Char(']'));
+        assert!(view_jobs(&mut app).is_empty(), "no window on the report");
+        key(&mut app, KeyCode::Char('c'));
+        assert_eq!(view_jobs(&mut app).last().map(|k| k.kind), Some(ViewKind::DashReport(Compare::Week)));
+        // A fresh report is not recomputed by the live refresh, only by `r`.
+        let report = crate::views::ReportView { label: String::new(), note: None, rows: Vec::new() };
+        let shown = app.view_key().expect("the report's key");
+        let computed = app.now();
+        app.views.insert(shown, computed, 0, crate::views::ViewData::Report(report));
+        app.on_refresh_tick();
+        assert!(view_jobs(&mut app).is_empty());
+        key(&mut app, KeyCode::Char('r'));
+        assert_eq!(view_jobs(&mut app).len(), 1);
     }
 
     #[test]

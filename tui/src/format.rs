@@ -125,6 +125,39 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Most bytes put on the clipboard (terminals cap OSC 52 payloads; the start of a longer text is copied).
+pub const CLIPBOARD_MAX: usize = 64 * 1024;
+
+/// The OSC 52 escape sequence that asks the terminal to put `text` on the system clipboard (`ESC ] 52 ; c ;
+/// base64 BEL`); texts longer than [`CLIPBOARD_MAX`] bytes are cut at a character boundary.
+pub fn osc52(text: &str) -> String {
+    let mut end = text.len().min(CLIPBOARD_MAX);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bytes = text.as_bytes().get(..end).unwrap_or_default();
+    let mut out = String::with_capacity(bytes.len() / 3 * 4 + 12);
+    out.push_str("\x1b]52;c;");
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk.first().copied().unwrap_or(0),
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out.push('\x07');
+    out
+}
+
 /// Display width in terminal cells.
 pub fn width(s: &str) -> usize {
     UnicodeWidthStr::width(s)
@@ -211,6 +244,15 @@ pub fn truncate_start(s: &str, max: usize) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn osc52_is_base64_between_the_escape_and_bel() {
+        assert_eq!(osc52("hi"), "\x1b]52;c;aGk=\x07");
+        assert_eq!(osc52("abc"), "\x1b]52;c;YWJj\x07");
+        assert_eq!(osc52(""), "\x1b]52;c;\x07");
+        let long = "é".repeat(CLIPBOARD_MAX);
+        assert!(osc52(&long).len() < CLIPBOARD_MAX * 2, "cut at a character boundary");
+    }
 
     fn at(s: &str) -> DateTime<Utc> {
         s.parse().expect("instant")

@@ -104,7 +104,7 @@ impl Key {
 /// Where a binding works: the screen, or the popup or text line that has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Context {
-    /// The dashboard's tabs (Overview, Hourly, Daily, Versions, Performance, Status).
+    /// The dashboard's tabs (Overview, Hourly, Daily, Versions, Performance, Status, Graphs, Report).
     Dashboard,
     /// One endpoint's tabs.
     Endpoint,
@@ -114,12 +114,26 @@ pub enum Context {
     LevelPicker,
     /// The help popup.
     Help,
+    /// Choosing the endpoint to merge the selected one into.
+    MergePicker,
+    /// Choosing the age of the requests to prune.
+    PrunePicker,
+    /// A confirmation popup showing what an action will delete.
+    Confirm,
 }
 
 impl Context {
     /// Every context, in help order.
-    pub const ALL: [Context; 5] =
-        [Context::Dashboard, Context::Endpoint, Context::Filter, Context::LevelPicker, Context::Help];
+    pub const ALL: [Context; 8] = [
+        Context::Dashboard,
+        Context::Endpoint,
+        Context::Filter,
+        Context::LevelPicker,
+        Context::Help,
+        Context::MergePicker,
+        Context::PrunePicker,
+        Context::Confirm,
+    ];
 
     /// Short name shown in the help popup.
     pub fn name(self) -> &'static str {
@@ -129,6 +143,9 @@ impl Context {
             Context::Filter => "filter",
             Context::LevelPicker => "picker",
             Context::Help => "help",
+            Context::MergePicker => "merge",
+            Context::PrunePicker => "prune",
+            Context::Confirm => "confirm",
         }
     }
 }
@@ -200,6 +217,30 @@ pub enum Action {
     PickApply,
     /// Close the popup.
     Close,
+    /// Report: the next comparison (day, week, month, versions).
+    Compare,
+    /// Delete the selected endpoint (after a preview and a confirmation).
+    DeleteEndpoint,
+    /// Merge the selected endpoint into another (picker, preview, confirmation).
+    MergeEndpoint,
+    /// Prune old requests (age picker, preview, confirmation).
+    Prune,
+    /// Take the choice under the cursor (merge target, prune age).
+    Choose,
+    /// Choose the prune age of the digit pressed.
+    PickAge,
+    /// Prune: keep or delete custom graph data.
+    ToggleGraphs,
+    /// Do what the confirmation popup shows.
+    Confirm,
+    /// Outliers and Exceptions: open (or close) the selected row's detail.
+    Detail,
+    /// Scroll the detail down one line.
+    DetailDown,
+    /// Scroll the detail up one line.
+    DetailUp,
+    /// Copy the detail's section on top to the clipboard (OSC 52).
+    Copy,
 }
 
 /// One line of the key table.
@@ -219,7 +260,10 @@ pub struct Binding {
     pub contexts: &'static [Context],
 }
 
-use Context::{Dashboard as D, Endpoint as E, Filter as F, Help as H, LevelPicker as L};
+use Context::{
+    Confirm as C, Dashboard as D, Endpoint as E, Filter as F, Help as H, LevelPicker as L, MergePicker as M,
+    PrunePicker as P,
+};
 
 const fn bind(
     keys: &'static [Key],
@@ -233,8 +277,8 @@ const fn bind(
 
 /// Every binding, in footer and help order.
 pub const BINDINGS: &[Binding] = &[
-    bind(&[Key::Char('j'), Key::Down], Action::Down, "move down (row, heatmap day)", Some("move"), &[D, E, L, H]),
-    bind(&[Key::Char('k'), Key::Up], Action::Up, "move up", Some("move"), &[D, E, L, H]),
+    bind(&[Key::Char('j'), Key::Down], Action::Down, "move down (row, heatmap day)", Some("move"), &[D, E, L, H, M, P]),
+    bind(&[Key::Char('k'), Key::Up], Action::Up, "move up", Some("move"), &[D, E, L, H, M, P]),
     bind(&[Key::Left], Action::Left, "move left (heatmap hour, columns)", Some("move"), &[D, E]),
     bind(&[Key::Right], Action::Right, "move right", Some("move"), &[D, E]),
     bind(&[Key::Enter], Action::Open, "open the selected endpoint", Some("open"), &[D]),
@@ -262,17 +306,31 @@ pub const BINDINGS: &[Binding] = &[
     bind(&[Key::Char('[')], Action::WindowShorter, "shorter time window", Some("window"), &[D, E]),
     bind(&[Key::Char(']')], Action::WindowLonger, "longer time window", Some("window"), &[D, E]),
     bind(&[Key::Char('/')], Action::Filter, "filter endpoints by name", Some("filter"), &[D]),
-    bind(&[Key::Char('s')], Action::SortNext, "sort by the next column", Some("sort"), &[D]),
+    bind(&[Key::Enter], Action::Detail, "outlier / exception: open or close the detail", Some("detail"), &[E]),
+    bind(&[Key::Char('J')], Action::DetailDown, "scroll the detail down", Some("scroll"), &[E]),
+    bind(&[Key::Char('K')], Action::DetailUp, "scroll the detail up", Some("scroll"), &[E]),
+    bind(&[Key::Char('y')], Action::Copy, "copy the detail's section on top (OSC 52)", Some("copy"), &[E]),
+    bind(
+        &[Key::Char('s')],
+        Action::SortNext,
+        "sort by the next column (outliers: time / duration)",
+        Some("sort"),
+        &[D, E],
+    ),
     bind(&[Key::Char('S')], Action::SortPrev, "sort by the previous column", Some("sort"), &[D]),
     bind(&[Key::Char('I')], Action::SortInvert, "invert the sort direction", None, &[D]),
     bind(&[Key::Char('l')], Action::LogScale, "box plots: log / linear scale", Some("log"), &[D, E]),
     bind(&[Key::Char('m')], Action::Level, "set the monitoring level", Some("level"), &[D, E]),
+    bind(&[Key::Char('c')], Action::Compare, "report: day / week / month / versions", Some("compare"), &[D]),
     bind(&[Key::Char('f')], Action::Freeze, "freeze / resume live refresh", Some("freeze"), &[D, E]),
     bind(&[Key::Char('r')], Action::Refresh, "refresh now", None, &[D, E]),
-    bind(&[Key::Char('g'), Key::Home], Action::Top, "first row", None, &[D, E, H]),
-    bind(&[Key::Char('G'), Key::End], Action::Bottom, "last row", None, &[D, E, H]),
-    bind(&[Key::PageDown], Action::PageDown, "page down", None, &[D, E, H]),
-    bind(&[Key::PageUp], Action::PageUp, "page up", None, &[D, E, H]),
+    bind(&[Key::Char('g'), Key::Home], Action::Top, "first row", None, &[D, E, H, M]),
+    bind(&[Key::Char('G'), Key::End], Action::Bottom, "last row", None, &[D, E, H, M]),
+    bind(&[Key::PageDown], Action::PageDown, "page down", None, &[D, E, H, M]),
+    bind(&[Key::PageUp], Action::PageUp, "page up", None, &[D, E, H, M]),
+    bind(&[Key::Char('D')], Action::DeleteEndpoint, "delete the endpoint (asks first)", Some("delete"), &[D]),
+    bind(&[Key::Char('M')], Action::MergeEndpoint, "merge into another endpoint", Some("merge"), &[D]),
+    bind(&[Key::Char('P')], Action::Prune, "prune old requests (asks first)", Some("prune"), &[D]),
     bind(&[Key::Esc], Action::FilterClear, "clear the filter", Some("clear"), &[D, F]),
     bind(&[Key::Text], Action::FilterType, "type to filter", None, &[F]),
     bind(&[Key::Backspace], Action::FilterDelete, "delete a character", None, &[F]),
@@ -286,10 +344,22 @@ pub const BINDINGS: &[Binding] = &[
         contexts: &[L],
     },
     bind(&[Key::Enter], Action::PickApply, "write the chosen level", Some("set"), &[L]),
-    bind(&[Key::Esc], Action::Close, "close the popup", Some("close"), &[L, H]),
+    Binding {
+        keys: &[Key::Char('1'), Key::Char('2'), Key::Char('3'), Key::Char('4')],
+        keys_label: Some("1-4"),
+        action: Action::PickAge,
+        description: "choose an age to prune",
+        footer: Some("age"),
+        contexts: &[P],
+    },
+    bind(&[Key::Char('c')], Action::ToggleGraphs, "keep / delete custom graph data", Some("graphs"), &[P]),
+    bind(&[Key::Enter], Action::Choose, "take the merge target or age", Some("choose"), &[M, P]),
+    bind(&[Key::Char('y'), Key::Enter], Action::Confirm, "yes: delete what the popup shows", Some("yes"), &[C]),
+    bind(&[Key::Char('n'), Key::Esc], Action::Close, "no: change nothing", Some("no"), &[C]),
+    bind(&[Key::Esc], Action::Close, "close the popup", Some("close"), &[L, H, M, P]),
     bind(&[Key::Char('?')], Action::Help, "show / hide this help", Some("help"), &[D, E, H]),
-    bind(&[Key::Char('q')], Action::Quit, "quit", Some("quit"), &[D, E, L, H]),
-    bind(&[Key::Ctrl('c')], Action::Quit, "quit (everywhere)", None, &[D, E, F, L, H]),
+    bind(&[Key::Char('q')], Action::Quit, "quit", Some("quit"), &[D, E, L, H, M, P, C]),
+    bind(&[Key::Ctrl('c')], Action::Quit, "quit (everywhere)", None, &[D, E, F, L, H, M, P, C]),
 ];
 
 /// Only presses count: terminals that report releases and repeats as separate events send them too.
@@ -430,6 +500,20 @@ mod tests {
         assert_eq!(o(KeyCode::Char(']')), Some(Action::WindowLonger));
         assert_eq!(o(KeyCode::Char('l')), Some(Action::LogScale));
         assert_eq!(o(KeyCode::Left), Some(Action::Left));
+        assert_eq!(o(KeyCode::Char('D')), Some(Action::DeleteEndpoint));
+        assert_eq!(o(KeyCode::Char('M')), Some(Action::MergeEndpoint));
+        assert_eq!(o(KeyCode::Char('P')), Some(Action::Prune));
+        assert_eq!(o(KeyCode::Char('c')), Some(Action::Compare));
+        // In the housekeeping popups letters mean what the popup says, not what they do on the dashboard.
+        let c = |code| lookup(C, &press(code, KeyModifiers::NONE)).map(|b| b.action);
+        assert_eq!((c(KeyCode::Char('y')), c(KeyCode::Enter)), (Some(Action::Confirm), Some(Action::Confirm)));
+        assert_eq!((c(KeyCode::Char('n')), c(KeyCode::Esc)), (Some(Action::Close), Some(Action::Close)));
+        assert_eq!(c(KeyCode::Char('D')), None, "no second delete from the confirmation");
+        let p = |code| lookup(P, &press(code, KeyModifiers::NONE)).map(|b| b.action);
+        assert_eq!((p(KeyCode::Char('3')), p(KeyCode::Char('c'))), (Some(Action::PickAge), Some(Action::ToggleGraphs)));
+        assert_eq!(p(KeyCode::Char('5')), None);
+        let m = |code| lookup(M, &press(code, KeyModifiers::NONE)).map(|b| b.action);
+        assert_eq!((m(KeyCode::Char('G')), m(KeyCode::Enter)), (Some(Action::Bottom), Some(Action::Choose)));
         let e = |code| lookup(E, &press(code, KeyModifiers::NONE)).map(|b| b.action);
         assert_eq!(e(KeyCode::Esc), Some(Action::Back));
         assert_eq!(e(KeyCode::Char('9')), Some(Action::JumpTab));

@@ -106,6 +106,12 @@ fn event_loop(
         for job in app.take_jobs() {
             worker.submit(job);
         }
+        if let Some(text) = app.take_clipboard() {
+            use std::io::Write;
+            let backend = guard.terminal.backend_mut();
+            backend.write_all(format::osc52(&text).as_bytes())?;
+            backend.flush()?;
+        }
         if dirty {
             guard.terminal.draw(|frame| render::draw(frame, app))?;
             dirty = false;

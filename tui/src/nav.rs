@@ -22,12 +22,25 @@ pub enum DashTab {
     Performance,
     /// Status codes of all endpoints and the latest errors.
     Status,
+    /// Custom graphs (FMD's `add_graph`): one line chart per graph.
+    Graphs,
+    /// Which endpoints changed: FMD's report (median latency and status codes) between two days, weeks, months
+    /// or versions.
+    Report,
 }
 
 impl DashTab {
-    /// Every tab in bar order (`1`-`6`).
-    pub const ALL: [DashTab; 6] =
-        [DashTab::Overview, DashTab::Hourly, DashTab::Daily, DashTab::Versions, DashTab::Performance, DashTab::Status];
+    /// Every tab in bar order (`1`-`8`).
+    pub const ALL: [DashTab; 8] = [
+        DashTab::Overview,
+        DashTab::Hourly,
+        DashTab::Daily,
+        DashTab::Versions,
+        DashTab::Performance,
+        DashTab::Status,
+        DashTab::Graphs,
+        DashTab::Report,
+    ];
 
     /// The name in the tab bar and the breadcrumb.
     pub fn name(self) -> &'static str {
@@ -38,6 +51,8 @@ impl DashTab {
             DashTab::Versions => "Versions",
             DashTab::Performance => "Performance",
             DashTab::Status => "Status",
+            DashTab::Graphs => "Graphs",
+            DashTab::Report => "Report",
         }
     }
 
@@ -50,6 +65,8 @@ impl DashTab {
             DashTab::Versions => "Ver",
             DashTab::Performance => "Perf",
             DashTab::Status => "Stat",
+            DashTab::Graphs => "Grph",
+            DashTab::Report => "Rep",
         }
     }
 }
@@ -75,11 +92,15 @@ pub enum EndpointTab {
     Status,
     /// The most recent requests.
     Requests,
+    /// Requests that ran past the outlier threshold: list and detail (stack, CPU, memory, headers).
+    Outliers,
+    /// Exception groups (type, message, stack) with counts.
+    Exceptions,
 }
 
 impl EndpointTab {
-    /// Every tab in bar order (`1`-`9`).
-    pub const ALL: [EndpointTab; 9] = [
+    /// Every tab in bar order (`1`-`9` jump to the first nine; Tab / Shift-Tab reach all).
+    pub const ALL: [EndpointTab; 11] = [
         EndpointTab::Summary,
         EndpointTab::Hourly,
         EndpointTab::Versions,
@@ -89,6 +110,8 @@ impl EndpointTab {
         EndpointTab::IpVersion,
         EndpointTab::Status,
         EndpointTab::Requests,
+        EndpointTab::Outliers,
+        EndpointTab::Exceptions,
     ];
 
     /// The name in the tab bar and the breadcrumb.
@@ -103,6 +126,8 @@ impl EndpointTab {
             EndpointTab::IpVersion => "IP×Version",
             EndpointTab::Status => "Status",
             EndpointTab::Requests => "Requests",
+            EndpointTab::Outliers => "Outliers",
+            EndpointTab::Exceptions => "Exceptions",
         }
     }
 
@@ -118,9 +143,49 @@ impl EndpointTab {
             EndpointTab::IpVersion => "IP×V",
             EndpointTab::Status => "Stat",
             EndpointTab::Requests => "Req",
+            EndpointTab::Outliers => "Out",
+            EndpointTab::Exceptions => "Exc",
         }
     }
 }
+
+/// What the Report tab compares: the current day, ISO week or month with the one before (in the display time
+/// zone, FMD's presets), or the requests of the newest version with those of the version before it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Compare {
+    /// Today against yesterday (the default).
+    #[default]
+    Day,
+    /// This ISO week against the last.
+    Week,
+    /// This month against the last.
+    Month,
+    /// The newest version against the one before it.
+    Versions,
+}
+
+impl Compare {
+    /// Every comparison, in the order `c` cycles through them.
+    pub const ALL: [Compare; 4] = [Compare::Day, Compare::Week, Compare::Month, Compare::Versions];
+
+    /// As written in the Report tab's title.
+    pub fn label(self) -> &'static str {
+        match self {
+            Compare::Day => "today vs yesterday",
+            Compare::Week => "this week vs last week",
+            Compare::Month => "this month vs last month",
+            Compare::Versions => "newest version vs the one before",
+        }
+    }
+
+    /// The next comparison (wrapping).
+    pub fn next(self) -> Compare {
+        cycle(&Compare::ALL, self, 1)
+    }
+}
+
+/// The ages the console's prune action offers.
+pub const PRUNE_AGES: [(&str, u32); 4] = [("30 days", 30), ("90 days", 90), ("180 days", 180), ("1 year", 365)];
 
 /// The tab `step` places after (or, negative, before) `current` in `all`, wrapping around.
 pub fn cycle<T: Copy + PartialEq>(all: &[T], current: T, step: isize) -> T {
@@ -245,10 +310,12 @@ mod tests {
     #[test]
     fn tabs_cycle_both_ways_and_wrap() {
         assert_eq!(cycle(&DashTab::ALL, DashTab::Overview, 1), DashTab::Hourly);
-        assert_eq!(cycle(&DashTab::ALL, DashTab::Status, 1), DashTab::Overview);
-        assert_eq!(cycle(&DashTab::ALL, DashTab::Overview, -1), DashTab::Status);
-        assert_eq!(cycle(&EndpointTab::ALL, EndpointTab::Requests, 1), EndpointTab::Summary);
-        assert_eq!(cycle(&EndpointTab::ALL, EndpointTab::Summary, -1), EndpointTab::Requests);
+        assert_eq!(cycle(&DashTab::ALL, DashTab::Status, 1), DashTab::Graphs);
+        assert_eq!(cycle(&DashTab::ALL, DashTab::Report, 1), DashTab::Overview);
+        assert_eq!(cycle(&DashTab::ALL, DashTab::Overview, -1), DashTab::Report);
+        assert_eq!(cycle(&EndpointTab::ALL, EndpointTab::Requests, 1), EndpointTab::Outliers);
+        assert_eq!(cycle(&EndpointTab::ALL, EndpointTab::Exceptions, 1), EndpointTab::Summary);
+        assert_eq!(cycle(&EndpointTab::ALL, EndpointTab::Summary, -1), EndpointTab::Exceptions);
         assert_eq!(cycle(&EndpointTab::ALL, EndpointTab::Users, 2), EndpointTab::UserVersion);
     }
 
@@ -256,10 +323,24 @@ mod tests {
     fn digits_jump_to_existing_tabs_only() {
         assert_eq!(jump(&DashTab::ALL, 1), Some(DashTab::Overview));
         assert_eq!(jump(&DashTab::ALL, 5), Some(DashTab::Performance));
-        assert_eq!(jump(&DashTab::ALL, 7), None);
+        assert_eq!(jump(&DashTab::ALL, 7), Some(DashTab::Graphs));
+        assert_eq!(jump(&DashTab::ALL, 8), Some(DashTab::Report));
+        assert_eq!(jump(&DashTab::ALL, 9), None);
         assert_eq!(jump(&DashTab::ALL, 0), None);
         assert_eq!(jump(&EndpointTab::ALL, 9), Some(EndpointTab::Requests));
         assert_eq!(jump(&EndpointTab::ALL, 6), Some(EndpointTab::UserVersion));
+    }
+
+    #[test]
+    fn comparisons_cycle() {
+        assert_eq!(Compare::default(), Compare::Day);
+        let order: Vec<Compare> = (0..4)
+            .scan(Compare::Day, |c, _| {
+                *c = c.next();
+                Some(*c)
+            })
+            .collect();
+        assert_eq!(order, [Compare::Week, Compare::Month, Compare::Versions, Compare::Day]);
     }
 
     #[test]

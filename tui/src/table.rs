@@ -234,6 +234,11 @@ impl OverviewTable {
         self.rows.len()
     }
 
+    /// Every row of the last result, filtered out or not, busiest first.
+    pub fn all_rows(&self) -> &[OverviewRow] {
+        &self.rows
+    }
+
     /// The instant the rows were computed at.
     pub fn now(&self) -> DateTime<Utc> {
         self.now

@@ -5,12 +5,14 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use fmd_core::report::{Answer, Report};
 use fmd_core::store::views::{
     DailyUtilization, EndpointPerformance, EndpointSummary, GroupPerformance, HourlyLoad, MultiVersion, RequestRow,
     StatusCodes, VersionMatrix, VersionPerformance,
 };
+use fmd_core::store::{ExceptionGroup, ExceptionStackFrame, GraphSeries, OutlierRow};
 
-use crate::nav::{DashTab, EndpointTab, Window};
+use crate::nav::{Compare, DashTab, EndpointTab, Window};
 
 /// Which query a tab shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -25,6 +27,10 @@ pub enum ViewKind {
     DashPerformance,
     /// Dashboard status codes and latest errors.
     DashStatus,
+    /// Dashboard custom graphs over the window.
+    DashGraphs,
+    /// Dashboard report: which endpoints changed (the window does not apply).
+    DashReport(Compare),
     /// An endpoint's numbers in the window.
     Summary,
     /// An endpoint's heatmap.
@@ -43,11 +49,15 @@ pub enum ViewKind {
     Status,
     /// An endpoint's latest requests.
     Requests,
+    /// An endpoint's outliers (all time).
+    Outliers,
+    /// An endpoint's exception groups with their stacks (all time).
+    Exceptions,
 }
 
 impl ViewKind {
     /// The query behind a dashboard tab (`None` for the overview, which has its own).
-    pub fn of_dashboard(tab: DashTab) -> Option<ViewKind> {
+    pub fn of_dashboard(tab: DashTab, compare: Compare) -> Option<ViewKind> {
         match tab {
             DashTab::Overview => None,
             DashTab::Hourly => Some(ViewKind::DashHourly),
@@ -55,6 +65,8 @@ impl ViewKind {
             DashTab::Versions => Some(ViewKind::DashVersions),
             DashTab::Performance => Some(ViewKind::DashPerformance),
             DashTab::Status => Some(ViewKind::DashStatus),
+            DashTab::Graphs => Some(ViewKind::DashGraphs),
+            DashTab::Report => Some(ViewKind::DashReport(compare)),
         }
     }
 
@@ -70,12 +82,20 @@ impl ViewKind {
             EndpointTab::IpVersion => ViewKind::IpVersion,
             EndpointTab::Status => ViewKind::Status,
             EndpointTab::Requests => ViewKind::Requests,
+            EndpointTab::Outliers => ViewKind::Outliers,
+            EndpointTab::Exceptions => ViewKind::Exceptions,
         }
     }
 
     /// Lists whose length the user pages through (the query is asked for as many rows as scrolling needs).
     pub fn is_paged(self) -> bool {
         matches!(self, ViewKind::DashStatus | ViewKind::Status | ViewKind::Requests)
+    }
+
+    /// Queries over all time: the time window does not apply (outliers and exceptions are rare and kept
+    /// until pruned, as FMD shows them).
+    pub fn ignores_window(self) -> bool {
+        matches!(self, ViewKind::DashReport(_) | ViewKind::Outliers | ViewKind::Exceptions)
     }
 }
 
@@ -99,6 +119,123 @@ pub struct DashStatus {
     pub total_errors: u64,
     /// The latest of those, newest first.
     pub errors: Vec<RequestRow>,
+}
+
+/// The Report tab's answer: FMD's report distilled to what the screen shows, endpoints with a significant
+/// change first (busiest first within each group, as the report orders them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportView {
+    /// What was compared (`today vs yesterday`, `version 1.1 vs 1.0`).
+    pub label: String,
+    /// Why there is no report (fewer than two versions), instead of rows.
+    pub note: Option<String>,
+    /// One row per endpoint.
+    pub rows: Vec<ReportRow>,
+}
+
+/// One endpoint's evidence in the Report tab.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportRow {
+    /// `Endpoint.id`.
+    pub endpoint_id: i64,
+    /// `Endpoint.name`.
+    pub name: String,
+    /// Any answer is significant.
+    pub significant: bool,
+    /// The median latency changed significantly.
+    pub latency_significant: bool,
+    /// Median of the baseline side (ms).
+    pub median_before: Option<f64>,
+    /// Median of the compared side (ms).
+    pub median_after: Option<f64>,
+    /// `(after - before) / before * 100`.
+    pub change: Option<f64>,
+    /// Mood's median test p-value.
+    pub p_value: Option<f64>,
+    /// Requests on the baseline side.
+    pub n_before: u64,
+    /// Requests on the compared side.
+    pub n_after: u64,
+    /// The status code distribution changed significantly.
+    pub codes_significant: bool,
+    /// Status codes whose share grew by more than 3 points: code (`None`: none stored), share before and after (%).
+    pub grown_codes: Vec<(Option<i64>, f64, f64)>,
+}
+
+/// Share growth (percentage points) above which a status code is listed, as FMD's threshold.
+pub const GROWN_POINTS: f64 = 3.0;
+
+impl ReportView {
+    /// Distils `report`, compared as `label`.
+    pub fn from_report(report: &Report, label: String) -> ReportView {
+        let mut rows: Vec<ReportRow> = report
+            .summaries
+            .iter()
+            .map(|s| {
+                let mut row = ReportRow {
+                    endpoint_id: s.endpoint_id,
+                    name: s.endpoint_name.clone(),
+                    significant: s.has_anything_significant,
+                    latency_significant: false,
+                    median_before: None,
+                    median_after: None,
+                    change: None,
+                    p_value: None,
+                    n_before: 0,
+                    n_after: 0,
+                    codes_significant: false,
+                    grown_codes: Vec::new(),
+                };
+                for answer in &s.answers {
+                    match answer {
+                        Answer::MedianLatency(a) => {
+                            row.latency_significant = a.is_significant;
+                            row.median_before = a.compared_to_median;
+                            row.median_after = a.comparison_median;
+                            row.change = a.percentual_diff;
+                            row.p_value = a.p_value;
+                            row.n_before = a.compared_to_count;
+                            row.n_after = a.comparison_count;
+                        }
+                        Answer::StatusCodeDistribution(a) => {
+                            row.codes_significant = a.is_significant;
+                            row.grown_codes = a
+                                .percentages
+                                .iter()
+                                .flatten()
+                                .filter(|share| share.percentage_diff > GROWN_POINTS)
+                                .map(|share| (share.status_code, share.compared_to_interval, share.comparison_interval))
+                                .collect();
+                        }
+                    }
+                }
+                row
+            })
+            .collect();
+        // Stable: significant first, the report's order (busiest first) within each group.
+        rows.sort_by_key(|r| !r.significant);
+        ReportView { label, note: None, rows }
+    }
+}
+
+/// The Outliers tab's answer: the newest outliers of the endpoint and what they are compared with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutlierView {
+    /// Outliers stored for the endpoint (may exceed `rows`).
+    pub total: u64,
+    /// The newest ones, newest first.
+    pub rows: Vec<OutlierRow>,
+    /// The endpoint's all-time mean duration in ms (the `× avg` column), `None` without requests.
+    pub average: Option<f64>,
+}
+
+/// One row of the Exceptions tab: a group and its stack (outermost frame first).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExceptionEntry {
+    /// The group.
+    pub group: ExceptionGroup,
+    /// Its stack.
+    pub stack: Vec<ExceptionStackFrame>,
 }
 
 /// What a view query answered.
@@ -126,6 +263,14 @@ pub enum ViewData {
     Status(StatusCodes),
     /// Latest requests.
     Requests(Vec<RequestRow>),
+    /// Every custom graph over the window.
+    Graphs(Vec<GraphSeries>),
+    /// Which endpoints changed.
+    Report(ReportView),
+    /// An endpoint's outliers.
+    Outliers(OutlierView),
+    /// An endpoint's exception groups, newest first.
+    Exceptions(Vec<ExceptionEntry>),
 }
 
 impl ViewData {
@@ -135,6 +280,7 @@ impl ViewData {
         match self {
             ViewData::Versions(v) => Some(v.endpoints.iter().filter(|e| keep(&e.name)).map(|e| e.id).collect()),
             ViewData::Performance(p) => Some(p.iter().filter(|e| keep(&e.name)).map(|e| e.id).collect()),
+            ViewData::Report(r) => Some(r.rows.iter().filter(|e| keep(&e.name)).map(|e| e.endpoint_id).collect()),
             _ => None,
         }
     }
@@ -154,6 +300,10 @@ impl ViewData {
             ViewData::Matrix(m) => m.groups.len(),
             ViewData::Status(s) => s.error_requests.len(),
             ViewData::Requests(r) => r.len(),
+            ViewData::Graphs(g) => g.len(),
+            ViewData::Report(r) => r.rows.len(),
+            ViewData::Outliers(o) => o.rows.len(),
+            ViewData::Exceptions(e) => e.len(),
         }
     }
 

@@ -30,7 +30,12 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
         View::Overview => {
             let rows = store.overview(ctx.now, settings.tz)?;
             if args.json {
-                print_json(&rows.iter().map(overview::OverviewJson::from).collect::<Vec<_>>())
+                let exceptions = exception_group_counts(&store)?;
+                let json: Vec<_> = rows
+                    .iter()
+                    .map(|r| overview::OverviewJson::new(r, exceptions.get(&r.id).copied().unwrap_or(0)))
+                    .collect();
+                print_json(&json)
             } else {
                 print!("{}", overview::text(&rows));
                 Ok(())
@@ -91,7 +96,75 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
             emit(args, &store.recent_requests(id, ctx.range, limit, offset)?)
         }
         View::Report => report(&store, &ctx, settings, args),
+        View::Graphs => {
+            let mut graphs = Vec::new();
+            for graph in store.graphs()? {
+                let values = store.graph_values(graph.graph_id, ctx.range)?;
+                graphs.push(GraphJson { graph, values });
+            }
+            emit(args, &graphs)
+        }
+        View::Outliers => {
+            let id = ctx.require_endpoint(args)?;
+            let (limit, offset) =
+                (u32::try_from(args.limit).unwrap_or(u32::MAX), u32::try_from(args.offset).unwrap_or(u32::MAX));
+            emit(
+                args,
+                &OutliersJson {
+                    num_outliers: store.num_outliers(id)?,
+                    outlier_table: store.outliers(id, limit, offset)?,
+                },
+            )
+        }
+        View::Exceptions => {
+            let limit = u32::try_from(args.limit).unwrap_or(u32::MAX);
+            let mut groups = Vec::new();
+            for group in store.exception_groups(ctx.endpoint_id, limit)? {
+                let stack_trace_snapshot = store.exception_stack(group.stack_trace_snapshot_id)?;
+                groups.push(ExceptionJson { group, stack_trace_snapshot });
+            }
+            emit(args, &groups)
+        }
     }
+}
+
+/// Number of exception groups per endpoint id (FMD's overview key `exceptions`): one GROUP BY over the
+/// occurrences, which FMD leaves without indexes.
+fn exception_group_counts(store: &Store) -> Result<std::collections::HashMap<i64, u64>, Failure> {
+    let mut counts = std::collections::HashMap::new();
+    let groups = match store.exception_groups(None, u32::MAX) {
+        Ok(groups) => groups,
+        // Files of FMD before 5.0 (and of fmd's older tests) have no exception tables: no exceptions.
+        Err(e) if e.to_string().contains("no such table") => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    for group in groups {
+        *counts.entry(group.endpoint_id).or_insert(0) += 1;
+    }
+    Ok(counts)
+}
+
+/// `fmd show outliers`: FMD's `/api/num_outliers/<id>` and `/api/outlier_table/<id>/<offset>/<per_page>`.
+#[derive(Serialize)]
+struct OutliersJson {
+    num_outliers: u64,
+    outlier_table: Vec<fmd_core::store::OutlierRow>,
+}
+
+/// `fmd show exceptions`: a group (FMD's `/api/detailed_exception_occurrence` keys) with its stack.
+#[derive(Serialize)]
+struct ExceptionJson {
+    #[serde(flatten)]
+    group: fmd_core::store::ExceptionGroup,
+    stack_trace_snapshot: Vec<fmd_core::store::ExceptionStackFrame>,
+}
+
+/// `fmd show graphs`: a graph (FMD's CustomGraph keys) with its values in the window (CustomGraphData keys).
+#[derive(Serialize)]
+struct GraphJson {
+    #[serde(flatten)]
+    graph: fmd_core::store::CustomGraph,
+    values: Vec<fmd_core::store::CustomGraphValue>,
 }
 
 fn report(store: &Store, ctx: &Context, settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {

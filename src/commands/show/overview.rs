@@ -30,10 +30,13 @@ pub struct OverviewJson<'a> {
     median_overall: Option<f64>,
     #[serde(rename = "last-accessed")]
     last_accessed: Option<String>,
+    /// Number of exception groups of the endpoint.
+    exceptions: u64,
 }
 
-impl<'a> From<&'a OverviewRow> for OverviewJson<'a> {
-    fn from(r: &'a OverviewRow) -> Self {
+impl<'a> OverviewJson<'a> {
+    /// The entry of `r`, with its number of exception groups.
+    pub fn new(r: &'a OverviewRow, exceptions: u64) -> Self {
         OverviewJson {
             id: r.id,
             name: &r.name,
@@ -48,6 +51,7 @@ impl<'a> From<&'a OverviewRow> for OverviewJson<'a> {
             median_week: r.median_week,
             median_overall: r.median_overall,
             last_accessed: r.last_requested.map(|t| t.to_rfc3339_opts(SecondsFormat::Micros, true)),
+            exceptions,
         }
     }
 }
@@ -75,8 +79,9 @@ pub fn text(rows: &[OverviewRow]) -> String {
             ms(r.median_overall),
         ]);
     }
-    let widths: Vec<usize> =
-        (0..header.len()).map(|c| table.iter().map(|row| row[c].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| table.iter().map(|row| row[c].chars().count()).max().unwrap_or(0).min(usize::from(u16::MAX)))
+        .collect();
     let mut out = String::new();
     for row in &table {
         for (c, cell) in row.iter().enumerate() {

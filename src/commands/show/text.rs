@@ -113,7 +113,14 @@ fn write_table(out: &mut String, rows: &[Value], depth: usize) {
     };
     let widths: Vec<usize> = columns
         .iter()
-        .map(|c| flat.iter().map(|r| cell(r, c).chars().count()).max().unwrap_or(0).max(c.chars().count()))
+        .map(|c| {
+            flat.iter()
+                .map(|r| cell(r, c).chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(c.chars().count())
+                .min(usize::from(u16::MAX))
+        })
         .collect();
     let line = |cells: Vec<String>| {
         let mut s = "  ".repeat(depth);

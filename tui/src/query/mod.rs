@@ -4,8 +4,9 @@
 //! Requests wait in latest-wins slots, one for the overview (header, names, levels: needed on every screen)
 //! and one for the view on screen (whatever tab): a new request replaces one of the same slot that has not
 //! started yet, so a burst of refreshes or a fast walk through the tabs never builds a queue of stale queries.
-//! Level writes are never replaced (they are changes the user asked for); they wait in order and run first,
-//! then the overview, then the view. Replies come back on a channel the UI polls between draws.
+//! Level writes and housekeeping (previews and the deletions, merges and prunes they preview) are never
+//! replaced (they are what the user asked for); they wait in order and run first, then the overview, then the
+//! view. Replies come back on a channel the UI polls between draws.
 //!
 //! `source` answers jobs from the store's views; `sql` holds the few read-only queries the store does not offer
 //! (the overview's 24-hour trend, the dashboard-wide status codes, the first request's day).
@@ -21,7 +22,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 use chrono::{DateTime, Utc};
-use fmd_core::store::OverviewRow;
+use fmd_core::store::{DeletedRows, OverviewRow};
 
 use crate::views::{ViewData, ViewKey};
 
@@ -52,6 +53,36 @@ pub enum Job {
         name: String,
         /// 0-3.
         level: u8,
+    },
+    /// Count what a housekeeping operation would delete (a dry run), for its confirmation popup.
+    Preview(Housekeeping),
+    /// Run a housekeeping operation (after the user confirmed its preview).
+    Apply(Housekeeping),
+}
+
+/// A destructive change the console can make, always previewed and confirmed first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Housekeeping {
+    /// Delete an endpoint with its requests and what hangs off them.
+    DeleteEndpoint {
+        /// Endpoint name as stored.
+        name: String,
+    },
+    /// Move every request of `from` to `into`, then delete `from`.
+    MergeEndpoints {
+        /// The endpoint that goes away.
+        from: String,
+        /// The endpoint that keeps the requests.
+        into: String,
+    },
+    /// Delete requests recorded before `cutoff` (and what hangs off them).
+    Prune {
+        /// How the age was chosen (`90 days`).
+        age: &'static str,
+        /// Requests before this instant go (fixed when the preview was asked for, so the numbers match).
+        cutoff: DateTime<Utc>,
+        /// Keep custom graph data older than the cutoff.
+        keep_custom_graphs: bool,
     },
 }
 
@@ -103,6 +134,20 @@ pub enum Reply {
         /// Done, or the error message.
         result: Result<(), String>,
     },
+    /// The answer to [`Job::Preview`].
+    Previewed {
+        /// The operation.
+        op: Housekeeping,
+        /// Rows it would delete (for a merge: the requests it would move, in `requests`), or the error.
+        result: Result<DeletedRows, String>,
+    },
+    /// The answer to [`Job::Apply`].
+    Applied {
+        /// The operation.
+        op: Housekeeping,
+        /// What was done, in words, or the error.
+        result: Result<String, String>,
+    },
 }
 
 /// Where the worker gets its answers: the database, or a fake in tests.
@@ -113,13 +158,18 @@ pub trait Source: Send + 'static {
     fn view(&mut self, key: ViewKey, now: DateTime<Utc>, limit: usize) -> Result<ViewData, String>;
     /// Writes a monitoring level.
     fn set_level(&mut self, name: &str, level: u8) -> Result<(), String>;
+    /// Counts what `op` would delete.
+    fn preview(&mut self, op: &Housekeeping) -> Result<DeletedRows, String>;
+    /// Runs `op`; says what was done.
+    fn apply(&mut self, op: &Housekeeping) -> Result<String, String>;
 }
 
 #[derive(Default)]
 struct Queue {
     overview: Option<(u64, DateTime<Utc>)>,
     view: Option<(u64, ViewKey, DateTime<Utc>, usize)>,
-    writes: VecDeque<(String, u8)>,
+    /// Level writes and housekeeping, in order.
+    writes: VecDeque<Job>,
     closed: bool,
 }
 
@@ -139,8 +189,8 @@ impl Shared {
     fn next(&self) -> Option<Job> {
         let mut queue = self.lock();
         loop {
-            if let Some((name, level)) = queue.writes.pop_front() {
-                return Some(Job::SetLevel { name, level });
+            if let Some(job) = queue.writes.pop_front() {
+                return Some(job);
             }
             if let Some((seq, now)) = queue.overview.take() {
                 return Some(Job::Overview { seq, now });
@@ -184,6 +234,8 @@ impl Worker {
                         let result = source.set_level(&name, level);
                         Reply::LevelSet { name, level, result }
                     }
+                    Job::Preview(op) => Reply::Previewed { result: source.preview(&op), op },
+                    Job::Apply(op) => Reply::Applied { result: source.apply(&op), op },
                 };
                 if tx.send(reply).is_err() {
                     return;
@@ -199,8 +251,8 @@ impl Worker {
         let replaced = match job {
             Job::Overview { seq, now } => queue.overview.replace((seq, now)).is_some(),
             Job::View { seq, key, now, limit } => queue.view.replace((seq, key, now, limit)).is_some(),
-            Job::SetLevel { name, level } => {
-                queue.writes.push_back((name, level));
+            write @ (Job::SetLevel { .. } | Job::Preview(_) | Job::Apply(_)) => {
+                queue.writes.push_back(write);
                 false
             }
         };
@@ -275,6 +327,16 @@ mod tests {
             let _ = self.release.recv();
             Ok(())
         }
+        fn preview(&mut self, op: &Housekeeping) -> Result<DeletedRows, String> {
+            let _ = self.started.send(format!("preview {op:?}"));
+            let _ = self.release.recv();
+            Ok(DeletedRows { requests: 3, ..DeletedRows::default() })
+        }
+        fn apply(&mut self, op: &Housekeeping) -> Result<String, String> {
+            let _ = self.started.send(format!("apply {op:?}"));
+            let _ = self.release.recv();
+            Ok("done".into())
+        }
     }
 
     fn at(secs: i64) -> DateTime<Utc> {
@@ -311,6 +373,32 @@ mod tests {
         assert!(matches!(last, Reply::Overview { seq: 4, .. }), "{last:?}");
         assert!(started.recv_timeout(Duration::from_millis(100)).is_err(), "nothing else ran");
         assert_eq!(worker.try_recv(), Ok(None));
+        worker.shutdown();
+    }
+
+    #[test]
+    fn housekeeping_jobs_run_in_order_before_queued_reads_and_are_never_replaced() {
+        let (started_tx, started) = mpsc::channel();
+        let (release, release_rx) = mpsc::channel();
+        let worker = Worker::spawn(Gate { started: started_tx, release: release_rx }).expect("spawns");
+        let delete = Housekeeping::DeleteEndpoint { name: "boom".into() };
+        worker.submit(Job::Overview { seq: 1, now: at(1) });
+        assert_eq!(started.recv_timeout(WAIT).ok().as_deref(), Some("overview 1"));
+        assert!(!worker.submit(Job::Overview { seq: 2, now: at(2) }));
+        assert!(!worker.submit(Job::Preview(delete.clone())));
+        assert!(!worker.submit(Job::Apply(delete.clone())), "a write never replaces another");
+        release.send(()).expect("release 1");
+        assert!(matches!(worker.recv_timeout(WAIT), Some(Reply::Overview { seq: 1, .. })));
+        let expect = format!("preview {delete:?}");
+        assert_eq!(started.recv_timeout(WAIT).ok(), Some(expect));
+        release.send(()).expect("release preview");
+        let reply = worker.recv_timeout(WAIT).expect("preview reply");
+        assert!(matches!(&reply, Reply::Previewed { result: Ok(rows), .. } if rows.requests == 3), "{reply:?}");
+        assert_eq!(started.recv_timeout(WAIT).ok(), Some(format!("apply {delete:?}")));
+        release.send(()).expect("release apply");
+        assert_eq!(worker.recv_timeout(WAIT), Some(Reply::Applied { op: delete, result: Ok("done".into()) }));
+        assert_eq!(started.recv_timeout(WAIT).ok().as_deref(), Some("overview 2"), "then the queued overview");
+        release.send(()).expect("release 2");
         worker.shutdown();
     }
 
@@ -354,6 +442,12 @@ mod tests {
             }
             fn set_level(&mut self, _: &str, _: u8) -> Result<(), String> {
                 Ok(())
+            }
+            fn preview(&mut self, _: &Housekeeping) -> Result<DeletedRows, String> {
+                Ok(DeletedRows::default())
+            }
+            fn apply(&mut self, _: &Housekeeping) -> Result<String, String> {
+                Ok(String::new())
             }
         }
         let worker = Worker::spawn(Panics).expect("spawns");

@@ -4,17 +4,31 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use fmd_core::report::{Preset, ReportOptions};
 use fmd_core::store::views::GroupColumn;
+use fmd_core::store::{DeletedRows, GraphSeries, PruneOptions, TimeRange};
 use fmd_core::Store;
 
-use super::{sql, Overview, Source};
-use crate::nav::Window;
-use crate::views::{ViewData, ViewKey, ViewKind};
+use super::{sql, Housekeeping, Overview, Source};
+use crate::nav::{Compare, Window};
+use crate::views::{ExceptionEntry, OutlierView, ReportView, ViewData, ViewKey, ViewKind};
+
+/// Time the worker spends bringing the summary tables up to date before each overview.
+const SUMMARY_SLICE: std::time::Duration = std::time::Duration::from_millis(150);
 
 /// Most users or IPs listed with box plots (the busiest).
 pub const GROUP_TOP: usize = 500;
 /// Most users or IPs in a version matrix (the busiest).
 pub const MATRIX_TOP: usize = 200;
+/// Most custom graphs loaded (by id).
+pub const GRAPHS_TOP: usize = 100;
+/// Buckets per custom graph series (a chart is at most a few hundred braille dots wide).
+pub const GRAPH_POINTS: usize = 240;
+
+/// Most outliers listed (the newest; the title says how many there are in all).
+pub const OUTLIERS_TOP: u32 = 500;
+/// Most exception groups listed (the newest), each read with its stack.
+pub const EXCEPTIONS_TOP: u32 = 200;
 
 /// The real source: a read-only store for queries; level writes open a short-lived editor on the same file.
 pub struct StoreSource {
@@ -35,10 +49,59 @@ impl StoreSource {
     fn endpoint(key: &ViewKey) -> Result<i64, String> {
         key.endpoint.ok_or_else(|| format!("{:?} needs an endpoint", key.kind))
     }
+
+    /// Every graph (the first [`GRAPHS_TOP`]) over `range`, bucketed for drawing.
+    fn graphs(&self, range: TimeRange, now: DateTime<Utc>) -> Result<Vec<GraphSeries>, String> {
+        let graphs = self.store.graphs().map_err(|e| e.to_string())?;
+        graphs
+            .iter()
+            .take(GRAPHS_TOP)
+            .map(|g| self.store.graph_series(g, range, GRAPH_POINTS, now).map_err(|e| e.to_string()))
+            .collect()
+    }
+
+    /// FMD's report for the comparison `compare` at `now`.
+    fn report(&self, compare: Compare, now: DateTime<Utc>) -> Result<ReportView, String> {
+        let options = ReportOptions::default();
+        let e = |error: fmd_core::StoreError| error.to_string();
+        let preset = match compare {
+            Compare::Day => Preset::Day,
+            Compare::Week => Preset::Week,
+            Compare::Month => Preset::Month,
+            Compare::Versions => {
+                let versions = self.store.versions(TimeRange::ALL, None).map_err(e)?;
+                let [newest, before, ..] = versions.as_slice() else {
+                    return Ok(ReportView {
+                        label: compare.label().to_string(),
+                        note: Some(format!(
+                            "needs requests of two versions; this database has {}",
+                            match versions.first() {
+                                Some(v) => format!("only version {}", crate::format::sanitize(&v.version)),
+                                None => "no requests".to_string(),
+                            }
+                        )),
+                        rows: Vec::new(),
+                    });
+                };
+                let report = self.store.report_versions(&newest.version, &before.version, &options).map_err(e)?;
+                return Ok(ReportView::from_report(
+                    &report,
+                    format!("version {} vs {}", newest.version, before.version),
+                ));
+            }
+        };
+        let pair = preset.intervals(now, self.timezone);
+        let report = self.store.report_intervals(&pair.interval, &pair.baseline, &options).map_err(e)?;
+        Ok(ReportView::from_report(&report, compare.label().to_string()))
+    }
 }
 
 impl Source for StoreSource {
     fn overview(&mut self, now: DateTime<Utc>) -> Result<Overview, String> {
+        // Keep fmd's summary tables current with what recorders wrote since the last refresh, in a short slice
+        // (the `fmd` binary builds them in full, with a progress bar, before the console opens). A read-only
+        // file or another process holding the build lease only means the views answer directly.
+        let _ = self.store.refresh_summaries_within(SUMMARY_SLICE, |_, _| {});
         let rows = self.store.overview(now, self.timezone).map_err(|e| e.to_string())?;
         let (dropped, failed) = self.store.recorder_losses().map_err(|e| e.to_string())?;
         let trends = sql::trends(&self.store, now)?;
@@ -84,11 +147,82 @@ impl Source for StoreSource {
             ViewKind::Requests => {
                 ViewData::Requests(store.recent_requests(Self::endpoint(&key)?, range, limit, 0).map_err(e)?)
             }
+            ViewKind::DashGraphs => ViewData::Graphs(self.graphs(range, now)?),
+            ViewKind::DashReport(compare) => ViewData::Report(self.report(compare, now)?),
+            ViewKind::Outliers => {
+                let id = Self::endpoint(&key)?;
+                let total = store.num_outliers(id).map_err(e)?;
+                let rows = store.outliers(id, OUTLIERS_TOP, 0).map_err(e)?;
+                let average = sql::mean_duration(store, id)?;
+                ViewData::Outliers(OutlierView { total, rows, average })
+            }
+            ViewKind::Exceptions => {
+                let groups = store.exception_groups(Some(Self::endpoint(&key)?), EXCEPTIONS_TOP).map_err(e)?;
+                let mut entries = Vec::with_capacity(groups.len());
+                for group in groups {
+                    let stack = store.exception_stack(group.stack_trace_snapshot_id).map_err(e)?;
+                    entries.push(ExceptionEntry { group, stack });
+                }
+                ViewData::Exceptions(entries)
+            }
         })
     }
 
     fn set_level(&mut self, name: &str, level: u8) -> Result<(), String> {
         let editor = Store::open_editor(&self.path, Some(&self.prefix)).map_err(|e| e.to_string())?;
         editor.set_level(name, level).map_err(|e| e.to_string())
+    }
+
+    fn preview(&mut self, op: &Housekeeping) -> Result<DeletedRows, String> {
+        let store = &self.store;
+        let e = |error: fmd_core::StoreError| error.to_string();
+        match op {
+            Housekeeping::DeleteEndpoint { name } => store.endpoint_deletion_preview(name).map_err(e),
+            Housekeeping::MergeEndpoints { from, into } => {
+                if !store.endpoint_levels().map_err(e)?.iter().any(|l| &l.name == into) {
+                    let unknown = fmd_core::StoreError::UnknownEndpoint { path: self.path.clone(), name: into.clone() };
+                    return Err(unknown.to_string());
+                }
+                // Only the endpoint row goes; its requests move.
+                let moved = store.endpoint_deletion_preview(from).map_err(e)?.requests;
+                Ok(DeletedRows { requests: moved, ..DeletedRows::default() })
+            }
+            Housekeeping::Prune { cutoff, keep_custom_graphs, .. } => {
+                let options = PruneOptions {
+                    dry_run: true,
+                    keep_custom_graphs: *keep_custom_graphs,
+                    ..PruneOptions::new(*cutoff)
+                };
+                store.prune(&options).map(|report| report.deleted).map_err(e)
+            }
+        }
+    }
+
+    fn apply(&mut self, op: &Housekeeping) -> Result<String, String> {
+        let e = |error: fmd_core::StoreError| error.to_string();
+        let editor = Store::open_editor(&self.path, Some(&self.prefix)).map_err(e)?;
+        match op {
+            Housekeeping::DeleteEndpoint { name } => {
+                let done = editor.delete_endpoint(name).map_err(e)?;
+                Ok(format!(
+                    "deleted endpoint {name} with {} requests ({} rows in all)",
+                    crate::format::count(done.deleted.requests),
+                    crate::format::count(done.deleted.total())
+                ))
+            }
+            Housekeeping::MergeEndpoints { from, into } => {
+                let done = editor.merge_endpoints(from, into).map_err(e)?;
+                Ok(format!("merged {from} into {into}: {} requests moved", crate::format::count(done.requests_moved)))
+            }
+            Housekeeping::Prune { age, cutoff, keep_custom_graphs } => {
+                let options = PruneOptions { keep_custom_graphs: *keep_custom_graphs, ..PruneOptions::new(*cutoff) };
+                let report = editor.prune(&options).map_err(e)?;
+                Ok(format!(
+                    "pruned {} requests older than {age} ({} rows in all)",
+                    crate::format::count(report.deleted.requests),
+                    crate::format::count(report.deleted.total())
+                ))
+            }
+        }
     }
 }

@@ -178,6 +178,22 @@ pub fn first_request(store: &Store) -> Result<Option<DateTime<Utc>>, String> {
         .map_err(|e| fail(store, e))
 }
 
+/// An endpoint's all-time mean request duration in ms (the outliers' `× avg`; reads the
+/// `(endpoint_id, duration)` index only), `None` without requests or with no numeric duration.
+pub fn mean_duration(store: &Store, endpoint_id: i64) -> Result<Option<f64>, String> {
+    let sql = format!("SELECT avg(duration) FROM {} WHERE endpoint_id = ?1", store.tables().request);
+    store
+        .connection()
+        .query_row(&sql, [endpoint_id], |row| {
+            Ok(match row.get_ref(0)? {
+                ValueRef::Real(f) if f.is_finite() => Some(f),
+                ValueRef::Integer(i) => Some(i as f64),
+                _ => None,
+            })
+        })
+        .map_err(|e| fail(store, e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

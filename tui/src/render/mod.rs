@@ -13,13 +13,15 @@
 //! Bodies, by tab:
 //! * dashboard: Overview `overview.rs` (table, trend sparkline), Hourly `hourly.rs` (heatmap from
 //!   `heatmap.rs`), Daily `daily.rs`, Versions `versions.rs` (shares), Performance `performance.rs` (box plots
-//!   from `boxplot.rs`), Status `status.rs`;
+//!   from `boxplot.rs`), Status `status.rs`, Graphs `graphs.rs` (line charts), Report `report.rs`;
 //! * endpoint: Summary `summary.rs`, Hourly `hourly.rs`, Versions `versions.rs` (box plots), Users and IPs
-//!   `users.rs`, User×Version and IP×Version `matrix.rs`, Status `status.rs`, Requests `requests.rs`.
+//!   `users.rs`, User×Version and IP×Version `matrix.rs`, Status `status.rs`, Requests `requests.rs`, Outliers
+//!   `outliers.rs` (list and detail sections, also used by) Exceptions `exceptions.rs`.
 //!
 //! Shared pieces: `bars.rs` (horizontal bars, sparklines), `boxplot.rs` (scale, ticks, box plot glyphs and the
 //! box-plot table), `heatmap.rs` (shade scale and legend). Popups last, centred inside the body's border:
-//! `help.rs`, `level_picker.rs`. Below [`MIN_WIDTH`] x [`MIN_HEIGHT`] the whole frame is one note:
+//! `help.rs`, `level_picker.rs`, `housekeeping.rs` (merge and prune pickers, the confirmation with a dry run's
+//! counts). Below [`MIN_WIDTH`] x [`MIN_HEIGHT`] the whole frame is one note:
 //! `too_small.rs`. The tab bar is left out below [`TABS_MIN_HEIGHT`] rows (the breadcrumb still names the tab).
 //!
 //! Drawing only reads the [`App`]; layout arithmetic the state needs (rows per page) lives here too, so both
@@ -28,15 +30,20 @@
 pub mod bars;
 pub mod boxplot;
 pub mod daily;
+pub mod exceptions;
 pub mod footer;
+pub mod graphs;
 pub mod header;
 pub mod heatmap;
 pub mod help;
 pub mod hourly;
+pub mod housekeeping;
 pub mod level_picker;
 pub mod matrix;
+pub mod outliers;
 pub mod overview;
 pub mod performance;
+pub mod report;
 pub mod requests;
 pub mod status;
 pub mod summary;
@@ -138,6 +145,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
             DashTab::Versions => versions::render(frame, body, app),
             DashTab::Performance => performance::render(frame, body, app),
             DashTab::Status => status::render(frame, body, app),
+            DashTab::Graphs => graphs::render(frame, body, app),
+            DashTab::Report => report::render(frame, body, app),
         },
         Screen::Endpoint(id) => match app.endpoint_tab {
             EndpointTab::Summary => summary::render(frame, body, app, id),
@@ -147,12 +156,17 @@ pub fn draw(frame: &mut Frame, app: &App) {
             EndpointTab::UserVersion | EndpointTab::IpVersion => matrix::render(frame, body, app),
             EndpointTab::Status => status::render(frame, body, app),
             EndpointTab::Requests => requests::render(frame, body, app),
+            EndpointTab::Outliers => outliers::render(frame, body, app),
+            EndpointTab::Exceptions => exceptions::render(frame, body, app),
         },
     }
     footer::render(frame, regions.footer, app);
     match &app.popup {
         Some(Popup::Help { scroll }) => help::render(frame, body, app, *scroll),
         Some(picker @ Popup::LevelPicker { .. }) => level_picker::render(frame, body, app, picker),
+        Some(Popup::MergePicker { .. } | Popup::PrunePicker { .. } | Popup::Confirm { .. }) => {
+            housekeeping::render(frame, body, app)
+        }
         None => {}
     }
 }

@@ -3,6 +3,9 @@
 //! errors before the terminal is touched. Databases are copies of the FMD 5.1.0 fixture in a tempdir, or
 //! small files written with `Store::open_writer`.
 
+mod graphs_report;
+mod hostile_fuzz;
+mod incidents;
 mod snapshots;
 mod worker;
 
@@ -51,7 +54,7 @@ pub fn refresh(app: &mut App, db: &Path) {
     settle(app, db);
 }
 
-/// Runs the app's pending jobs (overview, views, level writes) against `db` in this thread, applying the replies
+/// Runs the app's pending jobs (overview, views, level writes, housekeeping) against `db` in this thread, applying the replies
 /// and the jobs they cause, until none is left.
 pub fn settle(app: &mut App, db: &Path) {
     let store = Store::open_reader(db, None).expect("open reader");
@@ -71,6 +74,8 @@ pub fn settle(app: &mut App, db: &Path) {
                     let result = source.set_level(&name, level);
                     Reply::LevelSet { name, level, result }
                 }
+                Job::Preview(op) => Reply::Previewed { result: source.preview(&op), op },
+                Job::Apply(op) => Reply::Applied { result: source.apply(&op), op },
             };
             app.apply(reply);
         }

@@ -168,6 +168,7 @@ fn hostile_db(dir: &std::path::Path) -> std::path::PathBuf {
             dropped: 1_234,
             failed: 0,
         }),
+        ..Default::default()
     };
     store.write(&batch).expect("write");
     // A second version with a hostile name and odd status codes, on the first endpoint.
@@ -185,6 +186,7 @@ fn hostile_db(dir: &std::path::Path) -> std::path::PathBuf {
             .collect(),
         last_requested: Vec::new(),
         counters: None,
+        ..Default::default()
     };
     store.write(&evil).expect("write");
     path
@@ -290,6 +292,11 @@ fn no_size_panics() {
         ("log scale".into(), "5l".into()),
         ("all time".into(), "\n2]]".into()),
         ("filtered daily".into(), "/zz\n3".into()),
+        ("outliers".into(), "\n9\t".into()),
+        ("outliers by duration, detail scrolled".into(), "\n9\tsGJJJJ".into()),
+        ("outlier detail".into(), "\n9\t\nJJJ".into()),
+        ("exceptions".into(), "\n9\t\t".into()),
+        ("exception stack".into(), "\n9\t\t\nJ".into()),
     ];
     setups.extend(SCREENS.iter().map(|(name, keys)| (name.to_string(), keys.to_string())));
     for db in [&db, &hostile] {

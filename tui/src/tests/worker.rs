@@ -163,9 +163,7 @@ fn live_rows_reach_every_view_and_the_selection_follows_its_endpoint() {
             status_code: 200,
         })
         .collect();
-    writer
-        .write(&WriteBatch { version: "1.2".into(), requests, last_requested: vec![], counters: None })
-        .expect("write");
+    writer.write(&WriteBatch { version: "1.2".into(), requests, ..Default::default() }).expect("write");
 
     app.on_refresh_tick();
     super::settle(&mut app, &db);
