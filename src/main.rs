@@ -22,7 +22,7 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("fmd: {failure}");
+            eprintln!("fmd: {}", one_line(&failure.to_string()));
             failure.exit_code()
         }
     }
@@ -33,4 +33,18 @@ fn init_logging() {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let _ =
         tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+}
+
+/// Error text on one line with control characters escaped: messages can quote database content (SQLite
+/// echoes a damaged schema), which must not drive the terminal.
+fn one_line(text: &str) -> String {
+    text.trim_end().chars().flat_map(|c| if c.is_control() { c.escape_default().collect() } else { vec![c] }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn errors_are_one_escaped_line() {
+        assert_eq!(super::one_line("a\nb\u{1b}]0;x\u{7}\n"), "a\\nb\\u{1b}]0;x\\u{7}");
+    }
 }

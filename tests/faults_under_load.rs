@@ -438,11 +438,9 @@ fn file_replaced_by_garbage_then_removed() {
 }
 
 /// The same with the old file's `-wal` and `-shm` left beside the garbage, as `mv garbage fmd.db` leaves
-/// them. Fails today: on reopening, SQLite treats the old file's WAL as the new file's and writes its pages
-/// into the garbage, turning it back into a database (a backup restored this way is corrupted). Reported;
-/// run with `cargo test --test faults_under_load -- --ignored`.
+/// them. SQLite would treat the old file's WAL as the new file's and write its pages into the garbage (a
+/// backup restored this way would be corrupted), so the recorder removes the old file's sidecars first.
 #[test]
-#[ignore = "recorder bug: a replaced file is reopened with the old file's stale -wal (see the test's doc)"]
 fn file_replaced_by_garbage_with_the_old_wal_beside_it() {
     replaced_by_garbage("garbage_stale_wal", true);
 }
@@ -473,11 +471,9 @@ fn file_deleted_while_writing() {
 }
 
 /// Another program left an Endpoint row whose name is not UTF-8. The recorder must go on recording the
-/// service's own endpoints. Fails today: every level poll reads all names as `String`
-/// (`Store::endpoint_levels`), fails on that row, and the writer treats it as a database fault forever, so
-/// nothing is recorded and every record is eventually given up. Reported; run with `--ignored`.
+/// service's own endpoints. (It once could not: `Store::endpoint_levels` read names as `String`, failed on that
+/// row, and the writer treated it as a database fault forever. Names are now read leniently.)
 #[test]
-#[ignore = "recorder/core bug: one Endpoint name that is not UTF-8 stops all recording (see the test's doc)"]
 fn an_endpoint_name_that_is_not_utf8_does_not_stop_recording() {
     let _serial = serial();
     capture_logs();

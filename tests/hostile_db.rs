@@ -209,12 +209,9 @@ fn every_view_of_a_hostile_database_answers_without_raw_escapes() {
     assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
 }
 
-/// One endpoint whose name is not UTF-8 (another program wrote it) makes every endpoint view and the
-/// dashboard's status codes fail today: `Store::endpoint_levels` reads names as `String` and the whole
-/// query fails ("Conversion error from type Text … invalid utf-8"), so no endpoint can be looked up.
-/// Reported; until fixed, the test below checks that the failure is a clear one-line error, not a panic.
+/// One endpoint whose name is not UTF-8 (another program wrote it) must not break the other endpoints'
+/// views (it once did: `Store::endpoint_levels` read names as `String` and the whole query failed).
 #[test]
-#[ignore = "core bug: an endpoint name that is not UTF-8 breaks every endpoint lookup (see the doc)"]
 fn every_view_answers_when_an_endpoint_name_is_not_utf8() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = hostile_db(dir.path(), true);

@@ -412,7 +412,7 @@ impl App {
                 }
                 match result {
                     Ok(overview) => {
-                        self.table.set_rows_and_trends(overview.rows, overview.trends, now);
+                        self.table.set_overview(overview.rows, overview.trends, overview.exceptions, now);
                         self.dropped = overview.dropped;
                         self.failed = overview.failed;
                         self.loaded = true;
@@ -960,7 +960,13 @@ mod tests {
         app.apply(Reply::Overview {
             seq,
             now,
-            result: Ok(Overview { rows, dropped: 0, failed: 0, trends: Default::default() }),
+            result: Ok(Overview {
+                rows,
+                dropped: 0,
+                failed: 0,
+                trends: Default::default(),
+                exceptions: Default::default(),
+            }),
         });
         app
     }
@@ -1084,7 +1090,13 @@ mod tests {
         app.apply(Reply::Overview {
             seq,
             now,
-            result: Ok(Overview { rows: vec![], dropped: 5, failed: 0, trends: Default::default() }),
+            result: Ok(Overview {
+                rows: vec![],
+                dropped: 5,
+                failed: 0,
+                trends: Default::default(),
+                exceptions: Default::default(),
+            }),
         });
         assert!(app.busy(), "the newer request is still out");
         assert_eq!(app.dropped, 5);

@@ -3,7 +3,7 @@
 //! offset. Rendering slices the visible rows out of the view; nothing here draws.
 //!
 //! Beside the store's rows it keeps each endpoint's requests per hour of the last 24 hours (the `trend 24h`
-//! column).
+//! column) and its number of exception groups (the `exc` column).
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -36,6 +36,8 @@ pub enum Column {
     P50All,
     /// Time since the last request.
     LastSeen,
+    /// Exception groups of the endpoint (FMD's overview column `exceptions`).
+    Exceptions,
     /// Requests per hour over the last 24 hours (a sparkline; sorted by their sum).
     Trend,
 }
@@ -45,7 +47,7 @@ pub const TREND_WIDTH: usize = 12;
 
 impl Column {
     /// Every column in screen order.
-    pub const ALL: [Column; 11] = [
+    pub const ALL: [Column; 12] = [
         Column::Endpoint,
         Column::Level,
         Column::Today,
@@ -56,6 +58,7 @@ impl Column {
         Column::P50Week,
         Column::P50All,
         Column::LastSeen,
+        Column::Exceptions,
         Column::Trend,
     ];
 
@@ -77,6 +80,7 @@ impl Column {
             Column::P50Week => "p50 7d",
             Column::P50All => "p50 all",
             Column::LastSeen => "last seen",
+            Column::Exceptions => "exc",
             Column::Trend => "trend 24h",
         }
     }
@@ -99,7 +103,8 @@ impl Column {
             Column::Week => 7,
             Column::P50Week => 8,
             Column::P50All => 9,
-            Column::Trend => 10,
+            Column::Exceptions => 10,
+            Column::Trend => 11,
         }
     }
 
@@ -108,9 +113,9 @@ impl Column {
         self != Column::Endpoint
     }
 
-    /// The cell text of `row` (the endpoint name sanitised, not yet cut to the column); the trend is drawn, not
-    /// written, so its text is blank.
-    pub fn text(self, row: &OverviewRow, now: DateTime<Utc>) -> String {
+    /// The cell text of `row` with its `exceptions` groups (the endpoint name sanitised, not yet cut to the
+    /// column); the trend is drawn, not written, so its text is blank.
+    pub fn text(self, row: &OverviewRow, exceptions: u64, now: DateTime<Utc>) -> String {
         match self {
             Column::Endpoint => format::sanitize(&row.name).into_owned(),
             Column::Level => row.monitor_level.map_or_else(|| format::NONE.to_string(), |l| l.to_string()),
@@ -122,12 +127,14 @@ impl Column {
             Column::P50Week => format::duration_ms(row.median_week),
             Column::P50All => format::duration_ms(row.median_overall),
             Column::LastSeen => format::relative(row.last_requested, now),
+            Column::Exceptions => format::count(exceptions),
             Column::Trend => " ".repeat(TREND_WIDTH),
         }
     }
 
-    /// The value sorted on, for every column but the endpoint; `trend` is the row's last 24 hours.
-    fn number(self, row: &OverviewRow, trend: Option<&[u64]>) -> Option<f64> {
+    /// The value sorted on, for every column but the endpoint; `trend` is the row's last 24 hours, `exceptions`
+    /// its exception groups.
+    fn number(self, row: &OverviewRow, trend: Option<&[u64]>, exceptions: u64) -> Option<f64> {
         match self {
             Column::Endpoint => None,
             Column::Level => row.monitor_level.map(f64::from),
@@ -139,6 +146,7 @@ impl Column {
             Column::P50Week => row.median_week,
             Column::P50All => row.median_overall,
             Column::LastSeen => row.last_requested.map(|t| t.timestamp_micros() as f64),
+            Column::Exceptions => Some(exceptions as f64),
             Column::Trend => Some(trend.map_or(0, |t| t.iter().sum::<u64>()) as f64),
         }
     }
@@ -170,12 +178,13 @@ fn by_name(a: &OverviewRow, b: &OverviewRow) -> Ordering {
 }
 
 /// Orders two rows; rows without a value (no requests) come last in both directions, ties go by name, id.
-fn compare(sort: Sort, a: &OverviewRow, b: &OverviewRow, trends: &HashMap<i64, Vec<u64>>) -> Ordering {
+fn compare(sort: Sort, a: &OverviewRow, b: &OverviewRow, extras: &Extras) -> Ordering {
     let direct = |o: Ordering| if sort.descending { o.reverse() } else { o };
-    let trend = |row: &OverviewRow| trends.get(&row.id).map(Vec::as_slice);
+    let number =
+        |column: Column, row: &OverviewRow| column.number(row, extras.trend(row.id), extras.exceptions(row.id));
     let primary = match sort.column {
         Column::Endpoint => direct(by_name(a, b)),
-        column => match (column.number(a, trend(a)), column.number(b, trend(b))) {
+        column => match (number(column, a), number(column, b)) {
             (Some(x), Some(y)) => direct(x.total_cmp(&y)),
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
@@ -185,11 +194,30 @@ fn compare(sort: Sort, a: &OverviewRow, b: &OverviewRow, trends: &HashMap<i64, V
     primary.then_with(|| by_name(a, b)).then_with(|| a.name.cmp(&b.name)).then_with(|| a.id.cmp(&b.id))
 }
 
+/// What the overview knows of each endpoint beside its store row.
+#[derive(Debug, Clone, Default)]
+struct Extras {
+    /// Requests per hour of the last 24 hours, oldest first.
+    trends: HashMap<i64, Vec<u64>>,
+    /// Exception groups.
+    exceptions: HashMap<i64, u64>,
+}
+
+impl Extras {
+    fn trend(&self, id: i64) -> Option<&[u64]> {
+        self.trends.get(&id).map(Vec::as_slice)
+    }
+
+    fn exceptions(&self, id: i64) -> u64 {
+        self.exceptions.get(&id).copied().unwrap_or(0)
+    }
+}
+
 /// Rows, view, sort, filter, selection and scroll of the overview.
 #[derive(Debug, Clone, Default)]
 pub struct OverviewTable {
     rows: Vec<OverviewRow>,
-    trends: HashMap<i64, Vec<u64>>,
+    extras: Extras,
     now: DateTime<Utc>,
     view: Vec<usize>,
     sort: Sort,
@@ -198,25 +226,33 @@ pub struct OverviewTable {
     cursor: usize,
     offset: usize,
     page: usize,
-    widths: [usize; 11],
+    widths: [usize; Column::ALL.len()],
 }
 
 impl OverviewTable {
     /// Replaces the rows with a new query result computed at `now`; selection stays on its endpoint.
     #[cfg(test)]
     pub fn set_rows(&mut self, rows: Vec<OverviewRow>, now: DateTime<Utc>) {
-        self.set_rows_and_trends(rows, HashMap::new(), now);
+        self.set_overview(rows, HashMap::new(), HashMap::new(), now);
     }
 
-    /// Like [`OverviewTable::set_rows`], with each endpoint's requests per hour of the last 24 hours.
-    pub fn set_rows_and_trends(&mut self, rows: Vec<OverviewRow>, trends: HashMap<i64, Vec<u64>>, now: DateTime<Utc>) {
+    /// Like [`OverviewTable::set_rows`], with each endpoint's requests per hour of the last 24 hours and its
+    /// exception groups (endpoints absent from either map have none).
+    pub fn set_overview(
+        &mut self,
+        rows: Vec<OverviewRow>,
+        trends: HashMap<i64, Vec<u64>>,
+        exceptions: HashMap<i64, u64>,
+        now: DateTime<Utc>,
+    ) {
         self.rows = rows;
-        self.trends = trends;
+        self.extras = Extras { trends, exceptions };
         self.now = now;
-        self.widths = [0; 11];
+        self.widths = [0; Column::ALL.len()];
         for row in &self.rows {
+            let exceptions = self.extras.exceptions(row.id);
             for column in Column::ALL {
-                let w = format::width(&column.text(row, now));
+                let w = format::width(&column.text(row, exceptions, now));
                 let slot = &mut self.widths[column.index()];
                 *slot = (*slot).max(w);
             }
@@ -245,13 +281,18 @@ impl OverviewTable {
     }
 
     /// The widest cell text of each column over all rows (headings not included).
-    pub fn widths(&self) -> [usize; 11] {
+    pub fn widths(&self) -> [usize; Column::ALL.len()] {
         self.widths
     }
 
     /// Endpoint `id`'s requests per hour of the last 24 hours, oldest first (`None` without any).
     pub fn trend(&self, id: i64) -> Option<&[u64]> {
-        self.trends.get(&id).map(Vec::as_slice)
+        self.extras.trend(id)
+    }
+
+    /// Endpoint `id`'s exception groups (0 without any).
+    pub fn exceptions(&self, id: i64) -> u64 {
+        self.extras.exceptions(id)
     }
 
     /// True when an endpoint called `name` passes the filter (the rule of every dashboard tab).
@@ -375,8 +416,8 @@ impl OverviewTable {
             .filter(|&i| needle.is_empty() || format::sanitize(&rows[i].name).to_lowercase().contains(&needle))
             .collect();
         let sort = self.sort;
-        let trends = &self.trends;
-        view.sort_by(|&a, &b| compare(sort, &rows[a], &rows[b], trends));
+        let extras = &self.extras;
+        view.sort_by(|&a, &b| compare(sort, &rows[a], &rows[b], extras));
         self.view = view;
         let found = self.selected_id.and_then(|id| self.view.iter().position(|&i| self.rows[i].id == id));
         match found {
@@ -562,7 +603,7 @@ mod tests {
     fn the_trend_column_sorts_by_the_last_24_hours_and_ids_select() {
         let mut t = OverviewTable::default();
         let trends = HashMap::from([(3, vec![5; 24]), (4, vec![1; 24]), (1, vec![0; 24])]);
-        t.set_rows_and_trends(sample(), trends, Utc::now());
+        t.set_overview(sample(), trends, HashMap::new(), Utc::now());
         assert_eq!(t.trend(3).map(<[u64]>::len), Some(24));
         assert_eq!(t.trend(6), None);
         t.set_sort(Sort { column: Column::Trend, descending: true });
@@ -574,6 +615,25 @@ mod tests {
         t.select_id(5);
         assert_eq!(t.selected_id(), Some(5), "remembered while filtered out");
         assert!(t.matches("REPORT") && !t.matches("upload"));
+    }
+
+    #[test]
+    fn the_exceptions_column_sorts_by_groups_with_endpoints_without_any_at_zero() {
+        let mut t = OverviewTable::default();
+        let exceptions = HashMap::from([(5, 3), (2, 12)]);
+        t.set_overview(sample(), HashMap::new(), exceptions, Utc::now());
+        assert_eq!((t.exceptions(2), t.exceptions(5), t.exceptions(1)), (12, 3, 0));
+        assert_eq!(t.widths()[Column::Exceptions.index()], 2);
+        t.set_sort(Sort { column: Column::Trend, descending: true });
+        t.cycle_sort(-1);
+        assert_eq!(t.sort(), Sort { column: Column::Exceptions, descending: true }, "S from trend");
+        assert_eq!(names(&t), ["user_detail", "upload", "idle", "index", "report", "search"], "ties by name");
+        t.invert_sort();
+        assert_eq!(names(&t)[4..], ["upload".to_string(), "user_detail".to_string()]);
+        t.cycle_sort(1);
+        assert_eq!(t.sort().column, Column::Trend, "s to trend");
+        let cell = |id: i64| t.row(id).map(|r| Column::Exceptions.text(r, t.exceptions(id), t.now()));
+        assert_eq!((cell(2).as_deref(), cell(1).as_deref()), (Some("12"), Some("0")));
     }
 
     #[test]

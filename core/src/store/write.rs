@@ -105,8 +105,15 @@ impl Store {
         let run = || -> rusqlite::Result<Vec<EndpointLevel>> {
             let mut stmt =
                 self.conn.prepare_cached(&format!("SELECT id, name, monitor_level FROM {}", self.tables.endpoint))?;
-            let rows = stmt
-                .query_map([], |r| Ok(EndpointLevel { id: r.get(0)?, name: r.get(1)?, level: level_of(r.get(2)?) }))?;
+            let rows = stmt.query_map([], |r| {
+                // Names are read leniently: one name that is not UTF-8 (or not text) must not stop every
+                // recorder and view that lists endpoints.
+                Ok(EndpointLevel {
+                    id: r.get(0)?,
+                    name: super::overview::text(r.get_ref(1)?),
+                    level: level_of(r.get(2)?),
+                })
+            })?;
             rows.collect()
         };
         run().map_err(|e| self.wrap(e))

@@ -41,11 +41,13 @@ pub(crate) struct Database {
     prefix: String,
     store: Option<Store>,
     opened: Option<FileId>,
+    /// The `-wal` and `-shm` files that belonged to the opened database, with their identities.
+    sidecars: Vec<(PathBuf, FileId)>,
 }
 
 impl Database {
     pub(crate) fn new(path: PathBuf, prefix: String) -> Database {
-        Database { path, prefix, store: None, opened: None }
+        Database { path, prefix, store: None, opened: None, sidecars: Vec::new() }
     }
 
     /// The database path.
@@ -68,14 +70,37 @@ impl Database {
         self.close();
         let store = Store::open_writer(&self.path, &self.prefix)?;
         self.opened = file_id(&self.path).ok();
+        self.sidecars = ["-wal", "-shm"]
+            .iter()
+            .filter_map(|suffix| {
+                let mut name = self.path.clone().into_os_string();
+                name.push(suffix);
+                let path = PathBuf::from(name);
+                file_id(&path).ok().map(|id| (path, id))
+            })
+            .collect();
         self.store = Some(store);
         Ok(())
+    }
+
+    /// Closes the connection to a database file that was deleted or replaced, and removes the `-wal` and
+    /// `-shm` files that belonged to it when they are still the same files: SQLite would otherwise apply the
+    /// old write-ahead log to whatever file now has the name, and corrupt it.
+    pub(crate) fn abandon(&mut self) {
+        let sidecars = std::mem::take(&mut self.sidecars);
+        self.close();
+        for (path, id) in sidecars {
+            if file_id(&path).is_ok_and(|now| now == id) {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
     }
 
     /// Drops the connection (it is reopened at the next attempt).
     pub(crate) fn close(&mut self) {
         self.store = None;
         self.opened = None;
+        self.sidecars.clear();
     }
 
     /// Compares the file at the path with the one that was opened.

@@ -191,7 +191,10 @@ impl Writer {
     /// How long to sleep before the next cycle.
     fn wait_time(&self) -> Duration {
         let healthy = self.db.is_open() && !self.faults.in_episode();
-        if healthy && (!self.pending.is_empty() || self.records.len() >= MAX_BATCH) {
+        // A backlog of a quarter of the queue (or a full batch) is written at once, so small queues are not
+        // throttled to one batch per tick.
+        let backlog = (self.settings.retry_capacity / 4).clamp(1, MAX_BATCH);
+        if healthy && (!self.pending.is_empty() || self.records.len() >= backlog) {
             Duration::ZERO
         } else {
             TICK
@@ -284,7 +287,7 @@ impl Writer {
             "fmd recorder: {} {what} while open; reopening it (rows committed since then went to the old file)",
             self.db.path().display()
         );
-        self.db.close();
+        self.db.abandon();
         true
     }
 

@@ -9,7 +9,7 @@
 //! view. Replies come back on a channel the UI polls between draws.
 //!
 //! `source` answers jobs from the store's views; `sql` holds the few read-only queries the store does not offer
-//! (the overview's 24-hour trend, the dashboard-wide status codes, the first request's day).
+//! (the overview's 24-hour trend and exception groups, the dashboard-wide status codes, the first request's day).
 
 mod source;
 mod sql;
@@ -98,6 +98,8 @@ pub struct Overview {
     /// Requests per endpoint id in each of the last 24 hours, oldest hour first (endpoints without requests in
     /// that time are absent).
     pub trends: HashMap<i64, Vec<u64>>,
+    /// Exception groups per endpoint id (FMD's overview column `exceptions`; endpoints without any are absent).
+    pub exceptions: HashMap<i64, u64>,
 }
 
 /// What the worker answers.
@@ -315,7 +317,13 @@ mod tests {
         fn overview(&mut self, now: DateTime<Utc>) -> Result<Overview, String> {
             let _ = self.started.send(format!("overview {}", now.timestamp()));
             let _ = self.release.recv();
-            Ok(Overview { rows: Vec::new(), dropped: now.timestamp() as u64, failed: 0, trends: HashMap::new() })
+            Ok(Overview {
+                rows: Vec::new(),
+                dropped: now.timestamp() as u64,
+                failed: 0,
+                trends: HashMap::new(),
+                exceptions: HashMap::new(),
+            })
         }
         fn view(&mut self, key: ViewKey, now: DateTime<Utc>, _: usize) -> Result<ViewData, String> {
             let _ = self.started.send(format!("view {:?} {}", key.kind, now.timestamp()));

@@ -105,7 +105,8 @@ impl Source for StoreSource {
         let rows = self.store.overview(now, self.timezone).map_err(|e| e.to_string())?;
         let (dropped, failed) = self.store.recorder_losses().map_err(|e| e.to_string())?;
         let trends = sql::trends(&self.store, now)?;
-        Ok(Overview { rows, dropped, failed, trends })
+        let exceptions = sql::exception_groups(&self.store)?;
+        Ok(Overview { rows, dropped, failed, trends, exceptions })
     }
 
     fn view(&mut self, key: ViewKey, now: DateTime<Utc>, limit: usize) -> Result<ViewData, String> {

@@ -1,6 +1,7 @@
 //! Read-only queries the store's views do not offer (yet), run on [`Store::connection`]:
 //!
 //! * [`trends`]: requests per endpoint in each of the last 24 hours (the overview's sparkline column);
+//! * [`exception_groups`]: exception groups per endpoint (the overview's `exc` column);
 //! * [`dash_status`]: status codes and latest errors over all endpoints (the dashboard's Status tab);
 //! * [`first_request`]: the earliest request (the first day of the "all" window).
 //!
@@ -83,6 +84,43 @@ pub fn trends(store: &Store, now: DateTime<Utc>) -> Result<HashMap<i64, Vec<u64>
             if let Some(cell) = out.entry(id).or_insert_with(|| vec![0; TREND_HOURS]).get_mut(hour) {
                 *cell += 1;
             }
+        }
+        Ok(out)
+    };
+    run().map_err(|e| fail(store, e))
+}
+
+/// Exception groups per endpoint id (FMD's overview key `exceptions`, as `fmd show overview` counts them): the
+/// groups of [`Store::exception_groups`] (endpoint, type, message, stack), counted in one query over all endpoints
+/// instead of read. Files without exception tables (FMD before 5.0) have none: an empty map, not an error.
+pub fn exception_groups(store: &Store) -> Result<HashMap<i64, u64>, String> {
+    let t = store.tables();
+    let sql = format!(
+        "SELECT endpoint_id, count(*) FROM (\
+         SELECT DISTINCT e.id AS endpoint_id, ty.type, m.message, o.stack_trace_snapshot_id \
+         FROM {occ} o JOIN {req} r ON r.id = o.request_id JOIN {ep} e ON e.id = r.endpoint_id \
+         JOIN {ty} ty ON ty.id = o.exception_type_id JOIN {msg} m ON m.id = o.exception_msg_id) \
+         GROUP BY endpoint_id",
+        occ = t.exception_occurrence,
+        req = t.request,
+        ep = t.endpoint,
+        ty = t.exception_type,
+        msg = t.exception_message,
+    );
+    let conn = store.connection();
+    let mut stmt = match conn.prepare(&sql) {
+        Ok(stmt) => stmt,
+        Err(rusqlite::Error::SqliteFailure(_, Some(message))) if message.starts_with("no such table") => {
+            return Ok(HashMap::new())
+        }
+        Err(e) => return Err(fail(store, e)),
+    };
+    let mut run = || -> rusqlite::Result<HashMap<i64, u64>> {
+        let mut out = HashMap::new();
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let Some(id) = int_of(row.get_ref(0)?) else { continue };
+            *out.entry(id).or_default() += int_of(row.get_ref(1)?).unwrap_or(0).max(0) as u64;
         }
         Ok(out)
     };
@@ -220,6 +258,25 @@ mod tests {
             })
             .expect("count") as u64;
         assert_eq!(total, expected);
+    }
+
+    #[test]
+    fn exception_groups_count_the_stores_groups_and_files_without_exception_tables_have_none() {
+        let (_dir, db) = fixture_copy();
+        let store = reader(&db);
+        let counts = exception_groups(&store).expect("counts");
+        let mut expected: HashMap<i64, u64> = HashMap::new();
+        for group in store.exception_groups(None, u32::MAX).expect("groups") {
+            *expected.entry(group.endpoint_id).or_default() += 1;
+        }
+        assert!(!expected.is_empty(), "the fixture has exceptions");
+        assert_eq!(counts, expected);
+        drop(store);
+
+        let conn = rusqlite::Connection::open(&db).expect("open");
+        conn.execute_batch("DROP TABLE ExceptionOccurrence").expect("drop");
+        drop(conn);
+        assert_eq!(exception_groups(&reader(&db)), Ok(HashMap::new()));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The overview table. Only the visible rows are built; columns drop by priority when the terminal is
 //! narrow (the sort column is kept right after the endpoint), and the gap between columns shrinks from two
 //! spaces to one before a column is dropped. The last column, `trend 24h`, is a sparkline of each endpoint's
-//! requests per two hours over the last day (scaled to the row's own peak), the first to go when narrow.
+//! requests per two hours over the last day (scaled to the row's own peak), the first to go when narrow; `exc`
+//! before it (exception groups, in the alarm style when there are any) is the next.
 
 use ratatui::layout::{Alignment, Constraint, Flex, Rect};
 use ratatui::text::{Line, Span, Text};
@@ -136,11 +137,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 let spark = table.trend(row.id).map_or_else(String::new, |t| bars::sparkline(t, TREND_WIDTH));
                 return Cell::from(Line::styled(spark, theme.bar));
             }
-            let text = column.text(row, now);
+            let exceptions = table.exceptions(row.id);
+            let text = column.text(row, exceptions, now);
             let text = if *column == Column::Endpoint { format::truncate(&text, *w).into_owned() } else { text };
             let style = match column {
                 Column::Level => theme.level(row.monitor_level),
                 Column::ErrPct => theme.error_rate(error_rate(row)),
+                Column::Exceptions if exceptions > 0 => theme.alarm,
                 _ => ratatui::style::Style::new(),
             };
             Cell::from(Text::from(Line::styled(text, style).alignment(alignment(*column))))
