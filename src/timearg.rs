@@ -7,23 +7,11 @@
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-/// Parses a duration like `90d`, `12w`, `36h`, `30m` or `45s` (whole numbers, positive, at most 100 years).
+/// Parses a duration like `90d`, `12w`, `36h`, `30m` or `45s` (whole numbers, positive, at most 100 years):
+/// the configuration's parser, so `--older-than` and `[pruning] older_than` accept the same text.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let n: i64 = number.parse().map_err(|_| format!("{text:?} is not a duration like 90d, 12w, 36h, 30m or 45s"))?;
-    let seconds_per_unit = match unit.trim() {
-        "s" | "sec" | "secs" => 1,
-        "m" | "min" | "mins" => 60,
-        "h" | "hour" | "hours" => 3_600,
-        "d" | "day" | "days" => 86_400,
-        "w" | "week" | "weeks" => 604_800,
-        "" => return Err(format!("{text:?} has no unit: add s, m, h, d or w (e.g. 90d)")),
-        other => return Err(format!("{text:?}: unknown unit {other:?}; use s, m, h, d or w")),
-    };
-    let seconds = n.checked_mul(seconds_per_unit).filter(|s| *s > 0 && *s <= 100 * 366 * 86_400);
-    seconds.map(Duration::seconds).ok_or_else(|| format!("{text:?} must be more than zero and at most 100 years"))
+    let duration = fmd_core::config::parse_duration(text)?;
+    Duration::from_std(duration).map_err(|_| format!("{text:?} must be at most 100 years"))
 }
 
 /// Parses an instant relative to `now` in zone `tz` (see the module docs for the forms).
