@@ -111,7 +111,14 @@ impl FaultLog {
         failed: u64,
     ) {
         match &mut self.episode {
-            Some(episode) if episode.kind == kind => return,
+            // A directory that appears between a failed open and its classification turns "missing
+            // directory" into "cannot open": the same problem, so the same episode (logged once).
+            Some(episode)
+                if episode.kind == kind
+                    || (episode.kind == FaultKind::MissingDirectory && kind == FaultKind::CannotOpen) =>
+            {
+                return
+            }
             Some(episode) => episode.kind = kind,
             None => self.episode = Some(Episode { kind, since: Instant::now(), failed_before: failed }),
         }
@@ -178,5 +185,16 @@ mod tests {
         log.fault(FaultKind::ReadOnly, &sqlite_error(8), path, 10, 3);
         log.recovered(path, 5);
         assert!(!log.in_episode());
+    }
+
+    #[test]
+    fn a_directory_appearing_mid_episode_is_not_a_new_problem() {
+        let mut log = FaultLog::default();
+        let path = Path::new("dir/x.db");
+        log.fault(FaultKind::MissingDirectory, &sqlite_error(14), path, 10, 0);
+        log.fault(FaultKind::CannotOpen, &sqlite_error(14), path, 10, 0);
+        assert_eq!(log.episode.as_ref().map(|e| e.kind), Some(FaultKind::MissingDirectory));
+        log.fault(FaultKind::ReadOnly, &sqlite_error(8), path, 10, 0);
+        assert_eq!(log.episode.as_ref().map(|e| e.kind), Some(FaultKind::ReadOnly), "another problem is new");
     }
 }
