@@ -21,6 +21,10 @@ use std::time::Duration;
 use axum::routing::get;
 use axum::Router;
 
+#[path = "support/proc_memory.rs"]
+mod proc_memory;
+use proc_memory::memory_kib;
+
 struct Args {
     port: u16,
     db: std::path::PathBuf,
@@ -168,20 +172,6 @@ fn thread_cpu_ms(name: &str) -> u64 {
         .filter(|task| std::fs::read_to_string(task.path().join("comm")).is_ok_and(|comm| comm.trim() == name))
         .map(|task| stat_cpu_ms(&task.path().join("stat").to_string_lossy()))
         .sum()
-}
-
-/// `(VmRSS, VmHWM)` of this process in KiB (Linux; zeros elsewhere).
-fn memory_kib() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix(name))
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
 }
 
 async fn shutdown_signal() {

@@ -29,6 +29,10 @@ use axum::extract::ConnectInfo;
 use http::{Request, Response};
 use tower::{Layer, Service};
 
+#[path = "support/proc_memory.rs"]
+mod proc_memory;
+use proc_memory::memory_kib;
+
 struct NoopWaker;
 
 impl Wake for NoopWaker {
@@ -59,20 +63,6 @@ fn parse_args() -> Result<Args, String> {
         return Err(format!("unknown mode {:?} (capacity, burst, burst-fault)", args.mode));
     }
     Ok(args)
-}
-
-/// `(VmRSS, VmHWM)` of this process in KiB (Linux; zeros elsewhere).
-fn memory_kib() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix(name))
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
 }
 
 /// Calls `service` `n` times with a fresh request each time, polling the (ready) response future once.

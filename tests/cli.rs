@@ -1,23 +1,13 @@
 //! The `fmd` binary end to end: JSON views against FMD's own numbers, levels, and every bad-input case
 //! (one line naming the file and the problem, exit code 2, no file created).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
-const NOW: &str = "2026-11-27T22:56:55Z";
-
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
-}
-
-/// A private copy of FMD's database, so tests never change the fixture.
-fn fixture_copy(dir: &Path) -> PathBuf {
-    let copy = dir.join("fmd.db");
-    std::fs::copy(fixture("fmd-5.1.0-sample.db"), &copy).expect("copy fixture");
-    copy
-}
+mod fixture_support;
+use fixture_support::{fixture, fixture_copy, NOW};
 
 fn fmd(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_fmd"))

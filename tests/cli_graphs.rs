@@ -1,19 +1,13 @@
 //! `fmd show graphs`: custom graphs (FMD's CustomGraph / CustomGraphData) as JSON with FMD's keys, in a window.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
-const NOW: &str = "2026-11-27T22:56:55Z";
-
-fn fixture_copy(dir: &Path) -> PathBuf {
-    let copy = dir.join("fmd.db");
-    std::fs::copy(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/fmd-5.1.0-sample.db"), &copy)
-        .expect("copy fixture");
-    copy
-}
+mod fixture_support;
+use fixture_support::{fixture_copy, NOW};
 
 fn fmd(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_fmd")).args(args).env_remove("FMD_CONFIG").output().expect("run fmd")

@@ -1,27 +1,14 @@
 //! `fmd show outliers` and `fmd show exceptions` against FMD 5.1.0's own database and numbers.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
-const NOW: &str = "2026-11-27T22:56:55Z";
+mod fixture_support;
+use fixture_support::{expected, fixture_copy, NOW};
+
 const ENDPOINTS: [&str; 6] = ["user_detail", "index", "search", "upload", "report", "boom"];
-
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
-}
-
-fn fixture_copy(dir: &Path) -> PathBuf {
-    let copy = dir.join("fmd.db");
-    std::fs::copy(fixture("fmd-5.1.0-sample.db"), &copy).expect("copy fixture");
-    copy
-}
-
-fn expected() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(fixture("fmd-5.1.0-sample.expected.json")).expect("read"))
-        .expect("json")
-}
 
 fn fmd(db: &Path, args: &[&str]) -> Output {
     let mut all = vec!["show"];

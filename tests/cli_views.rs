@@ -1,27 +1,13 @@
 //! `fmd show VIEW --json` for every view against FMD's own numbers, and the housekeeping commands
 //! (`prune`, `endpoint delete|merge`) end to end.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
-const NOW: &str = "2026-11-27T22:56:55Z";
-
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
-}
-
-fn fixture_copy(dir: &Path) -> PathBuf {
-    let copy = dir.join("fmd.db");
-    std::fs::copy(fixture("fmd-5.1.0-sample.db"), &copy).expect("copy fixture");
-    copy
-}
-
-fn expected() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(fixture("fmd-5.1.0-sample.expected.json")).expect("read"))
-        .expect("json")
-}
+mod fixture_support;
+use fixture_support::{expected, fixture_copy, NOW};
 
 fn fmd(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_fmd")).args(args).env_remove("FMD_CONFIG").output().expect("run fmd")
