@@ -56,8 +56,10 @@
 //! Outlier stacks are read by walking frame pointers from a signal handler (Linux x86_64 and aarch64; other
 //! platforms store "stack unavailable on this platform"). Build the service with
 //! `RUSTFLAGS="-C force-frame-pointers=yes"` (or `[build] rustflags` in `.cargo/config.toml`), else stacks
-//! stop at the first function without a frame pointer and say so, and keep line tables in release builds
-//! (`[profile.release] debug = "line-tables-only"`), else frames have names but no file, line or source.
+//! stop at the first function without a frame pointer and say so, and keep debug info in release builds
+//! (`[profile.release] debug = "limited"`; `"line-tables-only"` drops module paths from function names, so
+//! the request's own frames cannot be told from the runtime's), else frames have names but no file, line
+//! or source.
 //! The sampling signal is the highest free real-time signal (`SIGRTMAX-2` downwards); `SA_RESTART` is set.
 //!
 //! # Cost and failure model

@@ -4,7 +4,7 @@
 //! Addresses are resolved with the `backtrace` crate (DWARF line tables of the binary; inlined calls become
 //! frames of their own) behind a bounded cache; source lines are read from the files the line tables name,
 //! when they exist on this machine, through a bounded cache of files. Services built without debug line
-//! tables get function names only (set `debug = "line-tables-only"` in the release profile for files and
+//! tables get function names only (set `debug = "limited"` in the release profile for files and
 //! lines).
 
 use std::collections::HashMap;

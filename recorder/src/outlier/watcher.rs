@@ -371,7 +371,7 @@ impl Watcher {
             );
         }
         if !frames.is_empty() && frames.iter().all(|f| f.file.is_none()) {
-            notes.push("no file and line: build with debug line tables (debug = \"line-tables-only\")".to_string());
+            notes.push("no file and line: build with debug line tables (debug = \"limited\")".to_string());
         }
         if frames.is_empty() {
             notes.push("no frames of the request's own code in the sampled stack".to_string());
