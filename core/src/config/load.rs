@@ -89,15 +89,15 @@ pub(super) fn from_str(text: &str, origin: &str) -> Result<Config, ConfigError> 
     for (section, value) in &table {
         let Some((_, keys)) = SECTIONS.iter().find(|(name, _)| name == section) else {
             let names: Vec<&str> = SECTIONS.iter().map(|(n, _)| *n).collect();
-            return Err(err(section, format!("unknown section{}", suggestion(section, &names))));
+            return Err(err(&toml_key(section), format!("unknown section{}", suggestion(section, &names, "sections"))));
         };
         let Value::Table(entries) = value else {
             return Err(err(section, "must be a section ([name]), not a value".into()));
         };
         for (key, value) in entries {
-            let path = format!("{section}.{key}");
+            let path = format!("{section}.{}", toml_key(key));
             if !keys.contains(&key.as_str()) {
-                return Err(err(&path, format!("unknown key{}", suggestion(key, keys))));
+                return Err(err(&path, format!("unknown key{}", suggestion(key, keys, "keys"))));
             }
             apply(&mut config, section, key, value).map_err(|reason| err(&path, reason))?;
         }
@@ -192,12 +192,22 @@ fn cron(value: &Value) -> Result<CronSpec, String> {
     }
 }
 
-fn suggestion(given: &str, known: &[&str]) -> String {
+/// A key as TOML would need it written: bare when it can be, quoted otherwise (so an empty or odd name is
+/// visible in an error message).
+fn toml_key(key: &str) -> String {
+    if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        key.to_string()
+    } else {
+        format!("{key:?}")
+    }
+}
+
+fn suggestion(given: &str, known: &[&str], what: &str) -> String {
     let best =
         known.iter().map(|k| (strsim::jaro_winkler(&given.to_lowercase(), k), *k)).max_by(|a, b| a.0.total_cmp(&b.0));
     match best {
         Some((score, key)) if score > 0.7 => format!("; did you mean `{key}`?"),
-        _ => format!("; known keys: {}", known.join(", ")),
+        _ => format!("; known {what}: {}", known.join(", ")),
     }
 }
 
@@ -449,6 +459,19 @@ mod tests {
         assert_eq!(e.to_string(), "test.toml: `dashboard.monitor_lvl`: unknown key; did you mean `monitor_level`?");
         let e = parse("[dashbord]\n").expect_err("unknown section");
         assert!(e.reason.contains("did you mean `dashboard`"), "{e}");
+    }
+
+    #[test]
+    fn empty_and_odd_names_are_shown_quoted() {
+        let e = parse("[\"\"]\nx = 1\n").expect_err("empty section name");
+        assert_eq!(e.to_string(), format!("test.toml: `\"\"`: unknown section; known sections: {}", section_names()));
+        let e = parse("[dashboard]\n\"monitor level\" = 1\n").expect_err("key with a space");
+        assert_eq!(e.key, "dashboard.\"monitor level\"");
+        assert!(e.reason.contains("did you mean `monitor_level`"), "{e}");
+    }
+
+    fn section_names() -> String {
+        SECTIONS.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ")
     }
 
     #[test]
