@@ -2,6 +2,7 @@
 //! same route) or as aligned text.
 
 mod overview;
+mod profiler;
 mod text;
 
 use chrono::{DateTime, Duration, Utc};
@@ -116,6 +117,8 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
                 },
             )
         }
+        View::Profiler => profiler::list_or_tree(&store, &ctx, args),
+        View::GroupedProfiler => profiler::grouped(&store, &ctx, args),
         View::Exceptions => {
             let limit = u32::try_from(args.limit).unwrap_or(u32::MAX);
             let mut groups = Vec::new();
