@@ -292,7 +292,8 @@ mod tests {
 
     #[test]
     fn empty_code_lines_of_one_file_stay_apart() {
-        let mut a = vec![line(0, "src/main.rs", "", 9.0), line(1, "src/main.rs", "", 4.0), line(1, "src/main.rs", "", 5.0)];
+        let mut a =
+            vec![line(0, "src/main.rs", "", 9.0), line(1, "src/main.rs", "", 4.0), line(1, "src/main.rs", "", 5.0)];
         a[1].code.function_name = "load".into();
         a[2].code.function_name = "render".into();
         let g = group(&[a]);

@@ -104,15 +104,13 @@ impl CallTree {
         let mut path = Vec::new();
         let mut parent: Option<usize> = None;
         loop {
-            let next = self
-                .lines
-                .iter()
-                .enumerate()
-                .filter(|(_, l)| l.parent == parent)
-                .fold(None::<(usize, f64)>, |best, (i, l)| match best {
+            let next = self.lines.iter().enumerate().filter(|(_, l)| l.parent == parent).fold(
+                None::<(usize, f64)>,
+                |best, (i, l)| match best {
                     Some((_, d)) if d > l.duration => best,
                     _ => Some((i, l.duration)),
-                });
+                },
+            );
             match next {
                 Some((i, _)) => {
                     path.push(i);
@@ -290,12 +288,16 @@ mod tests {
 
     #[test]
     fn parents_are_the_nearest_line_one_level_up() {
-        assert_eq!(parents(&[0, 0, 1, 2, 2, 1, 3, 0]), vec![None, None, Some(1), Some(2), Some(2), Some(1), Some(4), None]);
+        assert_eq!(
+            parents(&[0, 0, 1, 2, 2, 1, 3, 0]),
+            vec![None, None, Some(1), Some(2), Some(2), Some(1), Some(4), None]
+        );
     }
 
     #[test]
     fn labels_fall_back_to_function_and_location() {
-        let mut c = CodeRef { filename: "src/a.rs".into(), line_number: 7, function_name: "app::a".into(), code: "".into() };
+        let mut c =
+            CodeRef { filename: "src/a.rs".into(), line_number: 7, function_name: "app::a".into(), code: "".into() };
         assert_eq!(c.label(), "app::a (src/a.rs:7)");
         c.code = "let x = 1;".into();
         assert_eq!(c.label(), "let x = 1;");
