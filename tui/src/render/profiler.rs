@@ -160,7 +160,9 @@ fn tree(frame: &mut Frame, area: Rect, app: &App) {
         let indent = " ".repeat(2 * (line.indent as usize).min(MAX_INDENT / 2));
         let percent = line.percent.map_or_else(|| format::NONE.to_string(), |p| format!("{p:.1}%"));
         let gutter = if is_hot { '┃' } else { ' ' };
-        let head = format!("{gutter}{percent:>6} {:>9}  {indent}{marker} ", format::duration_ms(Some(line.duration)));
+        let ms = format::duration_ms(Some(line.duration));
+        let head =
+            format!("{gutter}{:>6} {:>9}  {indent}{marker} ", format::truncate(&percent, 6), format::truncate(&ms, 9));
         let label = format::sanitize(&line.code.label()).into_owned();
         let location = if line.code.code.trim().is_empty() {
             String::new()

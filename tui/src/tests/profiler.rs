@@ -181,3 +181,55 @@ fn lines_without_source_text_read_as_function_and_location() {
     drive(&mut app, &path, "\x1b\tv");
     insta::assert_snapshot!("small_icicle_100x16", screen(&app, 100, 16));
 }
+
+/// A character that must never reach a terminal cell: controls and bidi overrides.
+fn forbidden(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+#[test]
+fn hostile_stack_lines_never_panic_nor_reach_the_terminal_raw() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("hostile.db");
+    let mut store = Store::open_writer(&path, "").expect("writer");
+    let id = store.ensure_endpoint("/evil", 3, "1.0", 0).expect("endpoint").id;
+    let request = |ms: f64, micros: i64| NewRequest {
+        endpoint_id: id,
+        duration_ms: ms,
+        time_micros: micros,
+        group_by: "\u{1b}[31mred".into(),
+        ip: "10.0.0.7".into(),
+        status_code: 200,
+    };
+    let requests = vec![request(0.0, 1_700_000_000_000_000), request(12.0, 1_700_000_100_000_000)];
+    store.write(&WriteBatch { version: "1.0\u{202e}".into(), requests, ..WriteBatch::default() }).expect("write");
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    let long = "x".repeat(100_000);
+    conn.execute_batch(&format!(
+        "PRAGMA foreign_keys = OFF;
+         INSERT INTO CodeLine (id, filename, line_number, function_name, code) VALUES \
+           (1, 'src/\u{1b}]52;c;AAAA\u{7}.rs', 1, 'f\u{202e}n', 'let a = \"\u{1b}[2J\";'), \
+           (2, '{long}', -5, '', ''), (3, x'ff00', 'NaN', 7, x'c3');
+         INSERT INTO StackLine (request_id, code_id, position, indent, duration) VALUES \
+           (1, 1, 0, 0, 0.0), (1, 2, 1, 1, 'slow'), (1, NULL, 2, 5, x'00'), (1, 3, 3, -2, 1e308), \
+           (2, 1, 0, 0, 12.0), (2, 3, 1, 1, 6.0), (2, 2, 2, 2, 6.0), (2, 99, 3, 1, -3.0), (2, 1, 4, 'deep', 1.0);"
+    ))
+    .expect("hostile rows");
+    drop(conn);
+    for (width, height) in [(80, 24), (40, 12), (250, 60)] {
+        let mut app = loaded_app(&path, width, height);
+        for keys in ["\n9\t\t\t", "\n", "j ", "\x1b", "j\n", "\x1b\t", "s", "v", "jl\n", "/\u{1b}x\n", "\x1b\x1b"] {
+            drive(&mut app, &path, keys);
+            press(&mut app, KeyCode::Right);
+            let shown = screen(&app, width, height);
+            let bad: Vec<char> = shown.chars().filter(|c| *c != '\n' && forbidden(*c)).collect();
+            assert!(bad.is_empty(), "after {keys:?} at {width}x{height}: {bad:?}\n{shown}");
+            match keys {
+                "\n" | "j\n" => assert!(shown.contains("Call tree") && shown.contains("ms  "), "{shown}"),
+                "v" => assert!(shown.contains('▏'), "{shown}"),
+                _ => {}
+            }
+        }
+    }
+}
