@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::{parents, CodeRef, RawLine};
+use crate::store::views::int_of;
 use crate::store::{Store, StoreError};
 
 /// How many of the most recent profiled requests FMD merges.
@@ -231,13 +232,16 @@ impl Store {
         let t = &self.tables;
         self.view_snapshot(|| {
             let ids: Vec<i64> = {
+                // Walks the StackLine index from the newest request down and stops at the 100th of the endpoint:
+                // the cost follows the profiled requests newer than those, not the endpoint's request count.
                 let mut stmt = self.conn.prepare_cached(&format!(
-                    "SELECT DISTINCT s.request_id FROM {} s JOIN {} r ON r.id = s.request_id \
-                     WHERE r.endpoint_id = ?1 ORDER BY s.request_id DESC LIMIT ?2",
+                    "SELECT s.request_id FROM (SELECT DISTINCT request_id FROM {} ORDER BY request_id DESC) s \
+                     WHERE (SELECT endpoint_id FROM {} WHERE id = s.request_id) = ?1 LIMIT ?2",
                     t.stack_line, t.request
                 ))?;
-                let rows = stmt.query_map(rusqlite::params![endpoint_id, GROUPED_REQUESTS], |r| r.get::<_, i64>(0))?;
-                rows.collect::<rusqlite::Result<_>>()?
+                let rows =
+                    stmt.query_map(rusqlite::params![endpoint_id, GROUPED_REQUESTS], |r| Ok(int_of(r.get_ref(0)?)))?;
+                rows.filter_map(Result::transpose).collect::<rusqlite::Result<_>>()?
             };
             let mut requests = Vec::with_capacity(ids.len());
             for id in ids {

@@ -145,14 +145,16 @@ pub(crate) struct RawLine {
 }
 
 impl Store {
-    /// Number of profiled requests of an endpoint (FMD's `/api/num_profiled/<id>`).
+    /// Number of profiled requests of an endpoint (FMD's `/api/num_profiled/<id>`). Like the list below, it
+    /// walks the StackLine index once (~0.3 s for 4M stack lines), whatever the endpoint's request count.
     pub fn num_profiled(&self, endpoint_id: i64) -> Result<u64, StoreError> {
         let t = &self.tables;
         self.view_snapshot(|| {
             self.conn
                 .prepare_cached(&format!(
-                    "SELECT count(*) FROM {} r WHERE r.endpoint_id = ?1 AND r.id IN (SELECT request_id FROM {})",
-                    t.request, t.stack_line
+                    "SELECT count(*) FROM (SELECT DISTINCT request_id FROM {}) s JOIN {} r ON r.id = s.request_id \
+                     WHERE r.endpoint_id = ?1",
+                    t.stack_line, t.request
                 ))?
                 .query_row([endpoint_id], |r| Ok(int_of(r.get_ref(0)?).unwrap_or(0).max(0) as u64))
         })
