@@ -518,6 +518,7 @@ impl App {
                 }
                 match result {
                     Ok(data) => {
+                        self.keep_grouped_frames(&key, &data);
                         self.views.insert(key, now, limit, data);
                         self.clear_query_message();
                     }
@@ -555,6 +556,20 @@ impl App {
         }
         if !self.busy() {
             self.spinner = 0;
+        }
+    }
+
+    /// A new grouped profile for the one on screen: the zoom and the selected frame follow their frames.
+    fn keep_grouped_frames(&mut self, key: &ViewKey, data: &crate::views::ViewData) {
+        let crate::views::ViewData::Grouped(new) = data else { return };
+        let Some(crate::views::ViewData::Grouped(old)) = self.views.get(key).map(|c| &c.data) else { return };
+        let zoom = self.profiler.zoom.map(|z| profiler::remap(old, new, z));
+        let frame = self.profiler.frame.map(|f| profiler::remap(old, new, f));
+        if let Some(zoom) = zoom {
+            self.profiler.zoom = zoom;
+        }
+        if let Some(frame) = frame {
+            self.profiler.frame = frame;
         }
     }
 

@@ -125,6 +125,29 @@ pub fn table_order(profile: &GroupedProfile, tree_order: bool) -> Vec<usize> {
     order
 }
 
+/// The frames from the root down to grouped line `index`, each as (file, code or function and line).
+fn path(profile: &GroupedProfile, index: usize) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut at = Some(index);
+    while let Some(i) = at {
+        let Some(line) = profile.lines.get(i) else { break };
+        out.push((line.filename.clone(), line.label()));
+        at = line.parent.filter(|p| *p < i);
+    }
+    out.reverse();
+    out
+}
+
+/// The line of `new` that stands for line `index` of `old` (same frames from the root), so a zoom or
+/// selection stays on its frame when a refresh merges more requests and the rows move.
+pub fn remap(old: &GroupedProfile, new: &GroupedProfile, index: usize) -> Option<usize> {
+    let want = path(old, index);
+    if want.is_empty() {
+        return None;
+    }
+    (0..new.lines.len()).find(|i| new.lines[*i].indent as usize + 1 == want.len() && path(new, *i) == want)
+}
+
 /// True when `label` contains `search` (case-insensitive); an empty search matches nothing.
 pub fn matches(label: &str, search: &str) -> bool {
     !search.is_empty() && label.to_lowercase().contains(&search.to_lowercase())
@@ -320,6 +343,31 @@ mod tests {
         assert_eq!(step_frame(&frames, &p, 0, FrameStep::Down), 1, "the widest child");
         assert_eq!(step_frame(&frames, &p, 0, FrameStep::Right), 4);
         assert_eq!(step_frame(&frames, &p, 2, FrameStep::Down), 2);
+    }
+
+    #[test]
+    fn a_frame_is_found_again_after_the_rows_move() {
+        let mut old = profile(&[(None, 10.0), (Some(0), 3.0), (Some(0), 7.0)]);
+        for (line, label) in old.lines.iter_mut().zip(["main", "a", "b"]) {
+            line.code = label.to_string();
+        }
+        let mut new = old.clone();
+        // A new child of the root sorts first: every index after the root moves by one.
+        let mut extra = new.lines[1].clone();
+        extra.code = "new".into();
+        new.lines.insert(1, extra);
+        new.lines[2].parent = Some(0);
+        new.lines[3].parent = Some(0);
+        for (line, indent) in old.lines.iter_mut().zip([0, 1, 1]) {
+            line.indent = indent;
+        }
+        for (line, indent) in new.lines.iter_mut().zip([0, 1, 1, 1]) {
+            line.indent = indent;
+        }
+        assert_eq!(remap(&old, &new, 2), Some(3));
+        assert_eq!(remap(&old, &new, 0), Some(0));
+        new.lines.truncate(2);
+        assert_eq!(remap(&old, &new, 2), None, "gone");
     }
 
     #[test]
