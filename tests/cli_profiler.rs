@@ -110,4 +110,7 @@ fn bad_endpoints_and_requests_exit_2_with_the_reason() {
     }
     let out = fmd(&db, &["profiler", "--endpoint", "search", "--request", "x"]);
     assert_eq!(out.status.code(), Some(2), "not a number");
+    let out = fmd(&db, &["grouped-profiler", "--endpoint", "search", "--request", &id]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.code() == Some(2) && err.contains("--request only applies"), "{err}");
 }

@@ -26,6 +26,9 @@ const DEFAULT_DAILY_DAYS: u32 = 10;
 pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
     crate::summaries::prepare(&settings.db, settings.table_prefix.as_deref())?;
     let store = Store::open_reader(&settings.db, settings.table_prefix.as_deref())?;
+    if args.request.is_some() && args.view != View::Profiler {
+        return Err(Failure::Input(format!("--request only applies to `fmd show profiler`, not {:?}", args.view)));
+    }
     let ctx = Context::new(settings, args, &store)?;
     match args.view {
         View::Overview => {
