@@ -106,6 +106,10 @@ fn call_trees_percentages_and_grouping_on_a_prefixed_file() {
     assert_eq!(list.iter().map(|r| r.id).collect::<Vec<_>>(), [ids[1], ids[0]], "newest first");
     assert_eq!(list.iter().map(|r| r.stack_lines).collect::<Vec<_>>(), [3, 4]);
     assert_eq!(store.profiled_requests(id, 10, 1).expect("offset").len(), 1);
+    let page = store.profiled_page(id, 1, 0).expect("page");
+    assert_eq!((page.total, page.requests.len()), (2, 1), "the total counts past the limit");
+    let past = store.profiled_page(id, 10, 5).expect("past the end");
+    assert_eq!((past.total, past.requests.len()), (2, 0));
     assert_eq!(store.request_endpoint(ids[3]).expect("endpoint"), Some(other));
 
     let tree = store.call_tree(ids[0]).expect("tree").expect("exists");

@@ -30,7 +30,7 @@ pub use housekeeping::{Batching, EndpointDeletion, EndpointMerge};
 pub use open::detect_prefixes;
 pub use outliers::{DurationStats, NewOutlier, OutlierRequest, OutlierRow};
 pub use overview::{OverviewRow, Window};
-pub use profiler::{CallLine, CallTree, CodeRef, GroupedLine, GroupedProfile, ProfiledRequest};
+pub use profiler::{CallLine, CallTree, CodeRef, GroupedLine, GroupedProfile, ProfiledPage, ProfiledRequest};
 pub use prune::{DeletedRows, PruneOptions, PruneReport, PRUNE_BATCH_SIZE};
 pub use schema::SCHEMA_VERSION;
 pub use summary::{RefreshOptions, SummaryPolicy, SummaryState, SummaryStatus, Verify};

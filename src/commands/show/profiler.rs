@@ -32,13 +32,8 @@ pub fn list_or_tree(store: &Store, ctx: &Context, args: &ShowArgs) -> Result<(),
     let Some(request) = args.request else {
         let limit = u32::try_from(args.limit).unwrap_or(u32::MAX);
         let offset = u32::try_from(args.offset).unwrap_or(u32::MAX);
-        return emit(
-            args,
-            &ProfilerJson {
-                num_profiled: store.num_profiled(endpoint)?,
-                profiled_requests: store.profiled_requests(endpoint, limit, offset)?,
-            },
-        );
+        let page = store.profiled_page(endpoint, limit, offset)?;
+        return emit(args, &ProfilerJson { num_profiled: page.total, profiled_requests: page.requests });
     };
     if store.request_endpoint(request)? != Some(endpoint) {
         return Err(Failure::Input(format!(

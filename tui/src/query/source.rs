@@ -170,9 +170,8 @@ impl Source for StoreSource {
             }
             ViewKind::Profiler => {
                 let id = Self::endpoint(&key)?;
-                let total = store.num_profiled(id).map_err(e)?;
-                let rows = store.profiled_requests(id, PROFILED_TOP, 0).map_err(e)?;
-                ViewData::Profiler(ProfilerView { total, rows })
+                let page = store.profiled_page(id, PROFILED_TOP, 0).map_err(e)?;
+                ViewData::Profiler(ProfilerView { total: page.total, rows: page.requests })
             }
             ViewKind::CallTree(request) => ViewData::CallTree(store.call_tree(request).map_err(e)?),
             ViewKind::Grouped => ViewData::Grouped(store.grouped_profiler(Self::endpoint(&key)?).map_err(e)?),

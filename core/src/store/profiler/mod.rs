@@ -41,6 +41,15 @@ pub struct ProfiledRequest {
     pub stack_lines: u64,
 }
 
+/// A page of profiled requests and how many there are in all.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ProfiledPage {
+    /// Profiled requests of the endpoint in all (FMD's `num_profiled`).
+    pub total: u64,
+    /// The page, newest first.
+    pub requests: Vec<ProfiledRequest>,
+}
+
 /// Where a stack line points: FMD's `CodeLine` columns.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CodeRef {
@@ -168,24 +177,36 @@ impl Store {
         limit: u32,
         offset: u32,
     ) -> Result<Vec<ProfiledRequest>, StoreError> {
+        Ok(self.profiled_page(endpoint_id, limit, offset)?.requests)
+    }
+
+    /// [`Store::profiled_requests`] with the number of profiled requests in all, counted in the same pass over
+    /// the StackLine index (the console's list refreshes every second).
+    pub fn profiled_page(&self, endpoint_id: i64, limit: u32, offset: u32) -> Result<ProfiledPage, StoreError> {
         let t = &self.tables;
-        self.view_snapshot(|| {
+        let page = self.view_snapshot(|| {
             let mut stmt = self.conn.prepare_cached(&format!(
-                "SELECT r.id, r.time_requested, r.duration, r.version_requested, r.group_by, r.status_code, s.n \
-                 FROM (SELECT request_id, count(*) AS n FROM {} GROUP BY request_id) s \
+                "SELECT r.id, r.time_requested, r.duration, r.version_requested, r.group_by, r.status_code, s.n, \
+                 count(*) OVER () FROM (SELECT request_id, count(*) AS n FROM {} GROUP BY request_id) s \
                  JOIN {} r ON r.id = s.request_id WHERE r.endpoint_id = ?1 \
                  ORDER BY r.time_requested DESC, r.id DESC LIMIT ?2 OFFSET ?3",
                 t.stack_line, t.request
             ))?;
             let mut rows = stmt.query(params![endpoint_id, limit, offset])?;
-            let mut out = Vec::new();
+            let mut page = ProfiledPage::default();
             while let Some(r) = rows.next()? {
+                page.total = int_of(r.get_ref(7)?).unwrap_or(0).max(0) as u64;
                 if let Some(request) = request_of(r)? {
-                    out.push(request);
+                    page.requests.push(request);
                 }
             }
-            Ok(out)
-        })
+            Ok(page)
+        })?;
+        if page.total == 0 && offset > 0 {
+            // Past the end: no row carried the count.
+            return Ok(ProfiledPage { total: self.num_profiled(endpoint_id)?, requests: page.requests });
+        }
+        Ok(page)
     }
 
     /// The call tree of request `request_id`: its stack lines in position order with their code, durations and
