@@ -129,12 +129,19 @@ fn table(frame: &mut Frame, area: Rect, app: &App, profile: &GroupedProfile) {
         }
         let indent = if app.profiler.tree_order { " ".repeat((line.indent as usize).min(12)) } else { String::new() };
         let label = format!("{indent}{}", format::sanitize(&line.label()));
-        spans.push(cell(
-            &label,
-            width.saturating_sub(numbers_width),
-            false,
-            if found { theme.found } else { Style::new() },
-        ));
+        let room = width.saturating_sub(numbers_width);
+        let style = if found { theme.found } else { Style::new() };
+        // Ranked rows lose the tree: name the caller when there is room, so equal lines can be told apart.
+        let caller = line.parent.and_then(|p| profile.lines.get(p)).filter(|_| !app.profiler.tree_order);
+        match caller {
+            Some(caller) if room > format::width(&label) + 8 => {
+                let rest = room - format::width(&label);
+                spans.push(Span::styled(label, style));
+                let text = format!("  ← {}", format::sanitize(&caller.label()));
+                spans.push(cell(&text, rest, false, theme.dim));
+            }
+            _ => spans.push(cell(&label, room, false, style)),
+        }
         line_at(frame, area, 1 + (y - start) as u16, Line::from(spans));
     }
 }

@@ -147,8 +147,20 @@ fn tree(frame: &mut Frame, area: Rect, app: &App) {
     let children = profiler::child_counts(&parents);
     let width = usize::from(inner.width);
     let location_width = if width >= 70 { 28 } else { 0 };
-    let height = usize::from(inner.height);
+    // The last line reads the selected line in full: its text, where it is and its function.
+    let height = usize::from(inner.height).saturating_sub(1);
     let start = visible_start(app.cursor.offset, cursor, height, rows.len());
+    if let Some(line) = rows.get(cursor).and_then(|i| tree.lines.get(*i)) {
+        let c = &line.code;
+        let text = if c.code.trim().is_empty() {
+            format!("▸ {}", c.label())
+        } else {
+            format!("▸ {} · {} · {}", c.code.trim(), c.location(), c.function_name)
+        };
+        let text = format::sanitize(&text).into_owned();
+        let shown = format::truncate(&text, width).into_owned();
+        line_at(frame, inner, height as u16, Line::from(Span::styled(shown, theme.dim)));
+    }
     for (y, &index) in rows.iter().enumerate().skip(start).take(height) {
         let Some(line) = tree.lines.get(index) else { continue };
         let marker = match (children.get(index).copied().unwrap_or(0), app.profiler.collapsed.contains(&index)) {
