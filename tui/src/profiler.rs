@@ -171,8 +171,20 @@ pub struct Frame {
 /// Frames narrower than one column are left out, with their children.
 pub fn layout(profile: &GroupedProfile, zoom: Option<usize>, width: usize, depth: usize) -> Vec<Frame> {
     let lines = &profile.lines;
+    // Children by parent, built once (a profile may hold thousands of rows).
+    let mut kids: Vec<Vec<usize>> = vec![Vec::new(); lines.len()];
+    let mut roots = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        match line.parent.filter(|p| *p < lines.len()) {
+            Some(p) => kids[p].push(i),
+            None => roots.push(i),
+        }
+    }
     let children = |parent: Option<usize>| -> Vec<usize> {
-        lines.iter().enumerate().filter(|(_, l)| l.parent == parent).map(|(i, _)| i).collect()
+        match parent {
+            Some(p) => kids.get(p).cloned().unwrap_or_default(),
+            None => roots.clone(),
+        }
     };
     let mut out = Vec::new();
     if depth == 0 || width == 0 {
