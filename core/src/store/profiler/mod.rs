@@ -132,14 +132,13 @@ impl CallTree {
 }
 
 /// The parent of each line: the nearest earlier line whose indent is one less (FMD's rule), else none.
+/// One pass: the nearest earlier line at a given indent is the last one seen there.
 pub(crate) fn parents(indents: &[u32]) -> Vec<Option<usize>> {
+    let mut last_at: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
     let mut out = Vec::with_capacity(indents.len());
     for (i, &indent) in indents.iter().enumerate() {
-        let parent = match indent.checked_sub(1) {
-            Some(up) => (0..i).rev().find(|&j| indents[j] == up),
-            None => None,
-        };
-        out.push(parent);
+        out.push(indent.checked_sub(1).and_then(|up| last_at.get(&up).copied()));
+        last_at.insert(indent, i);
     }
     out
 }
