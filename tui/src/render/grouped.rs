@@ -127,7 +127,7 @@ fn table(frame: &mut Frame, area: Rect, app: &App, profile: &GroupedProfile) {
             spans.push(cell(&values[c], all[c].1, true, style));
             spans.push(Span::raw("  "));
         }
-        let indent = if app.profiler.tree_order { " ".repeat((line.indent as usize).min(12)) } else { String::new() };
+        let indent = if app.profiler.tree_order { "  ".repeat((line.indent as usize).min(12)) } else { String::new() };
         let label = format!("{indent}{}", format::sanitize(&line.label()));
         let room = width.saturating_sub(numbers_width);
         let style = if found { theme.found } else { Style::new() };
