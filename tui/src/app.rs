@@ -415,6 +415,7 @@ impl App {
             }
             Action::Flame => self.on_tab(EndpointTab::Grouped),
             Action::Search => self.on_tab(EndpointTab::Grouped) && self.grouped().is_some_and(|g| !g.lines.is_empty()),
+            Action::NextMatch => self.on_flame() && !self.profiler.search.is_empty(),
             Action::SortPrev | Action::SortInvert => overview,
             Action::Detail => {
                 (self.on_incidents() || self.on_tab(EndpointTab::Profiler) || self.on_tab(EndpointTab::Grouped))
@@ -621,6 +622,14 @@ impl App {
                     self.profiler.flame = !self.profiler.flame;
                     if self.profiler.flame {
                         self.profiler.frame = self.grouped_row().or(self.profiler.frame);
+                    }
+                }
+            }
+            Action::NextMatch => {
+                if self.available(Action::NextMatch) {
+                    let frames = self.flame_frames();
+                    if let (Some(g), Some(from)) = (self.grouped(), self.flame_frame()) {
+                        self.profiler.frame = Some(profiler::next_match(&frames, g, from, &self.profiler.search));
                     }
                 }
             }

@@ -248,6 +248,8 @@ pub enum Action {
     Flame,
     /// Grouped profiler: type a text whose frames are highlighted.
     Search,
+    /// Grouped profiler's icicle: select the next frame matching the search.
+    NextMatch,
 }
 
 /// One line of the key table.
@@ -317,6 +319,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(&[Key::Char(' ')], Action::Toggle, "call tree: fold / unfold the line", Some("fold"), &[E]),
     bind(&[Key::Char('v')], Action::Flame, "grouped profiler: table / icicle view", Some("view"), &[E]),
     bind(&[Key::Char('/')], Action::Search, "grouped profiler: highlight matching frames", Some("find"), &[E]),
+    bind(&[Key::Char('n')], Action::NextMatch, "icicle: select the next matching frame", Some("next"), &[E]),
     bind(&[Key::Char('J')], Action::DetailDown, "scroll the detail down", Some("scroll"), &[E]),
     bind(&[Key::Char('K')], Action::DetailUp, "scroll the detail up", Some("scroll"), &[E]),
     bind(&[Key::Char('y')], Action::Copy, "copy the detail's section on top (OSC 52)", Some("copy"), &[E]),

@@ -277,6 +277,18 @@ pub fn step_frame(frames: &[Frame], profile: &GroupedProfile, from: usize, step:
     pick.unwrap_or(from)
 }
 
+/// The frame after `from` (row by row, left to right, wrapping) whose text matches `search`; `from` when none.
+pub fn next_match(frames: &[Frame], profile: &GroupedProfile, from: usize, search: &str) -> usize {
+    let mut order: Vec<&Frame> = frames.iter().collect();
+    order.sort_by_key(|f| (f.depth, f.x));
+    let start = order.iter().position(|f| f.line == from).map_or(0, |p| p + 1);
+    let n = order.len();
+    (0..n)
+        .map(|k| order[(start + k) % n])
+        .find(|f| profile.lines.get(f.line).is_some_and(|l| matches(&l.label(), search)))
+        .map_or(from, |f| f.line)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -355,6 +367,14 @@ mod tests {
         assert_eq!(step_frame(&frames, &p, 0, FrameStep::Down), 1, "the widest child");
         assert_eq!(step_frame(&frames, &p, 0, FrameStep::Right), 4);
         assert_eq!(step_frame(&frames, &p, 2, FrameStep::Down), 2);
+        let mut named = p.clone();
+        for (line, code) in named.lines.iter_mut().zip(["root", "hash a", "x", "hash b", "other"]) {
+            line.code = code.to_string();
+        }
+        assert_eq!(next_match(&frames, &named, 0, "hash"), 1, "row by row, left to right");
+        assert_eq!(next_match(&frames, &named, 1, "hash"), 3);
+        assert_eq!(next_match(&frames, &named, 3, "hash"), 1, "wraps");
+        assert_eq!(next_match(&frames, &named, 4, "none"), 4, "no match: stays");
     }
 
     #[test]

@@ -120,6 +120,13 @@ fn the_icicle_zooms_resets_and_highlights_matches() {
     let shown = screen(&app, 80, 24);
     assert!(shown.contains("2 frames match “sha256”"), "{shown}");
     insta::assert_snapshot!("grouped_icicle_search_80x24", shown);
+    drive(&mut app, &db, "n");
+    assert_eq!(label(app.flame_frame()), "h = hashlib.sha256(h).digest()", "n selects the first match");
+    let first = app.flame_frame();
+    drive(&mut app, &db, "n");
+    assert!(app.flame_frame() != first && label(app.flame_frame()).contains("sha256"), "then the second");
+    drive(&mut app, &db, "n");
+    assert_eq!(app.flame_frame(), first, "and wraps");
     drive(&mut app, &db, "\x1b");
     assert_eq!((app.profiler.zoom, app.profiler.frame), (None, zoomed), "Esc resets the zoom, keeps the frame");
     assert_eq!(app.profiler.search, "sha256");
