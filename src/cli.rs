@@ -133,12 +133,15 @@ pub struct ShowArgs {
     /// Hourly and daily views: how many local days, ending today (or the day before --to).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=3660))]
     pub days: Option<u32>,
-    /// Rows at most (requests, error requests, outliers, exception groups).
+    /// Rows at most (requests, error requests, outliers, exception groups, profiled requests).
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub limit: u64,
-    /// Rows to skip (requests, outliers).
+    /// Rows to skip (requests, outliers, profiled requests).
     #[arg(long, default_value_t = 0)]
     pub offset: u64,
+    /// Profiler: show this request's call tree instead of the list of profiled requests.
+    #[arg(long, value_name = "ID")]
+    pub request: Option<i64>,
     /// Users or IPs in the version matrices (busiest first).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     pub top: u64,
@@ -208,6 +211,12 @@ pub enum View {
     /// Exception groups (type, message, stack) with counts and their stacks, newest first; --endpoint for one
     /// endpoint (FMD's exception_occurrence).
     Exceptions,
+    /// An endpoint's profiled requests (level 3), newest first; with --request ID that request's call tree
+    /// (FMD's num_profiled and profiler_table).
+    Profiler,
+    /// FMD's grouped profiler of an endpoint: its last 100 profiled requests merged line by line (FMD's
+    /// grouped_profiler keys).
+    GroupedProfiler,
 }
 
 /// `fmd level ENDPOINT LEVEL`.

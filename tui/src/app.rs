@@ -15,6 +15,7 @@ use fmd_core::store::DeletedRows;
 use crate::cursor::Cursor;
 use crate::keys::{self, Action, Context};
 use crate::nav::{self, Compare, DashTab, EndpointTab, Window, PRUNE_AGES};
+use crate::profiler::{self, FrameStep, ProfilerState};
 use crate::query::{Housekeeping, Job, Reply};
 use crate::render;
 use crate::table::OverviewTable;
@@ -168,6 +169,8 @@ pub struct App {
     pub detail_scroll: usize,
     /// Text waiting to be copied to the clipboard: the event loop writes it as an OSC 52 sequence.
     pub clipboard: Option<String>,
+    /// The Profiler and Grouped tabs: open call tree, folds, icicle zoom and search.
+    pub profiler: ProfilerState,
 }
 
 impl App {
@@ -208,6 +211,7 @@ impl App {
             detail_open: false,
             detail_scroll: 0,
             clipboard: None,
+            profiler: ProfilerState::default(),
         }
     }
 
@@ -221,6 +225,15 @@ impl App {
         &self.filter
     }
 
+    /// The text being typed on the footer line: the profiler search, or the filter.
+    pub fn typed(&self) -> &str {
+        if self.profiler.searching {
+            &self.profiler.search
+        } else {
+            self.filter()
+        }
+    }
+
     /// Work is running or queued: the header shows the spinner.
     pub fn busy(&self) -> bool {
         self.overview_pending || self.view_pending || self.writes_pending > 0
@@ -228,7 +241,8 @@ impl App {
 
     /// Which part of the key table applies now.
     pub fn context(&self) -> Context {
-        match (&self.popup, self.filter_editing, self.screen) {
+        let typing = self.filter_editing || self.profiler.searching;
+        match (&self.popup, typing, self.screen) {
             (Some(Popup::Help { .. }), _, _) => Context::Help,
             (Some(Popup::LevelPicker { .. }), _, _) => Context::LevelPicker,
             (Some(Popup::MergePicker { .. }), _, _) => Context::MergePicker,
@@ -244,7 +258,10 @@ impl App {
     pub fn view_key(&self) -> Option<ViewKey> {
         let (kind, endpoint) = match self.screen {
             Screen::Dashboard => (ViewKind::of_dashboard(self.dash_tab, self.compare)?, None),
-            Screen::Endpoint(id) => (ViewKind::of_endpoint(self.endpoint_tab), Some(id)),
+            Screen::Endpoint(id) => match (self.endpoint_tab, self.profiler.open) {
+                (EndpointTab::Profiler, Some(request)) => (ViewKind::CallTree(request), Some(id)),
+                (tab, _) => (ViewKind::of_endpoint(tab), Some(id)),
+            },
         };
         // The report compares calendar units or versions: the time window does not apply.
         let window = if kind.ignores_window() { Window::default() } else { self.window };
@@ -293,9 +310,69 @@ impl App {
         }
     }
 
-    /// Rows the cursor of the tab on screen moves over.
+    /// Rows the cursor of the tab on screen moves over (an open call tree: its visible lines).
     fn row_count(&self) -> usize {
-        self.view().map_or(0, |v| v.data.row_count())
+        match self.tree_rows() {
+            Some(rows) => rows.len(),
+            None => self.view().map_or(0, |v| v.data.row_count()),
+        }
+    }
+
+    /// The open call tree on screen.
+    pub fn call_tree(&self) -> Option<&fmd_core::store::CallTree> {
+        match self.view().map(|c| &c.data) {
+            Some(crate::views::ViewData::CallTree(tree)) if self.profiler.open.is_some() => tree.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The grouped profile on screen.
+    pub fn grouped(&self) -> Option<&fmd_core::store::GroupedProfile> {
+        match self.view().map(|c| &c.data) {
+            Some(crate::views::ViewData::Grouped(g)) if self.on_tab(EndpointTab::Grouped) => Some(g),
+            _ => None,
+        }
+    }
+
+    /// The visible lines of the open call tree (indexes into its lines), `None` without one.
+    pub fn tree_rows(&self) -> Option<Vec<usize>> {
+        let tree = self.call_tree()?;
+        let parents: Vec<Option<usize>> = tree.lines.iter().map(|l| l.parent).collect();
+        Some(profiler::visible(&parents, &self.profiler.collapsed))
+    }
+
+    /// The tree line under the cursor.
+    pub fn tree_line(&self) -> Option<usize> {
+        let rows = self.tree_rows()?;
+        rows.get(self.cursor.row.min(rows.len().saturating_sub(1))).copied()
+    }
+
+    /// The Grouped tab shows its icicle.
+    pub fn on_flame(&self) -> bool {
+        self.on_tab(EndpointTab::Grouped) && self.profiler.flame
+    }
+
+    /// The icicle's frames at this terminal size.
+    pub fn flame_frames(&self) -> Vec<profiler::Frame> {
+        let Some(g) = self.grouped() else { return Vec::new() };
+        let (width, rows) = render::grouped::flame_size(self.size.0, self.size.1);
+        profiler::layout(g, self.profiler.zoom, width, rows)
+    }
+
+    /// The selected icicle frame: the chosen one when drawn, else the top-left one.
+    pub fn flame_frame(&self) -> Option<usize> {
+        let frames = self.flame_frames();
+        match self.profiler.frame {
+            Some(f) if frames.iter().any(|x| x.line == f) => Some(f),
+            _ => frames.first().map(|f| f.line),
+        }
+    }
+
+    /// The grouped line of the table row under the cursor.
+    fn grouped_row(&self) -> Option<usize> {
+        let g = self.grouped()?;
+        let order = profiler::table_order(g, self.profiler.tree_order);
+        order.get(self.cursor.row.min(order.len().saturating_sub(1))).copied()
     }
 
     /// Columns `←`/`→` move over on the tab on screen.
@@ -328,13 +405,28 @@ impl App {
                 }
                 _ => false,
             },
-            Action::SortNext => overview || self.on_tab(EndpointTab::Outliers),
+            Action::SortNext => {
+                overview
+                    || self.on_tab(EndpointTab::Outliers)
+                    || (self.on_tab(EndpointTab::Grouped) && !self.on_flame())
+            }
+            Action::Toggle => {
+                self.profiler.open.is_some() && self.on_tab(EndpointTab::Profiler) && self.row_count() > 0
+            }
+            Action::Flame => self.on_tab(EndpointTab::Grouped),
+            Action::Search => self.on_tab(EndpointTab::Grouped) && self.grouped().is_some_and(|g| !g.lines.is_empty()),
+            Action::NextMatch => self.on_flame() && !self.profiler.search.is_empty(),
             Action::SortPrev | Action::SortInvert => overview,
-            Action::Detail => self.on_incidents() && self.row_count() > 0,
+            Action::Detail => {
+                (self.on_incidents() || self.on_tab(EndpointTab::Profiler) || self.on_tab(EndpointTab::Grouped))
+                    && self.row_count() > 0
+            }
             Action::DetailDown | Action::DetailUp | Action::Copy => self.detail_shown(),
             Action::Open => dashboard && self.selected_endpoint().is_some(),
             Action::Level => self.selected_endpoint().is_some_and(|id| self.table.row(id).is_some()),
-            Action::Left | Action::Right => self.popup.is_none() && self.col_count() > 0,
+            Action::Left | Action::Right => {
+                self.popup.is_none() && (self.col_count() > 0 || self.tree_line().is_some() || self.on_flame())
+            }
             Action::LogScale => self.on_box_plots(),
             Action::Down | Action::Up | Action::Top | Action::Bottom | Action::PageDown | Action::PageUp => {
                 self.popup.is_some() || overview || self.row_count() > 0
@@ -427,6 +519,7 @@ impl App {
                 }
                 match result {
                     Ok(data) => {
+                        self.keep_grouped_frames(&key, &data);
                         self.views.insert(key, now, limit, data);
                         self.clear_query_message();
                     }
@@ -467,6 +560,20 @@ impl App {
         }
     }
 
+    /// A new grouped profile for the one on screen: the zoom and the selected frame follow their frames.
+    fn keep_grouped_frames(&mut self, key: &ViewKey, data: &crate::views::ViewData) {
+        let crate::views::ViewData::Grouped(new) = data else { return };
+        let Some(crate::views::ViewData::Grouped(old)) = self.views.get(key).map(|c| &c.data) else { return };
+        let zoom = self.profiler.zoom.map(|z| profiler::remap(old, new, z));
+        let frame = self.profiler.frame.map(|f| profiler::remap(old, new, f));
+        if let Some(zoom) = zoom {
+            self.profiler.zoom = zoom;
+        }
+        if let Some(frame) = frame {
+            self.profiler.frame = frame;
+        }
+    }
+
     fn clear_query_message(&mut self) {
         if self.message.as_ref().is_some_and(|m| m.from_query) {
             self.message = None;
@@ -496,8 +603,64 @@ impl App {
             Action::PageUp => self.step(context, -(self.page() as isize)),
             Action::Top => self.step(context, isize::MIN),
             Action::Bottom => self.step(context, isize::MAX),
+            Action::Left | Action::Right if self.tree_line().is_some() => self.tree_arrow(action == Action::Right),
+            Action::Left if self.on_flame() => self.step_frame(FrameStep::Left),
+            Action::Right if self.on_flame() => self.step_frame(FrameStep::Right),
             Action::Left => self.step_col(-1),
             Action::Right => self.step_col(1),
+            Action::SortNext if self.on_tab(EndpointTab::Grouped) => {
+                self.profiler.tree_order = !self.profiler.tree_order;
+                self.cursor = Cursor::default();
+            }
+            Action::Toggle => {
+                if let Some(line) = self.tree_line() {
+                    self.tree_move(|parents, collapsed| profiler::toggle(parents, collapsed, line));
+                }
+            }
+            Action::Flame => {
+                if self.available(Action::Flame) {
+                    self.profiler.flame = !self.profiler.flame;
+                    if self.profiler.flame {
+                        self.profiler.frame = self.grouped_row().or(self.profiler.frame);
+                    }
+                }
+            }
+            Action::NextMatch => {
+                if self.available(Action::NextMatch) {
+                    let frames = self.flame_frames();
+                    if let (Some(g), Some(from)) = (self.grouped(), self.flame_frame()) {
+                        self.profiler.frame = Some(profiler::next_match(&frames, g, from, &self.profiler.search));
+                    }
+                }
+            }
+            Action::Search => {
+                if self.available(Action::Search) {
+                    self.profiler.searching = true;
+                    self.profiler.search.clear();
+                }
+            }
+            Action::Detail if self.on_tab(EndpointTab::Profiler) || self.on_tab(EndpointTab::Grouped) => {
+                self.profiler_enter()
+            }
+            Action::FilterType | Action::FilterDelete | Action::FilterKeep | Action::FilterClear
+                if self.profiler.searching =>
+            {
+                match (action, code) {
+                    (Action::FilterType, KeyCode::Char(c)) => {
+                        if self.profiler.search.chars().count() < profiler::MAX_SEARCH {
+                            self.profiler.search.push(c);
+                        }
+                    }
+                    (Action::FilterDelete, _) => {
+                        self.profiler.search.pop();
+                    }
+                    (Action::FilterKeep, _) => self.profiler.searching = false,
+                    _ => {
+                        self.profiler.search.clear();
+                        self.profiler.searching = false;
+                    }
+                }
+            }
             Action::SortNext if self.on_tab(EndpointTab::Outliers) => {
                 self.outliers_by_duration = !self.outliers_by_duration;
                 self.cursor = Cursor::default();
@@ -547,8 +710,21 @@ impl App {
                 self.detail_open = false;
                 self.detail_scroll = 0;
             }
+            Action::Back if self.on_tab(EndpointTab::Profiler) && self.profiler.open.is_some() => {
+                self.profiler.open = None;
+                self.profiler.collapsed.clear();
+                self.cursor = self.profiler.list_cursor;
+                self.show_view();
+            }
+            Action::Back if self.on_flame() && self.profiler.zoom.is_some() => {
+                self.profiler.frame = self.profiler.zoom.take();
+            }
+            Action::Back if self.on_tab(EndpointTab::Grouped) && !self.profiler.search.is_empty() => {
+                self.profiler.search.clear();
+            }
             Action::Back => {
                 self.screen = Screen::Dashboard;
+                self.profiler.reset();
                 self.show_tab();
             }
             Action::NextTab => self.switch_tab(|app| app.cycle_tab(1)),
@@ -811,6 +987,7 @@ impl App {
         }
         let Some(id) = self.selected_endpoint() else { return };
         self.table.select_id(id);
+        self.profiler.reset();
         self.endpoint_tab = match self.dash_tab {
             DashTab::Hourly => EndpointTab::Hourly,
             DashTab::Versions => EndpointTab::Versions,
@@ -841,6 +1018,11 @@ impl App {
                 isize::MIN => self.table.top(),
                 isize::MAX => self.table.bottom(),
                 d => self.table.move_by(d),
+            },
+            Context::Endpoint if self.on_flame() => match delta {
+                1 => self.step_frame(FrameStep::Down),
+                -1 => self.step_frame(FrameStep::Up),
+                _ => {}
             },
             Context::Endpoint if self.detail_open && self.on_incidents() => {
                 let delta = match delta {
@@ -893,6 +1075,83 @@ impl App {
             }
             Context::Filter => {}
         }
+    }
+
+    /// Enter on the Profiler tab (open the selected request's tree, or fold the selected line) or the Grouped
+    /// tab (zoom into the selected frame; from the table, into the selected row's frame).
+    fn profiler_enter(&mut self) {
+        if self.on_tab(EndpointTab::Profiler) {
+            if let Some(line) = self.tree_line() {
+                self.tree_move(|parents, collapsed| profiler::toggle(parents, collapsed, line));
+                return;
+            }
+            let request = match self.view().map(|c| &c.data) {
+                Some(crate::views::ViewData::Profiler(list)) if self.profiler.open.is_none() => {
+                    list.rows.get(self.cursor.row.min(list.rows.len().saturating_sub(1))).map(|r| r.id)
+                }
+                _ => None,
+            };
+            if let Some(request) = request {
+                self.profiler.open = Some(request);
+                self.profiler.collapsed.clear();
+                self.profiler.list_cursor = self.cursor;
+                self.cursor = Cursor::default();
+                self.show_view();
+            }
+        } else if self.on_flame() {
+            if let Some(frame) = self.flame_frame() {
+                self.profiler.zoom = Some(frame);
+                self.profiler.frame = Some(frame);
+            }
+        } else if let Some(row) = self.grouped_row() {
+            self.profiler.flame = true;
+            self.profiler.zoom = Some(row);
+            self.profiler.frame = Some(row);
+        }
+    }
+
+    /// `←` (collapse or to the parent) or `→` (expand or to the first child) in the open call tree.
+    fn tree_arrow(&mut self, right: bool) {
+        let Some(line) = self.tree_line() else { return };
+        self.tree_move(|parents, collapsed| {
+            if right {
+                profiler::right(parents, collapsed, line)
+            } else {
+                profiler::left(parents, collapsed, line)
+            }
+        });
+    }
+
+    /// Applies what `decide` says to the open call tree, keeping the cursor on the selected line.
+    fn tree_move(
+        &mut self,
+        decide: impl FnOnce(&[Option<usize>], &std::collections::HashSet<usize>) -> profiler::TreeMove,
+    ) {
+        let Some(tree) = self.call_tree() else { return };
+        let parents: Vec<Option<usize>> = tree.lines.iter().map(|l| l.parent).collect();
+        let Some(mut line) = self.tree_line() else { return };
+        match decide(&parents, &self.profiler.collapsed) {
+            profiler::TreeMove::Collapse(l) => {
+                self.profiler.collapsed.insert(l);
+            }
+            profiler::TreeMove::Expand(l) => {
+                self.profiler.collapsed.remove(&l);
+            }
+            profiler::TreeMove::Select(l) => line = l,
+            profiler::TreeMove::Stay => {}
+        }
+        let rows = profiler::visible(&parents, &self.profiler.collapsed);
+        let row = rows.iter().position(|r| *r == line).unwrap_or(0);
+        self.cursor.row = row;
+        let page = self.page();
+        self.cursor.move_row(0, rows.len(), page);
+    }
+
+    /// Moves the icicle's selection.
+    fn step_frame(&mut self, step: FrameStep) {
+        let frames = self.flame_frames();
+        let (Some(g), Some(from)) = (self.grouped(), self.flame_frame()) else { return };
+        self.profiler.frame = Some(profiler::step_frame(&frames, g, from, step));
     }
 
     fn step_col(&mut self, delta: isize) {
@@ -1179,7 +1438,7 @@ mod tests {
         let keys = view_jobs(&mut app);
         assert_eq!(keys.last().map(|k| (k.kind, k.endpoint)), Some((ViewKind::Requests, Some(1))));
         key(&mut app, KeyCode::Tab);
-        assert_eq!(app.endpoint_tab, EndpointTab::Outliers, "tabs 10 and 11 are reached with Tab");
+        assert_eq!(app.endpoint_tab, EndpointTab::Outliers, "tabs 10 to 13 are reached with Tab");
         let keys = view_jobs(&mut app);
         assert_eq!(
             keys.last().map(|k| (k.kind, k.window)),
@@ -1190,9 +1449,15 @@ mod tests {
         key(&mut app, KeyCode::Tab);
         assert_eq!(app.endpoint_tab, EndpointTab::Exceptions);
         key(&mut app, KeyCode::Tab);
+        assert_eq!(app.endpoint_tab, EndpointTab::Profiler);
+        assert_eq!(view_jobs(&mut app).last().map(|k| k.kind), Some(ViewKind::Profiler));
+        key(&mut app, KeyCode::Tab);
+        assert_eq!(app.endpoint_tab, EndpointTab::Grouped);
+        assert_eq!(view_jobs(&mut app).last().map(|k| k.kind), Some(ViewKind::Grouped));
+        key(&mut app, KeyCode::Tab);
         assert_eq!(app.endpoint_tab, EndpointTab::Summary);
         key(&mut app, KeyCode::BackTab);
-        assert_eq!(app.endpoint_tab, EndpointTab::Exceptions, "and with Shift-Tab");
+        assert_eq!(app.endpoint_tab, EndpointTab::Grouped, "and with Shift-Tab");
         key(&mut app, KeyCode::Esc);
         assert_eq!((app.screen, app.dash_tab), (Screen::Dashboard, DashTab::Overview));
     }

@@ -46,6 +46,7 @@ impl Key {
     /// How the key is written in the footer and help.
     pub fn label(self) -> String {
         match self {
+            Key::Char(' ') => "Space".into(),
             Key::Char(c) => c.to_string(),
             Key::Ctrl(c) => format!("Ctrl-{}", c.to_ascii_uppercase()),
             Key::Up => "↑".into(),
@@ -241,6 +242,14 @@ pub enum Action {
     DetailUp,
     /// Copy the detail's section on top to the clipboard (OSC 52).
     Copy,
+    /// Call tree: expand or collapse the selected line.
+    Toggle,
+    /// Grouped profiler: the table or the icicle view.
+    Flame,
+    /// Grouped profiler: type a text whose frames are highlighted.
+    Search,
+    /// Grouped profiler's icicle: select the next frame matching the search.
+    NextMatch,
 }
 
 /// One line of the key table.
@@ -282,7 +291,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(&[Key::Left], Action::Left, "move left (heatmap hour, columns)", Some("move"), &[D, E]),
     bind(&[Key::Right], Action::Right, "move right", Some("move"), &[D, E]),
     bind(&[Key::Enter], Action::Open, "open the selected endpoint", Some("open"), &[D]),
-    bind(&[Key::Esc, Key::Backspace], Action::Back, "back to the dashboard", Some("back"), &[E]),
+    bind(&[Key::Esc, Key::Backspace], Action::Back, "back: closes detail / tree, resets zoom", Some("back"), &[E]),
     bind(&[Key::Tab], Action::NextTab, "next tab", Some("tab"), &[D, E]),
     bind(&[Key::BackTab], Action::PrevTab, "previous tab", None, &[D, E]),
     Binding {
@@ -306,17 +315,15 @@ pub const BINDINGS: &[Binding] = &[
     bind(&[Key::Char('[')], Action::WindowShorter, "shorter time window", Some("window"), &[D, E]),
     bind(&[Key::Char(']')], Action::WindowLonger, "longer time window", Some("window"), &[D, E]),
     bind(&[Key::Char('/')], Action::Filter, "filter endpoints by name", Some("filter"), &[D]),
-    bind(&[Key::Enter], Action::Detail, "outlier / exception: open or close the detail", Some("detail"), &[E]),
+    bind(&[Key::Enter], Action::Detail, "open: detail, tree line (fold), icicle zoom", Some("open"), &[E]),
+    bind(&[Key::Char(' ')], Action::Toggle, "call tree: fold / unfold the line", Some("fold"), &[E]),
+    bind(&[Key::Char('v')], Action::Flame, "grouped profiler: table / icicle view", Some("view"), &[E]),
+    bind(&[Key::Char('/')], Action::Search, "grouped profiler: highlight matching frames", Some("find"), &[E]),
+    bind(&[Key::Char('n')], Action::NextMatch, "icicle: select the next matching frame", Some("next"), &[E]),
     bind(&[Key::Char('J')], Action::DetailDown, "scroll the detail down", Some("scroll"), &[E]),
     bind(&[Key::Char('K')], Action::DetailUp, "scroll the detail up", Some("scroll"), &[E]),
     bind(&[Key::Char('y')], Action::Copy, "copy the detail's section on top (OSC 52)", Some("copy"), &[E]),
-    bind(
-        &[Key::Char('s')],
-        Action::SortNext,
-        "sort by the next column (outliers: time / duration)",
-        Some("sort"),
-        &[D, E],
-    ),
+    bind(&[Key::Char('s')], Action::SortNext, "sort: next column; outliers, grouped order", Some("sort"), &[D, E]),
     bind(&[Key::Char('S')], Action::SortPrev, "sort by the previous column", Some("sort"), &[D]),
     bind(&[Key::Char('I')], Action::SortInvert, "invert the sort direction", None, &[D]),
     bind(&[Key::Char('l')], Action::LogScale, "box plots: log / linear scale", Some("log"), &[D, E]),

@@ -7,9 +7,10 @@
 //!
 //! Inside: `app` (state and how keys change it), `nav` (tabs and time windows), `cursor` (list and grid
 //! positions), `table` (the overview's sort, filter, selection model), `views` (the query of each tab and the
-//! cache of answers), `keys` (the key table that also generates footer and help), `query` (worker, latest-wins
-//! slots, the store's views and a few own queries), `format` (numbers, durations, times, safe strings), `theme`,
-//! `render/*` (one file per screen region or chart), `terminal` (raw mode and restore on every exit).
+//! cache of answers), `profiler` (call-tree folding, icicle layout, zoom and search of the profiler tabs),
+//! `keys` (the key table that also generates footer and help), `query` (worker, latest-wins slots, the store's
+//! views and a few own queries), `format` (numbers, durations, times, safe strings), `theme`, `render/*` (one
+//! file per screen region or chart), `terminal` (raw mode and restore on every exit).
 
 #![warn(missing_docs)]
 
@@ -18,6 +19,7 @@ mod cursor;
 mod format;
 mod keys;
 mod nav;
+mod profiler;
 mod query;
 mod render;
 mod table;

@@ -96,11 +96,15 @@ pub enum EndpointTab {
     Outliers,
     /// Exception groups (type, message, stack) with counts.
     Exceptions,
+    /// Level-3 profiled requests, newest first; Enter opens one's call tree.
+    Profiler,
+    /// FMD's grouped profiler (the last 100 profiled requests merged): ranked table and icicle view.
+    Grouped,
 }
 
 impl EndpointTab {
     /// Every tab in bar order (`1`-`9` jump to the first nine; Tab / Shift-Tab reach all).
-    pub const ALL: [EndpointTab; 11] = [
+    pub const ALL: [EndpointTab; 13] = [
         EndpointTab::Summary,
         EndpointTab::Hourly,
         EndpointTab::Versions,
@@ -112,6 +116,8 @@ impl EndpointTab {
         EndpointTab::Requests,
         EndpointTab::Outliers,
         EndpointTab::Exceptions,
+        EndpointTab::Profiler,
+        EndpointTab::Grouped,
     ];
 
     /// The name in the tab bar and the breadcrumb.
@@ -128,6 +134,8 @@ impl EndpointTab {
             EndpointTab::Requests => "Requests",
             EndpointTab::Outliers => "Outliers",
             EndpointTab::Exceptions => "Exceptions",
+            EndpointTab::Profiler => "Profiler",
+            EndpointTab::Grouped => "Grouped",
         }
     }
 
@@ -145,6 +153,8 @@ impl EndpointTab {
             EndpointTab::Requests => "Req",
             EndpointTab::Outliers => "Out",
             EndpointTab::Exceptions => "Exc",
+            EndpointTab::Profiler => "Prof",
+            EndpointTab::Grouped => "Grp",
         }
     }
 }
@@ -314,8 +324,9 @@ mod tests {
         assert_eq!(cycle(&DashTab::ALL, DashTab::Report, 1), DashTab::Overview);
         assert_eq!(cycle(&DashTab::ALL, DashTab::Overview, -1), DashTab::Report);
         assert_eq!(cycle(&EndpointTab::ALL, EndpointTab::Requests, 1), EndpointTab::Outliers);
-        assert_eq!(cycle(&EndpointTab::ALL, EndpointTab::Exceptions, 1), EndpointTab::Summary);
-        assert_eq!(cycle(&EndpointTab::ALL, EndpointTab::Summary, -1), EndpointTab::Exceptions);
+        assert_eq!(cycle(&EndpointTab::ALL, EndpointTab::Exceptions, 1), EndpointTab::Profiler);
+        assert_eq!(cycle(&EndpointTab::ALL, EndpointTab::Grouped, 1), EndpointTab::Summary);
+        assert_eq!(cycle(&EndpointTab::ALL, EndpointTab::Summary, -1), EndpointTab::Grouped);
         assert_eq!(cycle(&EndpointTab::ALL, EndpointTab::Users, 2), EndpointTab::UserVersion);
     }
 

@@ -62,6 +62,12 @@ pub struct Theme {
     pub heat: [Style; 5],
     /// Shades are drawn as glyphs (` ░▒▓█`) because there are no colours.
     pub heat_glyphs: bool,
+    /// Lines of a call tree's hottest path.
+    pub hot: Style,
+    /// Profiler frames and rows matching the `/` search.
+    pub found: Style,
+    /// Icicle frames, alternating by depth and position so neighbours stay apart.
+    pub flame: [Style; 2],
 }
 
 impl Theme {
@@ -105,6 +111,12 @@ impl Theme {
                 Style::new().bg(Color::Indexed(160)).fg(Color::White),
             ],
             heat_glyphs: false,
+            hot: fg(Color::LightRed).add_modifier(Modifier::BOLD),
+            found: Style::new().bg(Color::Yellow).fg(Color::Black).add_modifier(Modifier::BOLD),
+            flame: [
+                Style::new().bg(Color::Indexed(173)).fg(Color::Black),
+                Style::new().bg(Color::Indexed(179)).fg(Color::Black),
+            ],
         }
     }
 
@@ -141,6 +153,9 @@ impl Theme {
             plot_whisker: Style::new(),
             heat: [Style::new(); 5],
             heat_glyphs: true,
+            hot: bold,
+            found: bold.add_modifier(Modifier::UNDERLINED),
+            flame: [Style::new(), dim],
         }
     }
 

@@ -10,7 +10,9 @@ use fmd_core::store::views::{
     DailyUtilization, EndpointPerformance, EndpointSummary, GroupPerformance, HourlyLoad, MultiVersion, RequestRow,
     StatusCodes, VersionMatrix, VersionPerformance,
 };
-use fmd_core::store::{ExceptionGroup, ExceptionStackFrame, GraphSeries, OutlierRow};
+use fmd_core::store::{
+    CallTree, ExceptionGroup, ExceptionStackFrame, GraphSeries, GroupedProfile, OutlierRow, ProfiledRequest,
+};
 
 use crate::nav::{Compare, DashTab, EndpointTab, Window};
 
@@ -53,6 +55,12 @@ pub enum ViewKind {
     Outliers,
     /// An endpoint's exception groups with their stacks (all time).
     Exceptions,
+    /// An endpoint's profiled requests, newest first (all time).
+    Profiler,
+    /// The call tree of one profiled request, by request id.
+    CallTree(i64),
+    /// FMD's grouped profiler of an endpoint (its last 100 profiled requests).
+    Grouped,
 }
 
 impl ViewKind {
@@ -84,6 +92,8 @@ impl ViewKind {
             EndpointTab::Requests => ViewKind::Requests,
             EndpointTab::Outliers => ViewKind::Outliers,
             EndpointTab::Exceptions => ViewKind::Exceptions,
+            EndpointTab::Profiler => ViewKind::Profiler,
+            EndpointTab::Grouped => ViewKind::Grouped,
         }
     }
 
@@ -95,7 +105,15 @@ impl ViewKind {
     /// Queries over all time: the time window does not apply (outliers and exceptions are rare and kept
     /// until pruned, as FMD shows them).
     pub fn ignores_window(self) -> bool {
-        matches!(self, ViewKind::DashReport(_) | ViewKind::Outliers | ViewKind::Exceptions)
+        matches!(
+            self,
+            ViewKind::DashReport(_)
+                | ViewKind::Outliers
+                | ViewKind::Exceptions
+                | ViewKind::Profiler
+                | ViewKind::CallTree(_)
+                | ViewKind::Grouped
+        )
     }
 }
 
@@ -229,6 +247,15 @@ pub struct OutlierView {
     pub average: Option<f64>,
 }
 
+/// The Profiler tab's answer: the newest profiled requests of the endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProfilerView {
+    /// Profiled requests stored for the endpoint (may exceed `rows`).
+    pub total: u64,
+    /// The newest ones, newest first.
+    pub rows: Vec<ProfiledRequest>,
+}
+
 /// One row of the Exceptions tab: a group and its stack (outermost frame first).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExceptionEntry {
@@ -271,6 +298,12 @@ pub enum ViewData {
     Outliers(OutlierView),
     /// An endpoint's exception groups, newest first.
     Exceptions(Vec<ExceptionEntry>),
+    /// An endpoint's profiled requests.
+    Profiler(ProfilerView),
+    /// One request's call tree (`None`: the request is gone).
+    CallTree(Option<CallTree>),
+    /// The grouped profiler.
+    Grouped(GroupedProfile),
 }
 
 impl ViewData {
@@ -304,6 +337,9 @@ impl ViewData {
             ViewData::Report(r) => r.rows.len(),
             ViewData::Outliers(o) => o.rows.len(),
             ViewData::Exceptions(e) => e.len(),
+            ViewData::Profiler(p) => p.rows.len(),
+            ViewData::CallTree(t) => t.as_ref().map_or(0, |t| t.lines.len()),
+            ViewData::Grouped(g) => g.lines.len(),
         }
     }
 

@@ -2,6 +2,7 @@
 //! same route) or as aligned text.
 
 mod overview;
+mod profiler;
 mod text;
 
 use chrono::{DateTime, Duration, Utc};
@@ -25,6 +26,9 @@ const DEFAULT_DAILY_DAYS: u32 = 10;
 pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
     crate::summaries::prepare(&settings.db, settings.table_prefix.as_deref())?;
     let store = Store::open_reader(&settings.db, settings.table_prefix.as_deref())?;
+    if args.request.is_some() && args.view != View::Profiler {
+        return Err(Failure::Input(format!("--request only applies to `fmd show profiler`, not {:?}", args.view)));
+    }
     let ctx = Context::new(settings, args, &store)?;
     match args.view {
         View::Overview => {
@@ -116,6 +120,8 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
                 },
             )
         }
+        View::Profiler => profiler::list_or_tree(&store, &ctx, args),
+        View::GroupedProfiler => profiler::grouped(&store, &ctx, args),
         View::Exceptions => {
             let limit = u32::try_from(args.limit).unwrap_or(u32::MAX);
             let mut groups = Vec::new();

@@ -11,7 +11,7 @@ use fmd_core::Store;
 
 use super::{sql, Housekeeping, Overview, Source};
 use crate::nav::{Compare, Window};
-use crate::views::{ExceptionEntry, OutlierView, ReportView, ViewData, ViewKey, ViewKind};
+use crate::views::{ExceptionEntry, OutlierView, ProfilerView, ReportView, ViewData, ViewKey, ViewKind};
 
 /// Time the worker spends bringing the summary tables up to date before each overview.
 const SUMMARY_SLICE: std::time::Duration = std::time::Duration::from_millis(150);
@@ -29,6 +29,8 @@ pub const GRAPH_POINTS: usize = 240;
 pub const OUTLIERS_TOP: u32 = 500;
 /// Most exception groups listed (the newest), each read with its stack.
 pub const EXCEPTIONS_TOP: u32 = 200;
+/// Most profiled requests listed (the newest; the title says how many there are in all).
+pub const PROFILED_TOP: u32 = 500;
 
 /// The real source: a read-only store for queries; level writes open a short-lived editor on the same file.
 pub struct StoreSource {
@@ -166,6 +168,13 @@ impl Source for StoreSource {
                 }
                 ViewData::Exceptions(entries)
             }
+            ViewKind::Profiler => {
+                let id = Self::endpoint(&key)?;
+                let page = store.profiled_page(id, PROFILED_TOP, 0).map_err(e)?;
+                ViewData::Profiler(ProfilerView { total: page.total, rows: page.requests })
+            }
+            ViewKind::CallTree(request) => ViewData::CallTree(store.call_tree(request).map_err(e)?),
+            ViewKind::Grouped => ViewData::Grouped(store.grouped_profiler(Self::endpoint(&key)?).map_err(e)?),
         })
     }
 

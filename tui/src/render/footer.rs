@@ -57,7 +57,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let hint_spans = hints(app, width / 2);
     let hint_width: usize = hint_spans.iter().map(|s| s.width()).sum();
     let room = width.saturating_sub(3 + hint_width + 2).max(1);
-    let text = format::sanitize(app.filter()).into_owned();
+    let text = format::sanitize(app.typed()).into_owned();
     let shown = format::truncate_start(&text, room.saturating_sub(1)).into_owned();
     let cursor_x = area.x.saturating_add((3 + format::width(&shown)).min(width.saturating_sub(1)) as u16);
     let mut spans = vec![Span::styled(" / ", theme.key), Span::raw(shown)];

@@ -16,7 +16,8 @@
 //!   from `boxplot.rs`), Status `status.rs`, Graphs `graphs.rs` (line charts), Report `report.rs`;
 //! * endpoint: Summary `summary.rs`, Hourly `hourly.rs`, Versions `versions.rs` (box plots), Users and IPs
 //!   `users.rs`, User×Version and IP×Version `matrix.rs`, Status `status.rs`, Requests `requests.rs`, Outliers
-//!   `outliers.rs` (list and detail sections, also used by) Exceptions `exceptions.rs`.
+//!   `outliers.rs` (list and detail sections, also used by) Exceptions `exceptions.rs`, Profiler `profiler.rs`
+//!   (profiled requests and call trees), Grouped `grouped.rs` (ranked table and icicle).
 //!
 //! Shared pieces: `bars.rs` (horizontal bars, sparklines), `boxplot.rs` (scale, ticks, box plot glyphs and the
 //! box-plot table), `heatmap.rs` (shade scale and legend). Popups last, centred inside the body's border:
@@ -33,6 +34,7 @@ pub mod daily;
 pub mod exceptions;
 pub mod footer;
 pub mod graphs;
+pub mod grouped;
 pub mod header;
 pub mod heatmap;
 pub mod help;
@@ -43,6 +45,7 @@ pub mod matrix;
 pub mod outliers;
 pub mod overview;
 pub mod performance;
+pub mod profiler;
 pub mod report;
 pub mod requests;
 pub mod status;
@@ -158,6 +161,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
             EndpointTab::Requests => requests::render(frame, body, app),
             EndpointTab::Outliers => outliers::render(frame, body, app),
             EndpointTab::Exceptions => exceptions::render(frame, body, app),
+            EndpointTab::Profiler => profiler::render(frame, body, app),
+            EndpointTab::Grouped => grouped::render(frame, body, app),
         },
     }
     footer::render(frame, regions.footer, app);

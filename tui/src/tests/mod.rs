@@ -6,6 +6,7 @@
 mod graphs_report;
 mod hostile_fuzz;
 mod incidents;
+mod profiler;
 mod snapshots;
 mod worker;
 

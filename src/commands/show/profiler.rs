@@ -1,0 +1,132 @@
+//! `fmd show profiler` (an endpoint's profiled requests, or one request's call tree with `--request`) and
+//! `fmd show grouped-profiler` (FMD's grouped profiler; `--json` prints FMD's rows with FMD's keys).
+
+use fmd_core::store::{CallTree, GroupedProfile, ProfiledRequest};
+use fmd_core::Store;
+use serde::Serialize;
+
+use super::text::clean;
+use super::{emit, print_json, Context};
+use crate::cli::ShowArgs;
+use crate::failure::Failure;
+
+/// `fmd show profiler --json` without `--request`: FMD's `/api/num_profiled` and the page of requests.
+#[derive(Serialize)]
+struct ProfilerJson {
+    num_profiled: u64,
+    profiled_requests: Vec<ProfiledRequest>,
+}
+
+/// `fmd show profiler --request ID --json`: the tree and the indexes of its hottest path.
+#[derive(Serialize)]
+struct TreeJson<'a> {
+    #[serde(flatten)]
+    tree: &'a CallTree,
+    hottest_path: Vec<usize>,
+}
+
+/// The list of profiled requests, or with `--request` one call tree.
+pub fn list_or_tree(store: &Store, ctx: &Context, args: &ShowArgs) -> Result<(), Failure> {
+    let endpoint = ctx.require_endpoint(args)?;
+    let name = args.endpoint.as_deref().unwrap_or_default();
+    let Some(request) = args.request else {
+        let limit = u32::try_from(args.limit).unwrap_or(u32::MAX);
+        let offset = u32::try_from(args.offset).unwrap_or(u32::MAX);
+        let page = store.profiled_page(endpoint, limit, offset)?;
+        return emit(args, &ProfilerJson { num_profiled: page.total, profiled_requests: page.requests });
+    };
+    if store.request_endpoint(request)? != Some(endpoint) {
+        return Err(Failure::Input(format!(
+            "--request {request}: no request of endpoint {} has that id (see `fmd show profiler --endpoint {}`)",
+            clean(name),
+            clean(name)
+        )));
+    }
+    let Some(tree) = store.call_tree(request)?.filter(|t| !t.lines.is_empty()) else {
+        return Err(Failure::Input(format!(
+            "--request {request}: the request has no stack lines (it was not profiled at level 3)"
+        )));
+    };
+    let hottest_path = tree.hottest_path();
+    if args.json {
+        print_json(&TreeJson { tree: &tree, hottest_path })
+    } else {
+        print!("{}", tree_text(&tree, &hottest_path));
+        Ok(())
+    }
+}
+
+/// FMD's grouped profiler of the endpoint.
+pub fn grouped(store: &Store, ctx: &Context, args: &ShowArgs) -> Result<(), Failure> {
+    let endpoint = ctx.require_endpoint(args)?;
+    let profile = store.grouped_profiler(endpoint)?;
+    if args.json {
+        print_json(&profile.lines)
+    } else {
+        print!("{}", grouped_text(&profile));
+        Ok(())
+    }
+}
+
+/// `12.345` ms with three decimals.
+fn ms(value: f64) -> String {
+    format!("{value:.3}")
+}
+
+/// The call tree: one line per stack line, indented by depth, the hottest path marked with `*`.
+fn tree_text(tree: &CallTree, hottest: &[usize]) -> String {
+    let r = &tree.request;
+    let mut out = format!(
+        "request {} · {} · {} ms · version {} · {} stack lines\n",
+        r.id,
+        r.time_requested.map_or_else(|| "-".to_string(), |t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+        r.duration.map_or_else(|| "-".to_string(), ms),
+        clean(&r.version_requested),
+        r.stack_lines
+    );
+    out.push_str(&format!("{:>7}  {:>12}  {}\n", "%", "ms", "line (* hottest path)"));
+    for (i, line) in tree.lines.iter().enumerate() {
+        let percent = line.percent.map_or_else(|| "-".to_string(), |p| format!("{p:.1}%"));
+        let mark = if hottest.contains(&i) { "*" } else { " " };
+        let indent = "  ".repeat(line.indent.min(64) as usize);
+        let location = if line.code.code.trim().is_empty() {
+            String::new()
+        } else {
+            format!("   {}", clean(&line.code.location()))
+        };
+        out.push_str(&format!(
+            "{percent:>7}  {:>12}{mark} {indent}{}{location}\n",
+            ms(line.duration),
+            clean(&line.code.label())
+        ));
+    }
+    out
+}
+
+/// The grouped profiler as a table in FMD's (depth-first) order, with FMD's UI columns.
+fn grouped_text(profile: &GroupedProfile) -> String {
+    if profile.lines.is_empty() {
+        return "(no profiled requests)\n".to_string();
+    }
+    let mut out = format!("{} profiled requests merged\n", profile.requests);
+    out.push_str(&format!(
+        "{:>6}  {:>6}  {:>10}  {:>10}  {:>12}  {:>6}  code\n",
+        "hits", "hits%", "avg ms", "std ms", "total ms", "%"
+    ));
+    for (i, line) in profile.lines.iter().enumerate() {
+        let (hits, total) = profile.shares(i);
+        let pct = |f: Option<f64>| f.map_or_else(|| "-".to_string(), |f| format!("{:.1}", f * 100.0));
+        out.push_str(&format!(
+            "{:>6}  {:>6}  {:>10}  {:>10}  {:>12}  {:>6}  {}{}\n",
+            line.hits,
+            pct(hits),
+            ms(line.average()),
+            ms(line.std),
+            ms(line.duration),
+            pct(total),
+            "  ".repeat(line.indent.min(64) as usize),
+            clean(&line.label())
+        ));
+    }
+    out
+}

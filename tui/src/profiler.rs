@@ -1,0 +1,413 @@
+//! State and pure logic of the Profiler and Grouped tabs: which call tree is open and which of its lines are
+//! collapsed, the grouped view's mode (ranked table, tree order, icicle), its zoom and selected frame, and the
+//! `/` search that highlights frames. The [`App`](crate::app::App) holds one [`ProfilerState`]; drawing is in
+//! `render/profiler.rs` and `render/grouped.rs`.
+//!
+//! Trees are lists in depth-first order whose lines know their parent (`CallLine::parent`,
+//! `GroupedLine::parent`), so everything here works on parent indexes.
+
+use std::collections::HashSet;
+
+use fmd_core::store::GroupedProfile;
+
+use crate::cursor::Cursor;
+
+/// Longest search text accepted (characters).
+pub const MAX_SEARCH: usize = 100;
+
+/// Where the user is on the two profiler tabs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfilerState {
+    /// The request whose call tree is open (Profiler tab), `None` on the list.
+    pub open: Option<i64>,
+    /// The list's cursor while a tree is open, restored when it closes.
+    pub list_cursor: Cursor,
+    /// Lines of the open tree whose children are hidden.
+    pub collapsed: HashSet<usize>,
+    /// Grouped tab: the icicle view instead of the table.
+    pub flame: bool,
+    /// Grouped table in FMD's tree order instead of ranked by total time.
+    pub tree_order: bool,
+    /// Grouped icicle: the frame drawn full width (`None`: every root).
+    pub zoom: Option<usize>,
+    /// Grouped icicle: the selected frame.
+    pub frame: Option<usize>,
+    /// Text whose frames are highlighted (case-insensitive), empty for none.
+    pub search: String,
+    /// The search line has the keyboard.
+    pub searching: bool,
+}
+
+impl ProfilerState {
+    /// Forgets the open tree and the grouped view's zoom, selection and search (another endpoint came up).
+    pub fn reset(&mut self) {
+        *self = ProfilerState { flame: self.flame, tree_order: self.tree_order, ..ProfilerState::default() };
+    }
+}
+
+/// Which lines are visible: those with no collapsed ancestor; `parents[i]` is line `i`'s parent.
+pub fn visible(parents: &[Option<usize>], collapsed: &HashSet<usize>) -> Vec<usize> {
+    let mut hidden = vec![false; parents.len()];
+    let mut out = Vec::with_capacity(parents.len());
+    for (i, parent) in parents.iter().enumerate() {
+        let hide = match parent {
+            Some(p) if *p < i => hidden[*p] || collapsed.contains(p),
+            _ => false,
+        };
+        hidden[i] = hide;
+        if !hide {
+            out.push(i);
+        }
+    }
+    out
+}
+
+/// Number of children of each line.
+pub fn child_counts(parents: &[Option<usize>]) -> Vec<usize> {
+    let mut counts = vec![0; parents.len()];
+    for p in parents.iter().flatten() {
+        if let Some(c) = counts.get_mut(*p) {
+            *c += 1;
+        }
+    }
+    counts
+}
+
+/// What ←, → or Enter does to the tree line `line`: collapse, expand, or move the selection to another line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TreeMove {
+    /// Hide its children.
+    Collapse(usize),
+    /// Show its children.
+    Expand(usize),
+    /// Select this line.
+    Select(usize),
+    /// Nothing to do.
+    Stay,
+}
+
+/// `←` on `line`: collapse it when it has visible children, else go to its parent.
+pub fn left(parents: &[Option<usize>], collapsed: &HashSet<usize>, line: usize) -> TreeMove {
+    let has_children = parents.contains(&Some(line));
+    if has_children && !collapsed.contains(&line) {
+        TreeMove::Collapse(line)
+    } else {
+        parents.get(line).copied().flatten().map_or(TreeMove::Stay, TreeMove::Select)
+    }
+}
+
+/// `→` on `line`: expand it when collapsed, else go to its first child.
+pub fn right(parents: &[Option<usize>], collapsed: &HashSet<usize>, line: usize) -> TreeMove {
+    if collapsed.contains(&line) {
+        return TreeMove::Expand(line);
+    }
+    parents.iter().position(|p| *p == Some(line)).map_or(TreeMove::Stay, TreeMove::Select)
+}
+
+/// Enter or space on `line`: collapse or expand it (nothing for a leaf).
+pub fn toggle(parents: &[Option<usize>], collapsed: &HashSet<usize>, line: usize) -> TreeMove {
+    if collapsed.contains(&line) {
+        TreeMove::Expand(line)
+    } else if parents.contains(&Some(line)) {
+        TreeMove::Collapse(line)
+    } else {
+        TreeMove::Stay
+    }
+}
+
+/// The grouped table's rows in screen order: ranked by total time (longest first, FMD's order among equals),
+/// or FMD's tree order.
+pub fn table_order(profile: &GroupedProfile, tree_order: bool) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..profile.lines.len()).collect();
+    if !tree_order {
+        order.sort_by(|a, b| profile.lines[*b].duration.total_cmp(&profile.lines[*a].duration));
+    }
+    order
+}
+
+/// The frames from the root down to grouped line `index`, each as (file, code or function and line).
+fn path(profile: &GroupedProfile, index: usize) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut at = Some(index);
+    while let Some(i) = at {
+        let Some(line) = profile.lines.get(i) else { break };
+        out.push((line.filename.clone(), line.label()));
+        at = line.parent.filter(|p| *p < i);
+    }
+    out.reverse();
+    out
+}
+
+/// The line of `new` that stands for line `index` of `old` (same frames from the root), so a zoom or
+/// selection stays on its frame when a refresh merges more requests and the rows move.
+pub fn remap(old: &GroupedProfile, new: &GroupedProfile, index: usize) -> Option<usize> {
+    let want = path(old, index);
+    if want.is_empty() {
+        return None;
+    }
+    (0..new.lines.len()).find(|i| new.lines[*i].indent as usize + 1 == want.len() && path(new, *i) == want)
+}
+
+/// True when `label` contains `search` (case-insensitive); an empty search matches nothing.
+pub fn matches(label: &str, search: &str) -> bool {
+    !search.is_empty() && label.to_lowercase().contains(&search.to_lowercase())
+}
+
+/// One frame of the icicle: a grouped line drawn at `depth` over columns `[x, x + width)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Frame {
+    /// The grouped line.
+    pub line: usize,
+    /// Row: 0 for the zoomed frame (or the roots).
+    pub depth: usize,
+    /// First column.
+    pub x: usize,
+    /// Columns.
+    pub width: usize,
+}
+
+/// The frames of the icicle in `width` columns and `depth` rows: the zoomed frame (or, without zoom, every
+/// root side by side) on the top row, each frame's children below it with widths in proportion to their time.
+/// Frames narrower than one column are left out, with their children.
+pub fn layout(profile: &GroupedProfile, zoom: Option<usize>, width: usize, depth: usize) -> Vec<Frame> {
+    let lines = &profile.lines;
+    // Children by parent, built once (a profile may hold thousands of rows).
+    let mut kids: Vec<Vec<usize>> = vec![Vec::new(); lines.len()];
+    let mut roots = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        match line.parent.filter(|p| *p < lines.len()) {
+            Some(p) => kids[p].push(i),
+            None => roots.push(i),
+        }
+    }
+    let children = |parent: Option<usize>| -> Vec<usize> {
+        match parent {
+            Some(p) => kids.get(p).cloned().unwrap_or_default(),
+            None => roots.clone(),
+        }
+    };
+    let mut out = Vec::new();
+    if depth == 0 || width == 0 {
+        return out;
+    }
+    // (frames at this level, the span they share: x, width, total time it stands for)
+    let top: Vec<usize> = match zoom.filter(|z| *z < lines.len()) {
+        Some(z) => vec![z],
+        None => children(None),
+    };
+    let total: f64 = top.iter().map(|i| lines[*i].duration.max(0.0)).sum();
+    let mut level: Vec<(usize, usize, usize)> = place(&top, lines, 0, width, total);
+    for d in 0..depth {
+        let mut next = Vec::new();
+        for &(line, x, w) in &level {
+            out.push(Frame { line, depth: d, x, width: w });
+            let kids = children(Some(line));
+            let own = lines[line].duration.max(0.0);
+            let kids_total: f64 = kids.iter().map(|k| lines[*k].duration.max(0.0)).sum();
+            // Children never draw wider than their parent, even when sampling made them add up to more.
+            next.extend(place(&kids, lines, x, w, own.max(kids_total)));
+        }
+        if next.is_empty() {
+            break;
+        }
+        level = next;
+    }
+    out
+}
+
+/// Places `items` left to right in `[x, x + width)`, each in proportion to its duration out of `total`;
+/// items that get no column are dropped.
+fn place(
+    items: &[usize],
+    lines: &[fmd_core::store::GroupedLine],
+    x: usize,
+    width: usize,
+    total: f64,
+) -> Vec<(usize, usize, usize)> {
+    let mut out = Vec::new();
+    if total <= 0.0 {
+        return out;
+    }
+    let mut before = 0.0;
+    for &i in items {
+        let d = lines[i].duration.max(0.0);
+        let start = (width as f64 * before / total).round() as usize;
+        before += d;
+        let end = ((width as f64 * before / total).round() as usize).min(width);
+        if end > start {
+            out.push((i, x + start, end - start));
+        }
+    }
+    out
+}
+
+/// The frame to select when moving from `from` in the icicle: `Up` its parent, `Down` its widest child,
+/// `Left`/`Right` the neighbouring frame on the same row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameStep {
+    /// To the parent.
+    Up,
+    /// To the widest child.
+    Down,
+    /// To the frame on the left.
+    Left,
+    /// To the frame on the right.
+    Right,
+}
+
+/// The frame selected after `step` from `from` among the laid-out `frames` (`from` itself when there is none).
+pub fn step_frame(frames: &[Frame], profile: &GroupedProfile, from: usize, step: FrameStep) -> usize {
+    let Some(current) = frames.iter().find(|f| f.line == from) else {
+        return frames.first().map_or(from, |f| f.line);
+    };
+    let pick = match step {
+        FrameStep::Up => profile.lines.get(from).and_then(|l| l.parent).filter(|p| frames.iter().any(|f| f.line == *p)),
+        FrameStep::Down => frames
+            .iter()
+            .filter(|f| profile.lines.get(f.line).and_then(|l| l.parent) == Some(from))
+            .max_by_key(|f| f.width)
+            .map(|f| f.line),
+        FrameStep::Left => {
+            frames.iter().filter(|f| f.depth == current.depth && f.x < current.x).max_by_key(|f| f.x).map(|f| f.line)
+        }
+        FrameStep::Right => {
+            frames.iter().filter(|f| f.depth == current.depth && f.x > current.x).min_by_key(|f| f.x).map(|f| f.line)
+        }
+    };
+    pick.unwrap_or(from)
+}
+
+/// The frame after `from` (row by row, left to right, wrapping) whose text matches `search`; `from` when none.
+pub fn next_match(frames: &[Frame], profile: &GroupedProfile, from: usize, search: &str) -> usize {
+    let mut order: Vec<&Frame> = frames.iter().collect();
+    order.sort_by_key(|f| (f.depth, f.x));
+    let start = order.iter().position(|f| f.line == from).map_or(0, |p| p + 1);
+    let n = order.len();
+    (0..n)
+        .map(|k| order[(start + k) % n])
+        .find(|f| profile.lines.get(f.line).is_some_and(|l| matches(&l.label(), search)))
+        .map_or(from, |f| f.line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fmd_core::store::GroupedLine;
+
+    fn profile(rows: &[(Option<usize>, f64)]) -> GroupedProfile {
+        GroupedProfile {
+            requests: 1,
+            lines: rows
+                .iter()
+                .map(|(parent, duration)| GroupedLine {
+                    code: String::new(),
+                    duration: *duration,
+                    hits: 1,
+                    indent: 0,
+                    std: 0.0,
+                    total_hits: 1,
+                    filename: String::new(),
+                    function_name: String::new(),
+                    line_number: 0,
+                    parent: *parent,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn collapsing_hides_the_whole_subtree() {
+        let parents = [None, Some(0), Some(1), Some(1), Some(0)];
+        let mut collapsed = HashSet::new();
+        assert_eq!(visible(&parents, &collapsed), [0, 1, 2, 3, 4]);
+        collapsed.insert(1);
+        assert_eq!(visible(&parents, &collapsed), [0, 1, 4]);
+        collapsed.insert(0);
+        assert_eq!(visible(&parents, &collapsed), [0]);
+        assert_eq!(child_counts(&parents), [2, 2, 0, 0, 0]);
+    }
+
+    #[test]
+    fn arrows_collapse_expand_and_walk_the_tree() {
+        let parents = [None, Some(0), Some(1), Some(0)];
+        let mut collapsed = HashSet::new();
+        assert_eq!(left(&parents, &collapsed, 1), TreeMove::Collapse(1));
+        assert_eq!(left(&parents, &collapsed, 2), TreeMove::Select(1), "a leaf: to its parent");
+        assert_eq!(right(&parents, &collapsed, 1), TreeMove::Select(2), "expanded: to its first child");
+        collapsed.insert(1);
+        assert_eq!(left(&parents, &collapsed, 1), TreeMove::Select(0));
+        assert_eq!(right(&parents, &collapsed, 1), TreeMove::Expand(1));
+        assert_eq!(toggle(&parents, &collapsed, 1), TreeMove::Expand(1));
+        assert_eq!(toggle(&parents, &collapsed, 0), TreeMove::Collapse(0));
+        assert_eq!(toggle(&parents, &collapsed, 3), TreeMove::Stay);
+        assert_eq!(left(&parents, &collapsed, 0), TreeMove::Collapse(0));
+        assert_eq!(right(&parents, &collapsed, 3), TreeMove::Stay);
+    }
+
+    #[test]
+    fn icicle_widths_follow_time_and_zoom_fills_the_width() {
+        // root 100 -> a 60 (-> a1 30), b 40; a second root of 100.
+        let p = profile(&[(None, 100.0), (Some(0), 60.0), (Some(1), 30.0), (Some(0), 40.0), (None, 100.0)]);
+        let frames = layout(&p, None, 40, 5);
+        let f = |line: usize| frames.iter().find(|f| f.line == line).map(|f| (f.depth, f.x, f.width));
+        assert_eq!(f(0), Some((0, 0, 20)));
+        assert_eq!(f(4), Some((0, 20, 20)));
+        assert_eq!(f(1), Some((1, 0, 12)));
+        assert_eq!(f(3), Some((1, 12, 8)));
+        assert_eq!(f(2), Some((2, 0, 6)));
+        let zoomed = layout(&p, Some(1), 40, 5);
+        assert_eq!(
+            zoomed.iter().map(|f| (f.line, f.depth, f.x, f.width)).collect::<Vec<_>>(),
+            [(1, 0, 0, 40), (2, 1, 0, 20)]
+        );
+        assert_eq!(layout(&p, None, 40, 1).len(), 2, "one row: the roots only");
+        assert_eq!(step_frame(&frames, &p, 1, FrameStep::Right), 3);
+        assert_eq!(step_frame(&frames, &p, 3, FrameStep::Right), 3, "nothing further right");
+        assert_eq!(step_frame(&frames, &p, 1, FrameStep::Up), 0);
+        assert_eq!(step_frame(&frames, &p, 0, FrameStep::Down), 1, "the widest child");
+        assert_eq!(step_frame(&frames, &p, 0, FrameStep::Right), 4);
+        assert_eq!(step_frame(&frames, &p, 2, FrameStep::Down), 2);
+        let mut named = p.clone();
+        for (line, code) in named.lines.iter_mut().zip(["root", "hash a", "x", "hash b", "other"]) {
+            line.code = code.to_string();
+        }
+        assert_eq!(next_match(&frames, &named, 0, "hash"), 1, "row by row, left to right");
+        assert_eq!(next_match(&frames, &named, 1, "hash"), 3);
+        assert_eq!(next_match(&frames, &named, 3, "hash"), 1, "wraps");
+        assert_eq!(next_match(&frames, &named, 4, "none"), 4, "no match: stays");
+    }
+
+    #[test]
+    fn a_frame_is_found_again_after_the_rows_move() {
+        let mut old = profile(&[(None, 10.0), (Some(0), 3.0), (Some(0), 7.0)]);
+        for (line, label) in old.lines.iter_mut().zip(["main", "a", "b"]) {
+            line.code = label.to_string();
+        }
+        let mut new = old.clone();
+        // A new child of the root sorts first: every index after the root moves by one.
+        let mut extra = new.lines[1].clone();
+        extra.code = "new".into();
+        new.lines.insert(1, extra);
+        new.lines[2].parent = Some(0);
+        new.lines[3].parent = Some(0);
+        for (line, indent) in old.lines.iter_mut().zip([0, 1, 1]) {
+            line.indent = indent;
+        }
+        for (line, indent) in new.lines.iter_mut().zip([0, 1, 1, 1]) {
+            line.indent = indent;
+        }
+        assert_eq!(remap(&old, &new, 2), Some(3));
+        assert_eq!(remap(&old, &new, 0), Some(0));
+        new.lines.truncate(2);
+        assert_eq!(remap(&old, &new, 2), None, "gone");
+    }
+
+    #[test]
+    fn ranked_order_is_by_total_time_and_search_ignores_case() {
+        let p = profile(&[(None, 10.0), (Some(0), 3.0), (Some(0), 7.0)]);
+        assert_eq!(table_order(&p, false), [0, 2, 1]);
+        assert_eq!(table_order(&p, true), [0, 1, 2]);
+        assert!(matches("h = hashlib.sha256(h)", "SHA"));
+        assert!(!matches("anything", ""));
+    }
+}

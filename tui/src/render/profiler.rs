@@ -1,0 +1,204 @@
+//! An endpoint's Profiler tab: its profiled requests (level 3), newest first (local time, duration, stack
+//! lines, status, version, user); Enter opens the selected one's call tree:
+//!
+//! ```text
+//!  ┃100.0%   15.2 ms  ▼ report()                        src/demo.rs:88
+//!  ┃ 66.1%   10.0 ms    ▼ load_rows()                   src/demo.rs:95
+//!  ┃ 64.0%    9.7 ms        checksum()                  src/demo.rs:61
+//!    33.2%    5.0 ms    ▶ render()                      src/demo.rs:97
+//! ```
+//!
+//! `▼`/`▶` expanded / collapsed (Enter, space, `←`/`→`), `┃` and the hot style mark the hottest path (the
+//! costliest child at every level), percentages are of the request's duration. Lines without source text read
+//! as their function and `file:line`. Esc goes back to the list.
+
+use fmd_core::store::{CallTree, ProfiledRequest};
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::Frame;
+
+use super::users::EMPTY;
+use super::{body, cell, line_at, no_data, note};
+use crate::app::App;
+use crate::cursor::visible_start;
+use crate::format;
+use crate::profiler;
+use crate::views::ViewData;
+
+/// Deepest indentation drawn (deeper lines keep this indent, their depth is still in the tree).
+const MAX_INDENT: usize = 24;
+
+/// Draws the Profiler tab into `area` (the body).
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    if app.profiler.open.is_some() {
+        tree(frame, area, app);
+    } else {
+        list(frame, area, app);
+    }
+}
+
+fn list(frame: &mut Frame, area: Rect, app: &App) {
+    let cached = app.view();
+    let view = match cached.map(|c| &c.data) {
+        Some(ViewData::Profiler(v)) => Some(v),
+        _ => None,
+    };
+    let len = view.map_or(0, |v| v.rows.len());
+    let cursor = app.cursor.row.min(len.saturating_sub(1));
+    let position = if len == 0 { String::new() } else { format!("{}/{}", cursor + 1, format::count(len as u64)) };
+    let title = match view {
+        Some(v) if v.total as usize > len => format!(
+            "Profiler · {} profiled requests, newest {} · Enter call tree",
+            format::count(v.total),
+            format::count(len as u64)
+        ),
+        Some(v) => format!("Profiler · {} profiled requests · Enter call tree", format::count(v.total)),
+        None => "Profiler".to_string(),
+    };
+    let inner = body(frame, area, app, &title, &position, 1);
+    let Some(view) = view else { return no_data(frame, inner, app) };
+    if view.rows.is_empty() {
+        return note(frame, inner, app, "no profiled requests: set the endpoint's level to 3 (m)");
+    }
+    let theme = &app.theme;
+    let width = usize::from(inner.width);
+    let wide = width >= 60;
+    let time_width = if wide { 19 } else { 14 };
+    let columns: [(&str, usize, bool); 6] = [
+        ("time", time_width, false),
+        ("duration", 9, true),
+        ("lines", 5, true),
+        ("code", 4, true),
+        ("version", 10, false),
+        ("user", 16, false),
+    ];
+    let mut heading = Vec::new();
+    let mut used = 0;
+    let mut shown = 0;
+    for (i, (name, w, right)) in columns.iter().enumerate() {
+        let gap = if i == 0 { 0 } else { 2 };
+        if used + gap + w > width && i > 0 {
+            break;
+        }
+        if i > 0 {
+            heading.push(Span::raw("  "));
+        }
+        heading.push(cell(name, *w, *right, theme.heading));
+        used += gap + w;
+        shown += 1;
+    }
+    line_at(frame, inner, 0, Line::from(heading));
+    let height = usize::from(inner.height).saturating_sub(1);
+    let start = visible_start(app.cursor.offset, cursor, height, len);
+    for (y, row) in view.rows.iter().enumerate().skip(start).take(height) {
+        let texts = request_cells(app, row, wide);
+        let mut spans = Vec::new();
+        for (i, ((_, w, right), text)) in columns.iter().zip(texts).enumerate().take(shown) {
+            if i > 0 {
+                spans.push(Span::raw("  "));
+            }
+            let style = if i == 0 && y == cursor { theme.selected } else { Style::new() };
+            spans.push(cell(&text, *w, *right, style));
+        }
+        line_at(frame, inner, 1 + (y - start) as u16, Line::from(spans));
+    }
+}
+
+/// The list cells of one request: time, duration, lines, status, version, user.
+fn request_cells(app: &App, row: &ProfiledRequest, wide: bool) -> [String; 6] {
+    let format = if wide { "%Y-%m-%d %H:%M:%S" } else { "%m-%d %H:%M:%S" };
+    let or_empty = |s: &str| if s.is_empty() { EMPTY.to_string() } else { format::sanitize(s).into_owned() };
+    [
+        row.time_requested
+            .map_or_else(|| format::NONE.to_string(), |t| t.with_timezone(&app.timezone).format(format).to_string()),
+        format::duration_ms(row.duration),
+        format::count(row.stack_lines),
+        row.status_code.map_or_else(|| format::NONE.to_string(), |c| c.to_string()),
+        or_empty(&row.version_requested),
+        or_empty(&row.group_by),
+    ]
+}
+
+fn tree(frame: &mut Frame, area: Rect, app: &App) {
+    let cached = app.view();
+    let loaded = matches!(cached.map(|c| &c.data), Some(ViewData::CallTree(_)));
+    let tree = app.call_tree();
+    let rows = app.tree_rows().unwrap_or_default();
+    let cursor = app.cursor.row.min(rows.len().saturating_sub(1));
+    let position = if rows.is_empty() { String::new() } else { format!("{}/{}", cursor + 1, rows.len()) };
+    let title = match tree {
+        Some(t) => tree_title(app, t),
+        None => format!("Call tree · request #{}", app.profiler.open.unwrap_or_default()),
+    };
+    let inner = body(frame, area, app, &title, &position, 1);
+    let Some(tree) = tree else {
+        if loaded {
+            return note(frame, inner, app, "this request is gone (pruned or deleted) · Esc back");
+        }
+        return no_data(frame, inner, app);
+    };
+    if tree.lines.is_empty() {
+        return note(frame, inner, app, "this request has no stack lines · Esc back");
+    }
+    let theme = &app.theme;
+    let parents: Vec<Option<usize>> = tree.lines.iter().map(|l| l.parent).collect();
+    let hot = tree.hottest_path();
+    let children = profiler::child_counts(&parents);
+    let width = usize::from(inner.width);
+    let location_width = if width >= 70 { 28 } else { 0 };
+    // The last line reads the selected line in full: its text, where it is and its function.
+    let height = usize::from(inner.height).saturating_sub(1);
+    let start = visible_start(app.cursor.offset, cursor, height, rows.len());
+    if let Some(line) = rows.get(cursor).and_then(|i| tree.lines.get(*i)) {
+        let c = &line.code;
+        let text = if c.code.trim().is_empty() {
+            format!("▸ {}", c.label())
+        } else {
+            format!("▸ {} · {} · {}", c.code.trim(), c.location(), c.function_name)
+        };
+        let text = format::sanitize(&text).into_owned();
+        let shown = format::truncate(&text, width).into_owned();
+        line_at(frame, inner, height as u16, Line::from(Span::styled(shown, theme.dim)));
+    }
+    for (y, &index) in rows.iter().enumerate().skip(start).take(height) {
+        let Some(line) = tree.lines.get(index) else { continue };
+        let marker = match (children.get(index).copied().unwrap_or(0), app.profiler.collapsed.contains(&index)) {
+            (0, _) => ' ',
+            (_, true) => '▶',
+            (_, false) => '▼',
+        };
+        let is_hot = hot.contains(&index);
+        let indent = " ".repeat(2 * (line.indent as usize).min(MAX_INDENT / 2));
+        let percent = line.percent.map_or_else(|| format::NONE.to_string(), |p| format!("{p:.1}%"));
+        let gutter = if is_hot { '┃' } else { ' ' };
+        let ms = format::duration_ms(Some(line.duration));
+        let head =
+            format!("{gutter}{:>6} {:>9}  {indent}{marker} ", format::truncate(&percent, 6), format::truncate(&ms, 9));
+        let label = format::sanitize(&line.code.label()).into_owned();
+        let location = if line.code.code.trim().is_empty() {
+            String::new()
+        } else {
+            format::sanitize(&line.code.location()).into_owned()
+        };
+        let label_width =
+            width.saturating_sub(format::width(&head) + if location_width > 0 { location_width + 1 } else { 0 });
+        let base = if is_hot { theme.hot } else { Style::new() };
+        let mut spans = vec![
+            Span::styled(head, if y == cursor { theme.selected } else { base }),
+            cell(&label, label_width, false, base),
+        ];
+        if location_width > 0 {
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled(format::truncate_start(&location, location_width).into_owned(), theme.dim));
+        }
+        line_at(frame, inner, (y - start) as u16, Line::from(spans));
+    }
+}
+
+/// `Call tree · request #12 · 2026-11-27 22:50:03 · 15.2 ms · Esc list`.
+fn tree_title(app: &App, tree: &CallTree) -> String {
+    let r = &tree.request;
+    let when = r.time_requested.map_or_else(|| format::NONE.to_string(), |t| format::local_datetime(t, app.timezone));
+    format!("Call tree · request #{} · {when} · {} · Esc list", r.id, format::duration_ms(r.duration))
+}
