@@ -1,34 +1,11 @@
 //! `fmd show outliers` and `fmd show exceptions` against FMD 5.1.0's own database and numbers.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
 use serde_json::Value;
 
 mod fixture_support;
-use fixture_support::{expected, fixture_copy, NOW};
+use fixture_support::{expected, fixture_copy, show as fmd, show_json as json};
 
 const ENDPOINTS: [&str; 6] = ["user_detail", "index", "search", "upload", "report", "boom"];
-
-fn fmd(db: &Path, args: &[&str]) -> Output {
-    let mut all = vec!["show"];
-    all.extend_from_slice(args);
-    all.extend_from_slice(&["--db", db.to_str().expect("utf8"), "--now", NOW, "--tz", "UTC"]);
-    Command::new(env!("CARGO_BIN_EXE_fmd"))
-        .args(&all)
-        .env_remove("FMD_CONFIG")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run fmd")
-}
-
-fn json(db: &Path, args: &[&str]) -> Value {
-    let mut all = args.to_vec();
-    all.push("--json");
-    let out = fmd(db, &all);
-    assert!(out.status.success(), "{all:?}: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).expect("json")
-}
 
 #[test]
 fn num_outliers_equals_fmd_and_the_table_pages() {

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 use serde_json::Value;
 
@@ -25,4 +26,33 @@ pub fn fixture_copy(dir: &Path) -> PathBuf {
 pub fn expected() -> Value {
     serde_json::from_str(&std::fs::read_to_string(fixture("fmd-5.1.0-sample.expected.json")).expect("read"))
         .expect("json")
+}
+
+/// Runs `fmd show ARGS` on `db` at the fixture's instant in UTC, without colour or a config file.
+pub fn show(db: &Path, args: &[&str]) -> Output {
+    let mut all = vec!["show"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--db", db.to_str().expect("utf8"), "--now", NOW, "--tz", "UTC"]);
+    Command::new(env!("CARGO_BIN_EXE_fmd"))
+        .args(&all)
+        .env_remove("FMD_CONFIG")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run fmd")
+}
+
+/// [`show`] with `--json`, which must succeed; its parsed output.
+pub fn show_json(db: &Path, args: &[&str]) -> Value {
+    let mut all = args.to_vec();
+    all.push("--json");
+    let out = show(db, &all);
+    assert!(out.status.success(), "{all:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+/// [`show`], which must succeed; its text output.
+pub fn show_text(db: &Path, args: &[&str]) -> String {
+    let out = show(db, args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf8")
 }
