@@ -150,3 +150,60 @@ fn call_trees_percentages_and_grouping_on_a_prefixed_file() {
     assert_eq!((hits, share), (Some(0.5), Some(0.2)));
     assert!(store.grouped_profiler(other).expect("empty").lines.is_empty());
 }
+
+#[test]
+fn the_newest_profiled_requests_are_found_among_other_endpoints_and_the_count_can_stop_early() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("fmd.db");
+    let mut writer = Store::open_writer(&path, "app_").expect("writer");
+    let at = |s: &str| t(s).timestamp_micros();
+    let a = writer.ensure_endpoint("/a", 3, "1.0", at("2026-11-01T00:00:00Z")).expect("endpoint").id;
+    let b = writer.ensure_endpoint("/b", 3, "1.0", at("2026-11-01T00:00:00Z")).expect("endpoint").id;
+    // 30 requests alternating /a and /b; every third one is not profiled.
+    let requests = (0..30)
+        .map(|i| NewRequest {
+            endpoint_id: if i % 2 == 0 { a } else { b },
+            duration_ms: 10.0,
+            time_micros: at("2026-11-27T10:00:00Z") + i * 1_000_000,
+            group_by: String::new(),
+            ip: "10.0.0.1".into(),
+            status_code: 200,
+        })
+        .collect();
+    writer.write(&WriteBatch { version: "1.0".into(), requests, ..WriteBatch::default() }).expect("write");
+    drop(writer);
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    let rows: Vec<(i64, i64)> = conn
+        .prepare("SELECT id, endpoint_id FROM app_Request ORDER BY id")
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    let mut profiled_a = Vec::new();
+    for (i, (id, endpoint)) in rows.iter().enumerate() {
+        if i % 3 != 2 {
+            profile(&conn, *id, &[HANDLER, (1, "src/demo.rs", 90, "demo::work", "work()", 10.0)]);
+            if *endpoint == a {
+                profiled_a.push(*id);
+            }
+        }
+    }
+    drop(conn);
+    profiled_a.reverse(); // newest first
+    assert_eq!(profiled_a.len(), 10);
+
+    let store = Store::open_reader(&path, Some("app_")).expect("reader");
+    assert_eq!(store.num_profiled(a).expect("count"), 10);
+    let listed: Vec<i64> = store.profiled_requests(a, 4, 3).expect("page").iter().map(|r| r.id).collect();
+    assert_eq!(listed, profiled_a[3..7]);
+    assert!(store.profiled_requests(a, 4, 3).expect("page").iter().all(|r| r.stack_lines == 2));
+
+    let capped = store.profiled_page_capped(a, 3, 4).expect("capped");
+    assert_eq!(capped.requests.iter().map(|r| r.id).collect::<Vec<_>>(), profiled_a[..3]);
+    assert_eq!((capped.total, capped.total_is_at_least), (4, true), "counting stops after 4");
+    let exact = store.profiled_page_capped(a, 3, 10).expect("cap equal to the count");
+    assert_eq!((exact.total, exact.total_is_at_least), (10, false));
+    let page = store.profiled_page(a, 3, 0).expect("exact page");
+    assert_eq!((page.total, page.total_is_at_least), (10, false));
+}

@@ -250,8 +250,11 @@ pub struct OutlierView {
 /// The Profiler tab's answer: the newest profiled requests of the endpoint.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProfilerView {
-    /// Profiled requests stored for the endpoint (may exceed `rows`).
+    /// Profiled requests stored for the endpoint (may exceed `rows`), or at least this many when
+    /// `total_is_at_least` (the console stops counting at `PROFILED_COUNT_UP_TO`).
     pub total: u64,
+    /// `total` is a lower bound.
+    pub total_is_at_least: bool,
     /// The newest ones, newest first.
     pub rows: Vec<ProfiledRequest>,
 }

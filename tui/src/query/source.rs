@@ -31,6 +31,9 @@ pub const OUTLIERS_TOP: u32 = 500;
 pub const EXCEPTIONS_TOP: u32 = 200;
 /// Most profiled requests listed (the newest; the title says how many there are in all).
 pub const PROFILED_TOP: u32 = 500;
+/// How far the Profiler tab counts an endpoint's profiled requests: counting reads every stack line of the
+/// requests it passes (and of other endpoints' between them), so beyond this the title says "2,000+".
+pub const PROFILED_COUNT_UP_TO: u32 = 2_000;
 
 /// The real source: a read-only store for queries; level writes open a short-lived editor on the same file.
 pub struct StoreSource {
@@ -170,8 +173,12 @@ impl Source for StoreSource {
             }
             ViewKind::Profiler => {
                 let id = Self::endpoint(&key)?;
-                let page = store.profiled_page(id, PROFILED_TOP, 0).map_err(e)?;
-                ViewData::Profiler(ProfilerView { total: page.total, rows: page.requests })
+                let page = store.profiled_page_capped(id, PROFILED_TOP, PROFILED_COUNT_UP_TO).map_err(e)?;
+                ViewData::Profiler(ProfilerView {
+                    total: page.total,
+                    total_is_at_least: page.total_is_at_least,
+                    rows: page.requests,
+                })
             }
             ViewKind::CallTree(request) => ViewData::CallTree(store.call_tree(request).map_err(e)?),
             ViewKind::Grouped => ViewData::Grouped(store.grouped_profiler(Self::endpoint(&key)?).map_err(e)?),

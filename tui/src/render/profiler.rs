@@ -24,7 +24,7 @@ use crate::app::App;
 use crate::cursor::visible_start;
 use crate::format;
 use crate::profiler;
-use crate::views::ViewData;
+use crate::views::{ProfilerView, ViewData};
 
 /// Deepest indentation drawn (deeper lines keep this indent, their depth is still in the tree).
 const MAX_INDENT: usize = 24;
@@ -47,13 +47,15 @@ fn list(frame: &mut Frame, area: Rect, app: &App) {
     let len = view.map_or(0, |v| v.rows.len());
     let cursor = app.cursor.row.min(len.saturating_sub(1));
     let position = if len == 0 { String::new() } else { format!("{}/{}", cursor + 1, format::count(len as u64)) };
+    let plus = |v: &ProfilerView| if v.total_is_at_least { "+" } else { "" };
     let title = match view {
         Some(v) if v.total as usize > len => format!(
-            "Profiler · {} profiled requests, newest {} · Enter call tree",
+            "Profiler · {}{} profiled requests, newest {} · Enter call tree",
             format::count(v.total),
+            plus(v),
             format::count(len as u64)
         ),
-        Some(v) => format!("Profiler · {} profiled requests · Enter call tree", format::count(v.total)),
+        Some(v) => format!("Profiler · {}{} profiled requests · Enter call tree", format::count(v.total), plus(v)),
         None => "Profiler".to_string(),
     };
     let inner = body(frame, area, app, &title, &position, 1);

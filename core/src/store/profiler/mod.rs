@@ -44,10 +44,14 @@ pub struct ProfiledRequest {
 /// A page of profiled requests and how many there are in all.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ProfiledPage {
-    /// Profiled requests of the endpoint in all (FMD's `num_profiled`).
+    /// Profiled requests of the endpoint in all (FMD's `num_profiled`), or at least this many when
+    /// `total_is_at_least` ([`Store::profiled_page_capped`]).
     pub total: u64,
     /// The page, newest first.
     pub requests: Vec<ProfiledRequest>,
+    /// `total` is a lower bound: counting stopped there.
+    #[serde(skip)]
+    pub total_is_at_least: bool,
 }
 
 /// Where a stack line points: FMD's `CodeLine` columns.
@@ -153,23 +157,26 @@ pub(crate) struct RawLine {
 }
 
 impl Store {
-    /// Number of profiled requests of an endpoint (FMD's `/api/num_profiled/<id>`). Like the list below, it
-    /// walks the StackLine index once (~0.3 s for 4M stack lines), whatever the endpoint's request count.
+    /// Number of profiled requests of an endpoint (FMD's `/api/num_profiled/<id>`), exact: it walks the whole
+    /// StackLine index (~0.3 s for 4M stack lines). The console counts with [`Store::profiled_page_capped`].
     pub fn num_profiled(&self, endpoint_id: i64) -> Result<u64, StoreError> {
-        let t = &self.tables;
-        self.view_snapshot(|| {
-            self.conn
-                .prepare_cached(&format!(
-                    "SELECT count(*) FROM (SELECT DISTINCT request_id FROM {}) s JOIN {} r ON r.id = s.request_id \
-                     WHERE r.endpoint_id = ?1",
-                    t.stack_line, t.request
-                ))?
-                .query_row([endpoint_id], |r| Ok(int_of(r.get_ref(0)?).unwrap_or(0).max(0) as u64))
-        })
+        self.view_snapshot(|| self.count_profiled(endpoint_id))
     }
 
-    /// An endpoint's profiled requests, newest first (by `time_requested`, then id, as FMD orders them),
-    /// skipping `offset` and returning at most `limit`, each with its number of stack lines.
+    fn count_profiled(&self, endpoint_id: i64) -> rusqlite::Result<u64> {
+        let t = &self.tables;
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM (SELECT DISTINCT request_id FROM {}) s JOIN {} r ON r.id = s.request_id \
+                 WHERE r.endpoint_id = ?1",
+                t.stack_line, t.request
+            ))?
+            .query_row([endpoint_id], |r| Ok(int_of(r.get_ref(0)?).unwrap_or(0).max(0) as u64))
+    }
+
+    /// An endpoint's profiled requests, newest first (by `time_requested`, then id, as FMD's
+    /// `/api/profiler_table` orders them), skipping `offset` and returning at most `limit`, each with its
+    /// number of stack lines.
     pub fn profiled_requests(
         &self,
         endpoint_id: i64,
@@ -180,7 +187,7 @@ impl Store {
     }
 
     /// [`Store::profiled_requests`] with the number of profiled requests in all, counted in the same pass over
-    /// the StackLine index (the console's list refreshes every second).
+    /// the StackLine index (exact, in FMD's order; the console uses [`Store::profiled_page_capped`]).
     pub fn profiled_page(&self, endpoint_id: i64, limit: u32, offset: u32) -> Result<ProfiledPage, StoreError> {
         let t = &self.tables;
         let page = self.view_snapshot(|| {
@@ -203,9 +210,62 @@ impl Store {
         })?;
         if page.total == 0 && offset > 0 {
             // Past the end: no row carried the count.
-            return Ok(ProfiledPage { total: self.num_profiled(endpoint_id)?, requests: page.requests });
+            return Ok(ProfiledPage { total: self.num_profiled(endpoint_id)?, ..page });
         }
         Ok(page)
+    }
+
+    /// The console's page: the `limit` profiled requests stored last (highest ids), shown newest first by
+    /// `time_requested`, and their number in all counted only up to `count_up_to` (then
+    /// [`ProfiledPage::total_is_at_least`] is set). Its cost follows the stack lines of the requests it
+    /// reads, not the file's, so it can refresh every second on a large file. Where ids and times disagree
+    /// (FMD stores a request when it ends) the set can differ from [`Store::profiled_page`]'s at its edge.
+    pub fn profiled_page_capped(
+        &self,
+        endpoint_id: i64,
+        limit: u32,
+        count_up_to: u32,
+    ) -> Result<ProfiledPage, StoreError> {
+        let t = &self.tables;
+        self.view_snapshot(|| {
+            let mut requests = self.newest_profiled(endpoint_id, limit)?;
+            requests.sort_by(|x, y| y.time_requested.cmp(&x.time_requested).then(y.id.cmp(&x.id)));
+            let counted = self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT count(*) FROM (SELECT 1 FROM (SELECT DISTINCT request_id FROM {} ORDER BY request_id DESC) s \
+                     WHERE (SELECT endpoint_id FROM {} WHERE id = s.request_id) = ?1 LIMIT ?2)",
+                    t.stack_line, t.request
+                ))?
+                .query_row(params![endpoint_id, i64::from(count_up_to) + 1], |r| {
+                    Ok(int_of(r.get_ref(0)?).unwrap_or(0).max(0) as u64)
+                })?;
+            let at_least = counted > u64::from(count_up_to);
+            Ok(ProfiledPage { total: counted.min(u64::from(count_up_to)), requests, total_is_at_least: at_least })
+        })
+    }
+
+    /// Newest-first walk of the distinct request ids of the StackLine index (its primary key), keeping the
+    /// endpoint's: it stops once the page is full, so it reads only the stack lines of the requests it passes.
+    fn newest_profiled(&self, endpoint_id: i64, limit: u32) -> rusqlite::Result<Vec<ProfiledRequest>> {
+        let t = &self.tables;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT r.id, r.time_requested, r.duration, r.version_requested, r.group_by, r.status_code, \
+             (SELECT count(*) FROM {sl} c WHERE c.request_id = r.id) \
+             FROM (SELECT s.request_id AS id FROM (SELECT DISTINCT request_id FROM {sl} ORDER BY request_id DESC) s \
+                   WHERE (SELECT endpoint_id FROM {rq} WHERE id = s.request_id) = ?1 LIMIT ?2) p \
+             JOIN {rq} r ON r.id = p.id ORDER BY r.id DESC",
+            sl = t.stack_line,
+            rq = t.request
+        ))?;
+        let mut rows = stmt.query(params![endpoint_id, limit])?;
+        let mut requests = Vec::new();
+        while let Some(r) = rows.next()? {
+            if let Some(request) = request_of(r)? {
+                requests.push(request);
+            }
+        }
+        Ok(requests)
     }
 
     /// The call tree of request `request_id`: its stack lines in position order with their code, durations and
