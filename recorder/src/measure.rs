@@ -89,7 +89,8 @@ impl Shared {
             },
             pending: if level >= 2 && self.watcher.is_some() {
                 endpoint.outlier_threshold(self.outliers.constant, self.outliers.min_samples).map(|threshold| {
-                    (threshold, RequestHead::copy(head.method, head.uri, head.version, head.headers, head.extensions))
+                    let head = RequestHead::copy(head.method, head.uri, head.version, head.headers, head.extensions);
+                    Box::new((threshold, head))
                 })
             } else {
                 None
@@ -116,8 +117,9 @@ struct Detail {
     start: Option<Instant>,
     ip: Option<IpAddr>,
     group_by: Option<String>,
-    /// Level >= 2 with a threshold: registered with the watcher once the handler is called.
-    pending: Option<(Duration, RequestHead)>,
+    /// Level >= 2 with a threshold: registered with the watcher once the handler is called. Boxed so that
+    /// levels 0-1 do not carry (and move) the copied request head inline in every response future.
+    pending: Option<Box<(Duration, RequestHead)>>,
     /// The registered watch.
     watch: Option<Arc<Watch>>,
     /// Panics and captured errors so far.
@@ -139,7 +141,8 @@ impl Visit {
         if let Some(detail) = &mut self.detail {
             let start = Instant::now();
             detail.start = Some(start);
-            if let Some((threshold, head)) = detail.pending.take() {
+            if let Some(pending) = detail.pending.take() {
+                let (threshold, head) = *pending;
                 if let Some(watcher) = &detail.shared.watcher {
                     let watch = Arc::new(Watch::new(start, threshold, head));
                     if watcher.register(Arc::clone(&watch)) {
@@ -202,9 +205,7 @@ impl Visit {
             return;
         };
         self.endpoint.touch(ticks);
-        let duration = detail
-            .start
-            .map_or(0, |start| u64::try_from(end.saturating_duration_since(start).as_nanos()).unwrap_or(u64::MAX));
+        let duration = detail.start.map_or(0, |start| crate::clock::nanos(end.saturating_duration_since(start)));
         let incidents = (!detail.exceptions.is_empty())
             .then(|| Box::new(Incidents { outlier: None, exceptions: detail.exceptions }));
         let record = Record {
