@@ -212,8 +212,62 @@ fn find_top_level_as(text: &str) -> Option<usize> {
     None
 }
 
+/// The crates whose source files are machinery (see [`MACHINERY`]), as the first part of a registry
+/// directory name (`tokio-1.54.1`).
+const MACHINERY_CRATES: &[&str] = &[
+    "tokio",
+    "tower",
+    "tower-service",
+    "tower-layer",
+    "tower-http",
+    "axum",
+    "axum-core",
+    "hyper",
+    "hyper-util",
+    "futures",
+    "futures-util",
+    "futures-core",
+    "futures-executor",
+    "tracing",
+    "tracing-futures",
+    "tonic",
+    "backtrace",
+    "fmd-recorder",
+];
+
+/// This crate's source directory, to recognise the recorder's own frames by file.
+const RECORDER_SRC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/");
+
+/// True when `file` belongs to the standard library, a machinery crate or the recorder itself. Builds with
+/// `debug = "line-tables-only"` name functions without their path (`poll<..>`, `{async_block#0}`), so the
+/// file is the reliable way to tell whose code a frame is.
+fn is_machinery_file(file: &str) -> bool {
+    if file.starts_with("/rustc/") || file.starts_with(RECORDER_SRC) || file.contains("/library/std/src/") {
+        return true;
+    }
+    // `…/registry/src/<index>/<crate>-<version>/…` or a git checkout `…/git/checkouts/<crate>-<hash>/…`.
+    let package = if let Some(at) = file.find("/registry/src/") {
+        file[at..].split('/').nth(4)
+    } else if let Some(at) = file.find("/git/checkouts/") {
+        file[at..].split('/').nth(3)
+    } else {
+        None
+    };
+    let Some(package) = package else {
+        return false;
+    };
+    // The name ends before the first `-` followed by a digit (`tokio-1.54.1`, `axum-core-0.5.6`).
+    let bytes = package.as_bytes();
+    let end =
+        (1..bytes.len()).find(|&i| bytes[i - 1] == b'-' && bytes[i].is_ascii_digit()).map_or(package.len(), |i| i - 1);
+    MACHINERY_CRATES.contains(&&package[..end])
+}
+
 /// True for frames of the runtime, the web framework, the standard library or the recorder itself.
 pub(crate) fn is_machinery(frame: &Frame) -> bool {
+    if let Some(file) = &frame.file {
+        return is_machinery_file(file);
+    }
     frame.known && {
         let subject = subject(&frame.function);
         // Rust functions always have a path; names without one are C (libc, the vDSO).
@@ -224,6 +278,7 @@ pub(crate) fn is_machinery(frame: &Frame) -> bool {
 /// True for the recorder's response future, where the request's own frames end (going outwards).
 fn is_request_boundary(frame: &Frame) -> bool {
     frame.function.contains("fmd_recorder::layer::")
+        || frame.file.as_deref().is_some_and(|file| file.starts_with(RECORDER_SRC) && file.ends_with("/layer.rs"))
 }
 
 /// The request's own frames of a stack (innermost first): everything inside the recorder's response future
@@ -267,6 +322,32 @@ mod tests {
             "end_to_end::fmd_test_busy_function",
         ] {
             assert!(!is_machinery(&frame(name)), "{name}");
+        }
+    }
+
+    #[test]
+    fn machinery_is_recognised_by_file() {
+        let at = |file: &str| Frame {
+            function: "poll<T>".to_string(),
+            file: Some(file.to_string()),
+            line: 1,
+            code: String::new(),
+            known: true,
+        };
+        for file in [
+            "/rustc/59807616e1fa2540724bfbac14d7976d7e4a3860/library/core/src/future/future.rs",
+            "/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/tokio-1.54.1/src/runtime/park.rs",
+            "/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/axum-core-0.5.6/src/body.rs",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/src/layer.rs"),
+        ] {
+            assert!(is_machinery(&at(file)), "{file}");
+        }
+        for file in [
+            "/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/serde_json-1.0.1/src/de.rs",
+            "src/demo/service.rs",
+            "./tests/outliers.rs",
+        ] {
+            assert!(!is_machinery(&at(file)), "{file}");
         }
     }
 
