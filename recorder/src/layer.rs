@@ -15,6 +15,7 @@ use tower_service::Service;
 
 use crate::exceptions;
 use crate::measure::{Head, Shared, Visit};
+use crate::profile::probe;
 
 /// A tower layer that records every request passing through it; made by
 /// [`Recorder::layer`](crate::Recorder::layer).
@@ -168,7 +169,15 @@ where
         let (output, panicked, exception) = match this.state.as_mut().project() {
             StateProj::Running { future } => {
                 let scope = this.visit.as_ref().and_then(Visit::enter);
-                let polled = catch_unwind(AssertUnwindSafe(|| future.poll(cx)));
+                let polled = match this.visit.as_ref().and_then(Visit::profiled) {
+                    // Level 3: the future sees the await probe, which notes where it parks.
+                    Some(watch) => {
+                        let waker = probe::waker(cx.waker(), watch);
+                        let mut cx = Context::from_waker(&waker);
+                        catch_unwind(AssertUnwindSafe(|| future.poll(&mut cx)))
+                    }
+                    None => catch_unwind(AssertUnwindSafe(|| future.poll(cx))),
+                };
                 let caught = polled.as_ref().err().map(|payload| exceptions::caught_panic(payload.as_ref()));
                 if let (Some(scope), Some(visit)) = (scope, this.visit.as_mut()) {
                     visit.exit(scope);

@@ -86,6 +86,7 @@ mod graphs;
 mod layer;
 mod measure;
 mod outlier;
+mod profile;
 mod record;
 mod symbolize;
 mod writer;

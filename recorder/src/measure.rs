@@ -88,9 +88,11 @@ impl Shared {
                 _ => None,
             },
             pending: if level >= 2 && self.watcher.is_some() {
-                endpoint.outlier_threshold(self.outliers.constant, self.outliers.min_samples).map(|threshold| {
+                let threshold = endpoint.outlier_threshold(self.outliers.constant, self.outliers.min_samples);
+                // Level 3 is always registered (profiled), level 2 once the endpoint has a threshold.
+                (threshold.is_some() || level >= 3).then(|| {
                     let head = RequestHead::copy(head.method, head.uri, head.version, head.headers, head.extensions);
-                    Box::new((threshold, head))
+                    Box::new(Pending { threshold, head, profiled: level >= 3 })
                 })
             } else {
                 None
@@ -119,11 +121,21 @@ struct Detail {
     group_by: Option<String>,
     /// Level >= 2 with a threshold: registered with the watcher once the handler is called. Boxed so that
     /// levels 0-1 do not carry (and move) the copied request head inline in every response future.
-    pending: Option<Box<(Duration, RequestHead)>>,
+    pending: Option<Box<Pending>>,
     /// The registered watch.
     watch: Option<Arc<Watch>>,
     /// Panics and captured errors so far.
     exceptions: Vec<RawException>,
+}
+
+/// A request to register with the watcher once its handler is called (levels 2-3).
+#[derive(Debug)]
+struct Pending {
+    /// The outlier threshold, once the endpoint has enough samples.
+    threshold: Option<Duration>,
+    head: RequestHead,
+    /// Level 3: sampled by the profiler.
+    profiled: bool,
 }
 
 /// What [`Visit::enter`] changed on the polling thread, for [`Visit::exit`].
@@ -142,9 +154,9 @@ impl Visit {
             let start = Instant::now();
             detail.start = Some(start);
             if let Some(pending) = detail.pending.take() {
-                let (threshold, head) = *pending;
+                let Pending { threshold, head, profiled } = *pending;
                 if let Some(watcher) = &detail.shared.watcher {
-                    let watch = Arc::new(Watch::new(start, threshold, head));
+                    let watch = Arc::new(Watch::new(start, threshold, head, profiled));
                     if watcher.register(Arc::clone(&watch)) {
                         detail.watch = Some(watch);
                     }
@@ -184,6 +196,12 @@ impl Visit {
         exceptions::exit(scope.mark, &mut detail.exceptions);
     }
 
+    /// The registered watch of a profiled (level 3) request, whose polls use the await probe waker.
+    #[inline]
+    pub(crate) fn profiled(&self) -> Option<&Arc<Watch>> {
+        self.detail.as_ref()?.watch.as_ref().filter(|watch| watch.profile.is_some())
+    }
+
     /// Adds an exception (a caught panic) to the request; ignored at level 0.
     pub(crate) fn add_exception(&mut self, exception: RawException) {
         if let Some(detail) = &mut self.detail {
@@ -206,8 +224,12 @@ impl Visit {
         };
         self.endpoint.touch(ticks);
         let duration = detail.start.map_or(0, |start| crate::clock::nanos(end.saturating_duration_since(start)));
-        let incidents = (!detail.exceptions.is_empty())
-            .then(|| Box::new(Incidents { outlier: None, exceptions: detail.exceptions }));
+        let profile = detail.watch.as_ref().filter(|watch| watch.profile.is_some()).map(|watch| {
+            watch.end();
+            Arc::clone(watch)
+        });
+        let incidents = (!detail.exceptions.is_empty() || profile.is_some())
+            .then(|| Box::new(Incidents { outlier: None, exceptions: detail.exceptions, profile }));
         let record = Record {
             endpoint: self.endpoint,
             end_ticks: ticks,

@@ -1,0 +1,80 @@
+//! The level 3 sampling profiler: every `sampling_period` the watcher samples the thread polling each
+//! profiled request, and the writer turns the samples into FMD's StackLine / CodeLine rows.
+//!
+//! # Where samples come from
+//! A level 3 request is registered with the watcher when its handler is called, like a watched level 2
+//! request (it gets the outlier treatment too, as in FMD). Each poll publishes the polling thread (a task
+//! moves between worker threads; the sample always follows the current one). At every sampling tick the
+//! watcher looks at each profiled request:
+//! * **being polled**: the polling thread is interrupted by the sampler's signal and walks its own frame
+//!   pointers into a preallocated buffer (async-signal-safe, see [`sampler`](crate::outlier::sampler)); the
+//!   addresses are kept raw;
+//! * **parked at an `.await`**: the time goes to the stack of the await point where it parked. That stack is
+//!   taken on the request's own thread when the leaf future registers the waker (the [`probe`] waker), so
+//!   `tokio::time::sleep(..).await` inside `wait_for_upstream` is attributed to `wait_for_upstream` at the
+//!   line of the `.await`, not lost and not given to whatever ran before. Without a known await point the
+//!   time goes to the latest stack sampled while it ran, else it is left out.
+//!
+//! Each sample weighs the time since the request's previous sample (FMD's `dt`), so a watcher that is late
+//! does not skew the shares.
+//!
+//! # Bounds
+//! At most [`MAX_PROFILED`] requests are profiled at once (more are recorded at level 3 without stack
+//! lines), at most [`samples::MAX_STACKS`] distinct stacks per request (further time is counted, not kept)
+//! and at most [`sampler::MAX_FRAMES`](crate::outlier::sampler::MAX_FRAMES) frames per stack. Symbolization
+//! (function, file, line and the source line's text, all cached) happens in the writer thread, never on the
+//! request path.
+
+pub(crate) mod probe;
+pub(crate) mod samples;
+pub(crate) mod tree;
+
+use std::sync::Mutex;
+
+use crate::outlier::sampler::{self, MAX_FRAMES};
+use samples::Samples;
+
+/// Most requests profiled at the same time.
+pub(crate) const MAX_PROFILED: usize = 64;
+
+/// The stack of a request's latest await point.
+#[derive(Debug, Default)]
+struct AwaitPoint {
+    /// Return addresses, innermost first (`len` of them are valid).
+    ips: Vec<usize>,
+    len: usize,
+}
+
+/// The profiling state of one level 3 request, shared by its response future (await points), the watcher
+/// (samples) and the writer (which turns them into rows).
+#[derive(Debug, Default)]
+pub(crate) struct Profile {
+    samples: Mutex<Samples>,
+    await_point: Mutex<AwaitPoint>,
+}
+
+impl Profile {
+    /// Notes the calling thread's stack as the request's await point (request thread, inside a poll of the
+    /// request). Never waits: skipped when the watcher is reading the previous one.
+    pub(crate) fn note_await_point(&self) {
+        let Ok(mut point) = self.await_point.try_lock() else {
+            return;
+        };
+        if point.ips.len() < MAX_FRAMES {
+            point.ips.resize(MAX_FRAMES, 0);
+        }
+        point.len = sampler::own_stack(&mut point.ips);
+    }
+
+    /// A copy of the latest await point's stack (watcher), if any.
+    pub(crate) fn await_point(&self) -> Option<Vec<usize>> {
+        let point = self.await_point.try_lock().ok()?;
+        (point.len > 0).then(|| point.ips[..point.len].to_vec())
+    }
+
+    /// Runs `f` on the samples (watcher and writer; never the request path).
+    pub(crate) fn with_samples<R>(&self, f: impl FnOnce(&mut Samples) -> R) -> R {
+        let mut samples = self.samples.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut samples)
+    }
+}
