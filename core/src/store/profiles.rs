@@ -110,8 +110,7 @@ pub(super) fn insert(
             continue;
         };
         for (position, line) in profile.lines.iter().enumerate() {
-            let key: CodeKey =
-                (line.filename.clone(), line.line_number, line.function_name.clone(), line.code.clone());
+            let key: CodeKey = (line.filename.clone(), line.line_number, line.function_name.clone(), line.code.clone());
             let code_id = match resolved.get(&key) {
                 Some(&id) => id,
                 None => {
