@@ -155,6 +155,7 @@ pub(crate) fn spawn(
         warmed_up: false,
         profiled: Vec::new(),
         next_sample: None,
+        random: Random::new(),
     };
     let thread = std::thread::Builder::new().name("fmd-watcher".into()).spawn(move || {
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || watcher.run()));
@@ -241,13 +242,30 @@ struct Watcher {
     profiled: Vec<Profiled>,
     /// When the next round of profile samples is due (none while nothing is profiled).
     next_sample: Option<Instant>,
+    random: Random,
 }
 
 /// A level 3 request being sampled.
 struct Profiled {
     watch: Arc<Watch>,
-    /// When its previous sample was taken (its start before the first): a sample weighs the time since.
-    last: Instant,
+}
+
+/// A small random number generator (xorshift, seeded from std's random hasher keys) for sampling phases.
+struct Random(u64);
+
+impl Random {
+    fn new() -> Random {
+        use std::hash::BuildHasher;
+        Random(std::collections::hash_map::RandomState::new().hash_one(0x5EED_u64) | 1)
+    }
+
+    /// A number in [0, 1).
+    fn next_unit(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
 }
 
 /// Milliseconds with one decimal.
@@ -326,10 +344,14 @@ impl Watcher {
                         let _ = std::thread::Builder::new().name("fmd-symbolize".into()).spawn(symbolize::warm_up);
                     }
                     if registration.watch.profile.is_some() && self.profiled.len() < MAX_PROFILED {
-                        let start = registration.watch.start;
-                        self.profiled.push(Profiled { watch: Arc::clone(&registration.watch), last: start });
-                        let first = start + self.settings.sampling_period;
-                        self.next_sample = Some(self.next_sample.map_or(first, |n| n.min(first)));
+                        self.profiled.push(Profiled { watch: Arc::clone(&registration.watch) });
+                        if self.next_sample.is_none() {
+                            // A new grid of sampling rounds, at a random phase from this request's start: a grid
+                            // aligned with request starts would favour the functions that run at fixed offsets.
+                            let period = self.settings.sampling_period;
+                            let phase = period.mul_f64(self.random.next_unit());
+                            self.next_sample = Some(registration.watch.start + phase);
+                        }
                     }
                     if let Some(deadline) = registration.deadline {
                         if self.heap.len() < MAX_WATCHED {
@@ -345,6 +367,8 @@ impl Watcher {
 
     /// Samples every profiled request when a round is due: the thread polling it, or, while it is parked,
     /// the stack of its await point (see [`crate::profile`]). Finished requests are dropped from the list.
+    /// Rounds are one period apart, on a grid whose phase is random with respect to request starts, so every
+    /// moment of a request is equally likely to be sampled.
     fn sample_profiles(&mut self) {
         let now = Instant::now();
         if self.next_sample.is_none_or(|due| now < due) {
@@ -363,9 +387,10 @@ impl Watcher {
             };
             let tid = watch.polling.load(Ordering::Acquire);
             let sample = if tid != 0 { sampler::sample(tid, watch.id, SAMPLE_TIMEOUT) } else { Sample::NotPolling };
-            let taken = Instant::now();
-            let weight = taken.saturating_duration_since(self.profiled[i].last);
-            self.profiled[i].last = taken;
+            // Every sample stands for one period: a line's share of the samples is its share of the time. (Weighing
+            // each sample by the time since the previous one, as FMD does, gives the interval that contains a
+            // switch from one function to the next to the later one, and loses the request's last interval.)
+            let weight = self.settings.sampling_period;
             match sample {
                 Sample::Stack { ips, .. } => profile.with_samples(|samples| samples.add_running(&ips, weight)),
                 Sample::NotPolling => {

@@ -15,8 +15,12 @@
 //!   line of the `.await`, not lost and not given to whatever ran before. Without a known await point the
 //!   time goes to the latest stack sampled while it ran, else it is left out.
 //!
-//! Each sample weighs the time since the request's previous sample (FMD's `dt`), so a watcher that is late
-//! does not skew the shares.
+//! Every sample stands for one sampling period, so a line's share of a request's samples is its share of
+//! the request's time. The rounds of samples are one period apart on a grid whose phase is random with
+//! respect to request starts: every moment of a request is equally likely to be sampled, which keeps the
+//! shares unbiased even when a request is only a few periods long. (FMD weighs each sample by the time since
+//! the previous one, which gives the interval containing a switch between two functions to the later one
+//! and loses each request's last interval: with 5 ms periods a 20 ms + 10 ms handler reads about 50:50.)
 //!
 //! # Bounds
 //! At most [`MAX_PROFILED`] requests are profiled at once (more are recorded at level 3 without stack
