@@ -123,9 +123,28 @@ struct Detail {
     /// levels 0-1 do not carry (and move) the copied request head inline in every response future.
     pending: Option<Box<Pending>>,
     /// The registered watch.
-    watch: Option<Arc<Watch>>,
+    watch: Option<WatchGuard>,
     /// Panics and captured errors so far.
     exceptions: Vec<RawException>,
+}
+
+/// The request's hold on its watch: marks it ended when the request finishes or its response future is
+/// dropped unfinished (a client that went away), so the watcher stops sampling it either way.
+#[derive(Debug)]
+struct WatchGuard(Arc<Watch>);
+
+impl Drop for WatchGuard {
+    fn drop(&mut self) {
+        self.0.end();
+    }
+}
+
+impl std::ops::Deref for WatchGuard {
+    type Target = Watch;
+
+    fn deref(&self) -> &Watch {
+        &self.0
+    }
 }
 
 /// A request to register with the watcher once its handler is called (levels 2-3).
@@ -158,7 +177,7 @@ impl Visit {
                 if let Some(watcher) = &detail.shared.watcher {
                     let watch = Arc::new(Watch::new(start, threshold, head, profiled));
                     if watcher.register(Arc::clone(&watch)) {
-                        detail.watch = Some(watch);
+                        detail.watch = Some(WatchGuard(watch));
                     }
                 }
             }
@@ -199,7 +218,7 @@ impl Visit {
     /// The registered watch of a profiled (level 3) request, whose polls use the await probe waker.
     #[inline]
     pub(crate) fn profiled(&self) -> Option<&Arc<Watch>> {
-        self.detail.as_ref()?.watch.as_ref().filter(|watch| watch.profile.is_some())
+        self.detail.as_ref()?.watch.as_ref().map(|guard| &guard.0).filter(|watch| watch.profile.is_some())
     }
 
     /// Adds an exception (a caught panic) to the request; ignored at level 0.
@@ -224,9 +243,9 @@ impl Visit {
         };
         self.endpoint.touch(ticks);
         let duration = detail.start.map_or(0, |start| crate::clock::nanos(end.saturating_duration_since(start)));
-        let profile = detail.watch.as_ref().filter(|watch| watch.profile.is_some()).map(|watch| {
-            watch.end();
-            Arc::clone(watch)
+        let profile = detail.watch.as_ref().filter(|watch| watch.profile.is_some()).map(|guard| {
+            guard.end();
+            Arc::clone(&guard.0)
         });
         let incidents = (!detail.exceptions.is_empty() || profile.is_some())
             .then(|| Box::new(Incidents { outlier: None, exceptions: detail.exceptions, profile }));

@@ -84,6 +84,7 @@ fn app(threads: Arc<Mutex<HashSet<std::thread::ThreadId>>>) -> Router {
         .route("/plain", get(crunch))
         .route("/hop", get(move || hop(Arc::clone(&threads))))
         .route("/nap", get(nap))
+        .route("/stall", get(|| async { tokio::time::sleep(Duration::from_secs(30)).await }))
 }
 
 /// A level 3 recorder (sampling every 2 ms) with `/plain` at level 1.
@@ -310,4 +311,22 @@ async fn time_parked_at_an_await_goes_to_the_await() {
     let hashing = time_in(&nap, "crunch_hashes");
     assert!(hashing > 0.05 * total && hashing < 0.4 * total, "crunch_hashes {hashing:.1} of {total:.1} ms");
     assert!(wait_until(Duration::from_millis(1), || true));
+}
+
+#[tokio::test]
+async fn requests_dropped_unfinished_stop_being_sampled() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("fmd.db");
+    let recorder = recorder(&db);
+    let router = app(Arc::default()).layer(recorder.layer());
+    // More abandoned requests (clients that went away) than the profiler samples at once.
+    for _ in 0..80 {
+        let abandoned = tokio::time::timeout(Duration::from_millis(5), send(&router, "/stall")).await;
+        assert!(abandoned.is_err());
+    }
+    assert_eq!(send(&router, "/crunch").await, 200);
+    let report = recorder.shutdown(Duration::from_secs(10));
+    assert_eq!(report.recorded, 1, "abandoned requests are not recorded");
+    let crunch = lines(&db, "/crunch");
+    assert!(time_in(&crunch, "crunch_primes") > 0.0, "the later request is still profiled: {crunch:#?}");
 }
