@@ -243,9 +243,12 @@ impl Visit {
         };
         self.endpoint.touch(ticks);
         let duration = detail.start.map_or(0, |start| crate::clock::nanos(end.saturating_duration_since(start)));
-        let profile = detail.watch.as_ref().filter(|watch| watch.profile.is_some()).map(|guard| {
+        // A profiled request hands its watch (and so its samples) to the writer; one that was never sampled
+        // (shorter than a sampling period, most are) does not keep its watch alive in the queue.
+        let profile = detail.watch.as_ref().and_then(|guard| {
             guard.end();
-            Arc::clone(&guard.0)
+            let profile = guard.profile.as_ref()?;
+            (!profile.is_unsampled()).then(|| Arc::clone(&guard.0))
         });
         let incidents = (!detail.exceptions.is_empty() || profile.is_some())
             .then(|| Box::new(Incidents { outlier: None, exceptions: detail.exceptions, profile }));

@@ -76,6 +76,12 @@ impl Profile {
         (point.len > 0).then(|| point.ips[..point.len].to_vec())
     }
 
+    /// True when no sample was taken (request path, at the request's end: never waits, and answers false
+    /// while the watcher is adding one).
+    pub(crate) fn is_unsampled(&self) -> bool {
+        self.samples.try_lock().is_ok_and(|samples| samples.stacks.is_empty())
+    }
+
     /// Runs `f` on the samples (watcher and writer; never the request path).
     pub(crate) fn with_samples<R>(&self, f: impl FnOnce(&mut Samples) -> R) -> R {
         let mut samples = self.samples.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
