@@ -213,8 +213,13 @@ fn bad_flags_and_config_are_named() {
     assert_input_error(&out, &["absent.toml", "cannot read"]);
 }
 
+/// The demo tests run one at a time: two demos loading the 2 cores at once, one finishing midway, would skew
+/// the profiler's wall-clock shares that `demo_profiles_crunch_two_to_one` checks.
+static DEMO: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn demo_records_every_request_it_sends() {
+    let _demo = DEMO.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("demo.db");
     let out = fmd(&["demo", "--db", db.to_str().expect("utf8"), "--requests", "400", "--no-tui"], dir.path());
@@ -252,6 +257,7 @@ fn demo_records_every_request_it_sends() {
 /// `crunch_hashes`; the profiler's stack lines (summed over every `/crunch` request) say so within 10 points.
 #[test]
 fn demo_profiles_crunch_two_to_one() {
+    let _demo = DEMO.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("demo.db");
     let out = fmd(&["demo", "--db", db.to_str().expect("utf8"), "--requests", "800", "--no-tui"], dir.path());

@@ -21,7 +21,7 @@ use crate::symbolize::{self, Frame};
 /// `CodeLine.function_name` of the endpoint's own line, as FMD writes it.
 pub(crate) const ROOT_FUNCTION: &str = "None";
 
-/// Most rows one request's tree is cut to (deepest and lightest lines go first).
+/// Most rows written for one request: a larger tree is cut after this many rows in depth-first order.
 pub(crate) const MAX_ROWS: usize = 2_000;
 
 /// One node of the call tree.
