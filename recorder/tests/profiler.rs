@@ -203,6 +203,7 @@ fn assert_no_machinery(lines: &[Line]) {
         assert!(!line.function.contains("fmd_recorder"), "a recorder frame: {line:?}");
         assert!(!line.filename.contains("/tokio-") && !line.filename.contains("/axum-"), "machinery: {line:?}");
         assert!(!line.filename.starts_with("/rustc/"), "the standard library: {line:?}");
+        assert!(!line.function.starts_with("<stack cut short"), "frame pointers are on here: {line:?}");
     }
 }
 

@@ -109,22 +109,64 @@ impl Tree {
     }
 }
 
-/// The request's own frames of one sampled stack, outermost first (empty when it shows none).
-pub(crate) fn request_path(ips: &[usize], first_is_exact: bool) -> Vec<Frame> {
-    let (mut frames, _bounded) = symbolize::request_frames(symbolize::resolve(ips, first_is_exact));
+/// Function name of the first line of a profile whose samples all stopped before the request's start.
+pub(crate) const CUT_SHORT: &str =
+    "<stack cut short: the frame-pointer walk did not reach the request (build with -C force-frame-pointers=yes)>";
+
+/// The request's own frames of one sampled stack, outermost first (empty when it shows none), and whether the
+/// walk reached the recorder's response future (the request's start). A walk stops early at a function
+/// without frame pointer: everywhere in a service built without them, now and then in one built with them
+/// (a sample that lands in the vDSO or in libc).
+pub(crate) fn request_path(frames: Vec<Frame>) -> (Vec<Frame>, bool) {
+    let (mut frames, bounded) = symbolize::request_frames(frames);
     frames.reverse();
-    frames
+    (frames, bounded)
+}
+
+/// Logs once per process that profiles have stacks cut short.
+fn note_cut_short() {
+    static LOGGED: std::sync::Once = std::sync::Once::new();
+    LOGGED.call_once(|| {
+        tracing::warn!(
+            "fmd recorder: level 3 stacks are cut short (the service seems to be built without frame pointers); \
+             build with RUSTFLAGS=\"-C force-frame-pointers=yes\" for complete profiles"
+        );
+    });
 }
 
 /// FMD's StackLine rows for a request of `duration_ms` on `endpoint` with these samples; empty when no sample
 /// showed the request's own code.
+///
+/// Samples whose walk stopped before the request's start are left out when the request has complete ones (a
+/// partial path would hang at the wrong depth). When it has none (a service built without frame pointers),
+/// the partial paths are kept below a first line [`CUT_SHORT`] that says so, and a warning is logged once.
 pub(crate) fn stack_lines(samples: &Samples, endpoint: &str, duration_ms: f64) -> Vec<NewStackLine> {
+    let paths: Vec<(Vec<Frame>, bool, f64)> = samples
+        .stacks
+        .iter()
+        .map(|stack| {
+            let (path, bounded) = request_path(symbolize::resolve(&stack.ips, stack.first_is_exact));
+            (path, bounded, stack.weight.as_secs_f64())
+        })
+        .collect();
+    rows_of_paths(paths, endpoint, duration_ms)
+}
+
+/// [`stack_lines`] once the stacks are symbolized: `(path outermost first, complete, weight)`.
+fn rows_of_paths(paths: Vec<(Vec<Frame>, bool, f64)>, endpoint: &str, duration_ms: f64) -> Vec<NewStackLine> {
+    let paths: Vec<(Vec<Frame>, bool, f64)> = paths.into_iter().filter(|(path, _, _)| !path.is_empty()).collect();
+    let any_complete = paths.iter().any(|(_, bounded, _)| *bounded);
     let mut tree = Tree::new();
-    for stack in &samples.stacks {
-        let path = request_path(&stack.ips, stack.first_is_exact);
-        if !path.is_empty() {
-            tree.add(&path, stack.weight.as_secs_f64());
+    for (mut path, bounded, weight) in paths {
+        if !bounded {
+            if any_complete {
+                continue;
+            }
+            note_cut_short();
+            let cut = Frame { function: CUT_SHORT.to_string(), file: None, line: 0, code: String::new(), known: false };
+            path.insert(0, cut);
         }
+        tree.add(&path, weight);
     }
     from_tree(&tree, endpoint, duration_ms)
 }
@@ -187,6 +229,32 @@ mod tests {
         let rows = from_tree(&tree, "/", 10.0);
         let names: Vec<&str> = rows.iter().map(|r| r.function_name.as_str()).collect();
         assert_eq!(names, ["None", "app::h", "app::alpha", "app::zeta"]);
+    }
+
+    #[test]
+    fn request_paths_know_whether_they_reached_the_response_future() {
+        let boundary = frame("<fmd_recorder::layer::ResponseFuture<F> as core::future::future::Future>::poll", 1);
+        let (whole, bounded) = request_path(vec![frame("app::work", 20), frame("app::handler", 10), boundary]);
+        let names: Vec<&str> = whole.iter().map(|f| f.function.as_str()).collect();
+        assert_eq!((names, bounded), (vec!["app::handler", "app::work"], true));
+        let (cut, bounded) = request_path(vec![frame("app::work", 20), frame("app::handler", 10)]);
+        assert_eq!((cut.len(), bounded), (2, false));
+        let mut runtime = frame("tokio::runtime::park::CachedParkThread::block_on", 1);
+        runtime.file = Some("/root/.cargo/registry/src/index.crates.io-0/tokio-1.54.1/src/runtime/park.rs".into());
+        assert!(request_path(vec![runtime]).0.is_empty(), "nothing of the request");
+    }
+
+    #[test]
+    fn partial_stacks_are_left_out_unless_there_is_nothing_else() {
+        let handler = frame("app::handler", 10);
+        let whole = (vec![handler.clone(), frame("app::work", 20)], true, 3.0);
+        let partial = (vec![frame("app::work", 21)], false, 1.0);
+        let rows = rows_of_paths(vec![whole, partial.clone()], "/", 40.0);
+        let names: Vec<(&str, f64)> = rows.iter().map(|r| (r.function_name.as_str(), r.duration_ms)).collect();
+        assert_eq!(names, [("None", 40.0), ("app::handler", 40.0), ("app::work", 40.0)]);
+        let rows = rows_of_paths(vec![partial], "/", 40.0);
+        let names: Vec<(u32, &str)> = rows.iter().map(|r| (r.indent, r.function_name.as_str())).collect();
+        assert_eq!(names, [(0, "None"), (1, CUT_SHORT), (2, "app::work")]);
     }
 
     #[test]
