@@ -66,7 +66,8 @@
 //! aarch64; other platforms store "stack unavailable on this platform" and level 3 writes no stack lines).
 //! Build the service with `RUSTFLAGS="-C force-frame-pointers=yes"` (or `[build] rustflags` in
 //! `.cargo/config.toml`), else stacks stop at the first function without a frame pointer (outlier stacks say
-//! so; profiles lose the frames above it), and keep line tables in release builds
+//! so; a level 3 profile whose stacks all stop early is written below a first line saying
+//! `<stack cut short: …>`, and a warning is logged once), and keep line tables in release builds
 //! (`[profile.release] debug = "line-tables-only"`, or `"limited"` for function names with their module
 //! paths), else frames have names but no file, line or source. Frames are told apart by source file (the
 //! standard library, tokio, hyper, axum, tower, futures, tracing, tonic and this crate are left out).
