@@ -236,6 +236,7 @@ impl RecorderBuilder {
             endpoint_name: self.endpoint_name,
             outliers: self.outliers,
             watcher,
+            queued_profiles: Arc::default(),
         });
         Recorder {
             shared,

@@ -6,6 +6,7 @@
 //! without closures nothing allocates either (level 2 copies the request head of watched requests).
 
 use std::net::IpAddr;
+use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,6 +24,7 @@ use crate::exceptions::{self, RawException};
 use crate::outlier::sampler;
 use crate::outlier::watcher::WatcherHandle;
 use crate::outlier::{RequestHead, Watch};
+use crate::profile::QueuedProfile;
 use crate::record::{Incidents, Record};
 
 /// When a request is an outlier.
@@ -47,6 +49,8 @@ pub(crate) struct Shared {
     pub(crate) outliers: OutlierPolicy,
     /// The outlier watcher (none when its thread could not be started).
     pub(crate) watcher: Option<WatcherHandle>,
+    /// Sampled level 3 requests on their way to the database (see [`QueuedProfile`]).
+    pub(crate) queued_profiles: Arc<AtomicUsize>,
 }
 
 /// The parts of a request head the request path reads.
@@ -248,7 +252,10 @@ impl Visit {
         let profile = detail.watch.as_ref().and_then(|guard| {
             guard.end();
             let profile = guard.profile.as_ref()?;
-            (!profile.is_unsampled()).then(|| Arc::clone(&guard.0))
+            if profile.is_unsampled() {
+                return None;
+            }
+            QueuedProfile::new(Arc::clone(&guard.0), &detail.shared.queued_profiles)
         });
         let incidents = (!detail.exceptions.is_empty() || profile.is_some())
             .then(|| Box::new(Incidents { outlier: None, exceptions: detail.exceptions, profile }));

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use crate::endpoints::EndpointState;
 use crate::exceptions::RawException;
-use crate::outlier::{CapturedOutlier, Watch};
+use crate::outlier::CapturedOutlier;
+use crate::profile::QueuedProfile;
 
 /// One measured request (levels 1-3), queued for the writer.
 #[derive(Debug)]
@@ -34,7 +35,7 @@ pub(crate) struct Incidents {
     /// Panics and captured errors, in order.
     pub(crate) exceptions: Vec<RawException>,
     /// A level 3 request's watch, whose samples the writer turns into StackLine rows.
-    pub(crate) profile: Option<Arc<Watch>>,
+    pub(crate) profile: Option<QueuedProfile>,
 }
 
 impl Record {

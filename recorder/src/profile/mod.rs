@@ -24,7 +24,7 @@
 //!
 //! # Bounds
 //! At most [`MAX_PROFILED`] requests are profiled at once (more are recorded at level 3 without stack
-//! lines), at most [`samples::MAX_STACKS`] distinct stacks per request (further time is counted, not kept)
+//! lines), at most [`MAX_QUEUED_PROFILES`] sampled requests wait for the writer, at most [`samples::MAX_STACKS`] distinct stacks per request (further time is counted, not kept)
 //! and at most [`sampler::MAX_FRAMES`](crate::outlier::sampler::MAX_FRAMES) frames per stack. Symbolization
 //! (function, file, line and the source line's text, all cached) happens in the writer thread, never on the
 //! request path.
@@ -33,13 +33,59 @@ pub(crate) mod probe;
 pub(crate) mod samples;
 pub(crate) mod tree;
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::outlier::sampler::{self, MAX_FRAMES};
+use crate::outlier::Watch;
 use samples::Samples;
 
 /// Most requests profiled at the same time.
 pub(crate) const MAX_PROFILED: usize = 64;
+
+/// Most sampled requests on their way to the database (queued or buffered by the writer) at once; the
+/// samples of further ones are dropped at their end (the request is still recorded, without stack lines)
+/// so that a writer that falls behind cannot make the queue hold unbounded samples.
+pub(crate) const MAX_QUEUED_PROFILES: usize = 1_024;
+
+/// A sampled request's watch on its way to the writer; holds one of [`MAX_QUEUED_PROFILES`] places, given back
+/// when it is dropped (written, given up or dropped with its record).
+#[derive(Debug)]
+pub(crate) struct QueuedProfile {
+    /// The request's watch, with its samples.
+    pub(crate) watch: Arc<Watch>,
+    places: Arc<AtomicUsize>,
+}
+
+impl QueuedProfile {
+    /// Takes a place for `watch` among the `places` in use; `None` when all are taken.
+    pub(crate) fn new(watch: Arc<Watch>, places: &Arc<AtomicUsize>) -> Option<QueuedProfile> {
+        if places.fetch_add(1, Ordering::AcqRel) >= MAX_QUEUED_PROFILES {
+            places.fetch_sub(1, Ordering::AcqRel);
+            note_over_budget();
+            return None;
+        }
+        Some(QueuedProfile { watch, places: Arc::clone(places) })
+    }
+}
+
+impl Drop for QueuedProfile {
+    fn drop(&mut self) {
+        self.places.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Logs once per process that profiles were dropped because the writer is behind.
+#[cold]
+fn note_over_budget() {
+    static LOGGED: std::sync::Once = std::sync::Once::new();
+    LOGGED.call_once(|| {
+        tracing::warn!(
+            "fmd recorder: more than {MAX_QUEUED_PROFILES} level 3 profiles wait for the writer; further requests are \
+             recorded without stack lines until it catches up"
+        );
+    });
+}
 
 /// The stack of a request's latest await point.
 #[derive(Debug, Default)]
@@ -86,5 +132,32 @@ impl Profile {
     pub(crate) fn with_samples<R>(&self, f: impl FnOnce(&mut Samples) -> R) -> R {
         let mut samples = self.samples.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&mut samples)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn watch() -> Arc<Watch> {
+        let head = crate::outlier::RequestHead {
+            method: http::Method::GET,
+            uri: http::Uri::from_static("/"),
+            version: http::Version::HTTP_11,
+            headers: http::HeaderMap::new(),
+            peer: None,
+        };
+        Arc::new(Watch::new(std::time::Instant::now(), None, head, true))
+    }
+
+    #[test]
+    fn queued_profiles_are_bounded_and_give_their_place_back() {
+        let places = Arc::new(AtomicUsize::new(MAX_QUEUED_PROFILES - 1));
+        let last = QueuedProfile::new(watch(), &places).expect("one place left");
+        assert!(QueuedProfile::new(watch(), &places).is_none(), "full");
+        assert_eq!(places.load(Ordering::Acquire), MAX_QUEUED_PROFILES);
+        drop(last);
+        assert_eq!(places.load(Ordering::Acquire), MAX_QUEUED_PROFILES - 1);
+        assert!(QueuedProfile::new(watch(), &places).is_some(), "a place again");
     }
 }

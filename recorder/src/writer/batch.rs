@@ -87,7 +87,7 @@ impl Writer {
                         });
                     }
                     batch.exceptions.extend(incidents.exceptions.iter().map(|e| to_new_exception(e, position)));
-                    if let Some(profile) = incidents.profile.as_ref().and_then(|watch| watch.profile.as_ref()) {
+                    if let Some(profile) = incidents.profile.as_ref().and_then(|queued| queued.watch.profile.as_ref()) {
                         let samples = profile.with_samples(|samples| samples.clone());
                         let lines = stack_lines(&samples, record.endpoint.name(), record.duration_ms());
                         if !lines.is_empty() {
