@@ -61,9 +61,17 @@ fn resolve_one(address: usize) -> Arc<[Frame]> {
     }
     let mut frames = Vec::new();
     backtrace::resolve(address as *mut std::ffi::c_void, |symbol| {
-        let function = symbol.name().map(|name| format!("{name:#}"));
         let file = symbol.filename().map(|path| path.display().to_string());
         let line = symbol.lineno().unwrap_or(0);
+        let function = symbol.name().map(|name| {
+            let name = format!("{name:#}");
+            // Builds with `debug = "line-tables-only"` name closures and async bodies `{closure#0}`,
+            // `{async_fn#0}`: say which function they belong to when the source tells.
+            match file.as_deref().filter(|_| name.starts_with('{')).and_then(|f| enclosing_function(f, line)) {
+                Some(outer) => format!("{outer}::{name}"),
+                None => name,
+            }
+        });
         let known = function.is_some();
         frames.push(Frame {
             function: function.unwrap_or_else(|| format!("{address:#x}")),
@@ -97,6 +105,35 @@ fn source_line(file: &str, line: u32) -> String {
     if line == 0 {
         return String::new();
     }
+    source_lines(file)
+        .and_then(|lines| lines.get(line as usize - 1).map(|text| text.trim().to_string()))
+        .unwrap_or_default()
+}
+
+/// The name of the `fn` whose body holds line `line` of `file`: the nearest line at or above it that
+/// declares a function (`fn name`, `async fn name`, `pub(crate) fn name<T>` …) with less indentation than
+/// the line itself.
+fn enclosing_function(file: &str, line: u32) -> Option<String> {
+    let lines = source_lines(file)?;
+    let at = (line as usize).checked_sub(1)?;
+    let indent = |text: &str| text.len() - text.trim_start().len();
+    let own = indent(lines.get(at)?);
+    lines[..=at].iter().rev().find_map(|text| {
+        if indent(text) >= own && !std::ptr::eq(text, &lines[at]) {
+            return None;
+        }
+        let rest = text.trim_start().split("fn ").nth(1)?;
+        let before = text.trim_start().split("fn ").next().unwrap_or("");
+        let declares = before.split_whitespace().all(|word| {
+            matches!(word, "pub" | "async" | "const" | "unsafe" | "extern" | "default") || word.starts_with("pub(")
+        });
+        let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        (declares && !name.is_empty()).then_some(name)
+    })
+}
+
+/// The lines of `file` (cached), `None` when unreadable.
+fn source_lines(file: &str) -> Lines {
     let lines = {
         let mut cache = FILES.lock().unwrap_or_else(|p| p.into_inner());
         let cache = cache.get_or_insert_with(HashMap::new);
@@ -111,7 +148,7 @@ fn source_line(file: &str, line: u32) -> String {
             lines
         }
     };
-    lines.and_then(|lines| lines.get(line as usize - 1).map(|text| text.trim().to_string())).unwrap_or_default()
+    lines
 }
 
 fn read_lines(file: &str) -> Lines {
@@ -365,6 +402,19 @@ mod tests {
         assert!(found);
         let names: Vec<&str> = kept.iter().map(|f| f.function.as_str()).collect();
         assert_eq!(names, ["app::busy", "app::handler::{{closure}}"]);
+    }
+
+    #[test]
+    fn closures_and_async_bodies_are_named_after_their_function() {
+        let file = concat!(env!("CARGO_MANIFEST_DIR"), "/src/symbolize.rs");
+        let text = std::fs::read_to_string(file).expect("source");
+        let at = |needle: &str| text.lines().position(|l| l.contains(needle)).map(|i| i as u32 + 1).expect("line");
+        assert_eq!(
+            enclosing_function(file, at("let own = indent(lines.get(at)?);")).as_deref(),
+            Some("enclosing_function")
+        );
+        assert_eq!(enclosing_function(file, at("fn enclosing_function(")).as_deref(), Some("enclosing_function"));
+        assert_eq!(enclosing_function("/no/such/file.rs", 3), None);
     }
 
     #[inline(never)]
