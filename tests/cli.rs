@@ -213,8 +213,13 @@ fn bad_flags_and_config_are_named() {
     assert_input_error(&out, &["absent.toml", "cannot read"]);
 }
 
+/// The demo tests run one at a time: two demos loading the 2 cores at once, one finishing midway, would skew
+/// the profiler's wall-clock shares that `demo_profiles_crunch_two_to_one` checks.
+static DEMO: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn demo_records_every_request_it_sends() {
+    let _demo = DEMO.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("demo.db");
     let out = fmd(&["demo", "--db", db.to_str().expect("utf8"), "--requests", "400", "--no-tui"], dir.path());
@@ -230,7 +235,10 @@ fn demo_records_every_request_it_sends() {
         .expect("query")
         .collect::<Result<_, _>>()
         .expect("rows");
-    assert_eq!(names, ["/", "/boom", "/panic", "/report", "/search", "/slow-report", "/upload", "/users/{id}"]);
+    assert_eq!(
+        names,
+        ["/", "/boom", "/crunch", "/panic", "/report", "/search", "/slow-report", "/upload", "/users/{id}"]
+    );
     let (rows, users, errors): (i64, i64, i64) = conn
         .query_row("SELECT count(*), count(DISTINCT group_by), sum(status_code >= 400) FROM Request", [], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
@@ -243,4 +251,47 @@ fn demo_records_every_request_it_sends() {
     // A second run appends and still accounts for every request.
     let out = fmd(&["demo", "--db", db.to_str().expect("utf8"), "--requests", "100", "--no-tui"], dir.path());
     assert!(String::from_utf8_lossy(&out.stdout).contains("recorded 100 "), "{}", stderr(&out));
+}
+
+/// The demo's level 3 endpoint: `/crunch` spends 2/3 of its time in `crunch_primes` and 1/3 in
+/// `crunch_hashes`; the profiler's stack lines (summed over every `/crunch` request) say so within 10 points.
+#[test]
+fn demo_profiles_crunch_two_to_one() {
+    let _demo = DEMO.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("demo.db");
+    let out = fmd(&["demo", "--db", db.to_str().expect("utf8"), "--requests", "800", "--no-tui"], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    let time_in = |function: &str| -> f64 {
+        // The function's outermost rows only: rows below one of its rows (deeper indent) are its callees.
+        let mut stmt = conn
+            .prepare(
+                "SELECT s.indent, s.duration, c.function_name FROM StackLine s JOIN CodeLine c ON c.id = s.code_id \
+                 JOIN Request r ON r.id = s.request_id JOIN Endpoint e ON e.id = r.endpoint_id \
+                 WHERE e.name = '/crunch' ORDER BY s.request_id, s.position",
+            )
+            .expect("prepare");
+        let rows: Vec<(i64, f64, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        let (mut total, mut inside) = (0.0, None);
+        for (indent, duration, name) in rows {
+            if inside.is_some_and(|at| indent > at) {
+                continue;
+            }
+            inside = None;
+            if name.contains(function) {
+                total += duration;
+                inside = Some(indent);
+            }
+        }
+        total
+    };
+    let (primes, hashes) = (time_in("crunch_primes"), time_in("crunch_hashes"));
+    assert!(primes > 0.0 && hashes > 0.0, "primes {primes} ms, hashes {hashes} ms");
+    let share = primes / (primes + hashes) * 100.0;
+    assert!((share - 66.7).abs() <= 10.0, "crunch_primes {primes:.1} ms, crunch_hashes {hashes:.1} ms: {share:.1}%");
 }

@@ -1,11 +1,13 @@
 //! Cost of the recorder layer on the request path: a trivial tower service called directly (no network),
-//! without the layer and with it at levels 0, 1 and 2.
+//! without the layer and with it at levels 0, 1, 2 and 3.
 //!
 //! At level 2 every request is watched for outliers once the endpoint has its 10 samples (the warm-up
 //! provides them): the request head is copied and registered with the watcher, and each poll publishes its
 //! thread. The trivial service finishes long before its deadline, so nothing is captured: this is the
-//! price every level-2 request pays. Requests carry three headers (`host`, `user-agent`, `accept`) at
-//! every level, as copying headers is part of that price.
+//! price every level-2 request pays. At level 3 every request is also registered for profiling (from its
+//! first request on) and polled through the await-probe waker; it finishes long before its first sample.
+//! Requests carry three headers (`host`, `user-agent`, `accept`) at every level, as copying headers is part
+//! of that price.
 //!
 //! Requests carry axum's `MatchedPath` (taken from a real router once, as it has no public constructor)
 //! and a `ConnectInfo<SocketAddr>`, like requests inside an axum app. Requests are built outside the timed
@@ -164,14 +166,30 @@ fn bench_layer(c: &mut Criterion) {
     timed(&mut with_level2, &matched, 64, drained2);
     group
         .bench_function("layer_level_2", |b| b.iter_custom(|iters| timed(&mut with_level2, &matched, iters, drained2)));
+
+    config.database.path = dir.path().join("level3.db");
+    let level3 = fmd_recorder::Recorder::builder(&config).default_level(3).build();
+    let mut with_level3 = level3.layer().layer(trivial_service());
+    let drained3 = || {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while level3.stats().queued > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    timed(&mut with_level3, &matched, 64, drained3);
+    group
+        .bench_function("layer_level_3", |b| b.iter_custom(|iters| timed(&mut with_level3, &matched, iters, drained3)));
     group.finish();
 
     let report0 = level0.shutdown(Duration::from_secs(30));
     let report1 = level1.shutdown(Duration::from_secs(30));
     let report2 = level2.shutdown(Duration::from_secs(30));
+    let report3 = level3.shutdown(Duration::from_secs(30));
     eprintln!("level 0 recorder: {report0:?}");
     eprintln!("level 1 recorder: {report1:?} (dropped must be 0: the timed path is the accepting one)");
     eprintln!("level 2 recorder: {report2:?} (dropped must be 0)");
+    eprintln!("level 3 recorder: {report3:?} (dropped must be 0)");
 }
 
 criterion_group!(benches, bench_layer);

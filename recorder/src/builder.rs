@@ -47,6 +47,7 @@ pub struct RecorderBuilder {
     outliers: OutlierPolicy,
     redact_headers: Vec<String>,
     captures_per_second: u32,
+    sampling_period: Duration,
 }
 
 impl std::fmt::Debug for RecorderBuilder {
@@ -64,6 +65,7 @@ impl std::fmt::Debug for RecorderBuilder {
             .field("outliers", &self.outliers)
             .field("redact_headers", &self.redact_headers)
             .field("captures_per_second", &self.captures_per_second)
+            .field("sampling_period", &self.sampling_period)
             .finish()
     }
 }
@@ -88,6 +90,7 @@ impl RecorderBuilder {
             },
             redact_headers: Vec::new(),
             captures_per_second: DEFAULT_OUTLIER_CAPTURES_PER_SECOND,
+            sampling_period: sampling_period(config.dashboard.sampling_period_ms),
         }
     }
 
@@ -210,6 +213,7 @@ impl RecorderBuilder {
         let watcher_settings = WatcherSettings {
             redaction: Redaction::new(self.redact_headers),
             captures_per_second: self.captures_per_second,
+            sampling_period: self.sampling_period,
         };
         let (watcher, watcher_control) =
             match watcher::spawn(watcher_settings, tx.clone(), Arc::clone(&counters), clock) {
@@ -232,6 +236,7 @@ impl RecorderBuilder {
             endpoint_name: self.endpoint_name,
             outliers: self.outliers,
             watcher,
+            queued_profiles: Arc::default(),
         });
         Recorder {
             shared,
@@ -241,6 +246,13 @@ impl RecorderBuilder {
             database: self.database,
         }
     }
+}
+
+/// The level 3 sampling period from `dashboard.sampling_period_ms`, between 0.1 ms and 10 s (5 ms when the
+/// value is not a finite number).
+fn sampling_period(ms: f64) -> Duration {
+    let ms = if ms.is_finite() { ms.clamp(0.1, 10_000.0) } else { 5.0 };
+    Duration::from_secs_f64(ms / 1000.0)
 }
 
 /// This process's recorder identity: host, pid, start time (and a sequence number when a process builds

@@ -22,9 +22,14 @@ impl Clock {
     /// Ticks (ns since the recorder started) of `at`; never 0, which means "never" in endpoint state.
     #[inline]
     pub(crate) fn ticks(&self, at: Instant) -> u64 {
-        let nanos = at.saturating_duration_since(self.epoch).as_nanos();
-        u64::try_from(nanos).unwrap_or(u64::MAX).max(1)
+        nanos(at.saturating_duration_since(self.epoch)).max(1)
     }
+}
+
+/// Whole nanoseconds of `duration`, saturating at `u64::MAX` (584 years); cheaper than `as_nanos` (u128).
+#[inline]
+pub(crate) fn nanos(duration: std::time::Duration) -> u64 {
+    duration.as_secs().saturating_mul(1_000_000_000).saturating_add(u64::from(duration.subsec_nanos()))
 }
 
 /// A wall-clock reading paired with the tick it was taken at.

@@ -132,7 +132,9 @@ impl EndpointState {
     }
 }
 
-type Map = HashMap<Arc<str>, Arc<EndpointState>>;
+/// Endpoint names are hashed with foldhash (randomly seeded per process, several times cheaper than std's
+/// SipHash for short strings): the lookup runs on every request.
+type Map = HashMap<Arc<str>, Arc<EndpointState>, foldhash::fast::RandomState>;
 
 /// Every endpoint this recorder knows, shared by the request path and the writer.
 #[derive(Debug)]
@@ -152,7 +154,7 @@ impl Endpoints {
 
     fn with_cap(default_level: u8, cap: usize) -> Endpoints {
         Endpoints {
-            map: ArcSwap::from_pointee(Map::new()),
+            map: ArcSwap::from_pointee(Map::default()),
             insert_lock: Mutex::new(()),
             default_level: default_level.min(3),
             discovered: AtomicUsize::new(0),

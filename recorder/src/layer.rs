@@ -15,6 +15,7 @@ use tower_service::Service;
 
 use crate::exceptions;
 use crate::measure::{Head, Shared, Visit};
+use crate::profile::probe;
 
 /// A tower layer that records every request passing through it; made by
 /// [`Recorder::layer`](crate::Recorder::layer).
@@ -70,7 +71,7 @@ where
 
     #[inline]
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let (request, mut visit) = if self.shared.needs_parts() {
+        if self.shared.needs_parts() {
             let (parts, body) = request.into_parts();
             let head = Head {
                 method: &parts.method,
@@ -80,18 +81,29 @@ where
                 extensions: &parts.extensions,
             };
             let visit = self.shared.begin(head, Some(&parts));
-            (Request::from_parts(parts, body), visit)
-        } else {
-            let head = Head {
-                method: request.method(),
-                uri: request.uri(),
-                version: request.version(),
-                headers: request.headers(),
-                extensions: request.extensions(),
-            };
-            let visit = self.shared.begin(head, None);
-            (request, visit)
+            return self.call_inner(Request::from_parts(parts, body), visit);
+        }
+        // The common path: the request is only borrowed until it is handed to the inner service (every move
+        // of a `Request` is a copy of a few hundred bytes).
+        let head = Head {
+            method: request.method(),
+            uri: request.uri(),
+            version: request.version(),
+            headers: request.headers(),
+            extensions: request.extensions(),
         };
+        let visit = self.shared.begin(head, None);
+        self.call_inner(request, visit)
+    }
+}
+
+impl<S> RecorderService<S> {
+    /// Calls the inner service for a request whose measurement has begun, catching a panic.
+    #[inline(always)]
+    fn call_inner<ReqBody, ResBody>(&mut self, request: Request<ReqBody>, mut visit: Visit) -> ResponseFuture<S::Future>
+    where
+        S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    {
         visit.handler_called();
         let scope = visit.enter();
         let called = catch_unwind(AssertUnwindSafe(|| self.inner.call(request)));
@@ -157,7 +169,15 @@ where
         let (output, panicked, exception) = match this.state.as_mut().project() {
             StateProj::Running { future } => {
                 let scope = this.visit.as_ref().and_then(Visit::enter);
-                let polled = catch_unwind(AssertUnwindSafe(|| future.poll(cx)));
+                let polled = match this.visit.as_ref().and_then(Visit::profiled) {
+                    // Level 3: the future sees the await probe, which notes where it parks.
+                    Some(watch) => {
+                        let waker = probe::waker(cx.waker(), watch);
+                        let mut cx = Context::from_waker(&waker);
+                        catch_unwind(AssertUnwindSafe(|| future.poll(&mut cx)))
+                    }
+                    None => catch_unwind(AssertUnwindSafe(|| future.poll(cx))),
+                };
                 let caught = polled.as_ref().err().map(|payload| exceptions::caught_panic(payload.as_ref()));
                 if let (Some(scope), Some(visit)) = (scope, this.visit.as_mut()) {
                     visit.exit(scope);

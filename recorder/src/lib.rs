@@ -33,13 +33,22 @@
 //!   inner service until its response is ready, body streaming excluded), UTC time at the end of the
 //!   handler, the configured version, the group-by value, the client address and the status code; plus the
 //!   request's exceptions (below);
-//! * **level 2** (and, until the profiler exists, 3): also an `Outlier` row for each request still running
+//! * **level 2** (and 3): also an `Outlier` row for each request still running
 //!   when it crosses `mean × dashboard.outlier_detection_constant` of its endpoint (after
 //!   `dashboard.outlier_min_samples` requests; the mean is seeded from the database at startup). It is
 //!   captured *while the request runs*: the stack of the thread polling it (or, when it is parked at an
 //!   `.await`, how long it has been parked and the stack of its next poll), CPU use per core, memory, and
 //!   the request's method, URL, headers (sensitive ones stored as `[redacted]`, see
 //!   [`RecorderBuilder::redact_headers`]) and environment, in the text formats FMD's web UI shows.
+//!
+//! * **level 3**: also FMD's sampling profile: every `dashboard.sampling_period_ms` the watcher samples the
+//!   thread polling the request (or, while it is parked, the stack of the `.await` it parked at, noted by the
+//!   waker wrapper the request's future is polled with), and the writer turns the samples into `StackLine`
+//!   rows (the endpoint's line at indent 0 with the request's duration, then the call tree depth first, each
+//!   line's duration its share of the samples × the request's duration) and deduplicated `CodeLine` rows.
+//!   The runtime's, framework's, standard library's and recorder's frames are left out; symbolization
+//!   (cached) happens in the writer thread. Requests shorter than one period usually get no sample, hence no
+//!   stack lines; at most 64 requests are sampled at a time.
 //!
 //! New endpoints get `dashboard.monitor_level` (or [`RecorderBuilder::default_level`]).
 //!
@@ -53,13 +62,17 @@
 //!
 //! # Build settings for useful stacks
 //!
-//! Outlier stacks are read by walking frame pointers from a signal handler (Linux x86_64 and aarch64; other
-//! platforms store "stack unavailable on this platform"). Build the service with
-//! `RUSTFLAGS="-C force-frame-pointers=yes"` (or `[build] rustflags` in `.cargo/config.toml`), else stacks
-//! stop at the first function without a frame pointer and say so, and keep debug info in release builds
-//! (`[profile.release] debug = "limited"`; `"line-tables-only"` drops module paths from function names, so
-//! the request's own frames cannot be told from the runtime's), else frames have names but no file, line
-//! or source.
+//! Outlier and profiler stacks are read by walking frame pointers from a signal handler (Linux x86_64 and
+//! aarch64; other platforms store "stack unavailable on this platform" and level 3 writes no stack lines).
+//! Build the service with `RUSTFLAGS="-C force-frame-pointers=yes"` (or `[build] rustflags` in
+//! `.cargo/config.toml`), else stacks stop at the first function without a frame pointer (outlier stacks say
+//! so; a level 3 profile whose stacks all stop early is written below a first line saying
+//! `<stack cut short: …>`, and a warning is logged once), and keep line tables in release builds
+//! (`[profile.release] debug = "limited"`, or the smaller `"line-tables-only"`, whose function names lack
+//! their module paths), else frames have names but no file, line or source. Frames are told apart by source file (the
+//! standard library, tokio, hyper, axum, tower, futures, tracing, tonic and this crate are left out).
+//! `unsafe` code is confined to the sampler (signal handler, frame-pointer walk) and the await probe (a waker
+//! vtable), both documented.
 //! The sampling signal is the highest free real-time signal (`SIGRTMAX-2` downwards); `SA_RESTART` is set.
 //!
 //! # Cost and failure model
@@ -88,6 +101,7 @@ mod graphs;
 mod layer;
 mod measure;
 mod outlier;
+mod profile;
 mod record;
 mod symbolize;
 mod writer;

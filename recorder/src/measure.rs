@@ -6,6 +6,7 @@
 //! without closures nothing allocates either (level 2 copies the request head of watched requests).
 
 use std::net::IpAddr;
+use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,6 +24,7 @@ use crate::exceptions::{self, RawException};
 use crate::outlier::sampler;
 use crate::outlier::watcher::WatcherHandle;
 use crate::outlier::{RequestHead, Watch};
+use crate::profile::QueuedProfile;
 use crate::record::{Incidents, Record};
 
 /// When a request is an outlier.
@@ -47,6 +49,8 @@ pub(crate) struct Shared {
     pub(crate) outliers: OutlierPolicy,
     /// The outlier watcher (none when its thread could not be started).
     pub(crate) watcher: Option<WatcherHandle>,
+    /// Sampled level 3 requests on their way to the database (see [`QueuedProfile`]).
+    pub(crate) queued_profiles: Arc<AtomicUsize>,
 }
 
 /// The parts of a request head the request path reads.
@@ -88,8 +92,11 @@ impl Shared {
                 _ => None,
             },
             pending: if level >= 2 && self.watcher.is_some() {
-                endpoint.outlier_threshold(self.outliers.constant, self.outliers.min_samples).map(|threshold| {
-                    (threshold, RequestHead::copy(head.method, head.uri, head.version, head.headers, head.extensions))
+                let threshold = endpoint.outlier_threshold(self.outliers.constant, self.outliers.min_samples);
+                // Level 3 is always registered (profiled), level 2 once the endpoint has a threshold.
+                (threshold.is_some() || level >= 3).then(|| {
+                    let head = RequestHead::copy(head.method, head.uri, head.version, head.headers, head.extensions);
+                    Box::new(Pending { threshold, head, profiled: level >= 3 })
                 })
             } else {
                 None
@@ -116,12 +123,42 @@ struct Detail {
     start: Option<Instant>,
     ip: Option<IpAddr>,
     group_by: Option<String>,
-    /// Level >= 2 with a threshold: registered with the watcher once the handler is called.
-    pending: Option<(Duration, RequestHead)>,
+    /// Level >= 2 with a threshold: registered with the watcher once the handler is called. Boxed so that
+    /// levels 0-1 do not carry (and move) the copied request head inline in every response future.
+    pending: Option<Box<Pending>>,
     /// The registered watch.
-    watch: Option<Arc<Watch>>,
+    watch: Option<WatchGuard>,
     /// Panics and captured errors so far.
     exceptions: Vec<RawException>,
+}
+
+/// The request's hold on its watch: marks it ended when the request finishes or its response future is
+/// dropped unfinished (a client that went away), so the watcher stops sampling it either way.
+#[derive(Debug)]
+struct WatchGuard(Arc<Watch>);
+
+impl Drop for WatchGuard {
+    fn drop(&mut self) {
+        self.0.end();
+    }
+}
+
+impl std::ops::Deref for WatchGuard {
+    type Target = Watch;
+
+    fn deref(&self) -> &Watch {
+        &self.0
+    }
+}
+
+/// A request to register with the watcher once its handler is called (levels 2-3).
+#[derive(Debug)]
+struct Pending {
+    /// The outlier threshold, once the endpoint has enough samples.
+    threshold: Option<Duration>,
+    head: RequestHead,
+    /// Level 3: sampled by the profiler.
+    profiled: bool,
 }
 
 /// What [`Visit::enter`] changed on the polling thread, for [`Visit::exit`].
@@ -139,11 +176,12 @@ impl Visit {
         if let Some(detail) = &mut self.detail {
             let start = Instant::now();
             detail.start = Some(start);
-            if let Some((threshold, head)) = detail.pending.take() {
+            if let Some(pending) = detail.pending.take() {
+                let Pending { threshold, head, profiled } = *pending;
                 if let Some(watcher) = &detail.shared.watcher {
-                    let watch = Arc::new(Watch::new(start, threshold, head));
+                    let watch = Arc::new(Watch::new(start, threshold, head, profiled));
                     if watcher.register(Arc::clone(&watch)) {
-                        detail.watch = Some(watch);
+                        detail.watch = Some(WatchGuard(watch));
                     }
                 }
             }
@@ -181,6 +219,12 @@ impl Visit {
         exceptions::exit(scope.mark, &mut detail.exceptions);
     }
 
+    /// The registered watch of a profiled (level 3) request, whose polls use the await probe waker.
+    #[inline]
+    pub(crate) fn profiled(&self) -> Option<&Arc<Watch>> {
+        self.detail.as_ref()?.watch.as_ref().map(|guard| &guard.0).filter(|watch| watch.profile.is_some())
+    }
+
     /// Adds an exception (a caught panic) to the request; ignored at level 0.
     pub(crate) fn add_exception(&mut self, exception: RawException) {
         if let Some(detail) = &mut self.detail {
@@ -202,11 +246,19 @@ impl Visit {
             return;
         };
         self.endpoint.touch(ticks);
-        let duration = detail
-            .start
-            .map_or(0, |start| u64::try_from(end.saturating_duration_since(start).as_nanos()).unwrap_or(u64::MAX));
-        let incidents = (!detail.exceptions.is_empty())
-            .then(|| Box::new(Incidents { outlier: None, exceptions: detail.exceptions }));
+        let duration = detail.start.map_or(0, |start| crate::clock::nanos(end.saturating_duration_since(start)));
+        // A profiled request hands its watch (and so its samples) to the writer; one that was never sampled
+        // (shorter than a sampling period, most are) does not keep its watch alive in the queue.
+        let profile = detail.watch.as_ref().and_then(|guard| {
+            guard.end();
+            let profile = guard.profile.as_ref()?;
+            if profile.is_unsampled() {
+                return None;
+            }
+            QueuedProfile::new(Arc::clone(&guard.0), &detail.shared.queued_profiles)
+        });
+        let incidents = (!detail.exceptions.is_empty() || profile.is_some())
+            .then(|| Box::new(Incidents { outlier: None, exceptions: detail.exceptions, profile }));
         let record = Record {
             endpoint: self.endpoint,
             end_ticks: ticks,

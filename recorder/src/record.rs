@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::endpoints::EndpointState;
 use crate::exceptions::RawException;
 use crate::outlier::CapturedOutlier;
+use crate::profile::QueuedProfile;
 
 /// One measured request (levels 1-3), queued for the writer.
 #[derive(Debug)]
@@ -33,6 +34,8 @@ pub(crate) struct Incidents {
     pub(crate) outlier: Option<CapturedOutlier>,
     /// Panics and captured errors, in order.
     pub(crate) exceptions: Vec<RawException>,
+    /// A level 3 request's watch, whose samples the writer turns into StackLine rows.
+    pub(crate) profile: Option<QueuedProfile>,
 }
 
 impl Record {

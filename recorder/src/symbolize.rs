@@ -61,9 +61,17 @@ fn resolve_one(address: usize) -> Arc<[Frame]> {
     }
     let mut frames = Vec::new();
     backtrace::resolve(address as *mut std::ffi::c_void, |symbol| {
-        let function = symbol.name().map(|name| format!("{name:#}"));
         let file = symbol.filename().map(|path| path.display().to_string());
         let line = symbol.lineno().unwrap_or(0);
+        let function = symbol.name().map(|name| {
+            let name = format!("{name:#}");
+            // Builds with `debug = "line-tables-only"` name closures and async bodies `{closure#0}`,
+            // `{async_fn#0}`: say which function they belong to when the source tells.
+            match file.as_deref().filter(|_| name.starts_with('{')).and_then(|f| enclosing_function(f, line)) {
+                Some(outer) => format!("{outer}::{name}"),
+                None => name,
+            }
+        });
         let known = function.is_some();
         frames.push(Frame {
             function: function.unwrap_or_else(|| format!("{address:#x}")),
@@ -97,6 +105,35 @@ fn source_line(file: &str, line: u32) -> String {
     if line == 0 {
         return String::new();
     }
+    source_lines(file)
+        .and_then(|lines| lines.get(line as usize - 1).map(|text| text.trim().to_string()))
+        .unwrap_or_default()
+}
+
+/// The name of the `fn` whose body holds line `line` of `file`: the nearest line at or above it that
+/// declares a function (`fn name`, `async fn name`, `pub(crate) fn name<T>` …) with less indentation than
+/// the line itself.
+fn enclosing_function(file: &str, line: u32) -> Option<String> {
+    let lines = source_lines(file)?;
+    let at = (line as usize).checked_sub(1)?;
+    let indent = |text: &str| text.len() - text.trim_start().len();
+    let own = indent(lines.get(at)?);
+    lines[..=at].iter().rev().find_map(|text| {
+        if indent(text) >= own && !std::ptr::eq(text, &lines[at]) {
+            return None;
+        }
+        let rest = text.trim_start().split("fn ").nth(1)?;
+        let before = text.trim_start().split("fn ").next().unwrap_or("");
+        let declares = before.split_whitespace().all(|word| {
+            matches!(word, "pub" | "async" | "const" | "unsafe" | "extern" | "default") || word.starts_with("pub(")
+        });
+        let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        (declares && !name.is_empty()).then_some(name)
+    })
+}
+
+/// The lines of `file` (cached), `None` when unreadable.
+fn source_lines(file: &str) -> Lines {
     let lines = {
         let mut cache = FILES.lock().unwrap_or_else(|p| p.into_inner());
         let cache = cache.get_or_insert_with(HashMap::new);
@@ -111,7 +148,7 @@ fn source_line(file: &str, line: u32) -> String {
             lines
         }
     };
-    lines.and_then(|lines| lines.get(line as usize - 1).map(|text| text.trim().to_string())).unwrap_or_default()
+    lines
 }
 
 fn read_lines(file: &str) -> Lines {
@@ -212,8 +249,62 @@ fn find_top_level_as(text: &str) -> Option<usize> {
     None
 }
 
+/// The crates whose source files are machinery (see [`MACHINERY`]), as the first part of a registry
+/// directory name (`tokio-1.54.1`).
+const MACHINERY_CRATES: &[&str] = &[
+    "tokio",
+    "tower",
+    "tower-service",
+    "tower-layer",
+    "tower-http",
+    "axum",
+    "axum-core",
+    "hyper",
+    "hyper-util",
+    "futures",
+    "futures-util",
+    "futures-core",
+    "futures-executor",
+    "tracing",
+    "tracing-futures",
+    "tonic",
+    "backtrace",
+    "fmd-recorder",
+];
+
+/// This crate's source directory, to recognise the recorder's own frames by file.
+const RECORDER_SRC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/");
+
+/// True when `file` belongs to the standard library, a machinery crate or the recorder itself. Builds with
+/// `debug = "line-tables-only"` name functions without their path (`poll<..>`, `{async_block#0}`), so the
+/// file is the reliable way to tell whose code a frame is.
+fn is_machinery_file(file: &str) -> bool {
+    if file.starts_with("/rustc/") || file.starts_with(RECORDER_SRC) || file.contains("/library/std/src/") {
+        return true;
+    }
+    // `…/registry/src/<index>/<crate>-<version>/…` or a git checkout `…/git/checkouts/<crate>-<hash>/…`.
+    let package = if let Some(at) = file.find("/registry/src/") {
+        file[at..].split('/').nth(4)
+    } else if let Some(at) = file.find("/git/checkouts/") {
+        file[at..].split('/').nth(3)
+    } else {
+        None
+    };
+    let Some(package) = package else {
+        return false;
+    };
+    // The name ends before the first `-` followed by a digit (`tokio-1.54.1`, `axum-core-0.5.6`).
+    let bytes = package.as_bytes();
+    let end =
+        (1..bytes.len()).find(|&i| bytes[i - 1] == b'-' && bytes[i].is_ascii_digit()).map_or(package.len(), |i| i - 1);
+    MACHINERY_CRATES.contains(&&package[..end])
+}
+
 /// True for frames of the runtime, the web framework, the standard library or the recorder itself.
 pub(crate) fn is_machinery(frame: &Frame) -> bool {
+    if let Some(file) = &frame.file {
+        return is_machinery_file(file);
+    }
     frame.known && {
         let subject = subject(&frame.function);
         // Rust functions always have a path; names without one are C (libc, the vDSO).
@@ -224,6 +315,7 @@ pub(crate) fn is_machinery(frame: &Frame) -> bool {
 /// True for the recorder's response future, where the request's own frames end (going outwards).
 fn is_request_boundary(frame: &Frame) -> bool {
     frame.function.contains("fmd_recorder::layer::")
+        || frame.file.as_deref().is_some_and(|file| file.starts_with(RECORDER_SRC) && file.ends_with("/layer.rs"))
 }
 
 /// The request's own frames of a stack (innermost first): everything inside the recorder's response future
@@ -271,6 +363,32 @@ mod tests {
     }
 
     #[test]
+    fn machinery_is_recognised_by_file() {
+        let at = |file: &str| Frame {
+            function: "poll<T>".to_string(),
+            file: Some(file.to_string()),
+            line: 1,
+            code: String::new(),
+            known: true,
+        };
+        for file in [
+            "/rustc/59807616e1fa2540724bfbac14d7976d7e4a3860/library/core/src/future/future.rs",
+            "/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/tokio-1.54.1/src/runtime/park.rs",
+            "/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/axum-core-0.5.6/src/body.rs",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/src/layer.rs"),
+        ] {
+            assert!(is_machinery(&at(file)), "{file}");
+        }
+        for file in [
+            "/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/serde_json-1.0.1/src/de.rs",
+            "src/demo/service.rs",
+            "./tests/outliers.rs",
+        ] {
+            assert!(!is_machinery(&at(file)), "{file}");
+        }
+    }
+
+    #[test]
     fn request_frames_stop_at_the_response_future() {
         let frames = vec![
             frame("core::hint::black_box"),
@@ -284,6 +402,19 @@ mod tests {
         assert!(found);
         let names: Vec<&str> = kept.iter().map(|f| f.function.as_str()).collect();
         assert_eq!(names, ["app::busy", "app::handler::{{closure}}"]);
+    }
+
+    #[test]
+    fn closures_and_async_bodies_are_named_after_their_function() {
+        let file = concat!(env!("CARGO_MANIFEST_DIR"), "/src/symbolize.rs");
+        let text = std::fs::read_to_string(file).expect("source");
+        let at = |needle: &str| text.lines().position(|l| l.contains(needle)).map(|i| i as u32 + 1).expect("line");
+        assert_eq!(
+            enclosing_function(file, at("let own = indent(lines.get(at)?);")).as_deref(),
+            Some("enclosing_function")
+        );
+        assert_eq!(enclosing_function(file, at("fn enclosing_function(")).as_deref(), Some("enclosing_function"));
+        assert_eq!(enclosing_function("/no/such/file.rs", 3), None);
     }
 
     #[inline(never)]

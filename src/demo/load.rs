@@ -39,6 +39,7 @@ pub fn plan(seed: u64, i: u64) -> Planned {
         55..=74 => (false, format!("/search?q={}", if mix.below(20) == 0 { "slow" } else { "fast" }), 0),
         75..=84 => (false, "/report".to_string(), 0),
         85..=94 => (true, "/upload".to_string(), [10, 100, 5000][mix.below(3) as usize]),
+        95..=96 => (false, "/crunch".to_string(), 0),
         _ => (false, "/boom".to_string(), 0),
     };
     Planned { post, target, body, user }
@@ -94,9 +95,17 @@ mod tests {
     fn the_mix_is_seeded_and_covers_every_endpoint() {
         assert_eq!(plan(1, 5), plan(1, 5));
         let targets: Vec<Planned> = (0..2000).map(|i| plan(1, i)).collect();
-        for prefix in
-            ["/users/", "/search?q=slow", "/search?q=fast", "/report", "/upload", "/boom", "/slow-report", "/panic"]
-        {
+        for prefix in [
+            "/users/",
+            "/search?q=slow",
+            "/search?q=fast",
+            "/report",
+            "/upload",
+            "/boom",
+            "/slow-report",
+            "/panic",
+            "/crunch",
+        ] {
             assert!(targets.iter().any(|p| p.target.starts_with(prefix)), "{prefix} missing from the mix");
         }
         assert!(targets.iter().any(|p| p.target == "/"));

@@ -3,7 +3,9 @@
 //!
 //! Two endpoints show level 2: `/slow-report` stalls (10x its usual time, in `rebuild_cache`) on every 10th
 //! call, so the recorder captures it as an outlier while it runs; `/panic` panics, which the recorder turns
-//! into a 500 and an exception. Both are set to level 2 before the service starts.
+//! into a 500 and an exception. Both are set to level 2 before the service starts. `/crunch` shows level 3:
+//! its handler spends two thirds of its time in `crunch_primes` and one third in `crunch_hashes`, which the
+//! profiler's stack lines show in that proportion.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -89,26 +91,33 @@ pub fn router() -> Router {
         .route("/boom", get(boom))
         .route("/slow-report", get(slow_report))
         .route("/panic", get(panic_on_purpose))
+        .route("/crunch", get(crunch))
 }
 
 /// Endpoints the demo monitors at level 2 (outliers captured while running).
 pub const LEVEL_2_ENDPOINTS: [&str; 2] = ["/slow-report", "/panic"];
 
-/// Sets [`LEVEL_2_ENDPOINTS`] to level 2 in the database before the recorder starts (it reads the levels
-/// when it starts). A failure is only logged: the demo then runs them at the default level.
+/// Endpoints the demo monitors at level 3 (profiled).
+pub const LEVEL_3_ENDPOINTS: [&str; 1] = ["/crunch"];
+
+/// Sets [`LEVEL_2_ENDPOINTS`] to level 2 and [`LEVEL_3_ENDPOINTS`] to level 3 in the database before the
+/// recorder starts (it reads the levels when it starts). A failure is only logged: the demo then runs them at
+/// the default level.
 fn watch_closely(config: &Config) {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
     let result = Store::open_writer(&config.database.path, &config.database.table_prefix).and_then(|store| {
-        for name in LEVEL_2_ENDPOINTS {
-            store.ensure_endpoint(name, 2, &config.effective_version(), now)?;
-            store.set_level(name, 2)?;
+        let levels =
+            LEVEL_2_ENDPOINTS.iter().map(|name| (name, 2)).chain(LEVEL_3_ENDPOINTS.iter().map(|name| (name, 3)));
+        for (name, level) in levels {
+            store.ensure_endpoint(name, level, &config.effective_version(), now)?;
+            store.set_level(name, level)?;
         }
         Ok(())
     });
     if let Err(e) = result {
-        tracing::warn!("demo: cannot set {LEVEL_2_ENDPOINTS:?} to level 2: {e}");
+        tracing::warn!("demo: cannot set {LEVEL_2_ENDPOINTS:?} to level 2 and {LEVEL_3_ENDPOINTS:?} to level 3: {e}");
     }
 }
 
@@ -144,6 +153,49 @@ async fn slow_report() -> String {
 #[inline(never)]
 fn rebuild_cache(time: Duration) -> u64 {
     burn(time)
+}
+
+/// Level 3: 20 ms counting primes, then 10 ms hashing (a 2:1 split of its CPU time).
+async fn crunch() -> String {
+    let primes = crunch_primes(Duration::from_millis(20));
+    let digest = crunch_hashes(Duration::from_millis(10));
+    format!("crunch {primes} primes, digest {digest:x}")
+}
+
+/// Counts primes by trial division for `time`; a function of its own so the profiler names it.
+#[inline(never)]
+fn crunch_primes(time: Duration) -> u64 {
+    let end = Instant::now() + time;
+    let (mut candidate, mut found) = (3u64, 0u64);
+    while Instant::now() < end {
+        for _ in 0..64 {
+            let mut divisor = 3;
+            while divisor * divisor <= candidate && candidate % divisor != 0 {
+                divisor += 2;
+            }
+            if divisor * divisor > candidate {
+                found += 1;
+            }
+            candidate += 2;
+        }
+    }
+    std::hint::black_box(found)
+}
+
+/// FNV-1a over a counter for `time`; a function of its own so the profiler names it.
+#[inline(never)]
+fn crunch_hashes(time: Duration) -> u64 {
+    let end = Instant::now() + time;
+    let (mut hash, mut counter) = (0xcbf2_9ce4_8422_2325u64, 0u64);
+    while Instant::now() < end {
+        for _ in 0..256 {
+            for byte in counter.to_le_bytes() {
+                hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+            }
+            counter += 1;
+        }
+    }
+    std::hint::black_box(hash)
 }
 
 async fn panic_on_purpose() -> &'static str {

@@ -4,6 +4,7 @@ use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use super::exceptions::{self, NewException};
 use super::outliers::{self, NewOutlier};
+use super::profiles::{self, CodeLineCache, NewProfile};
 use super::{schema, Store, StoreError};
 use crate::timefmt;
 
@@ -58,6 +59,9 @@ pub struct WriteBatch {
     pub outliers: Vec<NewOutlier>,
     /// Exceptions, each attached to one of `requests` by position (FMD's deduplicated exception tables).
     pub exceptions: Vec<NewException>,
+    /// Level 3 call trees (StackLine rows and the CodeLines they need), each attached to one of `requests`
+    /// by position.
+    pub profiles: Vec<NewProfile>,
 }
 
 /// An endpoint's id, name and monitoring level.
@@ -138,8 +142,15 @@ impl Store {
     /// Commits a batch in one transaction: all of it or nothing. Each request is inserted first, then the
     /// outliers and exceptions that reference it (by its position in `batch.requests`) get its row id.
     pub fn write(&mut self, batch: &WriteBatch) -> Result<(), StoreError> {
+        self.write_cached(batch, &mut CodeLineCache::default())
+    }
+
+    /// [`write`](Self::write) with a cache of CodeLine ids kept between batches by a writer (for this file
+    /// only; ids added by a transaction that fails are not kept).
+    pub fn write_cached(&mut self, batch: &WriteBatch, cache: &mut CodeLineCache) -> Result<(), StoreError> {
         let t = self.tables.clone();
-        let run = |conn: &mut rusqlite::Connection| -> rusqlite::Result<()> {
+        let mut resolved = None;
+        let mut run = |conn: &mut rusqlite::Connection| -> rusqlite::Result<()> {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             {
                 let mut insert = tx.prepare_cached(&format!(
@@ -147,7 +158,8 @@ impl Store {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                     t.request
                 ))?;
-                let with_dependents = !batch.outliers.is_empty() || !batch.exceptions.is_empty();
+                let with_dependents =
+                    !batch.outliers.is_empty() || !batch.exceptions.is_empty() || !batch.profiles.is_empty();
                 let mut ids = Vec::with_capacity(if with_dependents { batch.requests.len() } else { 0 });
                 for r in &batch.requests {
                     insert.execute(params![
@@ -165,6 +177,7 @@ impl Store {
                 }
                 outliers::insert(&tx, &t, &batch.outliers, &ids)?;
                 exceptions::insert(&tx, &t, &batch.exceptions, &ids)?;
+                resolved = Some(profiles::insert(&tx, &t, &batch.profiles, &ids, cache)?);
                 let mut touch = tx.prepare_cached(&format!(
                     "UPDATE {} SET last_requested = ?2 WHERE id = ?1 AND (last_requested IS NULL OR last_requested < ?2)",
                     t.endpoint
@@ -194,7 +207,11 @@ impl Store {
             }
             tx.commit()
         };
-        run(&mut self.conn).map_err(|e| classify_write(&self.path, e))
+        run(&mut self.conn).map_err(|e| classify_write(&self.path, e))?;
+        if let Some(resolved) = resolved {
+            cache.absorb(resolved);
+        }
+        Ok(())
     }
 
     /// Records dropped (queue full) and lost (database faults) by every recorder that wrote this file.

@@ -49,6 +49,7 @@ use std::time::{Duration, Instant};
 use axum::extract::ConnectInfo;
 use http::{HeaderMap, Method, Uri, Version};
 
+use crate::profile::Profile;
 use crate::record::Record;
 
 /// Still running, unclaimed.
@@ -123,15 +124,20 @@ pub(crate) struct Watch {
     pub(crate) armed: AtomicBool,
     /// When the handler was called.
     pub(crate) start: Instant,
-    /// Mean × constant at the start.
-    pub(crate) threshold: Duration,
+    /// Mean × constant at the start; `None` for a profiled request not (yet) watched for being an outlier.
+    pub(crate) threshold: Option<Duration>,
     /// The copied request head.
     pub(crate) head: RequestHead,
     handoff: Mutex<Handoff>,
+    /// The samples of a level 3 request.
+    pub(crate) profile: Option<Profile>,
+    /// Set when the response future resolved (the watcher stops sampling it).
+    ended: AtomicBool,
 }
 
 impl Watch {
-    pub(crate) fn new(start: Instant, threshold: Duration, head: RequestHead) -> Watch {
+    /// A request watched from `start`, an outlier past `threshold` (if any), profiled when `profiled`.
+    pub(crate) fn new(start: Instant, threshold: Option<Duration>, head: RequestHead, profiled: bool) -> Watch {
         static IDS: AtomicU64 = AtomicU64::new(1);
         Watch {
             id: IDS.fetch_add(1, Ordering::Relaxed),
@@ -145,12 +151,24 @@ impl Watch {
             threshold,
             head,
             handoff: Mutex::new(Handoff::default()),
+            profile: profiled.then(Profile::default),
+            ended: AtomicBool::new(false),
         }
     }
 
-    /// The deadline: start + threshold.
-    pub(crate) fn deadline(&self) -> Instant {
-        self.start + self.threshold
+    /// The outlier deadline: start + threshold.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        self.threshold.map(|threshold| self.start + threshold)
+    }
+
+    /// Marks the request as finished (its response future resolved).
+    pub(crate) fn end(&self) {
+        self.ended.store(true, Ordering::Release);
+    }
+
+    /// True once the request finished.
+    pub(crate) fn has_ended(&self) -> bool {
+        self.ended.load(Ordering::Acquire)
     }
 
     /// Poll entry on thread `tid`; true when the watcher asked to be woken by this poll.

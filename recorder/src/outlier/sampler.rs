@@ -54,10 +54,10 @@ pub(crate) enum Sample {
 }
 
 #[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
-pub(crate) use imp::{current_tid, enter_poll, exit_poll, sample};
+pub(crate) use imp::{current_poll, current_tid, enter_poll, exit_poll, own_stack, sample};
 
 #[cfg(not(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"))))]
-pub(crate) use fallback::{current_tid, enter_poll, exit_poll, sample};
+pub(crate) use fallback::{current_poll, current_tid, enter_poll, exit_poll, own_stack, sample};
 
 #[cfg(not(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"))))]
 mod fallback {
@@ -77,6 +77,16 @@ mod fallback {
 
     /// Nothing to restore on this platform.
     pub(crate) fn exit_poll(_previous: u64) {}
+
+    /// Nothing is published on this platform.
+    pub(crate) fn current_poll() -> u64 {
+        0
+    }
+
+    /// No stack walk on this platform.
+    pub(crate) fn own_stack(_out: &mut [usize]) -> usize {
+        0
+    }
 
     /// Always unavailable here.
     pub(crate) fn sample(_tid: u64, _watch: u64, _timeout: Duration) -> Sample {
@@ -177,6 +187,74 @@ mod imp {
     /// Restores what [`enter_poll`] replaced.
     pub(crate) fn exit_poll(previous: u64) {
         let _ = CURRENT.try_with(|current| current.store(previous, Ordering::Relaxed));
+    }
+
+    /// Watch id of the request this thread is polling (0 = none).
+    pub(crate) fn current_poll() -> u64 {
+        CURRENT.try_with(|current| current.load(Ordering::Relaxed)).unwrap_or(0)
+    }
+
+    /// Walks the calling thread's own frame pointers: the return addresses of its callers, innermost first,
+    /// into `out`; returns how many were written. Only on a thread that published a poll (its stack bounds
+    /// are known), else 0. Allocation-free.
+    #[inline(never)]
+    pub(crate) fn own_stack(out: &mut [usize]) -> usize {
+        let high = STACK_HIGH.try_with(|h| h.load(Ordering::Relaxed)).unwrap_or(0);
+        if high == 0 || out.is_empty() {
+            return 0;
+        }
+        let fp: usize;
+        // SAFETY: only copies the frame-pointer register into a local; no memory is touched.
+        unsafe {
+            #[cfg(target_arch = "x86_64")]
+            std::arch::asm!("mov {}, rbp", out(reg) fp, options(nomem, nostack, preserves_flags));
+            #[cfg(target_arch = "aarch64")]
+            std::arch::asm!("mov {}, x29", out(reg) fp, options(nomem, nostack, preserves_flags));
+        }
+        // The address of a local is (just above) this frame's stack pointer.
+        let marker = 0usize;
+        let sp = std::ptr::addr_of!(marker) as usize;
+        let mut n = 0;
+        chain(fp, sp, high, |ret| {
+            out[n] = ret;
+            n += 1;
+            n < out.len()
+        });
+        n
+    }
+
+    /// Follows the frame-pointer chain from `fp`, staying inside `[sp, high)`: every frame record must be
+    /// aligned, inside the bounds and above the previous one. Calls `push` with each return address until it
+    /// returns false. Returns true when the chain ended normally (a null link or return address).
+    /// Async-signal-safe.
+    fn chain(mut fp: usize, sp: usize, high: usize, mut push: impl FnMut(usize) -> bool) -> bool {
+        let word = std::mem::size_of::<usize>();
+        loop {
+            if fp == 0 {
+                return true;
+            }
+            // A frame record is two words (saved frame pointer, return address) that must lie entirely in
+            // [sp, high).
+            if fp < sp || fp % word != 0 || fp > high.saturating_sub(2 * word) {
+                return false;
+            }
+            // SAFETY: `fp` and `fp + word` are aligned and inside [sp, high): the live part of this thread's
+            // stack, which is mapped and readable while this thread runs (the caller runs on it).
+            let (next, ret) = unsafe {
+                (std::ptr::read_volatile(fp as *const usize), std::ptr::read_volatile((fp + word) as *const usize))
+            };
+            if ret == 0 {
+                return true;
+            }
+            if !push(ret) {
+                return true;
+            }
+            if next != 0 && next <= fp {
+                // Frames must move towards the top of the stack; anything else is not a frame chain.
+                return false;
+            }
+            fp = next;
+        }
     }
 
     /// Installs the handler on the highest free real-time signal (once per process).
@@ -333,7 +411,7 @@ mod imp {
 
     /// Walks the frame-pointer chain into `FRAMES`; returns the count and whether the chain ended normally.
     fn walk(context: *mut libc::c_void) -> (usize, bool) {
-        let Some((pc, mut fp, sp)) = registers(context) else {
+        let Some((pc, fp, sp)) = registers(context) else {
             return (0, false);
         };
         FRAMES[0].store(pc, Ordering::Relaxed);
@@ -344,35 +422,11 @@ mod imp {
         if low == 0 || high == 0 || sp < low || sp >= high {
             return (n, false);
         }
-        let word = std::mem::size_of::<usize>();
-        let mut complete = false;
-        while n < MAX_FRAMES {
-            if fp == 0 {
-                complete = true;
-                break;
-            }
-            // A frame record is two words (saved frame pointer, return address) that must lie entirely in
-            // [sp, high).
-            if fp < sp || fp % word != 0 || fp > high.saturating_sub(2 * word) {
-                break;
-            }
-            // SAFETY: `fp` and `fp + word` are aligned and inside [sp, high): the live part of this thread's
-            // stack, which is mapped and readable while this thread runs (the handler runs on it).
-            let (next, ret) = unsafe {
-                (std::ptr::read_volatile(fp as *const usize), std::ptr::read_volatile((fp + word) as *const usize))
-            };
-            if ret == 0 {
-                complete = true;
-                break;
-            }
+        let mut complete = chain(fp, sp, high, |ret| {
             FRAMES[n].store(ret, Ordering::Relaxed);
             n += 1;
-            if next != 0 && next <= fp {
-                // Frames must move towards the top of the stack; anything else is not a frame chain.
-                break;
-            }
-            fp = next;
-        }
+            n < MAX_FRAMES
+        });
         if n == MAX_FRAMES {
             complete = true;
         }

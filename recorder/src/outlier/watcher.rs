@@ -16,6 +16,7 @@ use super::system::{SystemSampler, BASELINE_REFRESH};
 use super::{CapturedOutlier, Watch};
 use crate::clock::Clock;
 use crate::counters::Counters;
+use crate::profile::MAX_PROFILED;
 use crate::record::Record;
 use crate::symbolize;
 
@@ -38,12 +39,15 @@ const NEVER: u64 = u64::MAX;
 #[derive(Debug, Clone)]
 pub(crate) struct WatcherSettings {
     pub(crate) redaction: Redaction,
+    /// `dashboard.sampling_period_ms`: how often level 3 requests are sampled.
+    pub(crate) sampling_period: Duration,
     /// Captures (signal, symbolization, CPU reading) per second, at most.
     pub(crate) captures_per_second: u32,
 }
 
 struct Registration {
-    deadline: Instant,
+    /// The outlier deadline, if the request is watched for that.
+    deadline: Option<Instant>,
     watch: Arc<Watch>,
 }
 
@@ -51,6 +55,8 @@ struct Registration {
 #[derive(Debug)]
 pub(crate) struct WatcherHandle {
     tx: Sender<Registration>,
+    /// How often profiled requests are sampled.
+    sampling_period: Duration,
     thread: Thread,
     /// Ticks of the instant the watcher sleeps towards ([`NEVER`] when it sleeps until woken).
     wake_at: Arc<AtomicU64>,
@@ -69,10 +75,17 @@ impl WatcherHandle {
     #[inline]
     pub(crate) fn register(&self, watch: Arc<Watch>) -> bool {
         let deadline = watch.deadline();
+        // A profiled request needs its first sample one period after its start.
+        let first_sample = watch.profile.as_ref().map(|_| watch.start + self.sampling_period);
+        let due = match (deadline, first_sample) {
+            (Some(d), Some(s)) => d.min(s),
+            (Some(at), None) | (None, Some(at)) => at,
+            (None, None) => return false,
+        };
         match self.tx.try_send(Registration { deadline, watch }) {
             Ok(()) => {
                 fence(Ordering::SeqCst);
-                if self.clock.ticks(deadline) < self.wake_at.load(Ordering::SeqCst) {
+                if self.clock.ticks(due) < self.wake_at.load(Ordering::SeqCst) {
                     self.thread.unpark();
                 }
                 true
@@ -126,6 +139,7 @@ pub(crate) fn spawn(
     let (tx, rx) = crossbeam_channel::bounded(QUEUE_CAPACITY);
     let wake_at = Arc::new(AtomicU64::new(NEVER));
     let stop = Arc::new(AtomicBool::new(false));
+    let sampling_period = settings.sampling_period;
     let watcher = Watcher {
         settings,
         rx,
@@ -139,6 +153,9 @@ pub(crate) fn spawn(
         system: SystemSampler::new(),
         limiter: Limiter::new(0),
         warmed_up: false,
+        profiled: Vec::new(),
+        next_sample: None,
+        random: Random::new(),
     };
     let thread = std::thread::Builder::new().name("fmd-watcher".into()).spawn(move || {
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || watcher.run()));
@@ -146,7 +163,7 @@ pub(crate) fn spawn(
             tracing::error!("fmd recorder: the outlier watcher panicked; outliers are no longer captured");
         }
     })?;
-    let handle = WatcherHandle { tx, thread: thread.thread().clone(), wake_at, clock };
+    let handle = WatcherHandle { tx, sampling_period, thread: thread.thread().clone(), wake_at, clock };
     Ok((handle, WatcherControl { stop, thread }))
 }
 
@@ -221,6 +238,34 @@ struct Watcher {
     system: SystemSampler,
     limiter: Limiter,
     warmed_up: bool,
+    /// Level 3 requests being sampled.
+    profiled: Vec<Profiled>,
+    /// When the next round of profile samples is due (none while nothing is profiled).
+    next_sample: Option<Instant>,
+    random: Random,
+}
+
+/// A level 3 request being sampled.
+struct Profiled {
+    watch: Arc<Watch>,
+}
+
+/// A small random number generator (xorshift, seeded from std's random hasher keys) for sampling phases.
+struct Random(u64);
+
+impl Random {
+    fn new() -> Random {
+        use std::hash::BuildHasher;
+        Random(std::collections::hash_map::RandomState::new().hash_one(0x5EED_u64) | 1)
+    }
+
+    /// A number in [0, 1).
+    fn next_unit(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
 }
 
 /// Milliseconds with one decimal.
@@ -254,7 +299,8 @@ impl Watcher {
                 }
             }
             let recheck = self.check_parked();
-            if disconnected && self.heap.is_empty() {
+            self.sample_profiles();
+            if disconnected && self.heap.is_empty() && self.profiled.is_empty() {
                 // Every layer is gone: nothing more can be registered.
                 self.finish_parked("the recorder was dropped before another poll");
                 return;
@@ -270,6 +316,9 @@ impl Watcher {
             }
             if let Some(recheck) = recheck {
                 next = Some(next.map_or(recheck, |n| n.min(recheck)));
+            }
+            if let Some(sample) = self.next_sample {
+                next = Some(next.map_or(sample, |n| n.min(sample)));
             }
             self.wake_at.store(next.map_or(NEVER, |at| self.clock.ticks(at)), Ordering::SeqCst);
             fence(Ordering::SeqCst);
@@ -294,8 +343,20 @@ impl Watcher {
                         self.warmed_up = true;
                         let _ = std::thread::Builder::new().name("fmd-symbolize".into()).spawn(symbolize::warm_up);
                     }
-                    if self.heap.len() < MAX_WATCHED {
-                        self.heap.push(Due { deadline: registration.deadline, watch: registration.watch });
+                    if registration.watch.profile.is_some() && self.profiled.len() < MAX_PROFILED {
+                        self.profiled.push(Profiled { watch: Arc::clone(&registration.watch) });
+                        if self.next_sample.is_none() {
+                            // A new grid of sampling rounds, at a random phase from this request's start: a grid
+                            // aligned with request starts would favour the functions that run at fixed offsets.
+                            let period = self.settings.sampling_period;
+                            let phase = period.mul_f64(self.random.next_unit());
+                            self.next_sample = Some(registration.watch.start + phase);
+                        }
+                    }
+                    if let Some(deadline) = registration.deadline {
+                        if self.heap.len() < MAX_WATCHED {
+                            self.heap.push(Due { deadline, watch: registration.watch });
+                        }
                     }
                 }
                 Err(TryRecvError::Empty) => return false,
@@ -304,13 +365,62 @@ impl Watcher {
         }
     }
 
+    /// Samples every profiled request when a round is due: the thread polling it, or, while it is parked,
+    /// the stack of its await point (see [`crate::profile`]). Finished requests are dropped from the list.
+    /// Rounds are one period apart, on a grid whose phase is random with respect to request starts, so every
+    /// moment of a request is equally likely to be sampled.
+    fn sample_profiles(&mut self) {
+        let now = Instant::now();
+        if self.next_sample.is_none_or(|due| now < due) {
+            return;
+        }
+        let mut i = 0;
+        while i < self.profiled.len() {
+            let watch = Arc::clone(&self.profiled[i].watch);
+            if watch.has_ended() {
+                self.profiled.swap_remove(i);
+                continue;
+            }
+            let Some(profile) = &watch.profile else {
+                self.profiled.swap_remove(i);
+                continue;
+            };
+            let tid = watch.polling.load(Ordering::Acquire);
+            let sample = if tid != 0 { sampler::sample(tid, watch.id, SAMPLE_TIMEOUT) } else { Sample::NotPolling };
+            // Every sample stands for one period: a line's share of the samples is its share of the time. (Weighing
+            // each sample by the time since the previous one, as FMD does, gives the interval that contains a
+            // switch from one function to the next to the later one, and loses the request's last interval.)
+            let weight = self.settings.sampling_period;
+            match sample {
+                Sample::Stack { ips, .. } => profile.with_samples(|samples| samples.add_running(&ips, weight)),
+                Sample::NotPolling => {
+                    let await_point = profile.await_point();
+                    profile.with_samples(|samples| samples.add_parked(await_point.as_deref(), weight));
+                }
+                Sample::Unavailable(_) => {
+                    // No signal on this platform (or it was taken over): nothing to sample with.
+                    self.profiled.swap_remove(i);
+                    continue;
+                }
+            }
+            i += 1;
+        }
+        let period = self.settings.sampling_period;
+        self.next_sample = if self.profiled.is_empty() {
+            None
+        } else {
+            // The next round one period after this one started; a round that took longer starts at once.
+            Some(now + period)
+        };
+    }
+
     /// Captures a request that just crossed its deadline.
     fn capture(&mut self, watch: Arc<Watch>) {
         let now = Instant::now();
         let head_note = format!(
             "outlier: still running {} ms after its start (threshold {} ms)",
             ms(now.saturating_duration_since(watch.start)),
-            ms(watch.threshold)
+            ms(watch.threshold.unwrap_or_default())
         );
         if !self.limiter.allow(now) {
             let notes = vec![
@@ -422,7 +532,7 @@ impl Watcher {
                     }
                     let mut entry = self.parked.swap_remove(i);
                     watch.armed.store(false, Ordering::Release);
-                    let after = sampled.saturating_duration_since(watch.deadline());
+                    let after = sampled.saturating_duration_since(watch.deadline().unwrap_or(watch.start));
                     entry.notes.push(format!(
                         "stack of its next poll, {} ms after the deadline (what it does after the await):",
                         ms(after)
@@ -511,10 +621,11 @@ mod tests {
         };
         let mut heap = BinaryHeap::new();
         for ms in [30, 10, 20] {
-            let watch = Arc::new(Watch::new(now, Duration::from_millis(ms), head.clone()));
-            heap.push(Due { deadline: watch.deadline(), watch });
+            let watch = Arc::new(Watch::new(now, Some(Duration::from_millis(ms)), head.clone(), false));
+            heap.push(Due { deadline: now + Duration::from_millis(ms), watch });
         }
-        let order: Vec<u128> = std::iter::from_fn(|| heap.pop()).map(|d| d.watch.threshold.as_millis()).collect();
+        let order: Vec<u128> =
+            std::iter::from_fn(|| heap.pop()).map(|d| d.watch.threshold.map_or(0, |t| t.as_millis())).collect();
         assert_eq!(order, [10, 20, 30]);
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use fmd_core::store::{NewOutlier, NewRequest, RecorderCounters, WriteBatch};
+use fmd_core::store::{NewOutlier, NewProfile, NewRequest, RecorderCounters, WriteBatch};
 use fmd_core::{Store, StoreError};
 
 use super::{Writer, MAX_BATCH};
@@ -12,6 +12,7 @@ use crate::closures::GROUP_BY_NONE;
 use crate::counters::Counters;
 use crate::endpoints::EndpointState;
 use crate::exceptions::to_new_exception;
+use crate::profile::tree::stack_lines;
 
 /// Most transactions per cycle, so level polls and shutdown requests are not starved by a backlog.
 const MAX_ROUNDS: usize = 8;
@@ -86,6 +87,13 @@ impl Writer {
                         });
                     }
                     batch.exceptions.extend(incidents.exceptions.iter().map(|e| to_new_exception(e, position)));
+                    if let Some(profile) = incidents.profile.as_ref().and_then(|queued| queued.watch.profile.as_ref()) {
+                        let samples = profile.with_samples(|samples| samples.clone());
+                        let lines = stack_lines(&samples, record.endpoint.name(), record.duration_ms());
+                        if !lines.is_empty() {
+                            batch.profiles.push(NewProfile { request: position, lines });
+                        }
+                    }
                 }
                 let endpoint_id = resolve(store, &record.endpoint, version)?;
                 batch.requests.push(NewRequest {
@@ -123,7 +131,7 @@ impl Writer {
                 dropped: counters.1,
                 failed: counters.2,
             });
-            store.write(&batch)?;
+            store.write_cached(&batch, &mut self.code_lines)?;
 
             self.persisted = Some(counters);
             Counters::add(&self.counters.recorded, take as u64);

@@ -28,6 +28,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError};
+use fmd_core::store::CodeLineCache;
 use fmd_core::StoreError;
 
 use crate::clock::Clock;
@@ -133,6 +134,8 @@ struct Writer {
     persisted: Option<(u64, u64, u64)>,
     /// True once the endpoints' duration means were seeded from the database.
     seeded: bool,
+    /// CodeLine ids of the open file (level 3 stack lines).
+    code_lines: CodeLineCache,
 }
 
 impl Writer {
@@ -159,6 +162,7 @@ impl Writer {
             next_poll: now,
             persisted: None,
             seeded: false,
+            code_lines: CodeLineCache::default(),
         }
     }
 
@@ -251,6 +255,7 @@ impl Writer {
             }
             // A (possibly different) file: ids and flushed times must be resolved again.
             self.endpoints.forget_ids();
+            self.code_lines.clear();
             self.persisted = None;
             self.next_poll = now;
         }
