@@ -92,7 +92,7 @@ impl Tree {
                 filename: node.frame.file.clone().unwrap_or_default(),
                 line_number: node.frame.line,
                 function_name: node.frame.function.clone(),
-                code: node.frame.code.clone(),
+                code: code_text(&node.frame),
                 indent,
                 duration_ms: share * duration_ms,
             });
@@ -178,6 +178,17 @@ fn from_tree(tree: &Tree, endpoint: &str, duration_ms: f64) -> Vec<NewStackLine>
     tree.rows(endpoint, duration_ms)
 }
 
+/// A line's `code`: its source text, or where the source could not be read (no file on this machine, or line 0
+/// for code the compiler generated), the function and line. FMD groups and labels lines by this text, so an
+/// empty one would merge every unreadable line of a file into one row in FMD's grouped profiler.
+fn code_text(frame: &Frame) -> String {
+    match (frame.code.is_empty(), frame.line) {
+        (false, _) => frame.code.clone(),
+        (true, 0) => frame.function.clone(),
+        (true, line) => format!("{} (line {line})", frame.function),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,5 +271,15 @@ mod tests {
     #[test]
     fn no_samples_no_rows() {
         assert!(stack_lines(&Samples::default(), "/", 5.0).is_empty());
+    }
+
+    #[test]
+    fn lines_without_source_text_are_named_by_function_and_line() {
+        let mut unreadable = frame("app::work", 42);
+        unreadable.code = String::new();
+        assert_eq!(code_text(&unreadable), "app::work (line 42)");
+        unreadable.line = 0;
+        assert_eq!(code_text(&unreadable), "app::work", "line 0: code the compiler generated");
+        assert_eq!(code_text(&frame("app::work", 7)), "app::work();", "source text when there is one");
     }
 }

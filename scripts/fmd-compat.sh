@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Two-way compatibility, FMD's side: the real Flask-MonitoringDashboard 5.1.0 (from PyPI, in a virtualenv)
+# opens a database written by fmd's recorder (`fmd demo`: levels 1-3, outliers, exceptions, profiles) and its
+# JSON API answers what `fmd show` answers (scripts/fmd_reads_ours.py). The other way, fmd reading FMD's own
+# file, is tested in CI against fixtures/fmd-5.1.0-sample.db.
+#
+#   scripts/fmd-compat.sh                 # exit 0: no difference; 1: a difference; 3: FMD could not be installed
+#   VENV=/path/to/venv scripts/fmd-compat.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+target="${CARGO_TARGET_DIR:-target}"
+venv="${VENV:-$target/fmd-compat-venv}"
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import flask_monitoringdashboard" 2>/dev/null; then
+  python3 -m venv "$venv"
+  if ! "$venv/bin/pip" install --quiet "flask_monitoringdashboard==5.1.0" flask; then
+    echo "fmd-compat: could not install flask_monitoringdashboard 5.1.0 from PyPI" >&2
+    exit 3
+  fi
+fi
+
+cargo build --quiet --all-features --bin fmd   # the build `cargo test --all-features` made
+fmd="$(cd "$target" && pwd)/debug/fmd"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+(cd "$work" && "$fmd" demo --no-tui --requests 1500 --db "$work/demo.db")
+"$venv/bin/python" -W ignore scripts/fmd_reads_ours.py "$fmd" "$work/demo.db"
