@@ -160,6 +160,56 @@ impl SummaryView<'_> {
         }
     }
 
+    /// Every canonical request (FMD's exact time text) with a rowid up to this is in the hour table.
+    pub(crate) fn mark(&self) -> i64 {
+        self.state.mark
+    }
+
+    /// Covered requests whose time is not FMD's exact text (kept out of the hours); their ids are in
+    /// [`SummaryView::odd_table`] while there are at most [`ODD_LIMIT`].
+    pub(crate) fn odd_rows(&self) -> i64 {
+        self.state.odd
+    }
+
+    /// The quoted name of the table of odd-time request ids (column `request`).
+    pub(crate) fn odd_table(&self) -> &str {
+        &self.names.odd
+    }
+
+    /// Requests per (endpoint key, UTC hour) of the hours `first_hour..end_hour` in the hour table (of `endpoint`
+    /// only, when given): canonical requests up to the mark, nothing above it.
+    pub(crate) fn hour_hits(
+        &self,
+        endpoint: Option<i64>,
+        first_hour: i64,
+        end_hour: i64,
+    ) -> rusqlite::Result<Option<Vec<(i64, i64, u64)>>> {
+        if !self.in_scope(endpoint) {
+            return Ok(None);
+        }
+        let endpoints: Vec<i64> = match endpoint {
+            Some(e) => vec![e],
+            None => {
+                let mut stmt =
+                    self.conn.prepare_cached(&format!("SELECT DISTINCT endpoint FROM {}", self.names.version))?;
+                let rows = stmt.query_map([], |r| r.get(0))?;
+                rows.collect::<Result<_, _>>()?
+            }
+        };
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT hour, hits FROM {} WHERE endpoint = ?1 AND hour >= ?2 AND hour < ?3",
+            self.names.hour
+        ))?;
+        let mut out = Vec::new();
+        for e in endpoints {
+            let mut rows = stmt.query(params![e, first_hour, end_hour])?;
+            while let Some(r) = rows.next()? {
+                out.push((e, r.get(0)?, u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0)));
+            }
+        }
+        Ok(Some(out))
+    }
+
     /// Per endpoint and version key (of `endpoint`, or every one including [`NO_ENDPOINT`]): counts, first
     /// use, SQL min/max of times and, when `durations`, the durations. `None` when a row is damaged.
     pub(crate) fn versions(&self, endpoint: Option<i64>, durations: bool) -> rusqlite::Result<Option<VersionRows>> {
@@ -258,6 +308,23 @@ impl SummaryView<'_> {
         }
         if let Some(ea) = self.delta.endpoints.get(&endpoint) {
             out.extend(ea.codes.iter().map(|(c, n)| (c.text(), *n)));
+        }
+        Ok(Some(out))
+    }
+
+    /// Requests per endpoint key and status code (as text) of every endpoint (a [`Scope::All`] view only).
+    pub(crate) fn all_codes(&self) -> rusqlite::Result<Option<Vec<(i64, String, u64)>>> {
+        if self.scope != Scope::All {
+            return Ok(None);
+        }
+        let mut stmt = self.conn.prepare_cached(&format!("SELECT endpoint, code, hits FROM {}", self.names.code))?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push((r.get(0)?, r.get::<_, String>(1)?, u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0)));
+        }
+        for (&e, ea) in &self.delta.endpoints {
+            out.extend(ea.codes.iter().map(|(c, n)| (e, c.text(), *n)));
         }
         Ok(Some(out))
     }
