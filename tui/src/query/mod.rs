@@ -8,11 +8,9 @@
 //! replaced (they are what the user asked for); they wait in order and run first, then the overview, then the
 //! view. Replies come back on a channel the UI polls between draws.
 //!
-//! `source` answers jobs from the store's views; `sql` holds the few read-only queries the store does not offer
-//! (the overview's 24-hour trend and exception groups, the dashboard-wide status codes, the first request's day).
+//! `source` answers jobs from the store's views (the console runs no SQL of its own).
 
 mod source;
-mod sql;
 
 pub use source::{StoreSource, GROUP_TOP, MATRIX_TOP};
 
