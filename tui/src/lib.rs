@@ -18,6 +18,7 @@ mod cursor;
 mod format;
 mod keys;
 mod nav;
+mod pace;
 mod query;
 mod render;
 mod table;
