@@ -7,6 +7,7 @@ mod graphs_report;
 mod hostile_fuzz;
 mod incidents;
 mod snapshots;
+mod timing;
 mod worker;
 
 use std::path::{Path, PathBuf};
