@@ -443,9 +443,10 @@ impl SummaryView<'_> {
             );
             self.add_rows(&sql, vec![text(a), text(b), Value::Integer(self.state.mark)], durations, &mut out)?;
         }
-        // Requests with odd times up to the mark, and every request above it.
+        // Requests with odd times up to the mark, and every request above it (`+time_requested`: by rowid, never
+        // by walking the window on the time index).
         let (upper_odd, upper_delta) =
-            if to.is_some() { ("AND time_requested < ?2", "AND time_requested < ?3") } else { ("", "") };
+            if to.is_some() { ("AND time_requested < ?2", "AND +time_requested < ?3") } else { ("", "") };
         let mut odd_params = vec![text(from)];
         let mut delta_params = vec![Value::Integer(self.state.mark), text(from)];
         if let Some(to) = to {
@@ -458,7 +459,7 @@ impl SummaryView<'_> {
         );
         self.add_rows(&odd_sql, odd_params, durations, &mut out)?;
         let delta_sql = format!(
-            "SELECT endpoint_id, duration, status_code FROM {r} WHERE rowid > ?1 AND time_requested >= ?2 {upper_delta}"
+            "SELECT endpoint_id, duration, status_code FROM {r} WHERE rowid > ?1 AND +time_requested >= ?2 {upper_delta}"
         );
         self.add_rows(&delta_sql, delta_params, durations, &mut out)?;
         Ok(Some(out))

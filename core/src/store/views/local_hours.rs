@@ -137,9 +137,10 @@ impl Store {
         f.push(&format!("rowid IN (SELECT request FROM {odd}) AND rowid <= ?"), mark.clone());
         let mut g = Filter::default();
         g.push("rowid > ?", mark);
+        // `+time_requested`: these are found by rowid, never by walking the days on the time index.
         for f in [&mut f, &mut g] {
-            f.push("time_requested >= ?", text(from));
-            f.push("time_requested < ?", text(to));
+            f.push("+time_requested >= ?", text(from));
+            f.push("+time_requested < ?", text(to));
             if let Some(e) = endpoint {
                 f.push("+endpoint_id = ?", Value::Integer(e));
             }
