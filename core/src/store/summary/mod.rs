@@ -110,7 +110,7 @@ mod schema;
 use std::time::Duration;
 
 pub(crate) use agg::{is_error, keep_max, keep_min, key_is_null, key_name, IP, NO_ENDPOINT, USER};
-pub(crate) use read::{Scope, SummaryView, WindowAgg, ODD_LIMIT};
+pub(crate) use read::{estimate_since, Scope, SummaryView, WindowAgg, ODD_LIMIT};
 pub(crate) use schema::ddl;
 
 use super::{Store, StoreError};

@@ -79,6 +79,29 @@ pub(crate) fn status(store: &Store) -> rusqlite::Result<SummaryStatus> {
     Ok(SummaryStatus { state: kind, covered: u64::try_from(state.rows).unwrap_or(0), behind })
 }
 
+/// A rough share of the requests from UTC hour `first_hour` on, to choose between the summaries and a direct
+/// scan: `(requests in the hour table from that hour, requests in the version table)`, of `endpoint` only when
+/// given; unchecked (the summaries may be stale or missing: `None`). Cheap: no pass over the requests.
+pub(crate) fn estimate_since(
+    store: &Store,
+    endpoint: Option<i64>,
+    first_hour: i64,
+) -> rusqlite::Result<Option<(u64, u64)>> {
+    let names = Names::new(&store.tables);
+    let Some(state) = schema::read_state(&store.conn, &names)? else { return Ok(None) };
+    if state.format != FORMAT || state.mark <= 0 {
+        return Ok(None);
+    }
+    let filter = if endpoint.is_some() { "endpoint = ?2 AND" } else { "?2 IS NULL AND" };
+    let sum = |sql: String| -> rusqlite::Result<u64> {
+        let n: i64 = store.conn.prepare_cached(&sql)?.query_row(params![first_hour, endpoint], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    };
+    let inside = sum(format!("SELECT coalesce(sum(hits), 0) FROM {} WHERE {filter} hour >= ?1", names.hour))?;
+    let total = sum(format!("SELECT coalesce(sum(hits), 0) FROM {} WHERE {filter} ?1 = ?1", names.version))?;
+    Ok(Some((inside, total)))
+}
+
 impl Store {
     /// The summaries for a view over `scope`, or `None` when the view must query the requests directly (see
     /// the module docs). `cells`: also aggregate the per user/IP and version cells of the newest requests.

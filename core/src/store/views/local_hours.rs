@@ -13,13 +13,17 @@ use chrono_tz::Tz;
 use rusqlite::types::Value;
 
 use super::{int_of, DayRange, Filter, LocalBucketer, TimeRange};
-use crate::store::summary::{Scope, SummaryView, NO_ENDPOINT, ODD_LIMIT};
+use crate::store::summary::{estimate_since, Scope, SummaryView, NO_ENDPOINT, ODD_LIMIT};
 use crate::store::Store;
 use crate::timefmt;
 
 /// Counts per endpoint key ([`NO_ENDPOINT`] for requests without a usable endpoint id): `days x 24` cells,
 /// `day * 24 + local hour`.
 pub(crate) type HourCounts = HashMap<i64, Vec<u64>>;
+
+/// Days holding less than 1/this of the requests are scanned directly (the summaries' checks cost about a pass
+/// over the time index's pages; scanning rows costs more per row, but only theirs).
+const SCAN_SHARE: u64 = 8;
 
 /// Beyond this share of split UTC hours (a half-hour zone) the summaries save little: query directly.
 const MAX_SPLIT_SHARE: usize = 4;
@@ -38,7 +42,12 @@ impl Store {
         let range = days.time_range(tz);
         let bucketer = LocalBucketer::new(tz, first, list.len());
         let scope = endpoint.map_or(Scope::All, Scope::Endpoint);
-        if let Some(view) = self.summary_view(scope, false)? {
+        // Days holding a small share of the requests are cheaper to scan than to check the summaries.
+        let worth_it = match range.from.map(|from| estimate_since(self, endpoint, from.timestamp().div_euclid(3600))) {
+            Some(estimate) => estimate?.is_some_and(|(inside, total)| inside.saturating_mul(SCAN_SHARE) >= total),
+            None => false,
+        };
+        if let Some(view) = if worth_it { self.summary_view(scope, false)? } else { None } {
             if let Some(counts) = self.local_hours_from_summaries(&view, &range, &bucketer, endpoint)? {
                 return Ok(counts);
             }

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::requests::{request_row, RequestRow, REQUEST_COLUMNS};
 use super::{int_of, text_of, Access, Filter, TimeRange, LOOKUP_VS_INDEX};
-use crate::store::summary::{Scope, NO_ENDPOINT};
+use crate::store::summary::{estimate_since, Scope, NO_ENDPOINT};
 use crate::store::{Store, StoreError};
 use crate::timefmt;
 
@@ -101,6 +101,13 @@ impl Store {
             (Some(from), None) => Some(from),
             _ => return Ok(None),
         };
+        // A window holding less than half of the requests is scanned: skip the summaries' checks.
+        if let Some(from) = since {
+            match estimate_since(self, endpoint, from.timestamp().div_euclid(3600))? {
+                Some((inside, total)) if inside.saturating_mul(2) > total => {}
+                _ => return Ok(None),
+            }
+        }
         let Some(view) = self.summary_view(endpoint.map_or(Scope::All, Scope::Endpoint), false)? else {
             return Ok(None);
         };
