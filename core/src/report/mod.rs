@@ -270,9 +270,23 @@ impl Store {
     ) -> Result<Report, StoreError> {
         let wrap = |source| StoreError::Sqlite { path: self.path().to_path_buf(), source };
         let tx = self.connection().unchecked_transaction().map_err(wrap)?;
-        let endpoints = endpoints_by_hits(self).map_err(wrap)?;
-        let current = side_data(self, comparison, options.sample_size).map_err(wrap)?;
-        let base = side_data(self, baseline, options.sample_size).map_err(wrap)?;
+        // The summaries (one check) give the endpoints' order and predict each interval's sample sizes.
+        let micro = chrono::Duration::microseconds(1);
+        let window = |s: &Selection| match s {
+            Selection::Interval { interval } => Some((interval.from + micro, interval.to + micro)),
+            Selection::Version { .. } => None,
+        };
+        let windows: Vec<_> = [comparison, baseline].into_iter().filter_map(window).collect();
+        let summary = self.report_counts_from_summaries(&windows).map_err(wrap)?;
+        let (hits, mut predicted) = match summary {
+            Some((hits, usable)) => (Some(hits), usable.into_iter()),
+            None => (None, Vec::new().into_iter()),
+        };
+        let mut prediction = |s: &Selection| if window(s).is_some() { predicted.next().flatten() } else { None };
+        let (current_n, base_n) = (prediction(comparison), prediction(baseline));
+        let endpoints = endpoints_by_hits(self, hits.as_ref()).map_err(wrap)?;
+        let current = side_data(self, comparison, options.sample_size, current_n).map_err(wrap)?;
+        let base = side_data(self, baseline, options.sample_size, base_n).map_err(wrap)?;
         tx.finish().map_err(wrap)?;
 
         let summaries = endpoints
@@ -296,9 +310,9 @@ impl Store {
 
 /// Endpoints with their total hits, busiest first (ties by name). The hits come from the summaries when they
 /// can answer (exactly), else from one count per endpoint on the endpoint index.
-fn endpoints_by_hits(store: &Store) -> rusqlite::Result<Vec<(i64, String)>> {
+fn endpoints_by_hits(store: &Store, hits: Option<&HashMap<i64, u64>>) -> rusqlite::Result<Vec<(i64, String)>> {
     let t = store.tables();
-    let Some(hits) = store.hits_per_endpoint_from_summaries()? else {
+    let Some(hits) = hits else {
         let mut stmt = store.connection().prepare(&format!(
             "SELECT e.id, e.name, (SELECT count(*) FROM {r} r WHERE r.endpoint_id = e.id) AS hits \
              FROM {e} e ORDER BY hits DESC, e.name",
@@ -354,22 +368,20 @@ fn nonzero(counts: &HashMap<i64, u64>) -> HashMap<i64, u64> {
 /// One side's status codes, numeric-duration counts and sample, in one pass in `(time_requested, id)` order
 /// where possible:
 ///
-/// * an interval on a file with summaries: the summaries predict each endpoint's count (their usable durations
+/// * `predicted` (an interval on a file with summaries): the summaries predict each endpoint's count (their usable durations
 ///   in `[from + 1 µs, to + 1 µs)`, the same requests for FMD's exact text), so the pass samples as it goes; if
 ///   the pass counts otherwise (hostile rows), the prediction is discarded;
 /// * else the pass keeps the durations (up to [`KEEP_DURATIONS`]) and samples them afterwards;
 /// * else a second pass samples, knowing the counts.
-fn side_data(store: &Store, selection: &Selection, sample_size: usize) -> rusqlite::Result<SideData> {
+fn side_data(
+    store: &Store,
+    selection: &Selection,
+    sample_size: usize,
+    predicted: Option<HashMap<i64, u64>>,
+) -> rusqlite::Result<SideData> {
     let t = store.tables();
     let conn = store.connection();
     let (condition, params) = selection.condition();
-    let predicted = match selection {
-        Selection::Interval { interval } => {
-            let micro = chrono::Duration::microseconds(1);
-            store.usable_durations_from_summaries(interval.from + micro, interval.to + micro)?
-        }
-        Selection::Version { .. } => None,
-    };
     let mut data = SideData::default();
     let sql = format!(
         "SELECT endpoint_id, status_code, duration FROM {} WHERE {condition} ORDER BY time_requested, id",

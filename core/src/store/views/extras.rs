@@ -112,28 +112,28 @@ impl Store {
         })
     }
 
-    /// Requests per endpoint id over all time from the summaries (exact), `None` when they cannot answer.
-    pub(crate) fn hits_per_endpoint_from_summaries(&self) -> rusqlite::Result<Option<HashMap<i64, u64>>> {
+    /// What a report can take from the summaries, with one check of them: requests per endpoint id over all
+    /// time, and per window `[from, to)` the usable durations (see the summary module) per endpoint id, exact.
+    /// `None` when they cannot answer (a window's entry alone when only it cannot).
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn report_counts_from_summaries(
+        &self,
+        windows: &[(DateTime<Utc>, DateTime<Utc>)],
+    ) -> rusqlite::Result<Option<(HashMap<i64, u64>, Vec<Option<HashMap<i64, u64>>>)>> {
         let Some(view) = self.summary_view(Scope::All, false)? else { return Ok(None) };
         let Some(versions) = view.versions(None, false)? else { return Ok(None) };
-        let mut out: HashMap<i64, u64> = HashMap::new();
+        let mut hits: HashMap<i64, u64> = HashMap::new();
         for (e, _, v) in versions {
             if e != NO_ENDPOINT {
-                *out.entry(e).or_default() += v.hits;
+                *hits.entry(e).or_default() += v.hits;
             }
         }
-        Ok(Some(out))
-    }
-
-    /// Usable durations (see the summary module) per endpoint id of the requests with
-    /// `from <= time_requested < to`, exact, from the summaries; `None` when they cannot answer.
-    pub(crate) fn usable_durations_from_summaries(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> rusqlite::Result<Option<HashMap<i64, u64>>> {
-        let Some(view) = self.summary_view(Scope::All, false)? else { return Ok(None) };
-        let Some(window) = view.window(from, Some(to), true)? else { return Ok(None) };
-        Ok(Some(window.into_iter().filter(|(e, _)| *e != NO_ENDPOINT).map(|(e, w)| (e, w.durations.count())).collect()))
+        let mut usable = Vec::with_capacity(windows.len());
+        for &(from, to) in windows {
+            usable.push(view.window(from, Some(to), true)?.map(|window| {
+                window.into_iter().filter(|(e, _)| *e != NO_ENDPOINT).map(|(e, w)| (e, w.durations.count())).collect()
+            }));
+        }
+        Ok(Some((hits, usable)))
     }
 }
