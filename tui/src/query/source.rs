@@ -176,6 +176,11 @@ impl Source for StoreSource {
         })
     }
 
+    fn interrupter(&self) -> Option<super::Interrupter> {
+        let handle = self.store.connection().get_interrupt_handle();
+        Some(Box::new(move || handle.interrupt()))
+    }
+
     fn set_level(&mut self, name: &str, level: u8) -> Result<(), String> {
         let editor = Store::open_editor(&self.path, Some(&self.prefix)).map_err(|e| e.to_string())?;
         editor.set_level(name, level).map_err(|e| e.to_string())
