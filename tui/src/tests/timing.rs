@@ -75,3 +75,28 @@ fn console_latency() {
         println!("{:<28} {:>5} {:>9.1} {:>9.1}", format!("report {compare:?}"), "-", lo, hi);
     }
 }
+
+#[test]
+#[ignore = "needs FMD_TIMING_DB (a large generated file)"]
+fn switching_tabs_interrupts_a_slow_query() {
+    use crate::query::{Job, Reply, Worker};
+    use std::time::Duration;
+    let Ok(db) = std::env::var("FMD_TIMING_DB") else { return };
+    let now: DateTime<Utc> = std::env::var("FMD_TIMING_NOW").ok().and_then(|t| t.parse().ok()).unwrap_or_else(Utc::now);
+    let store = Store::open_reader(std::path::Path::new(&db), None).expect("open");
+    let mut source = StoreSource::new(store, chrono_tz::UTC);
+    let busiest = source.overview(now).expect("overview").rows.iter().max_by_key(|r| r.hits_overall).map(|r| r.id);
+    let worker = Worker::spawn(source).expect("worker");
+    let key = |kind| ViewKey { kind, window: Window::All, endpoint: busiest };
+    // The IPs' box plots over all time take about a second on 10M requests.
+    worker.submit(Job::View { seq: 1, key: key(ViewKind::Ips), now, limit: 0 });
+    std::thread::sleep(Duration::from_millis(100));
+    let start = Instant::now();
+    worker.submit(Job::View { seq: 2, key: key(ViewKind::Requests), now, limit: 100 });
+    let reply = worker.recv_timeout(Duration::from_secs(30)).expect("reply");
+    let waited = start.elapsed();
+    println!("the next tab answered after {:.1} ms", waited.as_secs_f64() * 1000.0);
+    assert!(matches!(reply, Reply::View { seq: 2, result: Ok(_), .. }), "{reply:?}");
+    assert!(waited < Duration::from_millis(300), "waited {waited:?}");
+    worker.shutdown();
+}
