@@ -6,9 +6,10 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
+use fmd_core::report::{Preset, ReportOptions};
 use fmd_core::store::views::{GroupColumn, VersionMatrix, VersionPerformance};
 use fmd_core::store::{
-    DurationSummary, NewRequest, RefreshOptions, SummaryPolicy, SummaryState, TimeRange, Verify, WriteBatch,
+    DayRange, DurationSummary, NewRequest, RefreshOptions, SummaryPolicy, SummaryState, TimeRange, Verify, WriteBatch,
 };
 use fmd_core::Store;
 
@@ -198,6 +199,46 @@ fn assert_views_agree(s: &Store, d: &Store, endpoints: &[i64]) {
     assert_eq!(s.versions(all, None).expect("versions"), d.versions(all, None).expect("versions"));
     assert_eq!(s.multi_version(all).expect("mv"), d.multi_version(all).expect("mv"));
     let week = TimeRange::since(now() - Duration::days(7));
+    // Daily and hourly counts from the summary hours: whole-hour zones, a half-hour zone (split hours read from
+    // the rows), a window starting before the data, dashboard-wide and per endpoint.
+    for tz in [chrono_tz::UTC, chrono_tz::Europe::Amsterdam, chrono_tz::Asia::Kolkata, chrono_tz::America::New_York] {
+        for days in [DayRange::ending_today(now(), tz, 10), DayRange::ending_today(now(), tz, 3)] {
+            for endpoint in std::iter::once(None).chain(endpoints.iter().map(|&id| Some(id))) {
+                let what = format!("{tz} {days:?} {endpoint:?}");
+                let (a, e) = (s.daily_requests(days, tz, endpoint), d.daily_requests(days, tz, endpoint));
+                assert_eq!(a.expect("daily"), e.expect("daily"), "daily {what}");
+                let (a, e) = (s.hourly_load(days, tz, endpoint), d.hourly_load(days, tz, endpoint));
+                assert_eq!(a.expect("hourly"), e.expect("hourly"), "hourly {what}");
+            }
+        }
+    }
+    // Windows holding most requests subtract the rows outside from the summaries' counts; small ones scan.
+    let two_days = TimeRange::since(now() - Duration::days(2));
+    for range in [all, week, two_days] {
+        for &id in endpoints {
+            let (a, e) = (s.status_codes(id, range, 7), d.status_codes(id, range, 7));
+            assert_eq!(a.expect("codes"), e.expect("codes"), "status codes of {id} over {range:?}");
+        }
+        let (a, e) = (s.status_codes_per_endpoint(range, 7), d.status_codes_per_endpoint(range, 7));
+        assert_eq!(a.expect("codes"), e.expect("codes"), "status codes per endpoint");
+        let (a, e) = (s.dashboard_status_codes(range, 9), d.dashboard_status_codes(range, 9));
+        assert_eq!(a.expect("codes"), e.expect("codes"), "dashboard status codes");
+        let one = d.status_codes_per_endpoint(range, 7).expect("codes");
+        for (id, codes) in one {
+            assert_eq!(codes, d.status_codes(id, range, 7).expect("codes"), "per endpoint = one endpoint {id}");
+        }
+    }
+    assert_eq!(s.multi_version(week).expect("mv"), d.multi_version(week).expect("mv"), "multi_version week");
+    // Reports: the summaries predict the samples' sizes; the samples and answers are the direct ones.
+    let options = ReportOptions::default();
+    for preset in [Preset::Day, Preset::Week] {
+        for tz in [chrono_tz::UTC, chrono_tz::Asia::Kolkata] {
+            let pair = preset.intervals(now(), tz);
+            let a = s.report_intervals(&pair.interval, &pair.baseline, &options).expect("report");
+            let e = d.report_intervals(&pair.interval, &pair.baseline, &options).expect("report");
+            assert_eq!(a, e, "report {preset:?} in {tz}");
+        }
+    }
     for &id in endpoints {
         let one = s.api_performance(all, Some(id)).expect("perf");
         let other = d.api_performance(all, Some(id)).expect("perf");

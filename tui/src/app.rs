@@ -6,6 +6,8 @@
 //! [`EndpointTab`]), the time [`Window`] and a [`Cursor`] for the tab on screen. Tabs other than the overview
 //! show a [`ViewCache`] entry: the last answer for their (query, window, endpoint), refreshed live.
 
+use std::time::Instant;
+
 use chrono::{DateTime, Timelike, Utc};
 use chrono_tz::Tz;
 use crossterm::event::{KeyCode, KeyEvent};
@@ -15,6 +17,7 @@ use fmd_core::store::DeletedRows;
 use crate::cursor::Cursor;
 use crate::keys::{self, Action, Context};
 use crate::nav::{self, Compare, DashTab, EndpointTab, Window, PRUNE_AGES};
+use crate::pace::{Pace, Slot};
 use crate::profiler::{self, FrameStep, ProfilerState};
 use crate::query::{Housekeeping, Job, Reply};
 use crate::render;
@@ -171,6 +174,8 @@ pub struct App {
     pub clipboard: Option<String>,
     /// The Profiler and Grouped tabs: open call tree, folds, icicle zoom and search.
     pub profiler: ProfilerState,
+    /// Query costs: slow queries are refreshed less often.
+    pub pace: Pace,
 }
 
 impl App {
@@ -212,6 +217,7 @@ impl App {
             detail_scroll: 0,
             clipboard: None,
             profiler: ProfilerState::default(),
+            pace: Pace::default(),
         }
     }
 
@@ -442,6 +448,7 @@ impl App {
 
     /// Asks for a new overview (the worker keeps only the latest request).
     pub fn request_overview(&mut self) {
+        self.pace.sent(Slot::Overview, Instant::now());
         self.latest_seq += 1;
         self.jobs.push(Job::Overview { seq: self.latest_seq, now: self.now() });
         self.overview_pending = true;
@@ -452,6 +459,7 @@ impl App {
         let Some(key) = self.view_key() else { return };
         self.latest_view_seq += 1;
         let limit = self.wanted_rows(key.kind);
+        self.pace.sent(Slot::View(key), Instant::now());
         self.jobs.push(Job::View { seq: self.latest_view_seq, key, now: self.now(), limit });
         self.view_pending = true;
     }
@@ -467,12 +475,23 @@ impl App {
 
     /// The live refresh period has passed.
     pub fn on_refresh_tick(&mut self) {
-        if !self.frozen {
-            self.request_overview();
-            if !self.report_is_fresh() {
-                self.request_view();
-            }
+        if self.frozen {
+            return;
         }
+        let now = Instant::now();
+        if self.pace.due(Slot::Overview, now, self.overview_pending) {
+            self.request_overview();
+        }
+        let due = self.view_key().is_some_and(|key| self.pace.due(Slot::View(key), now, self.view_pending));
+        if due && !self.report_is_fresh() {
+            self.request_view();
+        }
+    }
+
+    /// The cost of the query on screen (the tab's, else the overview's) when it is slow, and so refreshed less
+    /// often (see [`crate::pace`]).
+    pub fn slow_query(&self) -> Option<std::time::Duration> {
+        self.pace.slow(self.view_key().map_or(Slot::Overview, Slot::View))
     }
 
     /// The report on screen was computed less than [`REPORT_REFRESH`] ago: it reads and tests every endpoint's
@@ -499,6 +518,7 @@ impl App {
     pub fn apply(&mut self, reply: Reply) {
         match reply {
             Reply::Overview { seq, now, result } => {
+                self.pace.answered(Slot::Overview, Instant::now());
                 if seq == self.latest_seq {
                     self.overview_pending = false;
                 }
@@ -514,6 +534,7 @@ impl App {
                 }
             }
             Reply::View { seq, key, now, limit, result } => {
+                self.pace.answered(Slot::View(key), Instant::now());
                 if seq == self.latest_view_seq {
                     self.view_pending = false;
                 }

@@ -19,6 +19,7 @@ mod cursor;
 mod format;
 mod keys;
 mod nav;
+mod pace;
 mod profiler;
 mod query;
 mod render;
@@ -84,6 +85,7 @@ pub fn run(options: ConsoleOptions) -> Result<(), ConsoleError> {
         .map_err(|_| ConsoleError::Worker(options.db.clone()))?;
     let name = options.db.file_name().map_or_else(|| options.db.to_string_lossy(), |n| n.to_string_lossy());
     let mut app = App::new(name.into_owned(), options.timezone, options.clock, options.colors);
+    app.pace = pace::Pace::measuring();
 
     let mut guard = terminal::enter()?;
     let result = event_loop(&mut guard, &mut app, &worker, &options);

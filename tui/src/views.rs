@@ -139,6 +139,15 @@ pub struct DashStatus {
     pub errors: Vec<RequestRow>,
 }
 
+impl From<fmd_core::store::views::StatusCodes> for DashStatus {
+    /// The store's status codes with the codes in the console's order.
+    fn from(status: fmd_core::store::views::StatusCodes) -> DashStatus {
+        let mut counts: Vec<(String, u64)> = status.counts.into_iter().collect();
+        counts.sort_by(|a, b| crate::format::status_code_order(&a.0, &b.0));
+        DashStatus { counts, total_errors: status.total_errors, errors: status.error_requests }
+    }
+}
+
 /// The Report tab's answer: FMD's report distilled to what the screen shows, endpoints with a significant
 /// change first (busiest first within each group, as the report orders them).
 #[derive(Debug, Clone, PartialEq)]

@@ -270,9 +270,23 @@ impl Store {
     ) -> Result<Report, StoreError> {
         let wrap = |source| StoreError::Sqlite { path: self.path().to_path_buf(), source };
         let tx = self.connection().unchecked_transaction().map_err(wrap)?;
-        let endpoints = endpoints_by_hits(self).map_err(wrap)?;
-        let current = side_data(self, comparison, options.sample_size).map_err(wrap)?;
-        let base = side_data(self, baseline, options.sample_size).map_err(wrap)?;
+        // The summaries (one check) give the endpoints' order and predict each interval's sample sizes.
+        let micro = chrono::Duration::microseconds(1);
+        let window = |s: &Selection| match s {
+            Selection::Interval { interval } => Some((interval.from + micro, interval.to + micro)),
+            Selection::Version { .. } => None,
+        };
+        let windows: Vec<_> = [comparison, baseline].into_iter().filter_map(window).collect();
+        let summary = self.report_counts_from_summaries(&windows).map_err(wrap)?;
+        let (hits, mut predicted) = match summary {
+            Some((hits, usable)) => (Some(hits), usable.into_iter()),
+            None => (None, Vec::new().into_iter()),
+        };
+        let mut prediction = |s: &Selection| if window(s).is_some() { predicted.next().flatten() } else { None };
+        let (current_n, base_n) = (prediction(comparison), prediction(baseline));
+        let endpoints = endpoints_by_hits(self, hits.as_ref()).map_err(wrap)?;
+        let current = side_data(self, comparison, options.sample_size, current_n).map_err(wrap)?;
+        let base = side_data(self, baseline, options.sample_size, base_n).map_err(wrap)?;
         tx.finish().map_err(wrap)?;
 
         let summaries = endpoints
@@ -294,75 +308,138 @@ impl Store {
     }
 }
 
-/// Endpoints with their total hits, busiest first (ties by name).
-fn endpoints_by_hits(store: &Store) -> rusqlite::Result<Vec<(i64, String)>> {
+/// Endpoints with their total hits, busiest first (ties by name). The hits come from the summaries when they
+/// can answer (exactly), else from one count per endpoint on the endpoint index.
+fn endpoints_by_hits(store: &Store, hits: Option<&HashMap<i64, u64>>) -> rusqlite::Result<Vec<(i64, String)>> {
     let t = store.tables();
-    let mut stmt = store.connection().prepare(&format!(
-        "SELECT e.id, e.name, (SELECT count(*) FROM {r} r WHERE r.endpoint_id = e.id) AS hits \
-         FROM {e} e ORDER BY hits DESC, e.name",
-        r = t.request,
-        e = t.endpoint
-    ))?;
+    let Some(hits) = hits else {
+        let mut stmt = store.connection().prepare(&format!(
+            "SELECT e.id, e.name, (SELECT count(*) FROM {r} r WHERE r.endpoint_id = e.id) AS hits \
+             FROM {e} e ORDER BY hits DESC, e.name",
+            r = t.request,
+            e = t.endpoint
+        ))?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, lossy_text(r.get_ref(1)?))))?;
+        return rows.collect();
+    };
+    let mut stmt = store.connection().prepare(&format!("SELECT id, name FROM {} ORDER BY name", t.endpoint))?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, lossy_text(r.get_ref(1)?))))?;
-    rows.collect()
+    let mut list: Vec<(i64, String)> = rows.collect::<Result<_, _>>()?;
+    // Stable: ties keep SQL's order of the names.
+    list.sort_by_key(|(id, _)| std::cmp::Reverse(hits.get(id).copied().unwrap_or(0)));
+    Ok(list)
 }
 
-fn side_data(store: &Store, selection: &Selection, sample_size: usize) -> rusqlite::Result<SideData> {
+/// Numeric durations one pass keeps in memory to sample them afterwards (16 MB); a side with more is sampled by
+/// a second pass instead.
+const KEEP_DURATIONS: usize = 2_000_000;
+
+/// Picks the evenly spaced sample of `size` from an endpoint's `n` durations in order: position `k` is taken iff
+/// `k == floor(i * n / size)` for the next `i` (every one when `n <= size`).
+struct Sampler {
+    size: u128,
+    seen: HashMap<i64, u64>,
+    samples: HashMap<i64, Vec<f64>>,
+}
+
+impl Sampler {
+    fn new(size: usize) -> Sampler {
+        Sampler { size: size as u128, seen: HashMap::new(), samples: HashMap::new() }
+    }
+
+    fn offer(&mut self, endpoint: i64, n: u64, duration: f64) {
+        let n = u128::from(n);
+        let position = self.seen.entry(endpoint).or_default();
+        let k = u128::from(*position);
+        *position += 1;
+        let sample = self.samples.entry(endpoint).or_default();
+        let taken = sample.len() as u128;
+        if taken < self.size && (n <= self.size || k == taken * n / self.size) {
+            sample.push(duration);
+        }
+    }
+}
+
+/// The same counts without zeros, for comparing predicted and actual counts.
+fn nonzero(counts: &HashMap<i64, u64>) -> HashMap<i64, u64> {
+    counts.iter().filter(|(_, n)| **n > 0).map(|(e, n)| (*e, *n)).collect()
+}
+
+/// One side's status codes, numeric-duration counts and sample, in one pass in `(time_requested, id)` order
+/// where possible:
+///
+/// * `predicted` (an interval on a file with summaries): the summaries predict each endpoint's count (their usable durations
+///   in `[from + 1 µs, to + 1 µs)`, the same requests for FMD's exact text), so the pass samples as it goes; if
+///   the pass counts otherwise (hostile rows), the prediction is discarded;
+/// * else the pass keeps the durations (up to [`KEEP_DURATIONS`]) and samples them afterwards;
+/// * else a second pass samples, knowing the counts.
+fn side_data(
+    store: &Store,
+    selection: &Selection,
+    sample_size: usize,
+    predicted: Option<HashMap<i64, u64>>,
+) -> rusqlite::Result<SideData> {
     let t = store.tables();
     let conn = store.connection();
     let (condition, params) = selection.condition();
-    let params = rusqlite::params_from_iter(params.iter());
     let mut data = SideData::default();
-
-    let mut stmt = conn.prepare(&format!(
-        "SELECT endpoint_id, status_code, count(*) FROM {} WHERE {condition} GROUP BY endpoint_id, status_code",
+    let sql = format!(
+        "SELECT endpoint_id, status_code, duration FROM {} WHERE {condition} ORDER BY time_requested, id",
         t.request
-    ))?;
-    let mut rows = stmt.query(params.clone())?;
-    while let Some(row) = rows.next()? {
-        let Some(endpoint) = integer(row.get_ref(0)?) else { continue };
-        let code = integer(row.get_ref(1)?);
-        let n = row.get::<_, i64>(2)?.max(0) as u64;
-        *data.status.entry(endpoint).or_default().entry(code).or_default() += n;
-    }
-
-    let numeric = "typeof(duration) IN ('integer', 'real')";
-    let mut stmt = conn.prepare(&format!(
-        "SELECT endpoint_id, count(*) FROM {} WHERE {condition} AND {numeric} GROUP BY endpoint_id",
-        t.request
-    ))?;
-    let mut rows = stmt.query(params.clone())?;
-    while let Some(row) = rows.next()? {
-        if let Some(endpoint) = integer(row.get_ref(0)?) {
-            *data.counts.entry(endpoint).or_default() += row.get::<_, i64>(1)?.max(0) as u64;
+    );
+    let mut online = predicted.as_ref().map(|_| Sampler::new(sample_size));
+    let mut kept: Option<HashMap<i64, Vec<f64>>> = if online.is_some() { None } else { Some(HashMap::new()) };
+    let mut total_kept = 0usize;
+    {
+        let mut stmt = conn.prepare(&sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+        while let Some(row) = rows.next()? {
+            let Some(endpoint) = integer(row.get_ref(0)?) else { continue };
+            let code = integer(row.get_ref(1)?);
+            *data.status.entry(endpoint).or_default().entry(code).or_default() += 1;
+            let Some(duration) = real(row.get_ref(2)?) else { continue };
+            *data.counts.entry(endpoint).or_default() += 1;
+            if let (Some(sampler), Some(n)) = (online.as_mut(), predicted.as_ref()) {
+                sampler.offer(endpoint, n.get(&endpoint).copied().unwrap_or(0), duration);
+            }
+            if let Some(map) = kept.as_mut() {
+                map.entry(endpoint).or_default().push(duration);
+                total_kept += 1;
+                if total_kept > KEEP_DURATIONS {
+                    kept = None;
+                }
+            }
         }
     }
-
-    // Evenly spaced sample: position k of an endpoint's n rows is taken iff k == floor(i * n / size) for the
-    // next i (all rows when n <= size).
-    let mut seen: HashMap<i64, u64> = HashMap::new();
+    if let (Some(sampler), Some(n)) = (online, predicted.as_ref()) {
+        if nonzero(n) == nonzero(&data.counts) {
+            data.samples = sampler.samples;
+            return Ok(data);
+        }
+    }
+    let mut sampler = Sampler::new(sample_size);
+    if let Some(kept) = kept {
+        for (endpoint, durations) in kept {
+            let n = data.counts.get(&endpoint).copied().unwrap_or(0);
+            for d in durations {
+                sampler.offer(endpoint, n, d);
+            }
+        }
+        data.samples = sampler.samples;
+        return Ok(data);
+    }
+    let numeric = "typeof(duration) IN ('integer', 'real')";
     let mut stmt = conn.prepare(&format!(
         "SELECT endpoint_id, duration FROM {} WHERE {condition} AND {numeric} ORDER BY time_requested, id",
         t.request
     ))?;
-    let mut rows = stmt.query(params)?;
-    let size = sample_size as u128;
+    let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
     while let Some(row) = rows.next()? {
         let Some(endpoint) = integer(row.get_ref(0)?) else { continue };
         let Some(duration) = real(row.get_ref(1)?) else { continue };
-        let n = u128::from(data.counts.get(&endpoint).copied().unwrap_or(0));
-        let position = seen.entry(endpoint).or_default();
-        let k = u128::from(*position);
-        *position += 1;
-        let sample = data.samples.entry(endpoint).or_default();
-        let taken = sample.len() as u128;
-        if taken >= size {
-            continue;
-        }
-        if n <= size || k == taken * n / size {
-            sample.push(duration);
-        }
+        sampler.offer(endpoint, data.counts.get(&endpoint).copied().unwrap_or(0), duration);
     }
+    data.samples = sampler.samples;
     Ok(data)
 }
 

@@ -199,26 +199,22 @@ impl Store {
             c.errors += v.errors;
             durations.entry(*e).or_default().merge(&v.durations);
         }
-        let counts = |w: HashMap<i64, WindowAgg>| -> HashMap<i64, Counts> {
-            w.into_iter().map(|(e, w)| (key(e), Counts { hits: w.hits, errors: w.errors })).collect()
+        let counts = |w: &HashMap<i64, WindowAgg>| -> HashMap<i64, Counts> {
+            w.iter().map(|(e, w)| (key(*e), Counts { hits: w.hits, errors: w.errors })).collect()
         };
-        let Some(today) = view.window(window.today_start, None, false)? else { return Ok(None) };
-        let Some(week) = view.window(window.week_start, None, false)? else { return Ok(None) };
-        let week_rows: u64 = week.values().map(|w| w.hits).sum();
+        // The week's durations are read with its counts (one pass over its hours) when they may be needed.
         let policy = view.policy();
-        let (median_today, median_week) = if week_rows <= policy.exact_window_rows || !policy.approximate {
-            self.window_medians(window)?
-        } else {
-            let approx = |w: Option<HashMap<i64, WindowAgg>>| -> Option<HashMap<i64, Option<f64>>> {
-                Some(w?.into_iter().map(|(e, w)| (key(e), w.durations.approx_median())).collect())
+        let Some(week) = view.window(window.week_start, None, policy.approximate)? else { return Ok(None) };
+        let week_rows: u64 = week.values().map(|w| w.hits).sum();
+        let approximate = week_rows > policy.exact_window_rows && policy.approximate;
+        let Some(today) = view.window(window.today_start, None, approximate)? else { return Ok(None) };
+        let (median_today, median_week) = if approximate {
+            let approx = |w: &HashMap<i64, WindowAgg>| -> HashMap<i64, Option<f64>> {
+                w.iter().map(|(e, w)| (key(*e), w.durations.approx_median())).collect()
             };
-            match (
-                approx(view.window(window.today_start, None, true)?),
-                approx(view.window(window.week_start, None, true)?),
-            ) {
-                (Some(t), Some(w)) => (t, w),
-                _ => return Ok(None),
-            }
+            (approx(&today), approx(&week))
+        } else {
+            self.window_medians(window)?
         };
         let mut median_overall = HashMap::new();
         for &id in ids {
@@ -235,8 +231,8 @@ impl Store {
         }
         Ok(Some(Numbers {
             overall,
-            today: counts(today),
-            week: counts(week),
+            today: counts(&today),
+            week: counts(&week),
             median_today,
             median_week,
             median_overall: Some(median_overall),

@@ -34,7 +34,7 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
         View::Overview => {
             let rows = store.overview(ctx.now, settings.tz)?;
             if args.json {
-                let exceptions = exception_group_counts(&store)?;
+                let exceptions = store.exception_group_counts()?;
                 let json: Vec<_> = rows
                     .iter()
                     .map(|r| overview::OverviewJson::new(r, exceptions.get(&r.id).copied().unwrap_or(0)))
@@ -71,12 +71,13 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
             match ctx.endpoint_id {
                 Some(id) => emit(args, &store.status_codes(id, ctx.range, limit)?),
                 None => {
+                    let mut by_id: std::collections::HashMap<i64, _> =
+                        store.status_codes_per_endpoint(ctx.range, limit)?.into_iter().collect();
                     let mut all = Vec::new();
                     for e in ctx.endpoints(&store)? {
-                        all.push(NamedStatus {
-                            endpoint: e.name.clone(),
-                            status: store.status_codes(e.id, ctx.range, limit)?,
-                        });
+                        if let Some(status) = by_id.remove(&e.id) {
+                            all.push(NamedStatus { endpoint: e.name.clone(), status });
+                        }
                     }
                     emit(args, &all)
                 }
@@ -132,22 +133,6 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
             emit(args, &groups)
         }
     }
-}
-
-/// Number of exception groups per endpoint id (FMD's overview key `exceptions`): one GROUP BY over the
-/// occurrences, which FMD leaves without indexes.
-fn exception_group_counts(store: &Store) -> Result<std::collections::HashMap<i64, u64>, Failure> {
-    let mut counts = std::collections::HashMap::new();
-    let groups = match store.exception_groups(None, u32::MAX) {
-        Ok(groups) => groups,
-        // Files of FMD before 5.0 (and of fmd's older tests) have no exception tables: no exceptions.
-        Err(e) if e.to_string().contains("no such table") => Vec::new(),
-        Err(e) => return Err(e.into()),
-    };
-    for group in groups {
-        *counts.entry(group.endpoint_id).or_insert(0) += 1;
-    }
-    Ok(counts)
 }
 
 /// `fmd show outliers`: FMD's `/api/num_outliers/<id>` and `/api/outlier_table/<id>/<offset>/<per_page>`.

@@ -8,11 +8,9 @@
 //! replaced (they are what the user asked for); they wait in order and run first, then the overview, then the
 //! view. Replies come back on a channel the UI polls between draws.
 //!
-//! `source` answers jobs from the store's views; `sql` holds the few read-only queries the store does not offer
-//! (the overview's 24-hour trend and exception groups, the dashboard-wide status codes, the first request's day).
+//! `source` answers jobs from the store's views (the console runs no SQL of its own).
 
 mod source;
-mod sql;
 
 pub use source::{StoreSource, GROUP_TOP, MATRIX_TOP};
 
@@ -164,7 +162,15 @@ pub trait Source: Send + 'static {
     fn preview(&mut self, op: &Housekeeping) -> Result<DeletedRows, String>;
     /// Runs `op`; says what was done.
     fn apply(&mut self, op: &Housekeeping) -> Result<String, String>;
+    /// A way to stop, from another thread, the query this source is running (it then fails); `None` when
+    /// queries cannot be stopped.
+    fn interrupter(&self) -> Option<Interrupter> {
+        None
+    }
 }
+
+/// Stops the query a [`Source`] is running, from another thread.
+pub type Interrupter = Box<dyn Fn() + Send + Sync>;
 
 #[derive(Default)]
 struct Queue {
@@ -173,12 +179,17 @@ struct Queue {
     /// Level writes and housekeeping, in order.
     writes: VecDeque<Job>,
     closed: bool,
+    /// The view query running now.
+    running: Option<ViewKey>,
+    /// It was interrupted because another view was asked for: its failure is not reported.
+    cancelled: bool,
 }
 
 #[derive(Default)]
 struct Shared {
     queue: Mutex<Queue>,
     wake: Condvar,
+    interrupt: Option<Interrupter>,
 }
 
 impl Shared {
@@ -198,6 +209,8 @@ impl Shared {
                 return Some(Job::Overview { seq, now });
             }
             if let Some((seq, key, now, limit)) = queue.view.take() {
+                queue.running = Some(key);
+                queue.cancelled = false;
                 return Some(Job::View { seq, key, now, limit });
             }
             if queue.closed {
@@ -222,7 +235,7 @@ pub struct Worker {
 impl Worker {
     /// Starts the worker thread around `source`.
     pub fn spawn(mut source: impl Source) -> std::io::Result<Worker> {
-        let shared = Arc::new(Shared::default());
+        let shared = Arc::new(Shared { interrupt: source.interrupter(), ..Shared::default() });
         let (tx, replies) = mpsc::channel();
         let theirs = Arc::clone(&shared);
         let thread = std::thread::Builder::new().name("fmd-query".into()).spawn(move || {
@@ -239,6 +252,15 @@ impl Worker {
                     Job::Preview(op) => Reply::Previewed { result: source.preview(&op), op },
                     Job::Apply(op) => Reply::Applied { result: source.apply(&op), op },
                 };
+                let cancelled = {
+                    let mut queue = theirs.lock();
+                    queue.running = None;
+                    std::mem::take(&mut queue.cancelled)
+                };
+                // A view stopped for another one: its failure is nobody's business.
+                if cancelled && matches!(reply, Reply::View { result: Err(_), .. }) {
+                    continue;
+                }
                 if tx.send(reply).is_err() {
                     return;
                 }
@@ -247,12 +269,22 @@ impl Worker {
         Ok(Worker { shared, replies, thread: Some(thread) })
     }
 
-    /// Queues a job. Returns true when it replaced a request of the same slot that had not started.
+    /// Queues a job. Returns true when it replaced a request of the same slot that had not started. A view job
+    /// for another tab or window than the view query running now stops that query (when the source can).
     pub fn submit(&self, job: Job) -> bool {
         let mut queue = self.shared.lock();
         let replaced = match job {
             Job::Overview { seq, now } => queue.overview.replace((seq, now)).is_some(),
-            Job::View { seq, key, now, limit } => queue.view.replace((seq, key, now, limit)).is_some(),
+            Job::View { seq, key, now, limit } => {
+                // Another tab or window: stop the view query running now rather than wait for it.
+                if queue.running.is_some_and(|running| running != key) && !queue.cancelled {
+                    if let Some(interrupt) = &self.shared.interrupt {
+                        interrupt();
+                        queue.cancelled = true;
+                    }
+                }
+                queue.view.replace((seq, key, now, limit)).is_some()
+            }
             write @ (Job::SetLevel { .. } | Job::Preview(_) | Job::Apply(_)) => {
                 queue.writes.push_back(write);
                 false
@@ -435,6 +467,70 @@ mod tests {
         let reply = worker.recv_timeout(WAIT).expect("view reply");
         assert!(matches!(reply, Reply::View { seq: 3, result: Ok(_), .. }), "{reply:?}");
         assert!(started.recv_timeout(Duration::from_millis(100)).is_err(), "the replaced view never ran");
+        worker.shutdown();
+    }
+
+    /// A source whose view queries run until interrupted (then fail), or finish at once for `Requests`.
+    struct Slow {
+        started: Sender<String>,
+        stop: Arc<std::sync::atomic::AtomicBool>,
+    }
+
+    impl Source for Slow {
+        fn overview(&mut self, _: DateTime<Utc>) -> Result<Overview, String> {
+            Err("not used".into())
+        }
+        fn view(&mut self, key: ViewKey, _: DateTime<Utc>, _: usize) -> Result<ViewData, String> {
+            use std::sync::atomic::Ordering;
+            let _ = self.started.send(format!("view {:?}", key.kind));
+            if key.kind == crate::views::ViewKind::Requests {
+                return Ok(ViewData::Requests(Vec::new()));
+            }
+            let deadline = std::time::Instant::now() + WAIT;
+            while !self.stop.swap(false, Ordering::SeqCst) {
+                if std::time::Instant::now() > deadline {
+                    return Ok(ViewData::Requests(Vec::new()));
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err("interrupted".into())
+        }
+        fn set_level(&mut self, _: &str, _: u8) -> Result<(), String> {
+            Ok(())
+        }
+        fn preview(&mut self, _: &Housekeeping) -> Result<DeletedRows, String> {
+            Ok(DeletedRows::default())
+        }
+        fn apply(&mut self, _: &Housekeeping) -> Result<String, String> {
+            Ok(String::new())
+        }
+        fn interrupter(&self) -> Option<Interrupter> {
+            let stop = Arc::clone(&self.stop);
+            Some(Box::new(move || stop.store(true, std::sync::atomic::Ordering::SeqCst)))
+        }
+    }
+
+    #[test]
+    fn another_tab_stops_the_running_view_query_and_its_failure_is_not_reported() {
+        use crate::nav::Window;
+        use crate::views::ViewKind;
+        let (started_tx, started) = mpsc::channel();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let worker = Worker::spawn(Slow { started: started_tx, stop: Arc::clone(&stop) }).expect("spawns");
+        let key = |kind| ViewKey { kind, window: Window::Week, endpoint: Some(1) };
+
+        worker.submit(Job::View { seq: 1, key: key(ViewKind::Users), now: at(1), limit: 0 });
+        assert_eq!(started.recv_timeout(WAIT).ok().as_deref(), Some("view Users"));
+        // The same tab again (a refresh) waits for the running query.
+        worker.submit(Job::View { seq: 2, key: key(ViewKind::Users), now: at(2), limit: 0 });
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(!stop.load(std::sync::atomic::Ordering::SeqCst), "a refresh of the same tab stops nothing");
+        // Another tab stops it: its failure is dropped, the new tab answers.
+        worker.submit(Job::View { seq: 3, key: key(ViewKind::Requests), now: at(3), limit: 0 });
+        assert_eq!(started.recv_timeout(WAIT).ok().as_deref(), Some("view Requests"), "replaced 2, ran 3");
+        let reply = worker.recv_timeout(WAIT).expect("reply");
+        assert!(matches!(reply, Reply::View { seq: 3, result: Ok(_), .. }), "{reply:?}");
+        assert!(worker.recv_timeout(Duration::from_millis(100)).is_none(), "the stopped query said nothing");
         worker.shutdown();
     }
 

@@ -9,9 +9,12 @@ use fmd_core::store::views::GroupColumn;
 use fmd_core::store::{DeletedRows, GraphSeries, PruneOptions, TimeRange};
 use fmd_core::Store;
 
-use super::{sql, Housekeeping, Overview, Source};
+use super::{Housekeeping, Overview, Source};
 use crate::nav::{Compare, Window};
-use crate::views::{ExceptionEntry, OutlierView, ProfilerView, ReportView, ViewData, ViewKey, ViewKind};
+use crate::views::{DashStatus, ExceptionEntry, OutlierView, ProfilerView, ReportView, ViewData, ViewKey, ViewKind};
+
+/// Hours in the overview's trend.
+pub const TREND_HOURS: usize = 24;
 
 /// Time the worker spends bringing the summary tables up to date before each overview.
 const SUMMARY_SLICE: std::time::Duration = std::time::Duration::from_millis(150);
@@ -109,8 +112,8 @@ impl Source for StoreSource {
         let _ = self.store.refresh_summaries_within(SUMMARY_SLICE, |_, _| {});
         let rows = self.store.overview(now, self.timezone).map_err(|e| e.to_string())?;
         let (dropped, failed) = self.store.recorder_losses().map_err(|e| e.to_string())?;
-        let trends = sql::trends(&self.store, now)?;
-        let exceptions = sql::exception_groups(&self.store)?;
+        let trends = self.store.request_trend(now, TREND_HOURS).map_err(|e| e.to_string())?;
+        let exceptions = self.store.exception_group_counts().map_err(|e| e.to_string())?;
         Ok(Overview { rows, dropped, failed, trends, exceptions })
     }
 
@@ -120,7 +123,9 @@ impl Source for StoreSource {
         let range = key.window.range(now);
         let days = || -> Result<_, String> {
             let first = match key.window {
-                Window::All => sql::first_request(store)?.map(|t| t.with_timezone(&tz).date_naive()),
+                Window::All => {
+                    store.first_request_time().map_err(|e| e.to_string())?.map(|t| t.with_timezone(&tz).date_naive())
+                }
                 _ => None,
             };
             Ok(key.window.days(now, tz, first))
@@ -131,7 +136,9 @@ impl Source for StoreSource {
             ViewKind::DashDaily => ViewData::Daily(store.daily_requests(days()?, tz, None).map_err(e)?),
             ViewKind::DashVersions => ViewData::Versions(store.multi_version(range).map_err(e)?),
             ViewKind::DashPerformance => ViewData::Performance(store.api_performance(range, None).map_err(e)?),
-            ViewKind::DashStatus => ViewData::DashStatus(sql::dash_status(store, range, limit)?),
+            ViewKind::DashStatus => {
+                ViewData::DashStatus(DashStatus::from(store.dashboard_status_codes(range, limit).map_err(e)?))
+            }
             ViewKind::Summary => ViewData::Summary(store.endpoint_summary(Self::endpoint(&key)?, range).map_err(e)?),
             ViewKind::Hourly => {
                 ViewData::Hourly(store.hourly_load(days()?, tz, Some(Self::endpoint(&key)?)).map_err(e)?)
@@ -159,7 +166,7 @@ impl Source for StoreSource {
                 let id = Self::endpoint(&key)?;
                 let total = store.num_outliers(id).map_err(e)?;
                 let rows = store.outliers(id, OUTLIERS_TOP, 0).map_err(e)?;
-                let average = sql::mean_duration(store, id)?;
+                let average = store.mean_duration(id).map_err(e)?;
                 ViewData::Outliers(OutlierView { total, rows, average })
             }
             ViewKind::Exceptions => {
@@ -183,6 +190,11 @@ impl Source for StoreSource {
             ViewKind::CallTree(request) => ViewData::CallTree(store.call_tree(request).map_err(e)?),
             ViewKind::Grouped => ViewData::Grouped(store.grouped_profiler(Self::endpoint(&key)?).map_err(e)?),
         })
+    }
+
+    fn interrupter(&self) -> Option<super::Interrupter> {
+        let handle = self.store.connection().get_interrupt_handle();
+        Some(Box::new(move || handle.interrupt()))
     }
 
     fn set_level(&mut self, name: &str, level: u8) -> Result<(), String> {

@@ -4,7 +4,7 @@
 //! The breadcrumb names the dashboard tab, and on an endpoint its name and tab; then the time window, the data's
 //! time and zone. When narrow, items drop by rank: the data's time, the help hint, the time zone, a zero loss
 //! counter, the database name, the spinner, the window, the live state, non-zero losses; the breadcrumb stays
-//! (cut with `…`).
+//! (cut with `…`). A slow query on screen adds `query 1.2 s, every 12 s` (its cost and refresh period).
 
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
@@ -54,6 +54,12 @@ fn right_items(app: &App) -> Vec<Item> {
     if app.failed > 0 {
         let failed = format!("failed {}", format::count(app.failed));
         items.push(Item { spans: vec![Span::styled(failed, theme.alarm)], rank: 0, sep: "  " });
+    }
+    // A slow query is refreshed less often: say how slow, and how often.
+    if let Some(cost) = app.slow_query() {
+        let period = crate::pace::Pace::period(cost).as_secs_f64();
+        let text = format!("query {:.1} s, every {period:.0} s", cost.as_secs_f64());
+        items.push(Item { spans: vec![Span::styled(text, theme.dim)], rank: 5, sep: "  " });
     }
     // Same width busy or not, so nothing shifts when the spinner comes and goes.
     let spinner = if app.busy() && app.spinner > 0 {

@@ -8,6 +8,7 @@ mod hostile_fuzz;
 mod incidents;
 mod profiler;
 mod snapshots;
+mod timing;
 mod worker;
 
 use std::path::{Path, PathBuf};

@@ -79,6 +79,29 @@ pub(crate) fn status(store: &Store) -> rusqlite::Result<SummaryStatus> {
     Ok(SummaryStatus { state: kind, covered: u64::try_from(state.rows).unwrap_or(0), behind })
 }
 
+/// A rough share of the requests from UTC hour `first_hour` on, to choose between the summaries and a direct
+/// scan: `(requests in the hour table from that hour, requests in the version table)`, of `endpoint` only when
+/// given; unchecked (the summaries may be stale or missing: `None`). Cheap: no pass over the requests.
+pub(crate) fn estimate_since(
+    store: &Store,
+    endpoint: Option<i64>,
+    first_hour: i64,
+) -> rusqlite::Result<Option<(u64, u64)>> {
+    let names = Names::new(&store.tables);
+    let Some(state) = schema::read_state(&store.conn, &names)? else { return Ok(None) };
+    if state.format != FORMAT || state.mark <= 0 {
+        return Ok(None);
+    }
+    let filter = if endpoint.is_some() { "endpoint = ?2 AND" } else { "?2 IS NULL AND" };
+    let sum = |sql: String| -> rusqlite::Result<u64> {
+        let n: i64 = store.conn.prepare_cached(&sql)?.query_row(params![first_hour, endpoint], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    };
+    let inside = sum(format!("SELECT coalesce(sum(hits), 0) FROM {} WHERE {filter} hour >= ?1", names.hour))?;
+    let total = sum(format!("SELECT coalesce(sum(hits), 0) FROM {} WHERE {filter} ?1 = ?1", names.version))?;
+    Ok(Some((inside, total)))
+}
+
 impl Store {
     /// The summaries for a view over `scope`, or `None` when the view must query the requests directly (see
     /// the module docs). `cells`: also aggregate the per user/IP and version cells of the newest requests.
@@ -158,6 +181,56 @@ impl SummaryView<'_> {
             (Scope::Endpoint(s), Some(e)) => s == e,
             (Scope::Endpoint(_), None) => false,
         }
+    }
+
+    /// Every canonical request (FMD's exact time text) with a rowid up to this is in the hour table.
+    pub(crate) fn mark(&self) -> i64 {
+        self.state.mark
+    }
+
+    /// Covered requests whose time is not FMD's exact text (kept out of the hours); their ids are in
+    /// [`SummaryView::odd_table`] while there are at most [`ODD_LIMIT`].
+    pub(crate) fn odd_rows(&self) -> i64 {
+        self.state.odd
+    }
+
+    /// The quoted name of the table of odd-time request ids (column `request`).
+    pub(crate) fn odd_table(&self) -> &str {
+        &self.names.odd
+    }
+
+    /// Requests per (endpoint key, UTC hour) of the hours `first_hour..end_hour` in the hour table (of `endpoint`
+    /// only, when given): canonical requests up to the mark, nothing above it.
+    pub(crate) fn hour_hits(
+        &self,
+        endpoint: Option<i64>,
+        first_hour: i64,
+        end_hour: i64,
+    ) -> rusqlite::Result<Option<Vec<(i64, i64, u64)>>> {
+        if !self.in_scope(endpoint) {
+            return Ok(None);
+        }
+        let endpoints: Vec<i64> = match endpoint {
+            Some(e) => vec![e],
+            None => {
+                let mut stmt =
+                    self.conn.prepare_cached(&format!("SELECT DISTINCT endpoint FROM {}", self.names.version))?;
+                let rows = stmt.query_map([], |r| r.get(0))?;
+                rows.collect::<Result<_, _>>()?
+            }
+        };
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT hour, hits FROM {} WHERE endpoint = ?1 AND hour >= ?2 AND hour < ?3",
+            self.names.hour
+        ))?;
+        let mut out = Vec::new();
+        for e in endpoints {
+            let mut rows = stmt.query(params![e, first_hour, end_hour])?;
+            while let Some(r) = rows.next()? {
+                out.push((e, r.get(0)?, u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0)));
+            }
+        }
+        Ok(Some(out))
     }
 
     /// Per endpoint and version key (of `endpoint`, or every one including [`NO_ENDPOINT`]): counts, first
@@ -258,6 +331,23 @@ impl SummaryView<'_> {
         }
         if let Some(ea) = self.delta.endpoints.get(&endpoint) {
             out.extend(ea.codes.iter().map(|(c, n)| (c.text(), *n)));
+        }
+        Ok(Some(out))
+    }
+
+    /// Requests per endpoint key and status code (as text) of every endpoint (a [`Scope::All`] view only).
+    pub(crate) fn all_codes(&self) -> rusqlite::Result<Option<Vec<(i64, String, u64)>>> {
+        if self.scope != Scope::All {
+            return Ok(None);
+        }
+        let mut stmt = self.conn.prepare_cached(&format!("SELECT endpoint, code, hits FROM {}", self.names.code))?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push((r.get(0)?, r.get::<_, String>(1)?, u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0)));
+        }
+        for (&e, ea) in &self.delta.endpoints {
+            out.extend(ea.codes.iter().map(|(c, n)| (e, c.text(), *n)));
         }
         Ok(Some(out))
     }
@@ -376,9 +466,10 @@ impl SummaryView<'_> {
             );
             self.add_rows(&sql, vec![text(a), text(b), Value::Integer(self.state.mark)], durations, &mut out)?;
         }
-        // Requests with odd times up to the mark, and every request above it.
+        // Requests with odd times up to the mark, and every request above it (`+time_requested`: by rowid, never
+        // by walking the window on the time index).
         let (upper_odd, upper_delta) =
-            if to.is_some() { ("AND time_requested < ?2", "AND time_requested < ?3") } else { ("", "") };
+            if to.is_some() { ("AND time_requested < ?2", "AND +time_requested < ?3") } else { ("", "") };
         let mut odd_params = vec![text(from)];
         let mut delta_params = vec![Value::Integer(self.state.mark), text(from)];
         if let Some(to) = to {
@@ -391,7 +482,7 @@ impl SummaryView<'_> {
         );
         self.add_rows(&odd_sql, odd_params, durations, &mut out)?;
         let delta_sql = format!(
-            "SELECT endpoint_id, duration, status_code FROM {r} WHERE rowid > ?1 AND time_requested >= ?2 {upper_delta}"
+            "SELECT endpoint_id, duration, status_code FROM {r} WHERE rowid > ?1 AND +time_requested >= ?2 {upper_delta}"
         );
         self.add_rows(&delta_sql, delta_params, durations, &mut out)?;
         Ok(Some(out))

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use super::{int_of, DayRange, Filter, LocalBucketer};
+use super::DayRange;
 use crate::store::{Store, StoreError};
 
 /// Requests per local day, per endpoint.
@@ -40,25 +40,10 @@ impl Store {
         endpoint: Option<i64>,
     ) -> Result<DailyUtilization, StoreError> {
         let list = days.days();
-        let filter = Filter::new(&days.time_range(tz), endpoint);
-        let sql = format!("SELECT time_requested, endpoint_id FROM {} WHERE {}", self.tables.request, filter.sql());
-        let (counts, endpoints) = self.view_snapshot(|| {
-            let mut counts: HashMap<i64, Vec<u64>> = HashMap::new();
-            if let Some(&first) = list.first() {
-                let mut bucketer = LocalBucketer::new(tz, first, list.len());
-                let mut stmt = self.conn.prepare(&sql)?;
-                let mut rows = stmt.query(filter.params())?;
-                while let Some(row) = rows.next()? {
-                    let (Some((day, _)), Some(id)) = (bucketer.bucket(row.get_ref(0)?), int_of(row.get_ref(1)?)) else {
-                        continue;
-                    };
-                    if let Some(cell) = counts.entry(id).or_insert_with(|| vec![0; list.len()]).get_mut(day) {
-                        *cell += 1;
-                    }
-                }
-            }
-            Ok((counts, self.view_endpoint_rows()?))
-        })?;
+        let (hours, endpoints) =
+            self.view_snapshot(|| Ok((self.local_hour_counts(&days, tz, endpoint)?, self.view_endpoint_rows()?)))?;
+        let counts: HashMap<i64, Vec<u64>> =
+            hours.into_iter().map(|(id, cells)| (id, cells.chunks(24).map(|day| day.iter().sum()).collect())).collect();
         let mut data: Vec<EndpointDays> = endpoints
             .into_iter()
             .filter(|e| endpoint.is_none() || endpoint == Some(e.id))

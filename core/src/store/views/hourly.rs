@@ -3,7 +3,7 @@
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use super::{DayRange, Filter, LocalBucketer};
+use super::DayRange;
 use crate::store::{Store, StoreError};
 
 /// A days x 24 hours heatmap of request counts.
@@ -24,24 +24,17 @@ impl Store {
     pub fn hourly_load(&self, days: DayRange, tz: Tz, endpoint: Option<i64>) -> Result<HourlyLoad, StoreError> {
         let list = days.days();
         let mut data = vec![vec![0u64; list.len()]; 24];
-        let Some(&first) = list.first() else {
+        if list.is_empty() {
             return Ok(HourlyLoad { days: Vec::new(), data });
-        };
-        let filter = Filter::new(&days.time_range(tz), endpoint);
-        let sql = format!("SELECT time_requested FROM {} WHERE {}", self.tables.request, filter.sql());
-        self.view_snapshot(|| {
-            let mut bucketer = LocalBucketer::new(tz, first, list.len());
-            let mut stmt = self.conn.prepare(&sql)?;
-            let mut rows = stmt.query(filter.params())?;
-            while let Some(row) = rows.next()? {
-                if let Some((day, hour)) = bucketer.bucket(row.get_ref(0)?) {
-                    if let Some(cell) = data.get_mut(hour as usize).and_then(|r| r.get_mut(day)) {
-                        *cell += 1;
-                    }
+        }
+        let counts = self.view_snapshot(|| self.local_hour_counts(&days, tz, endpoint))?;
+        for cells in counts.values() {
+            for (i, n) in cells.iter().enumerate() {
+                if let Some(cell) = data.get_mut(i % 24).and_then(|r| r.get_mut(i / 24)) {
+                    *cell += n;
                 }
             }
-            Ok(())
-        })?;
+        }
         Ok(HourlyLoad { days: list.iter().map(|d| d.format("%Y-%m-%d").to_string()).collect(), data })
     }
 }

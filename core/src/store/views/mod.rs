@@ -26,8 +26,10 @@
 //! 200 000 requests, and files without (current) summaries, always take the direct paths.
 
 mod daily;
+mod extras;
 mod groups;
 mod hourly;
+mod local_hours;
 mod matrix;
 mod performance;
 mod requests;
@@ -355,6 +357,7 @@ pub(crate) fn text_of(value: ValueRef<'_>) -> String {
 
 /// Maps request times to (day index, local hour) in a [`DayRange`], fast for FMD's exact text format: rows come
 /// in time order, so consecutive rows share their minute and the conversion is done once per minute.
+#[derive(Clone)]
 pub(crate) struct LocalBucketer {
     tz: Tz,
     first: NaiveDate,
@@ -367,6 +370,11 @@ pub(crate) struct LocalBucketer {
 impl LocalBucketer {
     pub(crate) fn new(tz: Tz, first: NaiveDate, days: usize) -> LocalBucketer {
         LocalBucketer { tz, first, days, minute: [0; 16], cached: None, has_cache: false }
+    }
+
+    /// Days in the range.
+    pub(crate) fn days(&self) -> usize {
+        self.days
     }
 
     /// The bucket of a `time_requested` value, `None` when unusable or outside the days.
@@ -389,7 +397,7 @@ impl LocalBucketer {
         self.of_instant(instant)
     }
 
-    fn of_instant(&self, t: DateTime<Utc>) -> Option<(usize, u32)> {
+    pub(crate) fn of_instant(&self, t: DateTime<Utc>) -> Option<(usize, u32)> {
         use chrono::Timelike;
         let local = t.with_timezone(&self.tz);
         let day = (local.date_naive() - self.first).num_days();
@@ -413,7 +421,7 @@ fn parse_minute(b: &[u8]) -> Option<DateTime<Utc>> {
 }
 
 /// One random table lookup costs about as much as this many time-index entries scanned (~2.5 µs vs ~40 ns).
-const LOOKUP_VS_INDEX: i64 = 64;
+pub(crate) const LOOKUP_VS_INDEX: i64 = 64;
 
 /// One random table lookup costs about as much as this many table rows scanned in order (~2.5 µs vs ~150 ns).
 const LOOKUP_VS_ROW: i64 = 16;
@@ -525,6 +533,14 @@ impl Store {
         result.map_err(|e| self.wrap(e))
     }
 
+    /// The largest rowid of the requests (0 when empty): one b-tree descent; ids are dense enough to size the
+    /// table.
+    pub(crate) fn max_rowid(&self) -> rusqlite::Result<i64> {
+        self.conn
+            .prepare_cached(&format!("SELECT coalesce(max(rowid), 0) FROM {}", self.tables.request))?
+            .query_row([], |r| Ok(int_of(r.get_ref(0)?).unwrap_or(0)))
+    }
+
     /// The filter for one endpoint's requests in `range`, choosing the access path SQLite should take:
     ///
     /// * bounded range: walk the time index over the range (`+endpoint_id`), looking rows up only for the
@@ -541,11 +557,7 @@ impl Store {
             return Ok(Filter::on_time_index(range, Some(endpoint_id)));
         }
         let t = &self.tables.request;
-        // max(rowid) is one b-tree descent; ids are dense enough to size the table.
-        let total: i64 = self
-            .conn
-            .prepare_cached(&format!("SELECT coalesce(max(rowid), 0) FROM {t}"))?
-            .query_row([], |r| Ok(int_of(r.get_ref(0)?).unwrap_or(0)))?;
+        let total = self.max_rowid()?;
         let cost = match access {
             Access::Covered => LOOKUP_VS_INDEX,
             Access::Rows => LOOKUP_VS_ROW,

@@ -181,7 +181,36 @@ impl Store {
         ))
     }
 
-    /// Requests per endpoint and version in `range`.
+    /// `version -> first use over all time` of the requests with a usable endpoint id: from the summaries when
+    /// they can answer (exactly), else one pass over the requests.
+    fn first_use_overall(&self) -> rusqlite::Result<HashMap<String, Option<DateTime<Utc>>>> {
+        if let Some(cells) = self.multi_version_cells_from_summaries()? {
+            return Ok(cells.into_iter().map(|(_, version, _, first)| (version, first)).collect());
+        }
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT endpoint_id, version_requested, time_requested FROM {}", self.tables.request))?;
+        let mut rows = stmt.query([])?;
+        let mut versions: Vec<(Vec<u8>, Earliest)> = Vec::new();
+        let mut last = usize::MAX;
+        while let Some(r) = rows.next()? {
+            if int_of(r.get_ref(0)?).is_none() {
+                continue;
+            }
+            let index = slot(&mut versions, &mut last, key_bytes(r.get_ref(1)?), Earliest::default);
+            if let Some((_, earliest)) = versions.get_mut(index) {
+                earliest.see(r.get_ref(2)?);
+            }
+        }
+        let mut map = HashMap::new();
+        for (key, earliest) in versions {
+            merge_first(&mut map, String::from_utf8_lossy(&key).into_owned(), earliest.get());
+        }
+        Ok(map)
+    }
+
+    /// Requests per endpoint and version in `range`; versions are dated (and ordered) by their first use over
+    /// all time.
     pub fn multi_version(&self, range: TimeRange) -> Result<MultiVersion, StoreError> {
         let filter = Filter::new(&range, None);
         let sql = format!(
@@ -207,10 +236,15 @@ impl Store {
                 earliest.see(r.get_ref(2)?);
                 *per_endpoint.entry(id).or_default() += 1;
             }
+            // A version is dated by its first use overall, as FMD's `/api/versions` does, not within the window.
+            let overall = if range.is_bounded() { Some(self.first_use_overall()?) } else { None };
             let mut cells = Vec::new();
             for (key, (earliest, per_endpoint)) in versions {
                 let version = String::from_utf8_lossy(&key).into_owned();
-                let first = earliest.get();
+                let first = match &overall {
+                    Some(map) => map.get(&version).copied().flatten().or_else(|| earliest.get()),
+                    None => earliest.get(),
+                };
                 for (id, n) in per_endpoint {
                     cells.push((id, version.clone(), n, first));
                 }
