@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Timelike, Utc};
 use chrono_tz::Tz;
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use fmd_core::store::DeletedRows;
 
@@ -608,6 +608,14 @@ impl App {
         }
         let context = self.context();
         let Some(binding) = keys::lookup(context, &event) else {
+            // A terminal sends Esc and a key typed right after it as one Alt+key sequence (and so does a
+            // busy console reading both at once): with no Alt binding, it is Esc, then the key.
+            if event.modifiers == KeyModifiers::ALT && event.code != KeyCode::Esc {
+                self.handle_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+                if !self.quit {
+                    self.handle_key(KeyEvent::new(event.code, KeyModifiers::NONE));
+                }
+            }
             return;
         };
         if !matches!(binding.action, Action::FilterType | Action::FilterDelete) {
@@ -1398,6 +1406,16 @@ mod tests {
         assert_eq!(app.popup, None);
         app.handle_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
         assert!(app.quit);
+    }
+
+    #[test]
+    fn esc_and_a_key_read_together_as_alt_key_are_both_done() {
+        let mut app = app();
+        key(&mut app, KeyCode::Enter);
+        assert_eq!(app.screen, Screen::Endpoint(1));
+        app.handle_key(KeyEvent::new(KeyCode::Char('q'), KeyModifiers::ALT));
+        assert_eq!(app.screen, Screen::Dashboard, "Esc went back");
+        assert!(app.quit, "then q quit");
     }
 
     fn view_jobs(app: &mut App) -> Vec<ViewKey> {
