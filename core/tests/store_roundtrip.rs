@@ -157,6 +157,9 @@ fn missing_directory_and_garbage_are_errors() {
     assert!(matches!(Store::open_reader(&junk, None), Err(StoreError::NotSqlite(_))));
 }
 
+/// `(id, endpoint_id, duration, time_requested, version_requested, group_by, ip, status_code)`.
+type StoredRow = (i64, i64, f64, String, String, String, String, i64);
+
 /// Batches are inserted 32 rows per statement (plus single rows for the rest): every row keeps its values
 /// and its place, and a batch whose rows have dependents still gets each row's own id.
 #[test]
@@ -199,7 +202,7 @@ fn multi_row_inserts_keep_every_row_in_order() {
         .expect("write with exception");
 
     let conn = rusqlite::Connection::open(&path).expect("open");
-    let rows: Vec<(i64, i64, f64, String, String, String, String, i64)> = conn
+    let rows: Vec<StoredRow> = conn
         .prepare("SELECT id, endpoint_id, duration, time_requested, version_requested, group_by, ip, status_code FROM fmdRequest ORDER BY id")
         .expect("prepare")
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)))
