@@ -160,7 +160,7 @@ fn missing_directory_and_garbage_are_errors() {
 /// `(id, endpoint_id, duration, time_requested, version_requested, group_by, ip, status_code)`.
 type StoredRow = (i64, i64, f64, String, String, String, String, i64);
 
-/// Batches are inserted 32 rows per statement (plus single rows for the rest): every row keeps its values
+/// Batches are inserted 128 rows per statement, the rest 16 per statement, then one by one: every row keeps its values
 /// and its place, and a batch whose rows have dependents still gets each row's own id.
 #[test]
 fn multi_row_inserts_keep_every_row_in_order() {
@@ -180,15 +180,15 @@ fn multi_row_inserts_keep_every_row_in_order() {
     };
     let mut expected = Vec::new();
     let mut next = 0;
-    for size in [0, 1, 31, 32, 33, 64, 70, 1] {
+    for size in [0, 1, 15, 16, 17, 31, 127, 128, 129, 300, 1] {
         let requests: Vec<NewRequest> = (next..next + size).map(row).collect();
         next += size;
         expected.extend(requests.iter().cloned());
         store.write(&WriteBatch { version: format!("v{size}"), requests, ..WriteBatch::default() }).expect("write");
     }
-    // A batch with an exception on its 40th row: ids per row, the exception on the right one.
-    let requests: Vec<NewRequest> = (next..next + 45).map(row).collect();
-    next += 45;
+    // A batch with an exception on its 40th row (rows one by one): ids per row, the exception on the right one.
+    let requests: Vec<NewRequest> = (next..next + 145).map(row).collect();
+    next += 145;
     expected.extend(requests.iter().cloned());
     let exception = fmd_core::store::NewException {
         request: 39,
@@ -198,7 +198,7 @@ fn multi_row_inserts_keep_every_row_in_order() {
         user_captured: false,
     };
     store
-        .write(&WriteBatch { version: "v45".into(), requests, exceptions: vec![exception], ..WriteBatch::default() })
+        .write(&WriteBatch { version: "v145".into(), requests, exceptions: vec![exception], ..WriteBatch::default() })
         .expect("write with exception");
 
     let conn = rusqlite::Connection::open(&path).expect("open");
@@ -220,10 +220,10 @@ fn multi_row_inserts_keep_every_row_in_order() {
         assert_eq!(got.7, i64::from(want.status_code));
     }
     assert_eq!(rows[0].4, "v1");
-    assert_eq!(rows[1].4, "v31");
-    assert_eq!(rows[next - 1].4, "v45");
+    assert_eq!(rows[1].4, "v15");
+    assert_eq!(rows[next - 1].4, "v145");
     let exception_request: i64 = conn
         .query_row("SELECT request_id FROM fmdExceptionOccurrence", [], |r| r.get(0))
         .expect("exception occurrence");
-    assert_eq!(exception_request, (next - 45 + 39 + 1) as i64);
+    assert_eq!(exception_request, (next - 145 + 39 + 1) as i64);
 }

@@ -201,9 +201,13 @@ impl Store {
     /// Request rows go [`ROWS_PER_INSERT`] per statement; with foreign keys enforced (this SQLite build's
     /// default) such a statement may abort halfway, so SQLite keeps a statement journal of the pages it
     /// changes, which by default spills to a temporary file: about one `pwrite` per row and twice the
-    /// system time. In memory it holds only the pages one statement touches (tens of KiB). Not for
+    /// system time. In memory it holds only the pages one statement touches (for 128 rows, tens of 4 KiB pages). Not for
     /// connections that prune: their temporary tables would be held in memory too.
+    ///
+    /// Also room for 32 cached statements (rusqlite's default is 16): the three Request inserts, the
+    /// endpoint and counter updates and the incident and profile statements stay prepared.
     pub fn tune_for_recorder(&self) -> Result<(), StoreError> {
+        self.conn.set_prepared_statement_cache_capacity(32);
         self.conn.execute_batch("PRAGMA temp_store = MEMORY").map_err(|e| self.wrap(e))
     }
 
@@ -232,9 +236,12 @@ impl Store {
     }
 }
 
-/// Rows per multi-row `INSERT INTO Request` statement (7 values a row, the version bound once: 1 + 6 × 32
-/// parameters). Larger statements gained nothing measurable; the rest of a batch goes one row at a time.
-const ROWS_PER_INSERT: usize = 32;
+/// Rows per multi-row `INSERT INTO Request` statement, largest first: a batch goes 128 rows per statement,
+/// what is left 16 per statement, then one by one (7 values a row, the version bound once: at most
+/// 1 + 6 × 128 parameters). Per stored row (callgrind, 200k rows through the writer): 8 rows per statement
+/// 20,600 instructions, 16: 18,900, 32: 17,500, 64: 16,800, 128: 16,300, 256: 15,900; one row per statement
+/// (before) 24,300 with the old formatting.
+const ROWS_PER_INSERT: [usize; 3] = [128, 16, 1];
 
 /// `INSERT INTO Request … VALUES (…), (…)` for `rows` rows; `?1` is the batch's version for every row,
 /// row `i`'s other values are `?(2 + 6i) … ?(7 + 6i)`.
@@ -281,27 +288,22 @@ fn insert_requests(
     let mut times = timefmt::TimeFormatter::default();
     let mut ids = Vec::with_capacity(if with_ids { batch.requests.len() } else { 0 });
     let mut rest = batch.requests.as_slice();
-    if !with_ids && rest.len() >= ROWS_PER_INSERT {
-        let mut many = tx.prepare_cached(&insert_sql(table, ROWS_PER_INSERT))?;
-        many.raw_bind_parameter(1, batch.version.as_str())?;
-        while rest.len() >= ROWS_PER_INSERT {
-            let (chunk, tail) = rest.split_at(ROWS_PER_INSERT);
-            for (i, r) in chunk.iter().enumerate() {
-                bind_request(&mut many, 2 + 6 * i, r, &mut times)?;
-            }
-            many.raw_execute()?;
-            rest = tail;
+    for rows in ROWS_PER_INSERT {
+        if rest.len() < rows || with_ids && rows > 1 {
+            continue;
         }
-    }
-    if !rest.is_empty() {
-        let mut one = tx.prepare_cached(&insert_sql(table, 1))?;
-        one.raw_bind_parameter(1, batch.version.as_str())?;
-        for r in rest {
-            bind_request(&mut one, 2, r, &mut times)?;
-            one.raw_execute()?;
+        let mut insert = tx.prepare_cached(&insert_sql(table, rows))?;
+        insert.raw_bind_parameter(1, batch.version.as_str())?;
+        while rest.len() >= rows {
+            let (chunk, tail) = rest.split_at(rows);
+            for (i, r) in chunk.iter().enumerate() {
+                bind_request(&mut insert, 2 + 6 * i, r, &mut times)?;
+            }
+            insert.raw_execute()?;
             if with_ids {
                 ids.push(tx.last_insert_rowid());
             }
+            rest = tail;
         }
     }
     Ok(ids)
