@@ -156,3 +156,74 @@ fn missing_directory_and_garbage_are_errors() {
     assert!(matches!(Store::open_writer(&junk, ""), Err(StoreError::NotSqlite(_))));
     assert!(matches!(Store::open_reader(&junk, None), Err(StoreError::NotSqlite(_))));
 }
+
+/// `(id, endpoint_id, duration, time_requested, version_requested, group_by, ip, status_code)`.
+type StoredRow = (i64, i64, f64, String, String, String, String, i64);
+
+/// Batches are inserted 128 rows per statement, the rest 16 per statement, then one by one: every row keeps its values
+/// and its place, and a batch whose rows have dependents still gets each row's own id.
+#[test]
+fn multi_row_inserts_keep_every_row_in_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("many.db");
+    let mut store = Store::open_writer(&path, "fmd").expect("create");
+    let t0 = 1_795_820_215_999_990;
+    let a = store.ensure_endpoint("/a", 1, "1.0", t0).expect("endpoint a");
+    let b = store.ensure_endpoint("/b", 1, "1.0", t0).expect("endpoint b");
+    let row = |i: usize| NewRequest {
+        endpoint_id: if i % 3 == 0 { b.id } else { a.id },
+        duration_ms: i as f64 / 4.0,
+        time_micros: t0 + i as i64 * 7,
+        group_by: format!("user-{i}"),
+        ip: format!("10.0.{}.{}", i / 256, i % 256),
+        status_code: 200 + (i % 300) as u16,
+    };
+    let mut expected = Vec::new();
+    let mut next = 0;
+    for size in [0, 1, 15, 16, 17, 31, 127, 128, 129, 300, 1] {
+        let requests: Vec<NewRequest> = (next..next + size).map(row).collect();
+        next += size;
+        expected.extend(requests.iter().cloned());
+        store.write(&WriteBatch { version: format!("v{size}"), requests, ..WriteBatch::default() }).expect("write");
+    }
+    // A batch with an exception on its 40th row (rows one by one): ids per row, the exception on the right one.
+    let requests: Vec<NewRequest> = (next..next + 145).map(row).collect();
+    next += 145;
+    expected.extend(requests.iter().cloned());
+    let exception = fmd_core::store::NewException {
+        request: 39,
+        type_name: "panic".into(),
+        message: "boom".into(),
+        frames: Vec::new(),
+        user_captured: false,
+    };
+    store
+        .write(&WriteBatch { version: "v145".into(), requests, exceptions: vec![exception], ..WriteBatch::default() })
+        .expect("write with exception");
+
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    let rows: Vec<StoredRow> = conn
+        .prepare("SELECT id, endpoint_id, duration, time_requested, version_requested, group_by, ip, status_code FROM fmdRequest ORDER BY id")
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(rows.len(), next);
+    for (i, (got, want)) in rows.iter().zip(&expected).enumerate() {
+        assert_eq!(got.0, i as i64 + 1, "ids are consecutive");
+        assert_eq!(got.1, want.endpoint_id);
+        assert_eq!(got.2, want.duration_ms);
+        assert_eq!(got.3, fmd_core::timefmt::format_micros(want.time_micros));
+        assert_eq!(got.5, want.group_by);
+        assert_eq!(got.6, want.ip);
+        assert_eq!(got.7, i64::from(want.status_code));
+    }
+    assert_eq!(rows[0].4, "v1");
+    assert_eq!(rows[1].4, "v15");
+    assert_eq!(rows[next - 1].4, "v145");
+    let exception_request: i64 = conn
+        .query_row("SELECT request_id FROM fmdExceptionOccurrence", [], |r| r.get(0))
+        .expect("exception occurrence");
+    assert_eq!(exception_request, (next - 145 + 39 + 1) as i64);
+}

@@ -69,6 +69,7 @@ impl Database {
     pub(crate) fn open(&mut self) -> Result<(), StoreError> {
         self.close();
         let store = Store::open_writer(&self.path, &self.prefix)?;
+        store.tune_for_recorder()?;
         self.opened = file_id(&self.path).ok();
         self.sidecars = ["-wal", "-shm"]
             .iter()
