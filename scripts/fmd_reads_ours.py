@@ -13,6 +13,7 @@ import json
 import os
 import secrets
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -38,7 +39,8 @@ def main():
     prefix = sys.argv[3] if len(sys.argv) == 4 else ""
     work = tempfile.mkdtemp(prefix="fmd-compat-")
     db = os.path.join(work, "copy.db")
-    subprocess.run(["sqlite3", source, f".backup '{db}'"], check=True)
+    with sqlite3.connect(source) as src, sqlite3.connect(db) as dst:
+        src.backup(dst)
     password = secrets.token_hex(16)
     cfg = os.path.join(work, "fmd.cfg")
     with open(cfg, "w") as f:
