@@ -21,61 +21,23 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, MatchedPath};
+use axum::extract::MatchedPath;
 use criterion::{criterion_group, criterion_main, Criterion};
 use http::{Request, Response};
-use tower::{Layer, Service, ServiceExt};
+use tower::{Layer, Service};
 
 /// Requests per timed chunk (well below the default queue capacity of 65,536).
 const CHUNK: u64 = 8_192;
 
-struct NoopWaker;
-
-impl Wake for NoopWaker {
-    fn wake(self: Arc<Self>) {}
-}
-
-/// Gets a genuine `MatchedPath` for `/users/{id}` from an axum router.
-fn matched_path() -> MatchedPath {
-    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
-    let router = axum::Router::new().route(
-        "/users/{id}",
-        axum::routing::get(|request: axum::extract::Request| async move {
-            request.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_default()
-        }),
-    );
-    // The layer below copies the extension out of the routed request.
-    let (tx, rx) = std::sync::mpsc::channel();
-    let router = router.layer(axum::middleware::from_fn(
-        move |request: axum::extract::Request, next: axum::middleware::Next| {
-            let tx = tx.clone();
-            async move {
-                if let Some(matched) = request.extensions().get::<MatchedPath>() {
-                    let _ = tx.send(matched.clone());
-                }
-                next.run(request).await
-            }
-        },
-    ));
-    let request = Request::builder().uri("/users/42").body(axum::body::Body::empty()).expect("request");
-    runtime.block_on(router.oneshot(request)).expect("infallible");
-    rx.recv().expect("matched path")
-}
+#[path = "../tests/common/routed.rs"]
+mod routed;
+use routed::{matched_path, NoopWaker};
 
 fn request(matched: &MatchedPath, peer: SocketAddr) -> Request<()> {
-    let mut request = Request::builder()
-        .uri("/users/42")
-        .header("host", "127.0.0.1:3000")
-        .header("user-agent", "criterion/0.5")
-        .header("accept", "*/*")
-        .body(())
-        .expect("request");
-    request.extensions_mut().insert(matched.clone());
-    request.extensions_mut().insert(ConnectInfo(peer));
-    request
+    routed::request(matched, peer, "criterion/0.5")
 }
 
 /// Calls the service and polls the (immediately ready) response future once.

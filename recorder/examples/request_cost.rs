@@ -18,53 +18,22 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, MatchedPath};
+use axum::extract::MatchedPath;
 use http::{Request, Response};
-use tower::{Layer, Service, ServiceExt};
+use tower::{Layer, Service};
 
 const N: usize = 20_000;
 
-struct NoopWaker;
-
-impl Wake for NoopWaker {
-    fn wake(self: Arc<Self>) {}
-}
-
-fn matched_path() -> MatchedPath {
-    let (tx, rx) = std::sync::mpsc::channel();
-    let router = axum::Router::new().route("/users/{id}", axum::routing::get(|| async { "ok" })).layer(
-        axum::middleware::from_fn(move |request: axum::extract::Request, next: axum::middleware::Next| {
-            if let Some(matched) = request.extensions().get::<MatchedPath>() {
-                let _ = tx.send(matched.clone());
-            }
-            next.run(request)
-        }),
-    );
-    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
-    let request = Request::builder().uri("/users/1").body(axum::body::Body::empty()).expect("request");
-    runtime.block_on(router.oneshot(request)).expect("infallible");
-    rx.recv().expect("matched path")
-}
+#[path = "../tests/common/routed.rs"]
+mod routed;
+use routed::{matched_path, NoopWaker};
 
 fn requests(matched: &MatchedPath) -> Vec<Request<()>> {
     let peer: SocketAddr = "127.0.0.1:40000".parse().expect("address");
-    (0..N)
-        .map(|_| {
-            let mut request = Request::builder()
-                .uri("/users/7")
-                .header("host", "127.0.0.1:3000")
-                .header("user-agent", "callgrind")
-                .header("accept", "*/*")
-                .body(())
-                .expect("request");
-            request.extensions_mut().insert(matched.clone());
-            request.extensions_mut().insert(ConnectInfo(peer));
-            request
-        })
-        .collect()
+    (0..N).map(|_| routed::request(matched, peer, "callgrind")).collect()
 }
 
 /// The inner service keeps each request (dropped after the measured function) so that freeing it is not

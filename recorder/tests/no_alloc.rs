@@ -11,12 +11,12 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, MatchedPath};
+use axum::extract::ConnectInfo;
 use http::{Request, Response};
-use tower::{Layer, Service, ServiceExt};
+use tower::{Layer, Service};
 
 struct Counting;
 
@@ -47,28 +47,9 @@ fn allocations() -> u64 {
     ALLOCATIONS.with(Cell::get)
 }
 
-struct NoopWaker;
-
-impl Wake for NoopWaker {
-    fn wake(self: Arc<Self>) {}
-}
-
-/// A genuine `MatchedPath` for `/users/{id}`, copied out of a routed request.
-fn matched_path() -> MatchedPath {
-    let (tx, rx) = std::sync::mpsc::channel();
-    let router = axum::Router::new().route("/users/{id}", axum::routing::get(|| async { "ok" })).layer(
-        axum::middleware::from_fn(move |request: axum::extract::Request, next: axum::middleware::Next| {
-            if let Some(matched) = request.extensions().get::<MatchedPath>() {
-                let _ = tx.send(matched.clone());
-            }
-            next.run(request)
-        }),
-    );
-    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
-    let request = Request::builder().uri("/users/1").body(axum::body::Body::empty()).expect("request");
-    runtime.block_on(router.oneshot(request)).expect("infallible");
-    rx.recv().expect("matched path")
-}
+#[path = "common/routed.rs"]
+mod routed;
+use routed::{matched_path, NoopWaker};
 
 /// Allocations made on this thread by `calls` calls through the layer (requests built beforehand).
 fn allocations_per_batch(level: u8, calls: usize) -> (u64, fmd_recorder::Recorder) {
