@@ -17,13 +17,13 @@
 
 mod load_support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use fmd_recorder::{Recorder, ShutdownReport};
-use load_support::{capture_logs, config, log_lines, request_rows, wait_until, Load, Phase, Service};
+use load_support::{capture_logs, config, log_lines, request_rows, wait_until, Load, Phase, ReadOnly, Service};
 
 /// Client connections of the load loop.
 const CLIENTS: usize = 4;
@@ -161,42 +161,6 @@ fn directory_removed_while_writing_then_recreated() {
     assert!(warnings.iter().filter(|w| w.contains("directory does not exist")).count() == 1, "{warnings:#?}");
     assert_eq!(warnings.len(), 2, "one line per problem: {warnings:#?}");
     assert_eq!(log_lines(&["INFO", &shown(&db), "again"]).len(), 1);
-}
-
-/// Makes a file read-only for this process: permissions, or as root (who ignores them) the immutable
-/// attribute. Undone on drop.
-struct ReadOnly {
-    path: PathBuf,
-    immutable: bool,
-}
-
-impl ReadOnly {
-    fn make(path: &Path) -> Option<ReadOnly> {
-        use std::os::unix::fs::PermissionsExt;
-        let writable = || std::fs::OpenOptions::new().write(true).open(path).is_ok();
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o444)).expect("chmod");
-        let mut guard = ReadOnly { path: path.to_path_buf(), immutable: false };
-        if !writable() {
-            return Some(guard);
-        }
-        guard.immutable = Command::new("chattr").arg("+i").arg(path).status().is_ok_and(|s| s.success());
-        (!writable()).then_some(guard)
-    }
-
-    fn undo(&mut self) {
-        use std::os::unix::fs::PermissionsExt;
-        if self.immutable {
-            let _ = Command::new("chattr").arg("-i").arg(&self.path).status();
-            self.immutable = false;
-        }
-        let _ = std::fs::set_permissions(&self.path, std::fs::Permissions::from_mode(0o644));
-    }
-}
-
-impl Drop for ReadOnly {
-    fn drop(&mut self) {
-        self.undo();
-    }
 }
 
 #[test]

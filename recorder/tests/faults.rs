@@ -3,11 +3,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{call, capture_logs, config, log_lines, rows, wait_until};
+use common::{call, capture_logs, config, log_lines, rows, wait_until, ReadOnly};
 use fmd_core::Store;
 use fmd_recorder::Recorder;
 
@@ -61,42 +60,6 @@ fn missing_directory_at_start_then_created() {
     assert_eq!(rows(&db).len(), 15);
     assert_eq!(log_lines(&["WARN", &shown]).len(), 1, "still a single warning");
     assert_eq!(log_lines(&["INFO", &shown, "again"]).len(), 1, "recovery logged once");
-}
-
-/// Makes a file read-only for this process; as root, permissions do not apply, so the immutable
-/// attribute is used instead. Undone on drop.
-struct ReadOnly {
-    path: PathBuf,
-    immutable: bool,
-}
-
-impl ReadOnly {
-    fn make(path: &Path) -> Option<ReadOnly> {
-        use std::os::unix::fs::PermissionsExt;
-        let writable = || std::fs::OpenOptions::new().write(true).open(path).is_ok();
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o444)).expect("chmod");
-        let mut guard = ReadOnly { path: path.to_path_buf(), immutable: false };
-        if !writable() {
-            return Some(guard);
-        }
-        guard.immutable = Command::new("chattr").arg("+i").arg(path).status().is_ok_and(|status| status.success());
-        (!writable()).then_some(guard)
-    }
-
-    fn undo(&mut self) {
-        use std::os::unix::fs::PermissionsExt;
-        if self.immutable {
-            let _ = Command::new("chattr").arg("-i").arg(&self.path).status();
-            self.immutable = false;
-        }
-        let _ = std::fs::set_permissions(&self.path, std::fs::Permissions::from_mode(0o644));
-    }
-}
-
-impl Drop for ReadOnly {
-    fn drop(&mut self) {
-        self.undo();
-    }
 }
 
 #[test]

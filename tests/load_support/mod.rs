@@ -3,11 +3,16 @@
 //! and a capture of the recorder's log lines.
 #![allow(dead_code)]
 
+#[path = "../../recorder/tests/common/harness.rs"]
+mod harness;
+#[allow(unused_imports)] // each test binary uses a part
+pub use harness::{capture_logs_at, log_lines, wait_until, ReadOnly};
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::Path as UrlPath;
@@ -285,54 +290,9 @@ impl Drop for Load {
     }
 }
 
-/// Polls `condition` every 10 ms until it holds or `limit` passes; returns whether it held.
-pub fn wait_until(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    loop {
-        if condition() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-static LOGS: Mutex<Vec<u8>> = Mutex::new(Vec::new());
-
-struct LogWriter;
-
-impl Write for LogWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        LOGS.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Captures every `tracing` event of this test binary.
+/// Captures every `tracing` event of this test binary, from INFO up.
 pub fn capture_logs() {
-    static INIT: OnceLock<()> = OnceLock::new();
-    INIT.get_or_init(|| {
-        let _ = tracing_subscriber::fmt()
-            .with_writer(|| LogWriter)
-            .with_ansi(false)
-            .with_max_level(tracing::Level::INFO)
-            .try_init();
-    });
-}
-
-/// Captured log lines that contain every one of `needles`.
-pub fn log_lines(needles: &[&str]) -> Vec<String> {
-    let logs = LOGS.lock().unwrap_or_else(|p| p.into_inner());
-    String::from_utf8_lossy(&logs)
-        .lines()
-        .filter(|line| needles.iter().all(|n| line.contains(n)))
-        .map(str::to_owned)
-        .collect()
+    capture_logs_at(tracing::Level::INFO);
 }
 
 /// Rows in `{db}`'s Request table (0 when the file or table is missing or unreadable).

@@ -2,10 +2,14 @@
 //! database queries and a log capture.
 #![allow(dead_code)]
 
+mod harness;
+#[allow(unused_imports)] // each test binary uses a part
+pub use harness::{capture_logs_at, log_lines, wait_until, ReadOnly};
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::sync::{Mutex, OnceLock};
+
 use std::time::{Duration, Instant};
 
 use axum::extract::Path as UrlPath;
@@ -177,55 +181,7 @@ pub fn fmd_now() -> String {
     fmd_core::timefmt::format_micros(micros)
 }
 
-/// Polls `condition` every 20 ms until it holds or `limit` passes; returns whether it held.
-pub fn wait_until(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    loop {
-        if condition() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-static LOGS: Mutex<Vec<u8>> = Mutex::new(Vec::new());
-
-struct LogWriter;
-
-impl Write for LogWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        LOGS.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Captures every `tracing` event of this test binary (call at the start of each test).
+/// Captures every `tracing` event of this test binary, debug lines included (call at the start of each test).
 pub fn capture_logs() {
-    static INIT: OnceLock<()> = OnceLock::new();
-    INIT.get_or_init(|| {
-        let _ = tracing_subscriber::fmt()
-            .with_writer(|| LogWriter)
-            .with_ansi(false)
-            .with_max_level(tracing::Level::DEBUG)
-            .try_init();
-    });
-}
-
-/// Captured log lines that contain every one of `needles`.
-pub fn log_lines(needles: &[&str]) -> Vec<String> {
-    let logs = LOGS.lock().unwrap_or_else(|p| p.into_inner());
-    if std::env::var_os("FMD_TEST_DUMP_LOGS").is_some() {
-        eprintln!("--- captured logs ---\n{}", String::from_utf8_lossy(&logs));
-    }
-    String::from_utf8_lossy(&logs)
-        .lines()
-        .filter(|line| needles.iter().all(|n| line.contains(n)))
-        .map(str::to_owned)
-        .collect()
+    capture_logs_at(tracing::Level::DEBUG);
 }
