@@ -232,6 +232,23 @@ pub struct Worker {
     thread: Option<JoinHandle<()>>,
 }
 
+/// Runs one job against `source` and says what came of it (the worker thread's loop body; the console's
+/// tests call it directly for deterministic replies).
+pub(crate) fn run(source: &mut impl Source, job: Job) -> Reply {
+    match job {
+        Job::Overview { seq, now } => Reply::Overview { seq, now, result: source.overview(now) },
+        Job::View { seq, key, now, limit } => {
+            Reply::View { seq, key, now, limit, result: source.view(key, now, limit) }
+        }
+        Job::SetLevel { name, level } => {
+            let result = source.set_level(&name, level);
+            Reply::LevelSet { name, level, result }
+        }
+        Job::Preview(op) => Reply::Previewed { result: source.preview(&op), op },
+        Job::Apply(op) => Reply::Applied { result: source.apply(&op), op },
+    }
+}
+
 impl Worker {
     /// Starts the worker thread around `source`.
     pub fn spawn(mut source: impl Source) -> std::io::Result<Worker> {
@@ -240,18 +257,7 @@ impl Worker {
         let theirs = Arc::clone(&shared);
         let thread = std::thread::Builder::new().name("fmd-query".into()).spawn(move || {
             while let Some(job) = theirs.next() {
-                let reply = match job {
-                    Job::Overview { seq, now } => Reply::Overview { seq, now, result: source.overview(now) },
-                    Job::View { seq, key, now, limit } => {
-                        Reply::View { seq, key, now, limit, result: source.view(key, now, limit) }
-                    }
-                    Job::SetLevel { name, level } => {
-                        let result = source.set_level(&name, level);
-                        Reply::LevelSet { name, level, result }
-                    }
-                    Job::Preview(op) => Reply::Previewed { result: source.preview(&op), op },
-                    Job::Apply(op) => Reply::Applied { result: source.apply(&op), op },
-                };
+                let reply = run(&mut source, job);
                 let cancelled = {
                     let mut queue = theirs.lock();
                     queue.running = None;

@@ -21,7 +21,7 @@ use ratatui::Terminal;
 use unicode_width::UnicodeWidthStr;
 
 use crate::app::App;
-use crate::query::{Job, Reply, Source, StoreSource};
+use crate::query::{self, StoreSource};
 use crate::render;
 
 /// The instant the fixture's expected numbers were computed at.
@@ -67,19 +67,7 @@ pub fn settle(app: &mut App, db: &Path) {
             break;
         }
         for job in jobs {
-            let reply = match job {
-                Job::Overview { seq, now } => Reply::Overview { seq, now, result: source.overview(now) },
-                Job::View { seq, key, now, limit } => {
-                    Reply::View { seq, key, now, limit, result: source.view(key, now, limit) }
-                }
-                Job::SetLevel { name, level } => {
-                    let result = source.set_level(&name, level);
-                    Reply::LevelSet { name, level, result }
-                }
-                Job::Preview(op) => Reply::Previewed { result: source.preview(&op), op },
-                Job::Apply(op) => Reply::Applied { result: source.apply(&op), op },
-            };
-            app.apply(reply);
+            app.apply(query::run(&mut source, job));
         }
     }
 }
