@@ -117,6 +117,21 @@ impl ViewKind {
     }
 }
 
+impl ViewKind {
+    /// Whether the answer over `window` depends on the file alone, not on the clock: then an unchanged file
+    /// gives the same answer, and the worker reuses it instead of querying again.
+    pub fn answer_is_timeless(self, window: Window) -> bool {
+        match self {
+            // Days ending today; buckets ending now.
+            ViewKind::DashHourly | ViewKind::DashDaily | ViewKind::Hourly | ViewKind::DashGraphs => false,
+            // Day, week and month compare intervals ending now; versions do not.
+            ViewKind::DashReport(compare) => compare == Compare::Versions,
+            _ if self.ignores_window() => true,
+            _ => window == Window::All,
+        }
+    }
+}
+
 /// One query: what, over which window, for which endpoint (`None` on the dashboard).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ViewKey {

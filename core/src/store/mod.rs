@@ -142,6 +142,13 @@ impl Store {
         &self.conn
     }
 
+    /// SQLite's `data_version` of this connection: it changes when another connection (a recorder, a console
+    /// changing a level, a summary refresh) has committed to the file since the last call. Equal values mean
+    /// the file's content is unchanged, so an answer computed between them can be reused.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        self.conn.query_row("PRAGMA data_version", [], |r| r.get(0)).map_err(|e| self.wrap(e))
+    }
+
     fn wrap(&self, source: rusqlite::Error) -> StoreError {
         open::classify(&self.path, source)
     }

@@ -10,6 +10,7 @@
 //!
 //! `source` answers jobs from the store's views (the console runs no SQL of its own).
 
+mod reuse;
 mod source;
 
 pub use source::{StoreSource, GROUP_TOP, MATRIX_TOP};

@@ -9,6 +9,7 @@ use fmd_core::store::views::GroupColumn;
 use fmd_core::store::{DeletedRows, GraphSeries, PruneOptions, TimeRange};
 use fmd_core::Store;
 
+use super::reuse::Reuse;
 use super::{Housekeeping, Overview, Source};
 use crate::nav::{Compare, Window};
 use crate::views::{DashStatus, ExceptionEntry, OutlierView, ProfilerView, ReportView, ViewData, ViewKey, ViewKind};
@@ -44,6 +45,9 @@ pub struct StoreSource {
     path: PathBuf,
     prefix: String,
     timezone: Tz,
+    reuse: Reuse,
+    /// Queries run (answers not reused), for tests.
+    queries: u64,
 }
 
 impl StoreSource {
@@ -51,7 +55,13 @@ impl StoreSource {
     pub fn new(store: Store, timezone: Tz) -> StoreSource {
         let path = store.path().to_path_buf();
         let prefix = store.tables().prefix().to_string();
-        StoreSource { store, path, prefix, timezone }
+        StoreSource { store, path, prefix, timezone, reuse: Reuse::default(), queries: 0 }
+    }
+
+    /// How many view queries ran (answers given again from [`Reuse`] not counted).
+    #[cfg(test)]
+    pub(crate) fn queries_run(&self) -> u64 {
+        self.queries
     }
 
     fn endpoint(key: &ViewKey) -> Result<i64, String> {
@@ -68,57 +78,10 @@ impl StoreSource {
             .collect()
     }
 
-    /// FMD's report for the comparison `compare` at `now`.
-    fn report(&self, compare: Compare, now: DateTime<Utc>) -> Result<ReportView, String> {
-        let options = ReportOptions::default();
-        let e = |error: fmd_core::StoreError| error.to_string();
-        let preset = match compare {
-            Compare::Day => Preset::Day,
-            Compare::Week => Preset::Week,
-            Compare::Month => Preset::Month,
-            Compare::Versions => {
-                let versions = self.store.versions(TimeRange::ALL, None).map_err(e)?;
-                let [newest, before, ..] = versions.as_slice() else {
-                    return Ok(ReportView {
-                        label: compare.label().to_string(),
-                        note: Some(format!(
-                            "needs requests of two versions; this database has {}",
-                            match versions.first() {
-                                Some(v) => format!("only version {}", crate::format::sanitize(&v.version)),
-                                None => "no requests".to_string(),
-                            }
-                        )),
-                        rows: Vec::new(),
-                    });
-                };
-                let report = self.store.report_versions(&newest.version, &before.version, &options).map_err(e)?;
-                return Ok(ReportView::from_report(
-                    &report,
-                    format!("version {} vs {}", newest.version, before.version),
-                ));
-            }
-        };
-        let pair = preset.intervals(now, self.timezone);
-        let report = self.store.report_intervals(&pair.interval, &pair.baseline, &options).map_err(e)?;
-        Ok(ReportView::from_report(&report, compare.label().to_string()))
-    }
-}
-
-impl Source for StoreSource {
-    fn overview(&mut self, now: DateTime<Utc>) -> Result<Overview, String> {
-        // Keep fmd's summary tables current with what recorders wrote since the last refresh, in a short slice
-        // (the `fmd` binary builds them in full, with a progress bar, before the console opens). A read-only
-        // file or another process holding the build lease only means the views answer directly.
-        let _ = self.store.refresh_summaries_within(SUMMARY_SLICE, |_, _| {});
-        let rows = self.store.overview(now, self.timezone).map_err(|e| e.to_string())?;
-        let (dropped, failed) = self.store.recorder_losses().map_err(|e| e.to_string())?;
-        let trends = self.store.request_trend(now, TREND_HOURS).map_err(|e| e.to_string())?;
-        let exceptions = self.store.exception_group_counts().map_err(|e| e.to_string())?;
-        Ok(Overview { rows, dropped, failed, trends, exceptions })
-    }
-
-    fn view(&mut self, key: ViewKey, now: DateTime<Utc>, limit: usize) -> Result<ViewData, String> {
+    /// Runs the query behind `key`.
+    fn query(&self, key: ViewKey, now: DateTime<Utc>, limit: usize) -> Result<ViewData, String> {
         let store = &self.store;
+
         let tz = self.timezone;
         let range = key.window.range(now);
         let days = || -> Result<_, String> {
@@ -190,6 +153,69 @@ impl Source for StoreSource {
             ViewKind::CallTree(request) => ViewData::CallTree(store.call_tree(request).map_err(e)?),
             ViewKind::Grouped => ViewData::Grouped(store.grouped_profiler(Self::endpoint(&key)?).map_err(e)?),
         })
+    }
+
+    /// FMD's report for the comparison `compare` at `now`.
+    fn report(&self, compare: Compare, now: DateTime<Utc>) -> Result<ReportView, String> {
+        let options = ReportOptions::default();
+        let e = |error: fmd_core::StoreError| error.to_string();
+        let preset = match compare {
+            Compare::Day => Preset::Day,
+            Compare::Week => Preset::Week,
+            Compare::Month => Preset::Month,
+            Compare::Versions => {
+                let versions = self.store.versions(TimeRange::ALL, None).map_err(e)?;
+                let [newest, before, ..] = versions.as_slice() else {
+                    return Ok(ReportView {
+                        label: compare.label().to_string(),
+                        note: Some(format!(
+                            "needs requests of two versions; this database has {}",
+                            match versions.first() {
+                                Some(v) => format!("only version {}", crate::format::sanitize(&v.version)),
+                                None => "no requests".to_string(),
+                            }
+                        )),
+                        rows: Vec::new(),
+                    });
+                };
+                let report = self.store.report_versions(&newest.version, &before.version, &options).map_err(e)?;
+                return Ok(ReportView::from_report(
+                    &report,
+                    format!("version {} vs {}", newest.version, before.version),
+                ));
+            }
+        };
+        let pair = preset.intervals(now, self.timezone);
+        let report = self.store.report_intervals(&pair.interval, &pair.baseline, &options).map_err(e)?;
+        Ok(ReportView::from_report(&report, compare.label().to_string()))
+    }
+}
+
+impl Source for StoreSource {
+    fn overview(&mut self, now: DateTime<Utc>) -> Result<Overview, String> {
+        // Keep fmd's summary tables current with what recorders wrote since the last refresh, in a short slice
+        // (the `fmd` binary builds them in full, with a progress bar, before the console opens). A read-only
+        // file or another process holding the build lease only means the views answer directly.
+        let _ = self.store.refresh_summaries_within(SUMMARY_SLICE, |_, _| {});
+        let rows = self.store.overview(now, self.timezone).map_err(|e| e.to_string())?;
+        let (dropped, failed) = self.store.recorder_losses().map_err(|e| e.to_string())?;
+        let trends = self.store.request_trend(now, TREND_HOURS).map_err(|e| e.to_string())?;
+        let exceptions = self.store.exception_group_counts().map_err(|e| e.to_string())?;
+        Ok(Overview { rows, dropped, failed, trends, exceptions })
+    }
+
+    fn view(&mut self, key: ViewKey, now: DateTime<Utc>, limit: usize) -> Result<ViewData, String> {
+        // Read before the query: a commit during it changes the version, so its answer is not reused.
+        let version = if key.kind.answer_is_timeless(key.window) { self.store.data_version().ok() } else { None };
+        if let Some(data) = version.and_then(|v| self.reuse.get(key, limit, v)) {
+            return Ok(data);
+        }
+        self.queries += 1;
+        let data = self.query(key, now, limit)?;
+        if let Some(version) = version {
+            self.reuse.keep(key, limit, version, data.clone());
+        }
+        Ok(data)
     }
 
     fn interrupter(&self) -> Option<super::Interrupter> {

@@ -177,3 +177,40 @@ fn live_rows_reach_every_view_and_the_selection_follows_its_endpoint() {
     app.on_refresh_tick();
     assert!(app.take_jobs().is_empty());
 }
+
+#[test]
+fn an_all_time_view_is_answered_again_without_a_query_until_another_connection_commits() {
+    use crate::nav::Window;
+    use crate::query::Source;
+    use crate::views::{ViewData, ViewKey, ViewKind};
+
+    let (_dir, db) = fixture_copy();
+    let mut source = StoreSource::new(Store::open_reader(&db, None).expect("reader"), chrono_tz::UTC);
+    let all = ViewKey { kind: ViewKind::Summary, window: Window::All, endpoint: Some(3) };
+    let hits = |data: ViewData| match data {
+        ViewData::Summary(Some(summary)) => summary.hits,
+        other => panic!("unexpected answer {other:?}"),
+    };
+    let before = hits(source.view(all, now(), 0).expect("first"));
+    assert_eq!(source.queries_run(), 1);
+    assert_eq!(hits(source.view(all, now(), 0).expect("again")), before);
+    assert_eq!(source.queries_run(), 1, "unchanged file: the answer is given again");
+
+    // A window ending now is asked again every time: requests leave it as time passes.
+    let week = ViewKey { window: Window::Week, ..all };
+    source.view(week, now(), 0).expect("week");
+    source.view(week, now(), 0).expect("week again");
+    assert_eq!(source.queries_run(), 3);
+
+    // Another connection adds a request of that endpoint: the next answer counts it.
+    let conn = rusqlite::Connection::open(&db).expect("writer");
+    conn.execute(
+        "INSERT INTO Request (endpoint_id, duration, time_requested, version_requested, group_by, ip, status_code) \
+         SELECT endpoint_id, duration, time_requested, version_requested, group_by, ip, status_code FROM Request \
+         WHERE endpoint_id = 3 LIMIT 1",
+        [],
+    )
+    .expect("insert");
+    assert_eq!(hits(source.view(all, now(), 0).expect("after the write")), before + 1);
+    assert_eq!(source.queries_run(), 4);
+}
