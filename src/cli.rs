@@ -45,7 +45,7 @@ pub struct Common {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Open the console (the default).
-    Tui,
+    Tui(TuiArgs),
     /// Print a view.
     Show(ShowArgs),
     /// Set an endpoint's monitoring level (running recorders pick it up within a second).
@@ -58,6 +58,18 @@ pub enum Command {
     Prune(PruneArgs),
     /// Delete an endpoint with its data, or merge one endpoint into another (renamed routes).
     Endpoint(EndpointArgs),
+}
+
+/// `fmd tui`.
+#[derive(Debug, Args, Default)]
+pub struct TuiArgs {
+    /// Start of a custom time window, shown first and cycled with `[` `]` after `all`: RFC 3339, a local date
+    /// or time, `today`, or an age like `7d`.
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+    /// End of the custom time window (exclusive), same forms as --from (default: no end).
+    #[arg(long, value_name = "TIME")]
+    pub to: Option<String>,
 }
 
 /// `fmd prune`.

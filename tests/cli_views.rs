@@ -168,3 +168,17 @@ fn endpoints_are_merged_and_deleted() {
     let out = fmd(&["endpoint", "delete", "nope", "-y", "--db", arg]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_bad_console_window_is_reported_before_the_terminal_is_touched() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = fixture_copy(dir.path());
+    let arg = db.to_str().expect("utf8");
+    let out = fmd(&["tui", "--db", arg, "--from", "last tuesday"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.code() == Some(2) && err.contains("--from") && err.contains("not a time"), "{err}");
+    let out = fmd(&["tui", "--db", arg, "--from", "2026-11-27", "--to", "2026-11-20"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.code() == Some(2) && err.contains("must be before --to"), "{err}");
+    assert!(out.stdout.is_empty(), "nothing drawn");
+}

@@ -9,7 +9,7 @@ pub use console::run as open_console;
 mod level;
 mod show;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, TuiArgs};
 use crate::failure::Failure;
 use crate::settings::Settings;
 
@@ -17,7 +17,8 @@ use crate::settings::Settings;
 pub fn run(cli: Cli) -> Result<(), Failure> {
     let settings = Settings::resolve(&cli.common)?;
     match cli.command {
-        None | Some(Command::Tui) => console::run(&settings),
+        None => console::run(&settings, &TuiArgs::default()),
+        Some(Command::Tui(args)) => console::run(&settings, &args),
         Some(Command::Show(args)) => show::run(&settings, &args),
         Some(Command::Level(args)) => level::run(&settings, &args),
         Some(Command::Demo(args)) => crate::demo::run(&cli.common, settings, &args),

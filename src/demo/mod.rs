@@ -58,7 +58,7 @@ pub fn run(common: &Common, mut settings: Settings, args: &DemoArgs) -> Result<(
         println!("open the console with: fmd --db {}", db.display());
         return Ok(());
     }
-    crate::commands::open_console(&settings)
+    crate::commands::open_console(&settings, &crate::cli::TuiArgs::default())
 }
 
 fn count_requests(db: &std::path::Path, prefix: &str) -> Result<u64, Failure> {

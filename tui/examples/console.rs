@@ -26,6 +26,7 @@ fn main() {
         clock,
         refresh: Duration::from_secs(1),
         colors,
+        window: (None, None),
     };
     if let Err(error) = fmd_tui::run(options) {
         eprintln!("fmd: {error}");

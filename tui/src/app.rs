@@ -127,6 +127,8 @@ pub struct App {
     pub endpoint_tab: EndpointTab,
     /// Time window of the charts.
     pub window: Window,
+    /// The custom range given on the command line, which joins the presets' cycle after `all`.
+    pub custom_window: Option<Window>,
     /// What the Report tab compares (`c` cycles).
     pub compare: Compare,
     /// Box plots on a log scale.
@@ -190,6 +192,7 @@ impl App {
             dash_tab: DashTab::Overview,
             endpoint_tab: EndpointTab::Summary,
             window: Window::default(),
+            custom_window: None,
             compare: Compare::default(),
             log_scale: false,
             cursor: Cursor::default(),
@@ -439,6 +442,19 @@ impl App {
             }
             _ => true,
         }
+    }
+
+    /// Adds the custom range `from`..`to` (`--from`/`--to`) to the windows `[` and `]` cycle through, after
+    /// `all`, and shows it.
+    pub fn set_custom_window(&mut self, from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) {
+        let window = Window::Custom { from, to };
+        self.custom_window = Some(window);
+        self.window = window;
+    }
+
+    /// The windows `[` and `]` step through: the presets, then the custom range if one was given.
+    pub fn windows(&self) -> Vec<Window> {
+        Window::ALL.iter().copied().chain(self.custom_window).collect()
     }
 
     /// The jobs produced since the last call, for the worker.
@@ -767,7 +783,7 @@ impl App {
             Action::WindowShorter | Action::WindowLonger if !self.available(action) => {}
             Action::WindowShorter | Action::WindowLonger => {
                 let step = if action == Action::WindowLonger { 1 } else { -1 };
-                let window = self.window.step(step);
+                let window = self.window.step_in(&self.windows(), step);
                 if window != self.window {
                     self.window = window;
                     // The heatmap keeps its hour and the graphs their selected graph; lists start over.

@@ -55,6 +55,9 @@ pub struct ConsoleOptions {
     pub refresh: Duration,
     /// False with NO_COLOR or `--no-color`: bold, dim and reverse only.
     pub colors: bool,
+    /// A custom time window (`--from`, `--to`; `None`, `None`: only the presets), shown first and cycled
+    /// after `all`.
+    pub window: (Option<chrono::DateTime<chrono::Utc>>, Option<chrono::DateTime<chrono::Utc>>),
 }
 
 /// Why the console stopped with an error. Displays as one line naming the file and the problem.
@@ -85,6 +88,10 @@ pub fn run(options: ConsoleOptions) -> Result<(), ConsoleError> {
         .map_err(|_| ConsoleError::Worker(options.db.clone()))?;
     let name = options.db.file_name().map_or_else(|| options.db.to_string_lossy(), |n| n.to_string_lossy());
     let mut app = App::new(name.into_owned(), options.timezone, options.clock, options.colors);
+    let (from, to) = options.window;
+    if from.is_some() || to.is_some() {
+        app.set_custom_window(from, to);
+    }
     app.pace = pace::Pace::measuring();
 
     let mut guard = terminal::enter()?;

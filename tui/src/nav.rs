@@ -3,6 +3,8 @@
 //! Pure values with their arithmetic (cycling, jumping, the instants and days a window spans), unit tested here;
 //! the [`App`](crate::app::App) holds the current ones.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use fmd_core::store::{DayRange, TimeRange};
@@ -211,7 +213,8 @@ pub fn jump<T: Copy>(all: &[T], digit: u32) -> Option<T> {
     all.get(index).copied()
 }
 
-/// The time window of the charts: the preset cycled with `[` and `]`.
+/// The time window of the charts: the preset cycled with `[` and `]`, or a custom range given on the command
+/// line (`fmd tui --from … --to …`), which joins the cycle after `all`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum Window {
     /// The last hour.
@@ -225,87 +228,134 @@ pub enum Window {
     Month,
     /// Every request.
     All,
+    /// Requests from `from` (inclusive) to `to` (exclusive); an open side is unbounded.
+    Custom {
+        /// Start, `None` from the first request.
+        from: Option<DateTime<Utc>>,
+        /// End (exclusive), `None` up to the newest request.
+        to: Option<DateTime<Utc>>,
+    },
 }
 
 impl Window {
     /// Every preset, shortest first.
     pub const ALL: [Window; 5] = [Window::Hour, Window::Day, Window::Week, Window::Month, Window::All];
 
-    /// As shown in the header: `1h`, `24h`, `7d`, `30d`, `all`.
-    pub fn label(self) -> &'static str {
+    /// As shown in the header: `1h`, `24h`, `7d`, `30d`, `all`, or a custom range in `tz`
+    /// (`11-20 08:00→11-27`).
+    pub fn label(self, tz: Tz) -> Cow<'static, str> {
         match self {
-            Window::Hour => "1h",
-            Window::Day => "24h",
-            Window::Week => "7d",
-            Window::Month => "30d",
-            Window::All => "all",
+            Window::Hour => "1h".into(),
+            Window::Day => "24h".into(),
+            Window::Week => "7d".into(),
+            Window::Month => "30d".into(),
+            Window::All => "all".into(),
+            Window::Custom { from, to } => {
+                let side = |t: Option<DateTime<Utc>>, open: &str| t.map_or_else(|| open.to_string(), |t| short(t, tz));
+                format!("{}→{}", side(from, "start"), side(to, "now")).into()
+            }
         }
     }
 
-    /// As written in titles: `last hour`, `last 7 days`, `all time`.
-    pub fn phrase(self) -> &'static str {
+    /// As written in titles: `last hour`, `last 7 days`, `all time`, `2026-11-20 08:00 to 2026-11-27`.
+    pub fn phrase(self, tz: Tz) -> Cow<'static, str> {
         match self {
-            Window::Hour => "last hour",
-            Window::Day => "last 24 h",
-            Window::Week => "last 7 days",
-            Window::Month => "last 30 days",
-            Window::All => "all time",
+            Window::Hour => "last hour".into(),
+            Window::Day => "last 24 h".into(),
+            Window::Week => "last 7 days".into(),
+            Window::Month => "last 30 days".into(),
+            Window::All => "all time".into(),
+            Window::Custom { .. } => self.custom_phrase(tz).into(),
         }
     }
 
     /// As written in titles of day-based charts, which show whole local days: `today`, `yesterday and today`,
-    /// `last 7 days`.
-    pub fn days_phrase(self) -> &'static str {
+    /// `last 7 days`; a custom range shows the days it touches.
+    pub fn days_phrase(self, tz: Tz) -> Cow<'static, str> {
         match self {
-            Window::Hour => "today",
-            Window::Day => "yesterday and today",
-            Window::Week => "last 7 days",
-            Window::Month => "last 30 days",
-            Window::All => "all time",
+            Window::Hour => "today".into(),
+            Window::Day => "yesterday and today".into(),
+            Window::Custom { .. } => format!("days of {}", self.custom_phrase(tz)).into(),
+            _ => self.phrase(tz),
         }
     }
 
-    /// The next longer (`step` 1) or shorter (`step` -1) preset; the ends stay put, so `]` held down stops at
-    /// `all` instead of jumping back to an hour.
-    pub fn step(self, step: isize) -> Window {
-        let position = Window::ALL.iter().position(|w| *w == self).unwrap_or(2) as isize;
-        let next = (position + step).clamp(0, Window::ALL.len() as isize - 1) as usize;
-        Window::ALL.get(next).copied().unwrap_or(self)
+    fn custom_phrase(self, tz: Tz) -> String {
+        let Window::Custom { from, to } = self else { return String::new() };
+        match (from, to) {
+            (Some(from), Some(to)) => format!("{} to {}", long(from, tz), long(to, tz)),
+            (Some(from), None) => format!("since {}", long(from, tz)),
+            (None, Some(to)) => format!("until {}", long(to, tz)),
+            (None, None) => "all time".to_string(),
+        }
     }
 
-    /// Its length (`None` for all time).
-    pub fn duration(self) -> Option<Duration> {
-        match self {
-            Window::Hour => Some(Duration::hours(1)),
-            Window::Day => Some(Duration::hours(24)),
-            Window::Week => Some(Duration::days(7)),
-            Window::Month => Some(Duration::days(30)),
-            Window::All => None,
-        }
+    /// The next longer (`step` 1) or shorter (`step` -1) window of `cycle`; the ends stay put, so `]` held down
+    /// stops at the last instead of jumping back to an hour.
+    pub fn step_in(self, cycle: &[Window], step: isize) -> Window {
+        let Some(position) = cycle.iter().position(|w| *w == self) else { return self };
+        let next = (position as isize + step).clamp(0, cycle.len() as isize - 1) as usize;
+        cycle.get(next).copied().unwrap_or(self)
     }
 
     /// The request times it covers at `now`: from `now` minus its length on, open at the end so requests
-    /// arriving while the query runs count too.
+    /// arriving while the query runs count too; a custom range as given.
     pub fn range(self, now: DateTime<Utc>) -> TimeRange {
-        match self.duration() {
-            Some(length) => TimeRange::since(now - length),
-            None => TimeRange::ALL,
+        let since = |length: Duration| TimeRange::since(now - length);
+        match self {
+            Window::Hour => since(Duration::hours(1)),
+            Window::Day => since(Duration::hours(24)),
+            Window::Week => since(Duration::days(7)),
+            Window::Month => since(Duration::days(30)),
+            Window::All => TimeRange::ALL,
+            Window::Custom { from, to } => TimeRange::new(from, to),
         }
     }
 
     /// The local days of day-based charts (heatmap rows, daily bars) at `now` in `tz`: the days the window
-    /// touches, today included; for all time, from `first` (the first request's day) to today.
+    /// touches, today included; for all time, from `first` (the first request's day) to today; for a custom
+    /// range, the days it touches (an open side: the first request's day, today).
     pub fn days(self, now: DateTime<Utc>, tz: Tz, first: Option<NaiveDate>) -> DayRange {
+        let today = now.with_timezone(&tz).date_naive();
         match self {
             Window::Hour => DayRange::ending_today(now, tz, 1),
             Window::Day => DayRange::ending_today(now, tz, 2),
             Window::Week => DayRange::ending_today(now, tz, 7),
             Window::Month => DayRange::ending_today(now, tz, 30),
-            Window::All => {
-                let today = now.with_timezone(&tz).date_naive();
-                DayRange::new(first.unwrap_or(today).min(today), today)
+            Window::All => DayRange::new(first.unwrap_or(today).min(today), today),
+            Window::Custom { from, to } => {
+                let local = |t: DateTime<Utc>| t.with_timezone(&tz).date_naive();
+                // `to` is exclusive: a range ending at midnight does not touch the day that starts there.
+                let last = to.map_or(today, |t| local(t - Duration::microseconds(1)));
+                let start = from.map(local).or(first).unwrap_or(last);
+                DayRange::new(start.min(last), last)
             }
         }
+    }
+
+    /// True for windows whose bounds do not move with the clock (all time, a custom range).
+    pub fn is_fixed(self) -> bool {
+        matches!(self, Window::All | Window::Custom { .. })
+    }
+}
+
+/// `11-27 08:00` (or `11-27` at midnight) in `tz`, for the header.
+fn short(t: DateTime<Utc>, tz: Tz) -> String {
+    let local = t.with_timezone(&tz);
+    if local.time() == chrono::NaiveTime::MIN {
+        local.format("%m-%d").to_string()
+    } else {
+        local.format("%m-%d %H:%M").to_string()
+    }
+}
+
+/// `2026-11-27 08:00` (or `2026-11-27` at midnight) in `tz`, for titles.
+fn long(t: DateTime<Utc>, tz: Tz) -> String {
+    let local = t.with_timezone(&tz);
+    if local.time() == chrono::NaiveTime::MIN {
+        local.format("%Y-%m-%d").to_string()
+    } else {
+        local.format("%Y-%m-%d %H:%M").to_string()
     }
 }
 
@@ -356,19 +406,62 @@ mod tests {
 
     #[test]
     fn window_presets_step_and_stop_at_the_ends() {
+        let utc = chrono_tz::UTC;
         let mut w = Window::default();
-        assert_eq!(w.label(), "7d");
-        w = w.step(1);
+        assert_eq!(w.label(utc), "7d");
+        w = w.step_in(&Window::ALL, 1);
         assert_eq!(w, Window::Month);
-        w = w.step(1).step(1);
+        w = w.step_in(&Window::ALL, 1).step_in(&Window::ALL, 1);
         assert_eq!(w, Window::All, "stays at all");
         let labels: Vec<_> = (0..6)
             .scan(Window::All, |w, _| {
-                *w = w.step(-1);
-                Some(w.label())
+                *w = w.step_in(&Window::ALL, -1);
+                Some(w.label(utc))
             })
             .collect();
         assert_eq!(labels, ["30d", "7d", "24h", "1h", "1h", "1h"]);
+    }
+
+    #[test]
+    fn a_custom_range_joins_the_cycle_after_all_and_reads_in_the_zone() {
+        let t = |s: &str| s.parse::<DateTime<Utc>>().expect("instant");
+        let custom = Window::Custom { from: Some(t("2026-11-19T23:00:00Z")), to: Some(t("2026-11-27T06:30:00Z")) };
+        let mut cycle = Window::ALL.to_vec();
+        cycle.push(custom);
+        assert_eq!(Window::All.step_in(&cycle, 1), custom);
+        assert_eq!(custom.step_in(&cycle, 1), custom, "the end stays put");
+        assert_eq!(custom.step_in(&cycle, -1), Window::All);
+        let berlin = chrono_tz::Europe::Berlin;
+        assert_eq!(custom.label(berlin), "11-20→11-27 07:30");
+        assert_eq!(custom.phrase(berlin), "2026-11-20 to 2026-11-27 07:30");
+        assert_eq!(custom.days_phrase(berlin), "days of 2026-11-20 to 2026-11-27 07:30");
+        let open = Window::Custom { from: Some(t("2026-11-20T08:15:00Z")), to: None };
+        assert_eq!(open.label(chrono_tz::UTC), "11-20 08:15→now");
+        assert_eq!(open.phrase(chrono_tz::UTC), "since 2026-11-20 08:15");
+        assert_eq!(
+            Window::Custom { from: None, to: Some(t("2026-11-21T00:00:00Z")) }.label(chrono_tz::UTC),
+            "start→11-21"
+        );
+        assert!(custom.is_fixed() && Window::All.is_fixed() && !Window::Week.is_fixed());
+    }
+
+    #[test]
+    fn a_custom_range_covers_its_times_and_the_local_days_it_touches() {
+        let t = |s: &str| s.parse::<DateTime<Utc>>().expect("instant");
+        let d = |s: &str| s.parse::<NaiveDate>().expect("date");
+        let from = t("2026-11-19T23:00:00Z");
+        let to = t("2026-11-22T00:00:00Z");
+        let custom = Window::Custom { from: Some(from), to: Some(to) };
+        assert_eq!(custom.range(now()), TimeRange::new(Some(from), Some(to)));
+        // UTC: the 19th to the 21st (the range ends at midnight, exclusive); Berlin: the 20th to the 22nd.
+        assert_eq!(custom.days(now(), chrono_tz::UTC, None), DayRange::new(d("2026-11-19"), d("2026-11-21")));
+        let berlin = custom.days(now(), chrono_tz::Europe::Berlin, None);
+        assert_eq!(berlin, DayRange::new(d("2026-11-20"), d("2026-11-22")));
+        let open = Window::Custom { from: None, to: None };
+        assert_eq!(
+            open.days(now(), chrono_tz::UTC, Some(d("2026-11-17"))),
+            DayRange::new(d("2026-11-17"), d("2026-11-27"))
+        );
     }
 
     #[test]

@@ -127,7 +127,7 @@ impl ViewKind {
             // Day, week and month compare intervals ending now; versions do not.
             ViewKind::DashReport(compare) => compare == Compare::Versions,
             _ if self.ignores_window() => true,
-            _ => window == Window::All,
+            _ => window.is_fixed(),
         }
     }
 }

@@ -86,7 +86,7 @@ impl StoreSource {
         let range = key.window.range(now);
         let days = || -> Result<_, String> {
             let first = match key.window {
-                Window::All => {
+                Window::All | Window::Custom { from: None, .. } => {
                     store.first_request_time().map_err(|e| e.to_string())?.map(|t| t.with_timezone(&tz).date_naive())
                 }
                 _ => None,

@@ -36,7 +36,7 @@ struct Item {
 fn right_items(app: &App) -> Vec<Item> {
     let theme = &app.theme;
     let mut items = Vec::new();
-    items.push(Item { spans: vec![Span::styled(app.window.label(), theme.breadcrumb)], rank: 2, sep: "" });
+    items.push(Item { spans: vec![Span::styled(app.window.label(app.timezone), theme.breadcrumb)], rank: 2, sep: "" });
     if app.loaded {
         let time = format::local_time(app.table.now(), app.timezone);
         items.push(Item { spans: vec![Span::styled(time, theme.dim)], rank: 7, sep: "  " });

@@ -245,12 +245,18 @@ pub fn days_title(app: &App, what: &str, cached: Option<&Cached>) -> String {
     title_with(app, what, cached, Window::days_phrase)
 }
 
-fn title_with(app: &App, what: &str, cached: Option<&Cached>, phrase: fn(Window) -> &'static str) -> String {
+fn title_with(
+    app: &App,
+    what: &str,
+    cached: Option<&Cached>,
+    phrase: fn(Window, chrono_tz::Tz) -> std::borrow::Cow<'static, str>,
+) -> String {
+    let tz = app.timezone;
     match cached {
         Some(c) if c.key.window != app.window => {
-            format!("{what} · showing {}, loading {}…", phrase(c.key.window), phrase(app.window))
+            format!("{what} · showing {}, loading {}…", phrase(c.key.window, tz), phrase(app.window, tz))
         }
-        _ => format!("{what} · {}", phrase(app.window)),
+        _ => format!("{what} · {}", phrase(app.window, tz)),
     }
 }
 

@@ -35,7 +35,11 @@ fn window_lines(app: &App, width: usize) -> Vec<Line<'static>> {
     };
     // The window of the numbers shown (another one's while the chosen one loads).
     let window = cached.map_or(app.window, |c| c.key.window);
-    let name = if window == Window::All { "all time".to_string() } else { format!("last {}", window.label()) };
+    let name = match window {
+        Window::All => "all time".to_string(),
+        Window::Custom { .. } => window.label(app.timezone).into_owned(),
+        preset => format!("last {}", preset.label(app.timezone)),
+    };
     let label = Span::styled(pad(&name, LABEL.min(width), false), theme.dim);
     let indent = Span::raw(" ".repeat(LABEL.min(width)));
     let value_width = width.saturating_sub(LABEL);

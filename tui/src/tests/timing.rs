@@ -66,7 +66,7 @@ fn console_latency() {
             let ep = if dash.contains(kind) { None } else { busiest };
             let key = ViewKey { kind: *kind, window, endpoint: ep };
             let (lo, hi) = time(runs, || source.view(key, now, 100).expect("view"));
-            println!("{:<28} {:>5} {:>9.1} {:>9.1}", format!("{kind:?}"), window.label(), lo, hi);
+            println!("{:<28} {:>5} {:>9.1} {:>9.1}", format!("{kind:?}"), window.label(chrono_tz::UTC), lo, hi);
         }
     }
     for compare in [Compare::Day, Compare::Week, Compare::Month, Compare::Versions] {

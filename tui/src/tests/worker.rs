@@ -105,6 +105,7 @@ fn options(db: std::path::PathBuf) -> ConsoleOptions {
         clock: Some(now()),
         refresh: Duration::from_secs(1),
         colors: false,
+        window: (None, None),
     }
 }
 
