@@ -1,5 +1,6 @@
 //! Writes: endpoints on first sight, batches of requests in one transaction, levels, recorder counters.
 
+use rusqlite::types::ValueRef;
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use super::exceptions::{self, NewException};
@@ -62,6 +63,10 @@ pub struct WriteBatch {
     /// Level 3 call trees (StackLine rows and the CodeLines they need), each attached to one of `requests`
     /// by position.
     pub profiles: Vec<NewProfile>,
+    /// `(Endpoint.id, Endpoint.name)` of endpoints the batch references, in any order, duplicates allowed.
+    /// An id listed here must still name that endpoint when the batch is written (SQLite reuses the id of a
+    /// deleted row for the next new row, which may be another endpoint); ids not listed only have to exist.
+    pub endpoint_names: Vec<(i64, std::sync::Arc<str>)>,
 }
 
 /// An endpoint's id, name and monitoring level.
@@ -141,6 +146,11 @@ impl Store {
 
     /// Commits a batch in one transaction: all of it or nothing. Each request is inserted first, then the
     /// outliers and exceptions that reference it (by its position in `batch.requests`) get its row id.
+    ///
+    /// Every endpoint id the batch references (its requests' and its `last_requested` updates') is checked
+    /// inside the transaction first: when one no longer exists, or no longer has the name
+    /// `batch.endpoint_names` gives it (another connection deleted or merged the endpoint) nothing is written and the error is [`StoreError::EndpointsGone`], so no row is ever stored
+    /// with a dangling endpoint id, whether or not this connection enforces foreign keys.
     pub fn write(&mut self, batch: &WriteBatch) -> Result<(), StoreError> {
         self.write_cached(batch, &mut CodeLineCache::default())
     }
@@ -150,9 +160,14 @@ impl Store {
     pub fn write_cached(&mut self, batch: &WriteBatch, cache: &mut CodeLineCache) -> Result<(), StoreError> {
         let t = self.tables.clone();
         let mut resolved = None;
-        let mut run = |conn: &mut rusqlite::Connection| -> rusqlite::Result<()> {
+        let mut run = |conn: &mut rusqlite::Connection| -> rusqlite::Result<Vec<i64>> {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             {
+                // The write lock is held from here on: an endpoint that exists now still exists at commit.
+                let missing = missing_endpoints(&tx, &t.endpoint, batch)?;
+                if !missing.is_empty() {
+                    return Ok(missing); // dropping the transaction rolls it back
+                }
                 let with_dependents =
                     !batch.outliers.is_empty() || !batch.exceptions.is_empty() || !batch.profiles.is_empty();
                 let ids = insert_requests(&tx, &t.request, batch, with_dependents)?;
@@ -187,28 +202,38 @@ impl Store {
                     ])?;
                 }
             }
-            tx.commit()
+            tx.commit()?;
+            Ok(Vec::new())
         };
-        run(&mut self.conn).map_err(|e| classify_write(&self.path, e))?;
+        let missing = run(&mut self.conn).map_err(|e| classify_write(&self.path, e))?;
+        if !missing.is_empty() {
+            return Err(StoreError::EndpointsGone { path: self.path.clone(), ids: missing });
+        }
         if let Some(resolved) = resolved {
             cache.absorb(resolved);
         }
         Ok(())
     }
 
-    /// Tunes this connection for a recorder's writer thread: `temp_store = MEMORY`.
+    /// Tunes this connection for a recorder's writer thread: `foreign_keys = OFF`, `temp_store = MEMORY`.
     ///
-    /// Request rows go [`ROWS_PER_INSERT`] per statement; with foreign keys enforced (this SQLite build's
-    /// default) such a statement may abort halfway, so SQLite keeps a statement journal of the pages it
-    /// changes, which by default spills to a temporary file: about one `pwrite` per row and twice the
-    /// system time. In memory it holds only the pages one statement touches (for 128 rows, tens of 4 KiB pages). Not for
-    /// connections that prune: their temporary tables would be held in memory too.
+    /// Foreign keys: FMD itself never enables them, and with them enforced (this SQLite build's default)
+    /// every Request row costs a lookup of its endpoint and every multi-row statement a statement journal
+    /// (about 0.25 µs per row). Nothing is lost by switching them off here: every id a write uses that an
+    /// earlier transaction resolved is checked inside the write's own transaction (endpoints by
+    /// [`write_cached`](Self::write_cached), which fails with [`StoreError::EndpointsGone`] instead of storing
+    /// a dangling id; CodeLines by their cache); outlier, exception and stack-line rows reference rows the
+    /// same transaction inserts or looks up.
+    ///
+    /// Temporary storage in memory: should a statement journal be needed (e.g. a connection that enforces
+    /// foreign keys again), it would otherwise spill to a temporary file, about one `pwrite` per row. Not
+    /// for connections that prune: their temporary tables would be held in memory too.
     ///
     /// Also room for 32 cached statements (rusqlite's default is 16): the three Request inserts, the
-    /// endpoint and counter updates and the incident and profile statements stay prepared.
+    /// endpoint check, endpoint and counter updates and the incident and profile statements stay prepared.
     pub fn tune_for_recorder(&self) -> Result<(), StoreError> {
         self.conn.set_prepared_statement_cache_capacity(32);
-        self.conn.execute_batch("PRAGMA temp_store = MEMORY").map_err(|e| self.wrap(e))
+        self.conn.execute_batch("PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY").map_err(|e| self.wrap(e))
     }
 
     /// Records dropped (queue full) and lost (database faults) by every recorder that wrote this file.
@@ -307,6 +332,44 @@ fn insert_requests(
         }
     }
     Ok(ids)
+}
+
+/// The endpoint ids `batch` references that are not in the `Endpoint` table, or no longer carry the name
+/// `batch.endpoint_names` gives them, ascending. One primary-key lookup per distinct id (a batch usually
+/// holds few endpoints; consecutive rows mostly share one).
+fn missing_endpoints(tx: &rusqlite::Transaction<'_>, endpoint: &str, batch: &WriteBatch) -> rusqlite::Result<Vec<i64>> {
+    let mut ids: Vec<i64> = Vec::new();
+    for id in batch.requests.iter().map(|r| r.endpoint_id).chain(batch.last_requested.iter().map(|(id, _)| *id)) {
+        if ids.last() != Some(&id) {
+            ids.push(id);
+        }
+    }
+    if ids.is_empty() {
+        return Ok(ids);
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    let mut names: Vec<(i64, &str)> = batch.endpoint_names.iter().map(|(id, name)| (*id, &**name)).collect();
+    names.sort_unstable();
+    let mut lookup = tx.prepare_cached(&format!("SELECT name FROM {endpoint} WHERE id = ?1"))?;
+    let mut missing = Vec::new();
+    for id in ids {
+        let expected = names.binary_search_by_key(&id, |(id, _)| *id).ok().map(|at| names[at].1);
+        let still_there = lookup
+            .query_row([id], |r| {
+                Ok(match (expected, r.get_ref(0)?) {
+                    (None, _) => true,
+                    (Some(name), ValueRef::Text(found) | ValueRef::Blob(found)) => found == name.as_bytes(),
+                    (Some(_), _) => false,
+                })
+            })
+            .optional()?
+            .unwrap_or(false);
+        if !still_there {
+            missing.push(id);
+        }
+    }
+    Ok(missing)
 }
 
 fn classify_write(path: &std::path::Path, e: rusqlite::Error) -> StoreError {

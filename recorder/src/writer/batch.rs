@@ -99,6 +99,9 @@ impl Writer {
                     }
                 }
                 let endpoint_id = resolve(store, &record.endpoint, version)?;
+                if batch.endpoint_names.last().is_none_or(|(id, _)| *id != endpoint_id) {
+                    batch.endpoint_names.push((endpoint_id, record.endpoint.shared_name()));
+                }
                 batch.requests.push(NewRequest {
                     endpoint_id,
                     duration_ms: record.duration_ms(),
@@ -124,6 +127,7 @@ impl Writer {
                 if last > endpoint.last_flushed() {
                     let id = resolve(store, endpoint, version)?;
                     batch.last_requested.push((id, anchor.micros_at(last)));
+                    batch.endpoint_names.push((id, endpoint.shared_name()));
                     touched.push((Arc::clone(endpoint), last));
                 }
             }
@@ -141,7 +145,21 @@ impl Writer {
                 dropped: counters.1,
                 failed: counters.2,
             });
-            store.write_cached(&batch, &mut self.code_lines)?;
+            match store.write_cached(&batch, &mut self.code_lines) {
+                Ok(()) => {}
+                Err(StoreError::EndpointsGone { ids, .. }) => {
+                    // Deleted or merged away by a console since they were resolved: nothing was written.
+                    // The next round resolves them again (re-creating their rows) and rebuilds the batch.
+                    tracing::debug!("fmd recorder: endpoint ids {ids:?} were deleted meanwhile; creating them again");
+                    for endpoint in self.endpoints.snapshot().values() {
+                        if endpoint.id().is_some_and(|id| ids.binary_search(&id).is_ok()) {
+                            endpoint.set_id(None);
+                        }
+                    }
+                    continue;
+                }
+                Err(e) => return Err(e),
+            }
 
             self.persisted = Some(counters);
             Counters::add(&self.counters.recorded, take as u64);
