@@ -229,10 +229,11 @@ impl Store {
     /// foreign keys again), it would otherwise spill to a temporary file, about one `pwrite` per row. Not
     /// for connections that prune: their temporary tables would be held in memory too.
     ///
-    /// Also room for 32 cached statements (rusqlite's default is 16): the three Request inserts, the
-    /// endpoint check, endpoint and counter updates and the incident and profile statements stay prepared.
+    /// Also room for 40 cached statements (rusqlite's default is 16): the nine Request inserts (128 and 16
+    /// rows, each with and without a shared group-by value and address, and one row), the endpoint check,
+    /// endpoint and counter updates and the incident and profile statements stay prepared.
     pub fn tune_for_recorder(&self) -> Result<(), StoreError> {
-        self.conn.set_prepared_statement_cache_capacity(32);
+        self.conn.set_prepared_statement_cache_capacity(40);
         self.conn.execute_batch("PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY").map_err(|e| self.wrap(e))
     }
 
@@ -263,47 +264,102 @@ impl Store {
 
 /// Rows per multi-row `INSERT INTO Request` statement, largest first: a batch goes 128 rows per statement,
 /// what is left 16 per statement, then one by one (7 values a row, the version bound once: at most
-/// 1 + 6 × 128 parameters). Per stored row (callgrind, 200k rows through the writer): 8 rows per statement
-/// 20,600 instructions, 16: 18,900, 32: 17,500, 64: 16,800, 128: 16,300, 256: 15,900; one row per statement
-/// (before) 24,300 with the old formatting.
+/// 3 + 6 × 128 parameters). Per stored row (callgrind, 200k rows through the writer, foreign keys still
+/// enforced): 8 rows per statement 20,600 instructions, 16: 18,900, 32: 17,500, 64: 16,800, 128: 16,300,
+/// 256: 15,900; one row per statement (before) 24,300 with the old formatting.
 const ROWS_PER_INSERT: [usize; 3] = [128, 16, 1];
 
+/// Which texts one multi-row statement binds once for all its rows instead of once per row. Binding a text
+/// copies it into SQLite (and frees the previous copy), ~500 instructions a value; consecutive requests
+/// mostly share the group-by value and often the client address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Shared {
+    group_by: bool,
+    ip: bool,
+}
+
+impl Shared {
+    /// What every row of `chunk` has in common.
+    fn of(chunk: &[NewRequest]) -> Shared {
+        let Some((first, rest)) = chunk.split_first() else {
+            return Shared { group_by: false, ip: false };
+        };
+        Shared {
+            group_by: !rest.is_empty() && rest.iter().all(|r| r.group_by == first.group_by),
+            ip: !rest.is_empty() && rest.iter().all(|r| r.ip == first.ip),
+        }
+    }
+
+    /// This kind's place among the four.
+    fn index(self) -> usize {
+        usize::from(self.group_by) * 2 + usize::from(self.ip)
+    }
+
+    /// Parameters per row: endpoint, duration, time, status, and the texts not shared.
+    fn per_row(self) -> usize {
+        4 + usize::from(!self.group_by) + usize::from(!self.ip)
+    }
+}
+
+/// First parameter of row 0: `?1` is the version, `?2` a shared group-by, `?3` a shared address (unused
+/// numbers stay unbound).
+const FIRST_ROW_PARAMETER: usize = 4;
+
 /// `INSERT INTO Request … VALUES (…), (…)` for `rows` rows; `?1` is the batch's version for every row,
-/// row `i`'s other values are `?(2 + 6i) … ?(7 + 6i)`.
-fn insert_sql(table: &str, rows: usize) -> String {
+/// `?2` / `?3` the group-by / address when `shared`, row `i`'s other values are `?(4 + k·i) …` with
+/// `k = shared.per_row()`.
+fn insert_sql(table: &str, rows: usize, shared: Shared) -> String {
     let mut sql = format!(
         "INSERT OR ROLLBACK INTO {table} (endpoint_id, duration, time_requested, version_requested, group_by, ip, status_code) VALUES "
     );
     for i in 0..rows {
-        let b = 2 + 6 * i;
+        let mut next = FIRST_ROW_PARAMETER + shared.per_row() * i;
+        let mut own = || {
+            next += 1;
+            format!("?{}", next - 1)
+        };
+        let (endpoint, duration, time) = (own(), own(), own());
+        let group_by = if shared.group_by { "?2".to_string() } else { own() };
+        let ip = if shared.ip { "?3".to_string() } else { own() };
+        let status = own();
         if i > 0 {
             sql.push_str(", ");
         }
-        sql.push_str(&format!("(?{}, ?{}, ?{}, ?1, ?{}, ?{}, ?{})", b, b + 1, b + 2, b + 3, b + 4, b + 5));
+        sql.push_str(&format!("({endpoint}, {duration}, {time}, ?1, {group_by}, {ip}, {status})"));
     }
     sql
 }
 
-/// Binds one request's six own values at parameters `base ..= base + 5`.
+/// Binds one request's own values (those not `shared`) from parameter `base` on, in [`insert_sql`]'s order.
 fn bind_request(
     stmt: &mut rusqlite::CachedStatement<'_>,
     base: usize,
     r: &NewRequest,
+    shared: Shared,
     times: &mut timefmt::TimeFormatter,
 ) -> rusqlite::Result<()> {
-    stmt.raw_bind_parameter(base, r.endpoint_id)?;
-    stmt.raw_bind_parameter(base + 1, r.duration_ms)?;
-    stmt.raw_bind_parameter(base + 2, times.format(r.time_micros).as_str())?;
-    stmt.raw_bind_parameter(base + 3, r.group_by.as_str())?;
-    stmt.raw_bind_parameter(base + 4, r.ip.as_str())?;
-    stmt.raw_bind_parameter(base + 5, r.status_code)
+    let mut at = base;
+    stmt.raw_bind_parameter(at, r.endpoint_id)?;
+    stmt.raw_bind_parameter(at + 1, r.duration_ms)?;
+    stmt.raw_bind_parameter(at + 2, times.format(r.time_micros).as_str())?;
+    at += 3;
+    if !shared.group_by {
+        stmt.raw_bind_parameter(at, r.group_by.as_str())?;
+        at += 1;
+    }
+    if !shared.ip {
+        stmt.raw_bind_parameter(at, r.ip.as_str())?;
+        at += 1;
+    }
+    stmt.raw_bind_parameter(at, r.status_code)
 }
 
 /// Inserts the batch's Request rows; returns their row ids when `with_ids` (in `batch.requests` order).
 ///
 /// Without ids, rows go [`ROWS_PER_INSERT`] per statement (one VDBE run, one bind of the version and far
-/// fewer statement resets per row); with ids (a batch with outliers, exceptions or profiles, which
-/// reference their request) every row is its own statement and its id is `last_insert_rowid`.
+/// fewer statement resets per row), and a group-by value or address common to all rows of a statement is
+/// bound once ([`Shared`]); with ids (a batch with outliers, exceptions or profiles, which reference their
+/// request) every row is its own statement and its id is `last_insert_rowid`.
 fn insert_requests(
     tx: &rusqlite::Transaction<'_>,
     table: &str,
@@ -317,12 +373,27 @@ fn insert_requests(
         if rest.len() < rows || with_ids && rows > 1 {
             continue;
         }
-        let mut insert = tx.prepare_cached(&insert_sql(table, rows))?;
-        insert.raw_bind_parameter(1, batch.version.as_str())?;
+        // This size's statements, one per kind of sharing, prepared (and given the version) when first used.
+        let mut statements: [Option<rusqlite::CachedStatement<'_>>; 4] = [None, None, None, None];
         while rest.len() >= rows {
             let (chunk, tail) = rest.split_at(rows);
+            let shared = Shared::of(chunk);
+            let insert = match &mut statements[shared.index()] {
+                Some(insert) => insert,
+                slot => {
+                    let mut insert = tx.prepare_cached(&insert_sql(table, rows, shared))?;
+                    insert.raw_bind_parameter(1, batch.version.as_str())?;
+                    slot.insert(insert)
+                }
+            };
+            if shared.group_by {
+                insert.raw_bind_parameter(2, chunk[0].group_by.as_str())?;
+            }
+            if shared.ip {
+                insert.raw_bind_parameter(3, chunk[0].ip.as_str())?;
+            }
             for (i, r) in chunk.iter().enumerate() {
-                bind_request(&mut insert, 2 + 6 * i, r, &mut times)?;
+                bind_request(insert, FIRST_ROW_PARAMETER + shared.per_row() * i, r, shared, &mut times)?;
             }
             insert.raw_execute()?;
             if with_ids {
