@@ -128,6 +128,8 @@ pub struct Store {
     tables: Tables,
     /// When views use fmd's summary tables (see [`summary`]).
     summary_policy: SummaryPolicy,
+    /// The SQL of the multi-row Request inserts, built once per connection.
+    insert_sql: write::InsertSql,
 }
 
 impl std::fmt::Debug for Store {
