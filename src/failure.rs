@@ -49,7 +49,7 @@ impl From<fmd_core::ConfigError> for Failure {
 impl From<fmd_core::StoreError> for Failure {
     fn from(e: fmd_core::StoreError) -> Self {
         match e {
-            fmd_core::StoreError::Sqlite { .. } => Failure::runtime(e),
+            fmd_core::StoreError::Sqlite { .. } | fmd_core::StoreError::EndpointsGone { .. } => Failure::runtime(e),
             _ => Failure::input(e),
         }
     }

@@ -160,8 +160,9 @@ fn missing_directory_and_garbage_are_errors() {
 /// `(id, endpoint_id, duration, time_requested, version_requested, group_by, ip, status_code)`.
 type StoredRow = (i64, i64, f64, String, String, String, String, i64);
 
-/// Batches are inserted 128 rows per statement, the rest 16 per statement, then one by one: every row keeps its values
-/// and its place, and a batch whose rows have dependents still gets each row's own id.
+/// Batches are inserted 128 rows per statement, the rest 16 per statement, then one by one (texts common to a
+/// statement's rows bound once): every row keeps its values and its place, and a batch whose rows have
+/// dependents still gets each row's own id.
 #[test]
 fn multi_row_inserts_keep_every_row_in_order() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -185,6 +186,20 @@ fn multi_row_inserts_keep_every_row_in_order() {
         next += size;
         expected.extend(requests.iter().cloned());
         store.write(&WriteBatch { version: format!("v{size}"), requests, ..WriteBatch::default() }).expect("write");
+    }
+    // A group-by value or address common to all rows of a statement is bound once: every combination, in
+    // batches of 128 + 16 + 3 rows (the last three one by one, nothing shared).
+    for (shared_group_by, shared_ip) in [(true, true), (true, false), (false, true), (false, false)] {
+        let requests: Vec<NewRequest> = (next..next + 147)
+            .map(|i| NewRequest {
+                group_by: if shared_group_by { "None".into() } else { format!("user-{}", i % 5) },
+                ip: if shared_ip { "127.0.0.1".into() } else { format!("10.1.0.{}", i % 3) },
+                ..row(i)
+            })
+            .collect();
+        next += 147;
+        expected.extend(requests.iter().cloned());
+        store.write(&WriteBatch { version: "v147".into(), requests, ..WriteBatch::default() }).expect("write");
     }
     // A batch with an exception on its 40th row (rows one by one): ids per row, the exception on the right one.
     let requests: Vec<NewRequest> = (next..next + 145).map(row).collect();

@@ -61,6 +61,11 @@ impl EndpointState {
         &self.name
     }
 
+    /// The endpoint name, shared (for the writer's batches: a clone costs no allocation).
+    pub(crate) fn shared_name(&self) -> Arc<str> {
+        Arc::clone(&self.name)
+    }
+
     /// The monitoring level in force.
     #[inline]
     pub(crate) fn level(&self) -> u8 {

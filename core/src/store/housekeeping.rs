@@ -3,8 +3,9 @@
 //! ([`super::prune`]), so recorders keep writing meanwhile, and need a read-write store
 //! ([`Store::open_editor`]).
 //!
-//! A recorder that is still serving a deleted (or merged-away) endpoint keeps its old id; delete or merge
-//! endpoints the service no longer has, or restart the service afterwards.
+//! A recorder that is still serving a deleted (or merged-away) endpoint notices at its next write (every
+//! write checks its endpoint ids inside its transaction, see [`Store::write`]) and creates the endpoint
+//! again: its later requests land on a new endpoint row of the same name, never on a dangling id.
 
 use std::time::{Duration, Instant};
 

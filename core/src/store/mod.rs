@@ -89,6 +89,16 @@ pub enum StoreError {
         /// The endpoint named twice.
         name: String,
     },
+    /// A write referenced endpoint ids that no longer exist, or now belong to another endpoint (deleted or
+    /// merged away by another connection since the writer resolved them); nothing of the batch was written. Resolve the endpoints again
+    /// ([`Store::ensure_endpoint`] re-creates them) and write the batch again.
+    #[error("{path}: endpoint ids {ids:?} no longer exist (deleted or merged meanwhile)")]
+    EndpointsGone {
+        /// The file.
+        path: PathBuf,
+        /// The missing `Endpoint.id`s, ascending.
+        ids: Vec<i64>,
+    },
     /// Any other SQLite failure.
     #[error("{path}: {source}")]
     Sqlite {
@@ -118,6 +128,8 @@ pub struct Store {
     tables: Tables,
     /// When views use fmd's summary tables (see [`summary`]).
     summary_policy: SummaryPolicy,
+    /// The SQL of the multi-row Request inserts, built once per connection.
+    insert_sql: write::InsertSql,
 }
 
 impl std::fmt::Debug for Store {

@@ -14,6 +14,9 @@ use crate::endpoints::EndpointState;
 use crate::exceptions::to_new_exception;
 use crate::profile::tree::stack_lines;
 
+/// Longest group-by value or address text whose buffer a reused batch keeps.
+const REUSED_TEXT_MAX: usize = 256;
+
 /// Most transactions per cycle, so level polls and shutdown requests are not starved by a backlog.
 const MAX_ROUNDS: usize = 8;
 
@@ -67,17 +70,28 @@ impl Writer {
             let version = self.settings.version.as_str();
             let anchor = WallAnchor::now(&self.clock);
             let take = self.pending.len().min(MAX_BATCH);
-            let mut batch = WriteBatch {
-                version: version.to_string(),
-                requests: Vec::with_capacity(take),
-                ..WriteBatch::default()
-            };
+            // The previous batch, emptied: its request rows are overwritten in place, so their strings'
+            // buffers are reused instead of two allocations and frees per row.
+            let mut batch = std::mem::take(&mut self.scratch);
+            batch.requests.append(&mut self.spare_rows);
+            batch.version.clear();
+            batch.version.push_str(version);
+            batch.last_requested.clear();
+            batch.outliers.clear();
+            batch.exceptions.clear();
+            batch.profiles.clear();
+            batch.endpoint_names.clear();
+            batch.counters = None;
+            // Rows of this batch so far (`batch.requests` may hold more, left from a bigger batch).
+            let mut rows = 0;
+            // Longest text copied into a row: a batch that held long ones is not kept for reuse.
+            let mut longest = 0;
             // The last address formatted: most rows of a batch come from few clients (formatting one costs
             // ~1,500 instructions, a copy ~100).
             let mut last_ip: Option<(Option<std::net::IpAddr>, String)> = None;
             for record in self.pending.iter().take(take) {
                 if let Some(incidents) = &record.incidents {
-                    let position = batch.requests.len();
+                    let position = rows;
                     if let Some(o) = &incidents.outlier {
                         batch.outliers.push(NewOutlier {
                             request: position,
@@ -99,22 +113,41 @@ impl Writer {
                     }
                 }
                 let endpoint_id = resolve(store, &record.endpoint, version)?;
-                batch.requests.push(NewRequest {
-                    endpoint_id,
-                    duration_ms: record.duration_ms(),
-                    time_micros: anchor.micros_at(record.end_ticks),
-                    group_by: record.group_by.clone().unwrap_or_else(|| GROUP_BY_NONE.to_string()),
-                    ip: match &last_ip {
-                        Some((ip, text)) if *ip == record.ip => text.clone(),
-                        _ => {
-                            let text = format_ip(record.ip);
-                            last_ip = Some((record.ip, text.clone()));
-                            text
-                        }
-                    },
-                    status_code: record.status,
-                });
+                if batch.endpoint_names.last().is_none_or(|(id, _)| *id != endpoint_id) {
+                    batch.endpoint_names.push((endpoint_id, record.endpoint.shared_name()));
+                }
+                let ip = match &last_ip {
+                    Some((ip, text)) if *ip == record.ip => text.as_str(),
+                    _ => last_ip.insert((record.ip, format_ip(record.ip))).1.as_str(),
+                };
+                let group_by = record.group_by.as_deref().unwrap_or(GROUP_BY_NONE);
+                longest = longest.max(group_by.len()).max(ip.len());
+                let duration_ms = record.duration_ms();
+                let time_micros = anchor.micros_at(record.end_ticks);
+                match batch.requests.get_mut(rows) {
+                    Some(row) => {
+                        row.endpoint_id = endpoint_id;
+                        row.duration_ms = duration_ms;
+                        row.time_micros = time_micros;
+                        row.group_by.clear();
+                        row.group_by.push_str(group_by);
+                        row.ip.clear();
+                        row.ip.push_str(ip);
+                        row.status_code = record.status;
+                    }
+                    None => batch.requests.push(NewRequest {
+                        endpoint_id,
+                        duration_ms,
+                        time_micros,
+                        group_by: group_by.to_string(),
+                        ip: ip.to_string(),
+                        status_code: record.status,
+                    }),
+                }
+                rows += 1;
             }
+            // Rows beyond this batch wait for a bigger one (at most MAX_BATCH rows are kept in all).
+            self.spare_rows.extend(batch.requests.drain(rows..));
             let mut touched: Vec<(Arc<EndpointState>, u64)> = Vec::new();
             for endpoint in self.endpoints.snapshot().values() {
                 if endpoint.id().is_none() && endpoint.needs_row() {
@@ -124,11 +157,13 @@ impl Writer {
                 if last > endpoint.last_flushed() {
                     let id = resolve(store, endpoint, version)?;
                     batch.last_requested.push((id, anchor.micros_at(last)));
+                    batch.endpoint_names.push((id, endpoint.shared_name()));
                     touched.push((Arc::clone(endpoint), last));
                 }
             }
             let counters = counter_values(&self.counters, take as u64);
             if take == 0 && touched.is_empty() && (self.persisted == Some(counters) || counters == (0, 0, 0)) {
+                self.scratch = batch;
                 return Ok(());
             }
             let identity = &self.settings.identity;
@@ -141,14 +176,8 @@ impl Writer {
                 dropped: counters.1,
                 failed: counters.2,
             });
-            store.write_cached(&batch, &mut self.code_lines)?;
-
-            self.persisted = Some(counters);
-            Counters::add(&self.counters.recorded, take as u64);
-            for (endpoint, last) in touched {
-                endpoint.set_last_flushed(last);
-            }
-            if self.settings.log_requests {
+            let written = store.write_cached(&batch, &mut self.code_lines);
+            if written.is_ok() && self.settings.log_requests {
                 for (record, row) in self.pending.iter().zip(&batch.requests) {
                     tracing::debug!(
                         endpoint = record.endpoint.name(),
@@ -160,6 +189,28 @@ impl Writer {
                     );
                 }
             }
+            self.keep_for_reuse(batch, longest);
+            match written {
+                Ok(()) => {}
+                Err(StoreError::EndpointsGone { ids, .. }) => {
+                    // Deleted or merged away by a console since they were resolved: nothing was written.
+                    // The next round resolves them again (re-creating their rows) and rebuilds the batch.
+                    tracing::debug!("fmd recorder: endpoint ids {ids:?} were deleted meanwhile; creating them again");
+                    for endpoint in self.endpoints.snapshot().values() {
+                        if endpoint.id().is_some_and(|id| ids.binary_search(&id).is_ok()) {
+                            endpoint.set_id(None);
+                        }
+                    }
+                    continue;
+                }
+                Err(e) => return Err(e),
+            }
+
+            self.persisted = Some(counters);
+            Counters::add(&self.counters.recorded, take as u64);
+            for (endpoint, last) in touched {
+                endpoint.set_last_flushed(last);
+            }
             self.pending.drain(..take);
             self.note_buffered();
             if self.pending.is_empty() {
@@ -167,5 +218,17 @@ impl Writer {
             }
         }
         Ok(())
+    }
+
+    /// Keeps `batch` for the next round's rows, unless it held texts longer than [`REUSED_TEXT_MAX`]
+    /// (their buffers would stay allocated; a batch of short ones keeps at most [`MAX_BATCH`] rows of
+    /// small strings, tens of bytes each).
+    fn keep_for_reuse(&mut self, batch: WriteBatch, longest: usize) {
+        if longest <= REUSED_TEXT_MAX {
+            self.scratch = batch;
+        } else {
+            self.scratch = WriteBatch::default();
+            self.spare_rows = Vec::new();
+        }
     }
 }

@@ -28,7 +28,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError};
-use fmd_core::store::CodeLineCache;
+use fmd_core::store::{CodeLineCache, NewRequest, WriteBatch};
 use fmd_core::StoreError;
 
 use crate::clock::Clock;
@@ -136,6 +136,10 @@ struct Writer {
     seeded: bool,
     /// CodeLine ids of the open file (level 3 stack lines).
     code_lines: CodeLineCache,
+    /// The last batch written, kept so the next one reuses its rows' allocations (see `batch.rs`).
+    scratch: WriteBatch,
+    /// Rows of an earlier, bigger batch, kept for reuse with `scratch`.
+    spare_rows: Vec<NewRequest>,
 }
 
 impl Writer {
@@ -163,6 +167,8 @@ impl Writer {
             persisted: None,
             seeded: false,
             code_lines: CodeLineCache::default(),
+            scratch: WriteBatch::default(),
+            spare_rows: Vec::new(),
         }
     }
 
