@@ -9,19 +9,20 @@
 //!   evenly spaced over the side's requests; with `n <= 500` all are taken. The same file always gives the
 //!   same report. A baseline median of 0 (FMD would divide by zero) gives `percentual_diff = null`; the answer
 //!   is then significant iff the medians differ and `p < 0.05`.
-//! * **Large sides** (from fmd's summary tables; `summarized.rs`): a side holding more than
-//!   [`crate::store::SummaryPolicy::exact_window_rows`] requests (all endpoints together; default 500 000, i.e.
-//!   about a quarter of a second of reading rows) is answered from the summaries when they can answer (see
-//!   `store::summary`; never on files below [`crate::store::SummaryPolicy::min_rows`], and not with
-//!   `approximate: false`). Its sample is then a **quantile sample**: with `n` usable durations of an endpoint
-//!   and `m = min(n, 500)`, the durations at ranks `floor((i + 1/2) * n / m)` for `i = 0..m` (every rank when
-//!   `n <= 500`), ascending, read from the merged duration histograms (the hour table for an interval's whole
-//!   UTC hours plus the partial hours, odd times and newest rows read exactly; the version table for a version),
-//!   each value the midpoint of its bucket (within 0.39 %; the smallest and largest exact). The medians shown
-//!   are then the side's own medians over all its requests (within 0.39 %), not a sample's; Mood's test runs on
-//!   the quantile samples as before. The status codes and counts stay exact (the vcode summary table), except
-//!   that infinite durations, which the histograms leave out, are not counted. Still deterministic: the same
-//!   file gives the same report. Smaller sides are read as described above, exactly as before.
+//! * **Large sides** (from fmd's summary tables; `summarized.rs`): a side holding more than a quarter of
+//!   [`crate::store::SummaryPolicy::exact_window_rows`] requests (all endpoints together; 125 000 by default:
+//!   reading a side costs about 60-80 ms per 125 000 requests, and a report reads two) is answered from the
+//!   summaries when they can answer (see `store::summary`; never on files below
+//!   [`crate::store::SummaryPolicy::min_rows`], and not with `approximate: false`). Its sample is then a
+//!   **quantile sample**: with `n` usable durations of an endpoint and `m = min(n, 500)`, the durations at ranks
+//!   `floor((i + 1/2) * n / m)` for `i = 0..m` (every rank when `n <= 500`), ascending, read from the merged
+//!   duration histograms (the hour table for an interval's whole UTC hours plus the partial hours, odd times and
+//!   newest rows read exactly; the version table for a version), each value the midpoint of its bucket (within
+//!   0.39 %; the smallest and largest exact). The medians shown are then the side's own medians over all its
+//!   requests (within 0.39 %), not a sample's; Mood's test runs on the quantile samples as before. The status
+//!   codes and counts stay exact (the vcode summary table), except that infinite durations, which the
+//!   histograms leave out, are not counted. Still deterministic: the same file gives the same report. Smaller
+//!   sides are read as described above, exactly as before.
 //! * **`STATUS_CODE_DISTRIBUTION`**: request counts per status code on each side. With at least 30
 //!   requests on each side, the percentage of every code on both sides; significant iff some code's share
 //!   grew by more than 3 percentage points (`max(pct - baseline_pct) > 3`, signed as in FMD).
@@ -379,8 +380,8 @@ fn nonzero(counts: &HashMap<i64, u64>) -> HashMap<i64, u64> {
 /// One side's status codes, numeric-duration counts and sample, in one pass in `(time_requested, id)` order
 /// where possible:
 ///
-/// * `predicted` (an interval on a file with summaries): the summaries predict each endpoint's count (their usable durations
-///   in `[from + 1 µs, to + 1 µs)`, the same requests for FMD's exact text), so the pass samples as it goes; if
+/// * `predicted` (an interval on a file with summaries): the summaries predict each endpoint's count (their usable
+///   durations in the interval, by FMD's criterion), so the pass samples as it goes; if
 ///   the pass counts otherwise (hostile rows), the prediction is discarded;
 /// * else the pass keeps the durations (up to [`KEEP_DURATIONS`]) and samples them afterwards;
 /// * else a second pass samples, knowing the counts.
