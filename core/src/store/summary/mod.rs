@@ -34,7 +34,8 @@
 //!   compensated sums divided by counts (relative difference to SQLite's `avg` around 1e-15).
 //! * **Approximate**, within half a bucket (relative error at most 2^-8 ≈ 0.39 %), for percentiles no index
 //!   can serve: per version over all time (`version_performance`), per user/IP and version over all time
-//!   (`version_matrix`), and windows holding more than [`SummaryPolicy::exact_window_rows`] requests.
+//!   (`version_matrix`), windows holding more than [`SummaryPolicy::exact_window_rows`] requests, and the
+//!   report's samples and medians of sides above a quarter of that (see `crate::report`).
 //!   Counts, means, minimum and maximum stay exact there; the whiskers are taken at the nearest non-empty
 //!   bucket inside the fence.
 //!
