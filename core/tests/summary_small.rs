@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
-use fmd_core::report::{Preset, ReportOptions};
+use fmd_core::report::{Answer, Interval, Preset, ReportOptions, Selection};
 use fmd_core::store::views::{GroupColumn, VersionMatrix, VersionPerformance};
 use fmd_core::store::{
     DayRange, DurationSummary, NewRequest, RefreshOptions, SummaryPolicy, SummaryState, TimeRange, Verify, WriteBatch,
@@ -239,6 +239,7 @@ fn assert_views_agree(s: &Store, d: &Store, endpoints: &[i64]) {
             assert_eq!(a, e, "report {preset:?} in {tz}");
         }
     }
+    let _ = assert_summarized_reports(d);
     for &id in endpoints {
         let one = s.api_performance(all, Some(id)).expect("perf");
         let other = d.api_performance(all, Some(id)).expect("perf");
@@ -259,6 +260,195 @@ fn assert_views_agree(s: &Store, d: &Store, endpoints: &[i64]) {
                 assert_matrix(&a, &e, &format!("version_matrix {id} {column:?}"));
             }
         }
+    }
+}
+
+/// The usable durations of one endpoint on one side of a report, read from the rows.
+fn side_durations(d: &Store, endpoint: i64, side: &Selection) -> Vec<f64> {
+    let (condition, params) = match side {
+        Selection::Interval { interval } => (
+            "time_requested > ?2 AND time_requested <= ?3",
+            vec![fmd_core::timefmt::format_utc(interval.from), fmd_core::timefmt::format_utc(interval.to)],
+        ),
+        Selection::Version { version } => ("version_requested = ?2 AND ?3 IS NULL", vec![version.clone()]),
+    };
+    let sql = format!("SELECT duration FROM {} WHERE endpoint_id = ?1 AND {condition}", d.tables().request);
+    let mut stmt = d.connection().prepare(&sql).expect("prepare");
+    let rows = stmt
+        .query_map(rusqlite::params![endpoint, params.first(), params.get(1)], |r| {
+            Ok(match r.get_ref(0)? {
+                rusqlite::types::ValueRef::Integer(i) => Some(i as f64),
+                rusqlite::types::ValueRef::Real(f) => Some(f),
+                _ => None,
+            })
+        })
+        .expect("query");
+    let mut out: Vec<f64> =
+        rows.filter_map(|r| r.expect("row")).filter(|d| d.is_finite() && d.abs() <= 1e308).collect();
+    out.sort_by(f64::total_cmp);
+    out
+}
+
+/// numpy's median of sorted values.
+fn median_of(sorted: &[f64]) -> Option<f64> {
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
+    }
+}
+
+/// Reports whose every side is answered from the summaries (`exact_window_rows: 0`) against the direct ones:
+/// the endpoints and status-code answers equal exactly, the counts equal (the direct side also counts infinite
+/// durations, which the histograms leave out), the medians are the side's own within half a bucket, the samples
+/// are `min(n, 500)` values by rank. Returns how many reports the summaries answered.
+fn assert_summarized_reports(d: &Store) -> usize {
+    let path = d.path().to_path_buf();
+    let mut s = Store::open_reader(&path, Some(d.tables().prefix())).expect("reader");
+    s.set_summary_policy(SummaryPolicy { min_rows: 0, exact_window_rows: 0, ..SummaryPolicy::default() });
+    let options = ReportOptions::default();
+    let mut pairs: Vec<(Selection, Selection)> = Vec::new();
+    for preset in [Preset::Day, Preset::Week, Preset::Month] {
+        for tz in [chrono_tz::UTC, chrono_tz::Asia::Kolkata] {
+            let pair = preset.intervals(now(), tz);
+            pairs.push((
+                Selection::Interval { interval: pair.interval },
+                Selection::Interval { interval: pair.baseline },
+            ));
+        }
+    }
+    // Mid-hour, sub-second bounds; one interval inside a single hour.
+    let odd_from = now() - Duration::days(4) - Duration::minutes(17) - Duration::microseconds(123_457);
+    let odd_to = now() - Duration::days(1) + Duration::minutes(3) + Duration::microseconds(999_999);
+    let inside = Interval { from: t("2026-11-25T10:05:00Z"), to: t("2026-11-25T10:55:30.5Z") };
+    pairs.push((
+        Selection::Interval { interval: Interval { from: odd_from, to: odd_to } },
+        Selection::Interval { interval: inside },
+    ));
+    let versions = ["1.0", "1.1", "2.0", "3.0-py", "7", "", "missing"];
+    for (a, b) in [(2, 0), (1, 0), (3, 2), (4, 0), (5, 6), (0, 0)] {
+        pairs.push((
+            Selection::Version { version: versions[a].to_string() },
+            Selection::Version { version: versions[b].to_string() },
+        ));
+    }
+    pairs.push((Selection::Version { version: "2.0".into() }, Selection::Interval { interval: inside }));
+    let mut summarized = 0;
+    for (comparison, baseline) in pairs {
+        let what = format!("{comparison:?} vs {baseline:?}");
+        let a = s.report(&comparison, &baseline, &options).expect("summarized report");
+        let e = d.report(&comparison, &baseline, &options).expect("direct report");
+        if a == e {
+            // The summaries could not answer (e.g. a row they never cover): the report ran directly.
+            continue;
+        }
+        summarized += 1;
+        let ids = |r: &fmd_core::report::Report| r.summaries.iter().map(|x| x.endpoint_id).collect::<Vec<_>>();
+        assert_eq!(ids(&a), ids(&e), "endpoints of {what}");
+        for (x, y) in a.summaries.iter().zip(&e.summaries) {
+            let [Answer::MedianLatency(la), Answer::StatusCodeDistribution(sa)] = x.answers.as_slice() else {
+                panic!("answers {what}")
+            };
+            let [Answer::MedianLatency(le), Answer::StatusCodeDistribution(se)] = y.answers.as_slice() else {
+                panic!("answers {what}")
+            };
+            assert_eq!(sa, se, "status codes of {} in {what}", x.endpoint_id);
+            for (side, count, direct_count, median, sample) in [
+                (
+                    &comparison,
+                    la.comparison_count,
+                    le.comparison_count,
+                    la.comparison_median,
+                    &la.latencies_sample.comparison_interval,
+                ),
+                (
+                    &baseline,
+                    la.compared_to_count,
+                    le.compared_to_count,
+                    la.compared_to_median,
+                    &la.latencies_sample.compared_to_interval,
+                ),
+            ] {
+                let values = side_durations(d, x.endpoint_id, side);
+                assert_eq!(count, values.len() as u64, "usable durations of {} in {what}", x.endpoint_id);
+                assert!(count <= direct_count, "direct count of {} in {what}", x.endpoint_id);
+                let exact = median_of(&values);
+                match (median, exact) {
+                    (Some(m), Some(x)) => assert!(close(m, x, BOUND), "median {m} vs {x} in {what}"),
+                    (m, x) => assert_eq!(m, x, "median in {what}"),
+                }
+                assert_eq!(sample.len(), values.len().min(500), "sample size in {what}");
+                assert!(sample.windows(2).all(|w| w[0] <= w[1]), "sample by rank in {what}");
+                for (i, v) in sample.iter().enumerate() {
+                    let k = (2 * i + 1) * values.len() / (2 * sample.len());
+                    assert!(close(*v, values[k], BOUND), "rank {k}: {v} vs {} in {what}", values[k]);
+                }
+            }
+        }
+    }
+    summarized
+}
+
+#[test]
+fn reports_from_the_summaries_decide_clear_cases_as_the_direct_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("fmd.db");
+    let mut w = Store::open_writer(&path, "").expect("writer");
+    let slow = w.ensure_endpoint("slow", 1, "1.0", 0).expect("endpoint").id;
+    let steady = w.ensure_endpoint("steady", 1, "1.0", 0).expect("endpoint").id;
+    let mut rng = Rng(7);
+    for (version, day, shift, errors) in
+        [("1.0", "2026-11-25T00:00:00Z", 0.0, 2), ("2.0", "2026-11-26T00:00:00Z", 15.0, 12)]
+    {
+        let requests = (0..1500)
+            .flat_map(|i: i64| {
+                let time_micros = t(day).timestamp_micros() + i * 57_000_000 + 1;
+                let status_code = if rng.below(100) < errors { 500 } else { 200 };
+                let jitter = rng.below(1000) as f64 / 100.0;
+                let request = |endpoint_id, duration_ms, status_code| NewRequest {
+                    endpoint_id,
+                    duration_ms,
+                    time_micros,
+                    group_by: "u".into(),
+                    ip: "ip".into(),
+                    status_code,
+                };
+                [
+                    request(slow, 10.0 + shift + jitter, status_code),
+                    request(steady, [5.0, 5.0, 6.0][(i % 3) as usize], 200),
+                ]
+            })
+            .collect();
+        w.write(&WriteBatch { version: version.into(), requests, ..WriteBatch::default() }).expect("write");
+    }
+    let mut s = summarised(&path);
+    s.set_summary_policy(SummaryPolicy { min_rows: 0, exact_window_rows: 0, ..SummaryPolicy::default() });
+    assert_eq!(refresh(&s), SummaryState::Ready);
+    let d = direct(&path);
+    let days = (
+        Interval { from: t("2026-11-26T00:00:00Z"), to: t("2026-11-27T00:00:00Z") },
+        Interval { from: t("2026-11-25T00:00:00Z"), to: t("2026-11-26T00:00:00Z") },
+    );
+    let options = ReportOptions::default();
+    let reports = [
+        (s.report_intervals(&days.0, &days.1, &options), d.report_intervals(&days.0, &days.1, &options)),
+        (s.report_versions("2.0", "1.0", &options), d.report_versions("2.0", "1.0", &options)),
+    ];
+    for (a, e) in reports {
+        let (a, e) = (a.expect("summarized"), e.expect("direct"));
+        assert_ne!(a, e, "the summarized path was taken");
+        for (x, y) in a.summaries.iter().zip(&e.summaries) {
+            assert_eq!(x.endpoint_id, y.endpoint_id);
+            let significant = |s: &fmd_core::report::EndpointSummary| {
+                s.answers.iter().map(Answer::is_significant).collect::<Vec<_>>()
+            };
+            assert_eq!(significant(x), significant(y), "decisions for {}", x.endpoint_name);
+            let expected = if x.endpoint_id == slow { vec![true, true] } else { vec![false, false] };
+            assert_eq!(significant(x), expected, "{}", x.endpoint_name);
+            assert_eq!(x.has_anything_significant, y.has_anything_significant);
+        }
+        assert!(assert_summarized_reports(&d) > 0, "reports from the summaries");
     }
 }
 
@@ -355,6 +545,7 @@ const DATA_TABLES: &[(&str, &str)] = &[
     ("* FROM fmd_summary_group", "endpoint, col, grp"),
     ("* FROM fmd_summary_code", "endpoint, code"),
     ("* FROM fmd_summary_odd", "request"),
+    ("* FROM fmd_summary_vcode", "endpoint, version, hour, code"),
 ];
 
 fn covered(store: &Store) -> u64 {

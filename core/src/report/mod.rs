@@ -9,6 +9,20 @@
 //!   evenly spaced over the side's requests; with `n <= 500` all are taken. The same file always gives the
 //!   same report. A baseline median of 0 (FMD would divide by zero) gives `percentual_diff = null`; the answer
 //!   is then significant iff the medians differ and `p < 0.05`.
+//! * **Large sides** (from fmd's summary tables; `summarized.rs`): a side holding more than a quarter of
+//!   [`crate::store::SummaryPolicy::exact_window_rows`] requests (all endpoints together; 125 000 by default:
+//!   reading a side costs about 60-80 ms per 125 000 requests, and a report reads two) is answered from the
+//!   summaries when they can answer (see `store::summary`; never on files below
+//!   [`crate::store::SummaryPolicy::min_rows`], and not with `approximate: false`). Its sample is then a
+//!   **quantile sample**: with `n` usable durations of an endpoint and `m = min(n, 500)`, the durations at ranks
+//!   `floor((i + 1/2) * n / m)` for `i = 0..m` (every rank when `n <= 500`), ascending, read from the merged
+//!   duration histograms (the hour table for an interval's whole UTC hours plus the partial hours, odd times and
+//!   newest rows read exactly; the version table for a version), each value the midpoint of its bucket (within
+//!   0.39 %; the smallest and largest exact). The medians shown are then the side's own medians over all its
+//!   requests (within 0.39 %), not a sample's; Mood's test runs on the quantile samples as before. The status
+//!   codes and counts stay exact (the vcode summary table), except that infinite durations, which the
+//!   histograms leave out, are not counted. Still deterministic: the same file gives the same report. Smaller
+//!   sides are read as described above, exactly as before.
 //! * **`STATUS_CODE_DISTRIBUTION`**: request counts per status code on each side. With at least 30
 //!   requests on each side, the percentage of every code on both sides; significant iff some code's share
 //!   grew by more than 3 percentage points (`max(pct - baseline_pct) > 3`, signed as in FMD).
@@ -24,6 +38,7 @@
 
 pub mod mood;
 mod presets;
+mod summarized;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -36,6 +51,7 @@ use crate::store::{Store, StoreError};
 use crate::timefmt;
 pub use mood::{median_test, MedianTest, NotTestable};
 pub use presets::{IntervalPair, Preset};
+use summarized::SidePlan;
 
 /// A time interval: requests with `time_requested > from AND time_requested <= to`.
 /// Serialises as `{from, to}` in FMD's timestamp text (naive UTC).
@@ -231,6 +247,8 @@ struct SideData {
     counts: HashMap<i64, u64>,
     /// The deterministic duration sample.
     samples: HashMap<i64, Vec<f64>>,
+    /// A summarized side's own medians (from the histograms), which replace the sample's.
+    medians: HashMap<i64, Option<f64>>,
 }
 
 impl Store {
@@ -270,23 +288,17 @@ impl Store {
     ) -> Result<Report, StoreError> {
         let wrap = |source| StoreError::Sqlite { path: self.path().to_path_buf(), source };
         let tx = self.connection().unchecked_transaction().map_err(wrap)?;
-        // The summaries (one check) give the endpoints' order and predict each interval's sample sizes.
-        let micro = chrono::Duration::microseconds(1);
-        let window = |s: &Selection| match s {
-            Selection::Interval { interval } => Some((interval.from + micro, interval.to + micro)),
-            Selection::Version { .. } => None,
+        // The summaries (one check) give the endpoints' order, each large side, and predict each other
+        // interval's counts (see `summarized`).
+        let plan = summarized::plan(self, comparison, baseline, options.sample_size).map_err(wrap)?;
+        let endpoints = endpoints_by_hits(self, plan.hits.as_ref()).map_err(wrap)?;
+        let [current_plan, base_plan] = plan.sides;
+        let read = |selection: &Selection, plan: SidePlan| match plan {
+            SidePlan::Summary(data) => Ok(data),
+            SidePlan::Direct(predicted) => side_data(self, selection, options.sample_size, predicted),
         };
-        let windows: Vec<_> = [comparison, baseline].into_iter().filter_map(window).collect();
-        let summary = self.report_counts_from_summaries(&windows).map_err(wrap)?;
-        let (hits, mut predicted) = match summary {
-            Some((hits, usable)) => (Some(hits), usable.into_iter()),
-            None => (None, Vec::new().into_iter()),
-        };
-        let mut prediction = |s: &Selection| if window(s).is_some() { predicted.next().flatten() } else { None };
-        let (current_n, base_n) = (prediction(comparison), prediction(baseline));
-        let endpoints = endpoints_by_hits(self, hits.as_ref()).map_err(wrap)?;
-        let current = side_data(self, comparison, options.sample_size, current_n).map_err(wrap)?;
-        let base = side_data(self, baseline, options.sample_size, base_n).map_err(wrap)?;
+        let current = read(comparison, current_plan).map_err(wrap)?;
+        let base = read(baseline, base_plan).map_err(wrap)?;
         tx.finish().map_err(wrap)?;
 
         let summaries = endpoints
@@ -368,8 +380,8 @@ fn nonzero(counts: &HashMap<i64, u64>) -> HashMap<i64, u64> {
 /// One side's status codes, numeric-duration counts and sample, in one pass in `(time_requested, id)` order
 /// where possible:
 ///
-/// * `predicted` (an interval on a file with summaries): the summaries predict each endpoint's count (their usable durations
-///   in `[from + 1 µs, to + 1 µs)`, the same requests for FMD's exact text), so the pass samples as it goes; if
+/// * `predicted` (an interval on a file with summaries): the summaries predict each endpoint's count (their usable
+///   durations in the interval, by FMD's criterion), so the pass samples as it goes; if
 ///   the pass counts otherwise (hostile rows), the prediction is discarded;
 /// * else the pass keeps the durations (up to [`KEEP_DURATIONS`]) and samples them afterwards;
 /// * else a second pass samples, knowing the counts.
@@ -446,8 +458,8 @@ fn side_data(
 fn median_latency(endpoint: i64, current: &SideData, base: &SideData, options: &ReportOptions) -> MedianLatencyAnswer {
     let sample = current.samples.get(&endpoint).cloned().unwrap_or_default();
     let base_sample = base.samples.get(&endpoint).cloned().unwrap_or_default();
-    let median = mood::median(&sample);
-    let base_median = mood::median(&base_sample);
+    let median = current.medians.get(&endpoint).copied().unwrap_or_else(|| mood::median(&sample));
+    let base_median = base.medians.get(&endpoint).copied().unwrap_or_else(|| mood::median(&base_sample));
     let percentual_diff = match (median, base_median) {
         (Some(m), Some(b)) if b != 0.0 => Some((m - b) / b * 100.0).filter(|d| d.is_finite()),
         (Some(m), Some(b)) if m == b => Some(0.0),
@@ -525,12 +537,8 @@ fn status_distribution(
 
 /// An integer column value, tolerating reals and numeric text; `None` for NULL or anything else.
 fn integer(value: ValueRef<'_>) -> Option<i64> {
-    match value {
-        ValueRef::Integer(i) => Some(i),
-        ValueRef::Real(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e18 => Some(f as i64),
-        ValueRef::Text(t) => std::str::from_utf8(t).ok().and_then(|s| s.trim().parse().ok()),
-        _ => None,
-    }
+    // The summaries key status codes the same way.
+    crate::store::summary::status_key(value)
 }
 
 /// A numeric column value as f64; `None` for anything else.

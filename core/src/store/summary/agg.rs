@@ -358,6 +358,8 @@ pub(crate) struct Agg {
     pub(crate) last_rowid: Option<i64>,
     /// Which cells to keep.
     pub(crate) cells: CellMode,
+    /// Per endpoint, hour, version and status code (the `vcode` table).
+    pub(crate) vcodes: super::vcode::VcodeAgg,
     hour_cache: Option<([u8; 13], Option<i64>)>,
     version_key: Vec<u8>,
     group_key: Vec<u8>,
@@ -385,6 +387,7 @@ impl Agg {
         }
         let error = is_error(status);
         key_into(r.get_ref(4)?, &mut self.version_key);
+        self.vcodes.add(endpoint, hour, &self.version_key, status);
         let e = self.endpoints.entry(endpoint).or_default();
 
         let v = e.version_mut(&self.version_key);

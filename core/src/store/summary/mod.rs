@@ -15,6 +15,7 @@
 //! | `odd`     | request id                            | requests whose `time_requested` is not FMD's exact text (read back by id when a window is asked) |
 //! | `track`   | endpoint, user or IP                  | the 32-64 busiest users and IPs per endpoint whose per-version cells are kept |
 //! | `cell`    | endpoint, tracked user/IP, version    | hits, durations |
+//! | `vcode`   | endpoint, version, UTC hour, status code | hits (the report's status codes; see `vcode.rs`) |
 //!
 //! Versions, users and IPs are keyed by a kind tag plus their bytes, so NULL, text and blobs stay apart as SQL
 //! keeps them; views merge keys that read the same, as they do on the rows.
@@ -33,7 +34,8 @@
 //!   compensated sums divided by counts (relative difference to SQLite's `avg` around 1e-15).
 //! * **Approximate**, within half a bucket (relative error at most 2^-8 ≈ 0.39 %), for percentiles no index
 //!   can serve: per version over all time (`version_performance`), per user/IP and version over all time
-//!   (`version_matrix`), and windows holding more than [`SummaryPolicy::exact_window_rows`] requests.
+//!   (`version_matrix`), windows holding more than [`SummaryPolicy::exact_window_rows`] requests, and the
+//!   report's samples and medians of sides above a quarter of that (see `crate::report`).
 //!   Counts, means, minimum and maximum stay exact there; the whiskers are taken at the nearest non-empty
 //!   bucket inside the fence.
 //!
@@ -109,12 +111,14 @@ mod read;
 mod refresh;
 mod rows;
 mod schema;
+mod vcode;
 
 use std::time::Duration;
 
 pub(crate) use agg::{is_error, keep_max, keep_min, key_is_null, key_name, IP, NO_ENDPOINT, USER};
 pub(crate) use read::{estimate_since, Scope, SummaryView, WindowAgg, ODD_LIMIT};
 pub(crate) use schema::ddl;
+pub(crate) use vcode::{status_key, Side};
 
 use super::{Store, StoreError};
 

@@ -38,14 +38,14 @@ pub(crate) enum Scope {
 
 /// Usable summaries plus the requests above their mark, for one view's snapshot.
 pub(crate) struct SummaryView<'s> {
-    conn: &'s Connection,
-    names: Names,
-    request: String,
+    pub(super) conn: &'s Connection,
+    pub(super) names: Names,
+    pub(super) request: String,
     policy: SummaryPolicy,
-    state: State,
-    scope: Scope,
+    pub(super) state: State,
+    pub(super) scope: Scope,
     /// The requests above the mark (of the scope's endpoint only, for [`Scope::Endpoint`]).
-    delta: Agg,
+    pub(super) delta: Agg,
 }
 
 /// Counts and durations of a time window, per endpoint.

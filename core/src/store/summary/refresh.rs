@@ -167,6 +167,7 @@ enum Op {
     Code(i64, Code, u64),
     Odd(i64),
     Cell(i64, u8, Vec<u8>, Vec<u8>, CellAgg),
+    Vcode(super::vcode::VcodeRow),
 }
 
 /// The writes of an aggregate, table by table in key order (kind B-tree pages stay warm).
@@ -176,6 +177,7 @@ fn ops_of(agg: Agg) -> Vec<Op> {
     let mut groups = Vec::new();
     let mut codes = Vec::new();
     let mut cells = Vec::new();
+    let vcodes = agg.vcodes.into_rows();
     for (e, ea) in agg.endpoints {
         versions.extend(ea.versions.into_iter().map(|(k, v)| (e, k, v)));
         hours.extend(ea.hours.into_iter().map(|(h, a)| (e, h, a)));
@@ -200,6 +202,7 @@ fn ops_of(agg: Agg) -> Vec<Op> {
     ops.extend(codes.into_iter().map(|(e, c, n)| Op::Code(e, c, n)));
     ops.extend(groups.into_iter().map(|(e, c, g, n)| Op::Group(e, c, g, n)));
     ops.extend(cells.into_iter().map(|(e, c, g, v, a)| Op::Cell(e, c, g, v, a)));
+    ops.extend(vcodes.into_iter().map(Op::Vcode));
     ops.extend(odd.into_iter().map(Op::Odd));
     ops
 }
@@ -230,6 +233,7 @@ fn apply(conn: &Connection, names: &Names, op: Op) -> Result<(), Fail> {
         Op::Group(e, col, group, n) => rows::add_group(conn, names, e, col, &group, n)?,
         Op::Code(e, code, n) => rows::add_code(conn, names, e, &code, n)?,
         Op::Odd(rowid) => rows::add_odd(conn, names, rowid)?,
+        Op::Vcode(row) => super::vcode::add_row(conn, names, row)?,
         Op::Cell(e, col, group, version, c) => {
             let merged = match rows::load_cell(conn, names, e, col, &group, &version)?? {
                 Some(mut old) => {

@@ -7,7 +7,6 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::types::ValueRef;
 
 use super::int_of;
-use crate::store::summary::{Scope, NO_ENDPOINT};
 use crate::store::{Store, StoreError};
 use crate::timefmt;
 
@@ -110,30 +109,5 @@ impl Store {
                 })
             })
         })
-    }
-
-    /// What a report can take from the summaries, with one check of them: requests per endpoint id over all
-    /// time, and per window `[from, to)` the usable durations (see the summary module) per endpoint id, exact.
-    /// `None` when they cannot answer (a window's entry alone when only it cannot).
-    #[allow(clippy::type_complexity)]
-    pub(crate) fn report_counts_from_summaries(
-        &self,
-        windows: &[(DateTime<Utc>, DateTime<Utc>)],
-    ) -> rusqlite::Result<Option<(HashMap<i64, u64>, Vec<Option<HashMap<i64, u64>>>)>> {
-        let Some(view) = self.summary_view(Scope::All, false)? else { return Ok(None) };
-        let Some(versions) = view.versions(None, false)? else { return Ok(None) };
-        let mut hits: HashMap<i64, u64> = HashMap::new();
-        for (e, _, v) in versions {
-            if e != NO_ENDPOINT {
-                *hits.entry(e).or_default() += v.hits;
-            }
-        }
-        let mut usable = Vec::with_capacity(windows.len());
-        for &(from, to) in windows {
-            usable.push(view.window(from, Some(to), true)?.map(|window| {
-                window.into_iter().filter(|(e, _)| *e != NO_ENDPOINT).map(|(e, w)| (e, w.durations.count())).collect()
-            }));
-        }
-        Ok(Some((hits, usable)))
     }
 }
