@@ -15,6 +15,7 @@
 //! | `odd`     | request id                            | requests whose `time_requested` is not FMD's exact text (read back by id when a window is asked) |
 //! | `track`   | endpoint, user or IP                  | the 32-64 busiest users and IPs per endpoint whose per-version cells are kept |
 //! | `cell`    | endpoint, tracked user/IP, version    | hits, durations |
+//! | `vhour`   | endpoint, UTC hour, version           | as `hour`, per version (requests whose time is FMD's exact text) |
 //!
 //! Versions, users and IPs are keyed by a kind tag plus their bytes, so NULL, text and blobs stay apart as SQL
 //! keeps them; views merge keys that read the same, as they do on the rows.
@@ -25,7 +26,8 @@
 //! `histogram.rs`), whose bounds are exact floating-point values. That gives two kinds of answers:
 //!
 //! * **Exact** (identical to the direct queries up to floating-point rounding of sums): every count (hits,
-//!   errors, per version, user, IP, status code, hour), first use and first/last request, and every order
+//!   errors, per version, user, IP, status code, hour; over all time and over windows), first use and
+//!   first/last request, every mean, minimum and maximum, and every order
 //!   statistic over *all time of one endpoint* (the overview's median, the API-performance box plots, the
 //!   endpoint summary's median). For those, the histogram says which bucket holds rank `k` and how many
 //!   values lie below it, and one seek of the `(endpoint_id, duration)` index (`duration >= bucket low`,
@@ -33,9 +35,13 @@
 //!   compensated sums divided by counts (relative difference to SQLite's `avg` around 1e-15).
 //! * **Approximate**, within half a bucket (relative error at most 2^-8 ≈ 0.39 %), for percentiles no index
 //!   can serve: per version over all time (`version_performance`), per user/IP and version over all time
-//!   (`version_matrix`), and windows holding more than [`SummaryPolicy::exact_window_rows`] requests.
-//!   Counts, means, minimum and maximum stay exact there; the whiskers are taken at the nearest non-empty
-//!   bucket inside the fence.
+//!   (`version_matrix`), and windows holding more than [`SummaryPolicy::exact_window_rows`] requests (of all
+//!   endpoints: what a direct query would walk): the overview's medians, and over a window the API-performance
+//!   box plots, the endpoint summary's median and the per-version box plots (`version_performance`), from
+//!   the merged histograms of the `hour` and `vhour` rows plus the exactly read edges. Counts, means, minimum
+//!   and maximum stay exact there; the whiskers are taken at the nearest non-empty bucket inside the fence.
+//!   Smaller windows read their durations from the time index (exact); their counts still come from the
+//!   summaries.
 //!
 //! Small databases stay exact everywhere: below [`SummaryPolicy::min_rows`] requests (default 200 000) every
 //! view runs its direct query, and [`SummaryPolicy::approximate`] = false makes the approximate views run
@@ -95,8 +101,10 @@
 //! # Time zones
 //!
 //! Hours are UTC. Windows that do not start on an hour ("today" from local midnight in a half-hour zone such
-//! as Asia/Kolkata, "7 days" from now) use the summary hours inside and scan the partial hours at the edges
-//! exactly on the time index, so every zone, half-hour ones included, gets exact counts. The day/hour bucketing
+//! as Asia/Kolkata, "7 days" from now) use the summary hours inside (`hour`, or `vhour` for the version views)
+//! and scan the partial hours at the edges exactly on the time index (`window.rs`), so every zone, half-hour
+//! ones included, gets exact counts. A version's first use within a window (`versions` over a window) is
+//! the earliest of the rows read at the edges and of one scan of the first whole hour it has requests in. The day/hour bucketing
 //! views (hourly load, daily requests) take every UTC hour that lies whole in one local hour from the hour table
 //! and read the rest exactly (the split hours of half-hour zones, odd times, rows above the mark); days holding
 //! under 1/8 of the requests are scanned directly. Status codes over a window open at the end that holds most
@@ -109,12 +117,15 @@ mod read;
 mod refresh;
 mod rows;
 mod schema;
+mod vhour;
+mod window;
 
 use std::time::Duration;
 
 pub(crate) use agg::{is_error, keep_max, keep_min, key_is_null, key_name, IP, NO_ENDPOINT, USER};
 pub(crate) use read::{estimate_since, Scope, SummaryView, WindowAgg, ODD_LIMIT};
 pub(crate) use schema::ddl;
+pub(crate) use window::By;
 
 use super::{Store, StoreError};
 

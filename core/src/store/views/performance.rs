@@ -63,6 +63,13 @@ impl Store {
                 .collect();
             let mut out = Vec::with_capacity(endpoints.len());
             if range.is_bounded() {
+                if let Some(window) = self.performance_window(&range)? {
+                    for e in endpoints {
+                        let summary = window.get(&e.id).and_then(Durations::approx_summary);
+                        out.push(EndpointPerformance { id: e.id, name: e.name, summary });
+                    }
+                    return Ok(out);
+                }
                 let mut durations = self.view_durations_by_endpoint(&range, endpoint)?;
                 for e in endpoints {
                     let summary = durations.get_mut(&e.id).and_then(|v| DurationSummary::from_unsorted(v));
@@ -100,10 +107,15 @@ impl Store {
         endpoint_id: i64,
         range: TimeRange,
     ) -> Result<Vec<VersionPerformance>, StoreError> {
-        if !range.is_bounded() {
-            if let Some(list) = self.view_snapshot(|| self.version_performance_from_summaries(endpoint_id))? {
-                return Ok(list);
+        let from_summaries = self.view_snapshot(|| {
+            if range.is_bounded() {
+                self.version_performance_window(endpoint_id, &range)
+            } else {
+                self.version_performance_from_summaries(endpoint_id)
             }
+        })?;
+        if let Some(list) = from_summaries {
+            return Ok(list);
         }
         let (mut durations, first) = self.view_snapshot(|| {
             let filter = self.view_filter(&range, endpoint_id, Access::Rows)?;

@@ -119,10 +119,13 @@ impl Store {
         let t = &self.tables.request;
         self.view_snapshot(|| {
             let Some(endpoint) = self.view_endpoint_row(endpoint_id)? else { return Ok(None) };
-            if !range.is_bounded() {
-                if let Some(summary) = self.endpoint_summary_from_summaries(&endpoint)? {
-                    return Ok(Some(summary));
-                }
+            let from_summaries = if range.is_bounded() {
+                self.endpoint_summary_window(&endpoint, &range)?
+            } else {
+                self.endpoint_summary_from_summaries(&endpoint)?
+            };
+            if let Some(summary) = from_summaries {
+                return Ok(Some(summary));
             }
             // One pass: counting versions needs the rows anyway, so the time columns come along.
             let filter = self.view_filter(&range, endpoint_id, Access::Rows)?;
