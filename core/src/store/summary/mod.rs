@@ -125,7 +125,7 @@ use std::time::Duration;
 pub(crate) use agg::{is_error, keep_max, keep_min, key_is_null, key_name, IP, NO_ENDPOINT, USER};
 pub(crate) use read::{estimate_since, Scope, SummaryView, WindowAgg, ODD_LIMIT};
 pub(crate) use schema::ddl;
-pub(crate) use window::By;
+pub(crate) use window::{rows_bound, By};
 
 use super::{Store, StoreError};
 

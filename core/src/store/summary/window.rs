@@ -12,7 +12,9 @@ use super::agg::{is_error, key_into, NO_ENDPOINT};
 use super::histogram::usable;
 use super::read::{SummaryView, WindowAgg, ODD_LIMIT};
 use super::rows::{durations_of, DURATION_COLUMNS};
+use super::schema::{self, Names, FORMAT};
 use crate::store::views::{duration_of, int_of, Earliest};
+use crate::store::Store;
 use crate::timefmt;
 
 /// What a window is split by.
@@ -46,6 +48,38 @@ pub(crate) fn hour_of(t: DateTime<Utc>) -> i64 {
 /// The start of UTC hour `h`.
 pub(crate) fn hour_start(h: i64) -> Option<DateTime<Utc>> {
     DateTime::<Utc>::from_timestamp(h.saturating_mul(3600), 0)
+}
+
+/// A cheap upper bound of the requests in `[from, to)`, to send small windows straight to their direct
+/// queries: the hour table's counts of every hour the window touches, plus every request it may not hold (odd
+/// times, up to [`super::SummaryPolicy::max_delta`] above the mark). Unchecked (a view checks before it
+/// answers from the summaries); `None` without usable summaries.
+pub(crate) fn rows_bound(
+    store: &Store,
+    from: DateTime<Utc>,
+    to: Option<DateTime<Utc>>,
+) -> rusqlite::Result<Option<u64>> {
+    let names = Names::new(store.tables());
+    let Some(state) = schema::read_state(&store.conn, &names)? else { return Ok(None) };
+    if state.format != FORMAT || state.mark <= 0 {
+        return Ok(None);
+    }
+    let last_hour = to.map_or(i64::MAX, hour_of);
+    let endpoints: Vec<i64> = {
+        let mut stmt = store.conn.prepare_cached(&format!("SELECT DISTINCT endpoint FROM {}", names.version))?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let mut stmt = store.conn.prepare_cached(&format!(
+        "SELECT coalesce(sum(hits), 0) FROM {} WHERE endpoint = ?1 AND hour >= ?2 AND hour <= ?3",
+        names.hour
+    ))?;
+    let mut total = u64::try_from(state.odd).unwrap_or(0).saturating_add(store.summary_policy().max_delta);
+    for e in endpoints {
+        let n: i64 = stmt.query_row(params![e, hour_of(from), last_hour], |r| r.get(0))?;
+        total = total.saturating_add(u64::try_from(n).unwrap_or(0));
+    }
+    Ok(Some(total))
 }
 
 impl SummaryView<'_> {

@@ -12,9 +12,8 @@ use super::performance::VersionPerformance;
 use super::requests::EndpointSummary;
 use super::versions::{chronological, merge_first, MultiVersionCell};
 use super::{time_of, EndpointRow, TimeRange, VersionInfo};
-use crate::store::overview::median;
 use crate::store::summary::histogram::Durations;
-use crate::store::summary::{key_is_null, key_name, By, Scope, SummaryView, NO_ENDPOINT};
+use crate::store::summary::{key_is_null, key_name, rows_bound, By, Scope, SummaryView, NO_ENDPOINT};
 use crate::store::Store;
 
 /// A window's bounds for the summaries: `None` without a start.
@@ -23,11 +22,25 @@ fn bounds(range: &TimeRange) -> Option<(DateTime<Utc>, Option<DateTime<Utc>>)> {
 }
 
 impl Store {
+    /// True when a window may hold more than `exact_window_rows` requests, so its percentiles may come from
+    /// the histograms (a cheap bound; smaller windows are read directly, which is then faster).
+    fn window_may_be_large(&self, range: &TimeRange) -> rusqlite::Result<bool> {
+        let policy = self.summary_policy();
+        let Some((from, to)) = bounds(range) else { return Ok(false) };
+        if !policy.enabled || !policy.approximate {
+            return Ok(false);
+        }
+        Ok(rows_bound(self, from, to)?.is_some_and(|n| n > policy.exact_window_rows))
+    }
+
     /// A dashboard-wide summary view of a bounded window, with whether its percentiles may come from the
     /// histograms (approximation allowed and more than `exact_window_rows` requests in the window); `None` when
     /// the summaries cannot answer.
     fn window_view(&self, range: &TimeRange) -> rusqlite::Result<Option<(SummaryView<'_>, bool)>> {
         let Some((from, to)) = bounds(range) else { return Ok(None) };
+        if !self.window_may_be_large(range)? {
+            return Ok(None);
+        }
         let Some(view) = self.summary_view(Scope::All, false)? else { return Ok(None) };
         let policy = view.policy();
         let Some(counts) = view.window(from, to, false)? else { return Ok(None) };
@@ -40,24 +53,29 @@ impl Store {
     /// percentiles (see the module docs); `None` when the direct query must answer.
     pub(crate) fn performance_window(&self, range: &TimeRange) -> rusqlite::Result<Option<HashMap<i64, Durations>>> {
         let Some((from, to)) = bounds(range) else { return Ok(None) };
-        let Some((view, true)) = self.window_view(range)? else { return Ok(None) };
+        if !self.window_may_be_large(range)? {
+            return Ok(None);
+        }
+        let Some(view) = self.summary_view(Scope::All, false)? else { return Ok(None) };
         let Some(window) = view.window(from, to, true)? else { return Ok(None) };
+        let rows: u64 = window.values().map(|w| w.hits).sum();
+        if rows <= view.policy().exact_window_rows {
+            return Ok(None);
+        }
         Ok(Some(window.into_iter().map(|(e, w)| (e, w.durations)).collect()))
     }
 
-    /// [`Store::endpoint_summary`] over a bounded window: counts, versions and first/last request from the
-    /// summaries and two seeks of the time index, the median from the histograms when the window is large,
-    /// else exactly from the time index. `None` when the summaries cannot answer.
+    /// [`Store::endpoint_summary`] over a bounded window holding more than `exact_window_rows` requests:
+    /// counts, versions and first/last request from the summaries and two seeks of the time index, the median
+    /// from the histograms. `None` when the direct query must answer.
     pub(crate) fn endpoint_summary_window(
         &self,
         endpoint: &EndpointRow,
         range: &TimeRange,
     ) -> rusqlite::Result<Option<EndpointSummary>> {
         let Some((from, to)) = bounds(range) else { return Ok(None) };
-        let Some((view, approximate)) = self.window_view(range)? else { return Ok(None) };
-        let Some(parts) = view.window_by(from, to, approximate, By::Version, Some(endpoint.id))? else {
-            return Ok(None);
-        };
+        let Some((view, true)) = self.window_view(range)? else { return Ok(None) };
+        let Some(parts) = view.window_by(from, to, true, By::Version, Some(endpoint.id))? else { return Ok(None) };
         let (mut hits, mut errors, mut versions) = (0u64, 0u64, 0u64);
         let mut all = Durations::new();
         for ((_, key), part) in &parts {
@@ -67,8 +85,7 @@ impl Store {
             versions += u64::from(part.agg.hits > 0 && !key_is_null(key));
             all.merge(&part.agg.durations);
         }
-        let median =
-            if approximate { all.approx_median() } else { median(&mut self.view_durations_of(endpoint.id, range)?) };
+        let median = all.approx_median();
         let (first_request, last_request) = if hits > 0 {
             (self.window_end_time(endpoint.id, range, "ASC")?, self.window_end_time(endpoint.id, range, "DESC")?)
         } else {
