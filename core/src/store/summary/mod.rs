@@ -1,5 +1,6 @@
 //! fmd's summary tables: per-endpoint aggregates beside FMD's `Request` table, kept up to date incrementally,
-//! so the overview and the all-time views answer in milliseconds on databases of tens of millions of requests.
+//! so the overview, the all-time views and the views over windows of days answer in milliseconds on databases
+//! of tens of millions of requests.
 //!
 //! # What is stored
 //!
@@ -40,8 +41,8 @@
 //!   box plots, the endpoint summary's median and the per-version box plots (`version_performance`), from
 //!   the merged histograms of the `hour` and `vhour` rows plus the exactly read edges. Counts, means, minimum
 //!   and maximum stay exact there; the whiskers are taken at the nearest non-empty bucket inside the fence.
-//!   Smaller windows read their durations from the time index (exact); their counts still come from the
-//!   summaries.
+//!   Smaller windows run those views' direct queries (exact); the windowed version matrix and version lists
+//!   (`multi_version`, `versions`) are exact counts and dates at any size, from `vhour`.
 //!
 //! Small databases stay exact everywhere: below [`SummaryPolicy::min_rows`] requests (default 200 000) every
 //! view runs its direct query, and [`SummaryPolicy::approximate`] = false makes the approximate views run
@@ -97,6 +98,13 @@
 //! * Refresh with nothing new: 35-50 ms (dominated by `count(*)`); the 10-minute per-endpoint check about 1-2 s.
 //! * Views: overview 65-115 ms, dashboard-wide all-time views 30-45 ms, busiest endpoint's all-time views
 //!   35-60 ms, 7-day version views 100-110 ms (their all-time first-use dates come from the summaries).
+//! * `vhour` is about as large as `hour` (one row per endpoint, hour and version in use: with one or two
+//!   versions live at a time, 1-2x its rows; 10 MB each on a generated 10M-request, 30-day file). Over windows
+//!   of 7 or 30 days on that file, the dashboard's Versions and Performance tabs and an endpoint's Summary
+//!   and Versions tabs take 70-170 ms in the console (0.3-2.7 s reading every row of the window; see
+//!   BENCHMARKS.md). Windows that cannot hold more than [`SummaryPolicy::exact_window_rows`] requests (a
+//!   cheap bound from the hour table) skip the summary check for the box plots and the endpoint summary and
+//!   run their direct, exact queries, which are then as fast.
 //!
 //! # Time zones
 //!

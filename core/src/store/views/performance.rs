@@ -49,7 +49,9 @@ impl Store {
     /// With an open range the order statistics come from the `(endpoint_id, duration)` index by OFFSET, without
     /// loading durations (with summaries: count, mean, minimum and maximum from them, and each percentile by one
     /// short seek of that index to the bucket holding it; exact either way); with a bounded range the range's
-    /// durations are read from the time index and sorted.
+    /// durations are read from the time index and sorted, except over windows holding more than
+    /// `SummaryPolicy::exact_window_rows` requests on files with summaries: there counts, means, minima and
+    /// maxima are exact and the percentiles come from the hour histograms (within 0.4 %).
     pub fn api_performance(
         &self,
         range: TimeRange,
@@ -101,7 +103,8 @@ impl Store {
     ///
     /// Over all time on large files with summaries, counts, means, minima and maxima are exact and the
     /// percentiles and whiskers come from the version's histogram (within 0.4 %; exact when the endpoint has a
-    /// single version), unless `SummaryPolicy::approximate` is off.
+    /// single version), unless `SummaryPolicy::approximate` is off; likewise over windows holding more than
+    /// `SummaryPolicy::exact_window_rows` requests, from the per-version hour histograms.
     pub fn version_performance(
         &self,
         endpoint_id: i64,

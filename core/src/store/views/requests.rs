@@ -114,7 +114,9 @@ impl Store {
     }
 
     /// Hits, errors, median, first and last request and number of versions of an endpoint in `range`;
-    /// `None` when there is no endpoint with that id.
+    /// `None` when there is no endpoint with that id. On files with summaries every number is exact except the
+    /// median over windows holding more than `SummaryPolicy::exact_window_rows` requests (from the hour
+    /// histograms, within 0.4 %).
     pub fn endpoint_summary(&self, endpoint_id: i64, range: TimeRange) -> Result<Option<EndpointSummary>, StoreError> {
         let t = &self.tables.request;
         self.view_snapshot(|| {
