@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
 use fmd_core::report::{Answer, Interval, Preset, ReportOptions, Selection};
-use fmd_core::store::views::{GroupColumn, VersionMatrix, VersionPerformance};
+use fmd_core::store::views::{EndpointSummary, GroupColumn, VersionMatrix, VersionPerformance};
 use fmd_core::store::{
     DayRange, DurationSummary, NewRequest, RefreshOptions, SummaryPolicy, SummaryState, TimeRange, Verify, WriteBatch,
 };
@@ -229,6 +229,9 @@ fn assert_views_agree(s: &Store, d: &Store, endpoints: &[i64]) {
         }
     }
     assert_eq!(s.multi_version(week).expect("mv"), d.multi_version(week).expect("mv"), "multi_version week");
+    for range in windows() {
+        assert_windows_agree(s, d, endpoints, range, false);
+    }
     // Reports: the summaries predict the samples' sizes; the samples and answers are the direct ones.
     let options = ReportOptions::default();
     for preset in [Preset::Day, Preset::Week] {
@@ -452,6 +455,72 @@ fn reports_from_the_summaries_decide_clear_cases_as_the_direct_ones() {
     }
 }
 
+/// Bounded windows of every kind the window views handle: starting and ending mid-hour, on whole hours, local
+/// days of a half-hour zone, inside one hour, before the data, open at the end, and empty.
+fn windows() -> Vec<TimeRange> {
+    let kolkata = chrono_tz::Asia::Kolkata;
+    vec![
+        TimeRange::since(now() - Duration::days(7)),
+        TimeRange::new(Some(t("2026-11-20T10:30:00Z")), Some(t("2026-11-25T17:45:30.5Z"))),
+        TimeRange::new(Some(t("2026-11-22T00:00:00Z")), Some(t("2026-11-24T00:00:00Z"))),
+        DayRange::ending_today(now(), kolkata, 3).time_range(kolkata),
+        DayRange::ending_today(now(), kolkata, 1).time_range(kolkata),
+        TimeRange::new(Some(t("2026-11-23T10:10:00Z")), Some(t("2026-11-23T10:50:00Z"))),
+        TimeRange::since(t("2000-01-01T00:00:00Z")),
+        TimeRange::new(Some(t("2026-11-23T10:10:00Z")), Some(t("2026-11-23T10:10:00Z"))),
+        TimeRange::since(t("2030-01-01T00:00:00Z")),
+    ]
+}
+
+/// The windowed performance, endpoint summary and version views through `s` (summaries) and `d` (direct) over
+/// `range`: exactly equal, except percentiles within the bound when `approximate` (the policy of `s` then lets
+/// windows use the hour histograms).
+fn assert_windows_agree(s: &Store, d: &Store, endpoints: &[i64], range: TimeRange, approximate: bool) {
+    let what = format!("{range:?}");
+    let check = |a: &Option<DurationSummary>, e: &Option<DurationSummary>, what: &str| {
+        if approximate {
+            assert_approx_summary(a, e, what);
+        } else {
+            assert_exact_summary(a, e, what);
+        }
+    };
+    let (a, e) = (s.api_performance(range, None).expect("perf"), d.api_performance(range, None).expect("perf"));
+    assert_eq!(a.len(), e.len(), "{what}");
+    for (x, y) in a.iter().zip(&e) {
+        assert_eq!((x.id, &x.name), (y.id, &y.name), "api_performance {what}");
+        check(&x.summary, &y.summary, &format!("api_performance {} {what}", x.name));
+    }
+    assert_eq!(s.multi_version(range).expect("mv"), d.multi_version(range).expect("mv"), "multi_version {what}");
+    assert_eq!(s.versions(range, None).expect("v"), d.versions(range, None).expect("v"), "versions {what}");
+    for &id in endpoints {
+        let (a, e) =
+            (s.api_performance(range, Some(id)).expect("perf"), d.api_performance(range, Some(id)).expect("perf"));
+        check(&a[0].summary, &e[0].summary, &format!("api_performance {id} {what}"));
+        assert_eq!(
+            s.versions(range, Some(id)).expect("v"),
+            d.versions(range, Some(id)).expect("v"),
+            "versions {id} {what}"
+        );
+        let (a, e) = (s.endpoint_summary(id, range).expect("s"), d.endpoint_summary(id, range).expect("s"));
+        match (a, e) {
+            (Some(a), Some(e)) if approximate => {
+                match (a.median, e.median) {
+                    (Some(x), Some(y)) => assert!(close(x, y, BOUND), "summary {id} {what}: median {x} vs {y}"),
+                    (x, y) => assert_eq!(x, y, "summary {id} {what}"),
+                }
+                assert_eq!(EndpointSummary { median: None, ..a }, EndpointSummary { median: None, ..e }, "{id} {what}");
+            }
+            (a, e) => assert_eq!(a, e, "summary {id} {what}"),
+        }
+        let (a, e) = (s.version_performance(id, range).expect("vp"), d.version_performance(id, range).expect("vp"));
+        assert_eq!(a.len(), e.len(), "version_performance {id} {what}");
+        for (x, y) in a.iter().zip(&e) {
+            assert_eq!((&x.version, x.date), (&y.version, y.date), "version_performance {id} {what}");
+            check(&x.summary, &y.summary, &format!("version_performance {id} {} {what}", x.version));
+        }
+    }
+}
+
 #[test]
 fn built_from_scratch_equals_direct_computation() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -546,6 +615,10 @@ const DATA_TABLES: &[(&str, &str)] = &[
     ("* FROM fmd_summary_code", "endpoint, code"),
     ("* FROM fmd_summary_odd", "request"),
     ("* FROM fmd_summary_vcode", "endpoint, version, hour, code"),
+    (
+        "endpoint, hour, version, hits, errors, valid, sum + sum_c, dmin, dmax, hist FROM fmd_summary_vhour",
+        "endpoint, hour, version",
+    ),
 ];
 
 fn covered(store: &Store) -> u64 {
@@ -726,8 +799,14 @@ fn approximate_windows_stay_within_the_bound_and_exactness_on_demand() {
             }
         }
     }
+    for range in windows() {
+        assert_windows_agree(&s, &d, &endpoints, range, true);
+    }
     // Exact on demand: the approximate views run their direct queries.
     s.set_summary_policy(SummaryPolicy { min_rows: 0, approximate: false, ..SummaryPolicy::default() });
+    for range in windows() {
+        assert_windows_agree(&s, &d, &endpoints, range, false);
+    }
     for &id in &endpoints {
         assert_eq!(
             s.version_performance(id, TimeRange::ALL).expect("vp"),
@@ -898,4 +977,75 @@ fn merging_endpoints_clears_the_summaries() {
     store.merge_endpoints("a", "b").expect("merge");
     let status = store.summary_status().expect("status");
     assert_eq!(status.covered, 0, "emptied, to be rebuilt: {status:?}");
+}
+
+#[test]
+fn windows_use_the_version_hours() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, endpoints) = create(dir.path(), 3000, 31);
+    let mut s = summarised(&path);
+    refresh(&s);
+    // Tamper with a count only the version hours hold: the windowed version views show it.
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    let hour = (now() - Duration::days(2)).timestamp().div_euclid(3600);
+    let changed = conn
+        .execute(
+            "UPDATE fmd_summary_vhour SET hits = hits + 1000 WHERE endpoint = ?1 AND hour = ?2",
+            (endpoints[0], hour),
+        )
+        .expect("tamper");
+    assert!(changed > 0, "the endpoint has requests in that hour");
+    let week = TimeRange::since(now() - Duration::days(7));
+    let hits = |m: &fmd_core::store::views::MultiVersion| m.counts.iter().flatten().sum::<u64>();
+    let direct_hits = hits(&direct(&path).multi_version(week).expect("mv"));
+    assert_eq!(hits(&s.multi_version(week).expect("mv")), direct_hits + 1000 * changed as u64);
+    // Large windows take their counts and box plots from the version hours (here: a tampered maximum); small
+    // ones read the rows.
+    conn.execute("UPDATE fmd_summary_vhour SET dmax = 1e6 WHERE endpoint = ?1 AND hour = ?2", (endpoints[0], hour))
+        .expect("tamper");
+    let max =
+        |list: &[VersionPerformance]| list.iter().filter_map(|v| v.summary.as_ref().map(|s| s.max)).fold(0.0, f64::max);
+    let summary = |st: &Store| st.endpoint_summary(endpoints[0], week).expect("summary").expect("endpoint");
+    let d = direct(&path);
+    assert!(max(&s.version_performance(endpoints[0], week).expect("vp")) < 1e6, "small windows read the rows");
+    assert_eq!(summary(&s), summary(&d), "small windows read the rows");
+    s.set_summary_policy(SummaryPolicy { min_rows: 0, exact_window_rows: 0, ..SummaryPolicy::default() });
+    assert_eq!(max(&s.version_performance(endpoints[0], week).expect("vp")), 1e6);
+    assert!(max(&d.version_performance(endpoints[0], week).expect("vp")) < 1e6);
+    assert_eq!(summary(&s).hits, summary(&d).hits + 1000 * changed as u64);
+}
+
+/// Random windows (to the microsecond, inside and around the data), with rows above the mark and rows with odd
+/// times, against the direct queries, exact and with histogram percentiles.
+#[test]
+fn random_windows_equal_the_direct_queries() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, endpoints) = create(dir.path(), 4000, 41);
+    let mut s = summarised(&path);
+    refresh(&s);
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    conn.execute_batch(
+        "INSERT INTO Request (endpoint_id, duration, time_requested, version_requested, group_by, ip, status_code) VALUES
+           (1, 3.0, '2026-11-22T10:00:00', '1.0', 'iso', 'ip', 200),
+           (2, 4.0, '2026-11-23 11:00:00', '9.9', 'short', 'ip', 500),
+           (NULL, 3.0, '2026-11-22 12:00:00.000000', '1.0', 'orphan', 'ip', 200);",
+    )
+    .expect("odd rows");
+    refresh(&s);
+    let mut writer = Store::open_writer(&path, "").expect("writer");
+    append(&mut writer, &endpoints, 300, 43);
+    insert_like_fmd(&path, endpoints[1], 50, 44);
+    let d = direct(&path);
+    let mut rng = Rng(45);
+    let span = 12 * 24 * 3600 * 1_000_000;
+    for round in 0..12 {
+        let a = now().timestamp_micros() - rng.below(span) as i64;
+        let b = a + rng.below(span / 3) as i64;
+        let at = |m: i64| DateTime::<Utc>::from_timestamp_micros(m).expect("instant");
+        let range = if round % 4 == 0 { TimeRange::since(at(a)) } else { TimeRange::new(Some(at(a)), Some(at(b))) };
+        let approximate = round % 2 == 1;
+        let exact_window_rows = if approximate { 0 } else { SummaryPolicy::default().exact_window_rows };
+        s.set_summary_policy(SummaryPolicy { min_rows: 0, exact_window_rows, ..SummaryPolicy::default() });
+        assert_windows_agree(&s, &d, &endpoints, range, approximate);
+    }
 }

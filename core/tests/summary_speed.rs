@@ -97,6 +97,21 @@ fn time_summaries() {
     agree(&a, b);
     let (a, b) = both("multi_version (all time)", &s, d, |st| st.multi_version(all).expect("mv"));
     agree(&a, b);
+    // Windows: whole hours from the hour and vhour tables, edges read exactly (percentiles of large windows
+    // from the histograms, so only the counts are compared).
+    let month = TimeRange::since(now - chrono::Duration::days(30));
+    for (label, range) in [("7 days", week), ("30 days", month)] {
+        let (a, b) = both(&format!("multi_version ({label})"), &s, d, |st| st.multi_version(range).expect("mv"));
+        agree(&a, b);
+        let (a, b) = both(&format!("api_performance ({label})"), &s, d, |st| {
+            st.api_performance(range, None)
+                .expect("perf")
+                .iter()
+                .map(|e| e.summary.as_ref().map(|s| s.count))
+                .collect::<Vec<_>>()
+        });
+        agree(&a, b);
+    }
     let busiest = perf.first().map_or(1, |e| e.id);
     let quiet = perf.iter().rev().find(|e| e.summary.is_some()).map_or(1, |e| e.id);
     for (label, e) in [("busiest", busiest), ("quietest", quiet)] {
@@ -115,6 +130,10 @@ fn time_summaries() {
         agree(&a, b);
         both("  version_performance (all time)", &s, d, |st| st.version_performance(e, all).expect("vp"));
         both("  version_performance (7 days)", &s, d, |st| st.version_performance(e, week).expect("vp"));
+        let (a, b) = both("  endpoint_summary (7 days)", &s, d, |st| {
+            st.endpoint_summary(e, week).expect("s").map(|s| (s.hits, s.errors, s.versions, s.first_request))
+        });
+        agree(&a, b);
         both("  version_matrix users (all time)", &s, d, |st| {
             st.version_matrix(e, GroupColumn::User, all, 10).expect("m")
         });

@@ -277,6 +277,8 @@ pub(crate) struct EndpointAgg {
     last_version: usize,
     /// Per UTC hour (rows with FMD's exact time text).
     pub(crate) hours: HashMap<i64, HourAgg>,
+    /// Per UTC hour and index into `versions` (rows with FMD's exact time text).
+    pub(crate) vhours: HashMap<(i64, usize), HourAgg>,
     /// Per status code.
     pub(crate) codes: Vec<(Code, u64)>,
     /// Per user (`[USER]`) and per IP (`[IP]`).
@@ -401,11 +403,13 @@ impl Agg {
         keep_max(&mut v.tmax, time);
 
         if let Some(hour) = hour {
-            let h = e.hours.entry(hour).or_default();
-            h.hits += 1;
-            h.errors += u64::from(error);
-            if let Some(d) = duration {
-                h.durations.add(d);
+            let version = e.last_version;
+            for h in [e.hours.entry(hour).or_default(), e.vhours.entry((hour, version)).or_default()] {
+                h.hits += 1;
+                h.errors += u64::from(error);
+                if let Some(d) = duration {
+                    h.durations.add(d);
+                }
             }
         }
 

@@ -1,5 +1,6 @@
 //! fmd's summary tables: per-endpoint aggregates beside FMD's `Request` table, kept up to date incrementally,
-//! so the overview and the all-time views answer in milliseconds on databases of tens of millions of requests.
+//! so the overview, the all-time views and the views over windows of days answer in milliseconds on databases
+//! of tens of millions of requests.
 //!
 //! # What is stored
 //!
@@ -16,6 +17,7 @@
 //! | `track`   | endpoint, user or IP                  | the 32-64 busiest users and IPs per endpoint whose per-version cells are kept |
 //! | `cell`    | endpoint, tracked user/IP, version    | hits, durations |
 //! | `vcode`   | endpoint, version, UTC hour, status code | hits (the report's status codes; see `vcode.rs`) |
+//! | `vhour`   | endpoint, UTC hour, version           | as `hour`, per version (requests whose time is FMD's exact text) |
 //!
 //! Versions, users and IPs are keyed by a kind tag plus their bytes, so NULL, text and blobs stay apart as SQL
 //! keeps them; views merge keys that read the same, as they do on the rows.
@@ -26,7 +28,8 @@
 //! `histogram.rs`), whose bounds are exact floating-point values. That gives two kinds of answers:
 //!
 //! * **Exact** (identical to the direct queries up to floating-point rounding of sums): every count (hits,
-//!   errors, per version, user, IP, status code, hour), first use and first/last request, and every order
+//!   errors, per version, user, IP, status code, hour; over all time and over windows), first use and
+//!   first/last request, every mean, minimum and maximum, and every order
 //!   statistic over *all time of one endpoint* (the overview's median, the API-performance box plots, the
 //!   endpoint summary's median). For those, the histogram says which bucket holds rank `k` and how many
 //!   values lie below it, and one seek of the `(endpoint_id, duration)` index (`duration >= bucket low`,
@@ -35,9 +38,13 @@
 //! * **Approximate**, within half a bucket (relative error at most 2^-8 ≈ 0.39 %), for percentiles no index
 //!   can serve: per version over all time (`version_performance`), per user/IP and version over all time
 //!   (`version_matrix`), windows holding more than [`SummaryPolicy::exact_window_rows`] requests, and the
-//!   report's samples and medians of sides above a quarter of that (see `crate::report`).
-//!   Counts, means, minimum and maximum stay exact there; the whiskers are taken at the nearest non-empty
-//!   bucket inside the fence.
+//!   report's samples and medians of sides above a quarter of that (see `crate::report`). A window counts
+//!   the requests of all endpoints (what a direct query would walk): the overview's medians, and over a
+//!   window the API-performance box plots, the endpoint summary's median and the per-version box plots
+//!   (`version_performance`), from the merged histograms of the `hour` and `vhour` rows plus the exactly read
+//!   edges. Counts, means, minimum and maximum stay exact there; the whiskers are taken at the nearest non-empty bucket inside the fence.
+//!   Smaller windows run those views' direct queries (exact); the windowed version matrix and version lists
+//!   (`multi_version`, `versions`) are exact counts and dates at any size, from `vhour`.
 //!
 //! Small databases stay exact everywhere: below [`SummaryPolicy::min_rows`] requests (default 200 000) every
 //! view runs its direct query, and [`SummaryPolicy::approximate`] = false makes the approximate views run
@@ -93,12 +100,21 @@
 //! * Refresh with nothing new: 35-50 ms (dominated by `count(*)`); the 10-minute per-endpoint check about 1-2 s.
 //! * Views: overview 65-115 ms, dashboard-wide all-time views 30-45 ms, busiest endpoint's all-time views
 //!   35-60 ms, 7-day version views 100-110 ms (their all-time first-use dates come from the summaries).
+//! * `vhour` is about as large as `hour` (one row per endpoint, hour and version in use: with one or two
+//!   versions live at a time, 1-2x its rows; 10 MB each on a generated 10M-request, 30-day file). Over windows
+//!   of 7 or 30 days on that file, the dashboard's Versions and Performance tabs and an endpoint's Summary
+//!   and Versions tabs take 70-170 ms in the console (0.3-2.7 s reading every row of the window; see
+//!   BENCHMARKS.md). Windows that cannot hold more than [`SummaryPolicy::exact_window_rows`] requests (a
+//!   cheap bound from the hour table) skip the summary check for the box plots and the endpoint summary and
+//!   run their direct, exact queries, which are then as fast.
 //!
 //! # Time zones
 //!
 //! Hours are UTC. Windows that do not start on an hour ("today" from local midnight in a half-hour zone such
-//! as Asia/Kolkata, "7 days" from now) use the summary hours inside and scan the partial hours at the edges
-//! exactly on the time index, so every zone, half-hour ones included, gets exact counts. The day/hour bucketing
+//! as Asia/Kolkata, "7 days" from now) use the summary hours inside (`hour`, or `vhour` for the version views)
+//! and scan the partial hours at the edges exactly on the time index (`window.rs`), so every zone, half-hour
+//! ones included, gets exact counts. A version's first use within a window (`versions` over a window) is
+//! the earliest of the rows read at the edges and of one scan of the first whole hour it has requests in. The day/hour bucketing
 //! views (hourly load, daily requests) take every UTC hour that lies whole in one local hour from the hour table
 //! and read the rest exactly (the split hours of half-hour zones, odd times, rows above the mark); days holding
 //! under 1/8 of the requests are scanned directly. Status codes over a window open at the end that holds most
@@ -112,6 +128,8 @@ mod refresh;
 mod rows;
 mod schema;
 mod vcode;
+mod vhour;
+mod window;
 
 use std::time::Duration;
 
@@ -119,6 +137,7 @@ pub(crate) use agg::{is_error, keep_max, keep_min, key_is_null, key_name, IP, NO
 pub(crate) use read::{estimate_since, Scope, SummaryView, WindowAgg, ODD_LIMIT};
 pub(crate) use schema::ddl;
 pub(crate) use vcode::{status_key, Side};
+pub(crate) use window::{rows_bound, By};
 
 use super::{Store, StoreError};
 

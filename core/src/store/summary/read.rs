@@ -4,18 +4,17 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use rusqlite::types::Value;
 use rusqlite::{params, Connection};
 
-use super::agg::{is_error, Agg, CellAgg, CellMode, VersionAgg, NO_ENDPOINT, ROW_COLUMNS};
-use super::histogram::{bucket, bucket_low, usable, Durations, LIMIT};
+use super::agg::{Agg, CellAgg, CellMode, VersionAgg, ROW_COLUMNS};
+use super::histogram::{bucket, bucket_low, Durations, LIMIT};
 use super::refresh::{max_rowid, row_fingerprint};
 use super::rows::{durations_of, version_of, DURATION_COLUMNS, VERSION_COLUMNS};
 use super::schema::{self, Names, State, FORMAT};
+use super::window::By;
 use super::{SummaryPolicy, SummaryState, SummaryStatus};
-use crate::store::views::{duration_of, int_of, lerp, virtual_index, DurationSummary};
+use crate::store::views::{duration_of, lerp, virtual_index, DurationSummary};
 use crate::store::Store;
-use crate::timefmt;
 
 /// Windows are answered from the hours only while at most this many requests have odd (non-FMD) times; beyond
 /// it their ids are no longer recorded.
@@ -175,7 +174,7 @@ impl SummaryView<'_> {
         self.policy
     }
 
-    fn in_scope(&self, endpoint: Option<i64>) -> bool {
+    pub(super) fn in_scope(&self, endpoint: Option<i64>) -> bool {
         match (self.scope, endpoint) {
             (Scope::All, _) => true,
             (Scope::Endpoint(s), Some(e)) => s == e,
@@ -395,120 +394,19 @@ impl SummaryView<'_> {
     }
 
     /// Counts (and, when `durations`, usable durations) per endpoint key of the requests with
-    /// `from <= time_requested` (`< to` when given), exact: whole hours from the summaries, the partial hours
-    /// at the edges, requests with odd times and those above the mark from the table. `None` when there are
-    /// too many odd times (or a row is damaged).
+    /// `from <= time_requested` (`< to` when given), exact (see [`SummaryView::window_by`]). `None` when there
+    /// are too many odd times (or a row is damaged).
     pub(crate) fn window(
         &self,
         from: DateTime<Utc>,
         to: Option<DateTime<Utc>>,
         durations: bool,
     ) -> rusqlite::Result<Option<HashMap<i64, WindowAgg>>> {
-        if self.scope != Scope::All || self.state.odd > ODD_LIMIT {
+        if self.scope != Scope::All {
             return Ok(None);
         }
-        let hour_of = |t: DateTime<Utc>| t.timestamp().div_euclid(3600);
-        let on_hour = |t: DateTime<Utc>| t.timestamp().rem_euclid(3600) == 0 && t.timestamp_subsec_nanos() == 0;
-        let first_hour = if on_hour(from) { hour_of(from) } else { hour_of(from) + 1 };
-        let end_hour = to.map(hour_of);
-        let mut out: HashMap<i64, WindowAgg> = HashMap::new();
-        if !matches!(end_hour, Some(end) if first_hour >= end) {
-            let columns = if durations { DURATION_COLUMNS } else { "0, 0.0, 0.0, NULL, NULL, X'0100'" };
-            let mut endpoints: Vec<i64> = Vec::new();
-            {
-                let mut stmt =
-                    self.conn.prepare_cached(&format!("SELECT DISTINCT endpoint FROM {}", self.names.version))?;
-                let mut rows = stmt.query([])?;
-                while let Some(r) = rows.next()? {
-                    endpoints.push(r.get(0)?);
-                }
-            }
-            let mut stmt = self.conn.prepare_cached(&format!(
-                "SELECT hits, errors, {columns} FROM {} WHERE endpoint = ?1 AND hour >= ?2 AND hour < ?3",
-                self.names.hour
-            ))?;
-            for e in endpoints {
-                let mut rows = stmt.query(params![e, first_hour, end_hour.unwrap_or(i64::MAX)])?;
-                while let Some(r) = rows.next()? {
-                    let Some(d) = durations_of(r, 2)? else { return Ok(None) };
-                    let w = out.entry(e).or_default();
-                    w.hits += u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0);
-                    w.errors += u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0);
-                    w.durations.merge(&d);
-                }
-            }
-        }
-        // Canonical requests up to the mark in the partial hours at the edges.
-        let hour_start = |h: i64| DateTime::<Utc>::from_timestamp(h.saturating_mul(3600), 0);
-        let mut edges: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
-        match (to, end_hour) {
-            (Some(to), Some(end)) if first_hour >= end => edges.push((from, to)),
-            _ => {
-                let Some(h0) = hour_start(first_hour) else { return Ok(None) };
-                if h0 > from {
-                    edges.push((from, h0));
-                }
-                if let (Some(to), Some(end)) = (to, end_hour) {
-                    let Some(h1) = hour_start(end) else { return Ok(None) };
-                    if h1 < to {
-                        edges.push((h1, to));
-                    }
-                }
-            }
-        }
-        let r = &self.request;
-        let odd = &self.names.odd;
-        let text = |t: DateTime<Utc>| Value::Text(timefmt::format_utc(t));
-        for (a, b) in edges {
-            let sql = format!(
-                "SELECT endpoint_id, duration, status_code FROM {r} WHERE time_requested >= ?1 AND time_requested < ?2 \
-                 AND rowid <= ?3 AND rowid NOT IN (SELECT request FROM {odd})"
-            );
-            self.add_rows(&sql, vec![text(a), text(b), Value::Integer(self.state.mark)], durations, &mut out)?;
-        }
-        // Requests with odd times up to the mark, and every request above it (`+time_requested`: by rowid, never
-        // by walking the window on the time index).
-        let (upper_odd, upper_delta) =
-            if to.is_some() { ("AND time_requested < ?2", "AND +time_requested < ?3") } else { ("", "") };
-        let mut odd_params = vec![text(from)];
-        let mut delta_params = vec![Value::Integer(self.state.mark), text(from)];
-        if let Some(to) = to {
-            odd_params.push(text(to));
-            delta_params.push(text(to));
-        }
-        let odd_sql = format!(
-            "SELECT endpoint_id, duration, status_code FROM {r} WHERE rowid IN (SELECT request FROM {odd}) \
-             AND time_requested >= ?1 {upper_odd}"
-        );
-        self.add_rows(&odd_sql, odd_params, durations, &mut out)?;
-        let delta_sql = format!(
-            "SELECT endpoint_id, duration, status_code FROM {r} WHERE rowid > ?1 AND +time_requested >= ?2 {upper_delta}"
-        );
-        self.add_rows(&delta_sql, delta_params, durations, &mut out)?;
-        Ok(Some(out))
-    }
-
-    fn add_rows(
-        &self,
-        sql: &str,
-        params: Vec<Value>,
-        durations: bool,
-        out: &mut HashMap<i64, WindowAgg>,
-    ) -> rusqlite::Result<()> {
-        let mut stmt = self.conn.prepare_cached(sql)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
-        while let Some(r) = rows.next()? {
-            let e = int_of(r.get_ref(0)?).unwrap_or(NO_ENDPOINT);
-            let w = out.entry(e).or_default();
-            w.hits += 1;
-            w.errors += u64::from(is_error(r.get_ref(2)?));
-            if durations {
-                if let Some(d) = duration_of(r.get_ref(1)?).filter(|d| usable(*d)) {
-                    w.durations.add(d);
-                }
-            }
-        }
-        Ok(())
+        let Some(parts) = self.window_by(from, to, durations, By::Endpoint, None)? else { return Ok(None) };
+        Ok(Some(parts.into_iter().map(|((e, _), part)| (e, part.agg)).collect()))
     }
 
     /// `(x[k], x[k + 1])` of an endpoint's sorted usable durations (`x[k]` twice at the end), read exactly from

@@ -12,6 +12,7 @@ use super::histogram::usable;
 use super::read::ODD_LIMIT;
 use super::rows::{self, Damaged};
 use super::schema::{self, Names, State, FORMAT};
+use super::vhour;
 use super::{RefreshOptions, SummaryState, SummaryStatus, Verify};
 use crate::store::views::{duration_of, int_of};
 use crate::store::{Store, StoreError, Tables, BUSY_TIMEOUT};
@@ -168,6 +169,7 @@ enum Op {
     Odd(i64),
     Cell(i64, u8, Vec<u8>, Vec<u8>, CellAgg),
     Vcode(super::vcode::VcodeRow),
+    VHour(i64, i64, Vec<u8>, HourAgg),
 }
 
 /// The writes of an aggregate, table by table in key order (kind B-tree pages stay warm).
@@ -178,7 +180,9 @@ fn ops_of(agg: Agg) -> Vec<Op> {
     let mut codes = Vec::new();
     let mut cells = Vec::new();
     let vcodes = agg.vcodes.into_rows();
-    for (e, ea) in agg.endpoints {
+    let mut vhours = Vec::new();
+    for (e, mut ea) in agg.endpoints {
+        vhours.extend(vhour::keyed(e, &ea.versions, std::mem::take(&mut ea.vhours)));
         versions.extend(ea.versions.into_iter().map(|(k, v)| (e, k, v)));
         hours.extend(ea.hours.into_iter().map(|(h, a)| (e, h, a)));
         codes.extend(ea.codes.into_iter().map(|(c, n)| (e, c, n)));
@@ -194,15 +198,18 @@ fn ops_of(agg: Agg) -> Vec<Op> {
     hours.sort_by_key(|a| (a.0, a.1));
     groups.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
     cells.sort_by(|a, b| (a.0, a.1, &a.2, &a.3).cmp(&(b.0, b.1, &b.2, &b.3)));
+    vhours.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
     let mut odd = agg.odd;
     odd.sort_unstable();
-    let mut ops = Vec::with_capacity(versions.len() + hours.len() + groups.len() + codes.len() + cells.len());
+    let mut ops =
+        Vec::with_capacity(versions.len() + hours.len() + groups.len() + codes.len() + cells.len() + vhours.len());
     ops.extend(versions.into_iter().map(|(e, k, v)| Op::Version(e, k, v)));
     ops.extend(hours.into_iter().map(|(e, h, a)| Op::Hour(e, h, a)));
     ops.extend(codes.into_iter().map(|(e, c, n)| Op::Code(e, c, n)));
     ops.extend(groups.into_iter().map(|(e, c, g, n)| Op::Group(e, c, g, n)));
     ops.extend(cells.into_iter().map(|(e, c, g, v, a)| Op::Cell(e, c, g, v, a)));
     ops.extend(vcodes.into_iter().map(Op::Vcode));
+    ops.extend(vhours.into_iter().map(|(e, h, v, a)| Op::VHour(e, h, v, a)));
     ops.extend(odd.into_iter().map(Op::Odd));
     ops
 }
@@ -244,6 +251,7 @@ fn apply(conn: &Connection, names: &Names, op: Op) -> Result<(), Fail> {
             };
             rows::save_cell(conn, names, e, col, &group, &version, &merged)?;
         }
+        Op::VHour(e, hour, version, h) => vhour::merge_row(conn, names, e, hour, &version, &h)?,
     }
     Ok(())
 }

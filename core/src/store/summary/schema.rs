@@ -7,7 +7,7 @@ use crate::store::Tables;
 
 /// Version of the summary tables' layout and meaning. Summaries are derived data: a file whose summaries have
 /// an older format is rebuilt; a newer format (written by a newer fmd) is left alone and not used.
-pub(crate) const FORMAT: i64 = 2;
+pub(crate) const FORMAT: i64 = 3;
 
 /// `{P}` is the table prefix.
 const DDL: &[&str] = &[
@@ -27,9 +27,11 @@ const DDL: &[&str] = &[
     // hold every request up to the mark (a newly tracked one is filled in by a backfill pass).
     r#"CREATE TABLE IF NOT EXISTS "{P}fmd_summary_track" (endpoint INTEGER NOT NULL, col INTEGER NOT NULL, grp BLOB NOT NULL, complete INTEGER NOT NULL, PRIMARY KEY (endpoint, col, grp)) WITHOUT ROWID"#,
     // Per endpoint, tracked user/IP and version: durations.
+    r#"CREATE TABLE IF NOT EXISTS "{P}fmd_summary_cell" (endpoint INTEGER NOT NULL, col INTEGER NOT NULL, grp BLOB NOT NULL, version BLOB NOT NULL, hits INTEGER NOT NULL, valid INTEGER NOT NULL, sum REAL NOT NULL, sum_c REAL NOT NULL, dmin REAL, dmax REAL, hist BLOB NOT NULL, PRIMARY KEY (endpoint, col, grp, version)) WITHOUT ROWID"#,
     // Per endpoint, version, UTC hour (`vcode::NO_HOUR` for odd times) and status code as the report keys it.
     r#"CREATE TABLE IF NOT EXISTS "{P}fmd_summary_vcode" (endpoint INTEGER NOT NULL, version BLOB NOT NULL, hour INTEGER NOT NULL, code TEXT NOT NULL, hits INTEGER NOT NULL, PRIMARY KEY (endpoint, version, hour, code)) WITHOUT ROWID"#,
-    r#"CREATE TABLE IF NOT EXISTS "{P}fmd_summary_cell" (endpoint INTEGER NOT NULL, col INTEGER NOT NULL, grp BLOB NOT NULL, version BLOB NOT NULL, hits INTEGER NOT NULL, valid INTEGER NOT NULL, sum REAL NOT NULL, sum_c REAL NOT NULL, dmin REAL, dmax REAL, hist BLOB NOT NULL, PRIMARY KEY (endpoint, col, grp, version)) WITHOUT ROWID"#,
+    // Per endpoint, UTC hour and version (requests with FMD's exact time text only): as the hour table.
+    r#"CREATE TABLE IF NOT EXISTS "{P}fmd_summary_vhour" (endpoint INTEGER NOT NULL, hour INTEGER NOT NULL, version BLOB NOT NULL, hits INTEGER NOT NULL, errors INTEGER NOT NULL, valid INTEGER NOT NULL, sum REAL NOT NULL, sum_c REAL NOT NULL, dmin REAL, dmax REAL, hist BLOB NOT NULL, PRIMARY KEY (endpoint, hour, version)) WITHOUT ROWID"#,
 ];
 
 /// The summary tables' DDL for `tables`' prefix, in creation order.
@@ -51,6 +53,7 @@ pub(crate) struct Names {
     pub(crate) track: String,
     pub(crate) cell: String,
     pub(crate) vcode: String,
+    pub(crate) vhour: String,
 }
 
 impl Names {
@@ -68,12 +71,23 @@ impl Names {
             track: q("track"),
             cell: q("cell"),
             vcode: q("vcode"),
+            vhour: q("vhour"),
         }
     }
 
     /// Every data table (not the state).
-    pub(crate) fn data_tables(&self) -> [&str; 8] {
-        [&self.version, &self.hour, &self.group, &self.code, &self.odd, &self.track, &self.cell, &self.vcode]
+    pub(crate) fn data_tables(&self) -> [&str; 9] {
+        [
+            &self.version,
+            &self.hour,
+            &self.group,
+            &self.code,
+            &self.odd,
+            &self.track,
+            &self.cell,
+            &self.vcode,
+            &self.vhour,
+        ]
     }
 }
 

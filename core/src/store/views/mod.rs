@@ -35,6 +35,7 @@ mod performance;
 mod requests;
 mod status_codes;
 mod versions;
+mod windows;
 
 use std::borrow::Cow;
 use std::collections::HashMap;

@@ -67,6 +67,18 @@ impl Earliest {
         }
     }
 
+    /// Takes another stream's earliest values into account.
+    pub(crate) fn merge(&mut self, other: &Earliest) {
+        if let Some(bytes) = &other.fmd {
+            if !matches!(self.fmd.as_deref(), Some(current) if current <= bytes.as_slice()) {
+                self.fmd = Some(bytes.clone());
+            }
+        }
+        if let Some(t) = other.other {
+            self.other = Some(self.other.map_or(t, |o| o.min(t)));
+        }
+    }
+
     /// The earliest instant seen.
     pub(crate) fn get(&self) -> Option<DateTime<Utc>> {
         let fmd = self.fmd.as_deref().and_then(|b| time_of(ValueRef::Text(b)));
@@ -81,7 +93,7 @@ impl Earliest {
 type VersionCounts = (Earliest, HashMap<i64, u64>);
 
 /// `(endpoint id, version, requests, first use of the version)`.
-type MultiVersionCell = (i64, String, u64, Option<DateTime<Utc>>);
+pub(crate) type MultiVersionCell = (i64, String, u64, Option<DateTime<Utc>>);
 
 /// Merges a `(version, first time)` pair into a map, keeping the earliest time.
 pub(crate) fn merge_first(map: &mut HashMap<String, Option<DateTime<Utc>>>, version: String, t: Option<DateTime<Utc>>) {
@@ -130,6 +142,8 @@ impl Store {
                     return Ok(map);
                 }
             }
+        } else if let Some(map) = self.first_use_window(range, endpoint)? {
+            return Ok(map);
         }
         let filter = match endpoint {
             Some(id) => self.view_filter(range, id, Access::Rows)?,
@@ -219,10 +233,13 @@ impl Store {
             filter.sql()
         );
         let (cells, endpoints) = self.view_snapshot(|| {
-            if !range.is_bounded() {
-                if let Some(cells) = self.multi_version_cells_from_summaries()? {
-                    return Ok((cells, self.view_endpoint_rows()?));
-                }
+            let from_summaries = if range.is_bounded() {
+                self.multi_version_window(&range)?
+            } else {
+                self.multi_version_cells_from_summaries()?
+            };
+            if let Some(cells) = from_summaries {
+                return Ok((cells, self.view_endpoint_rows()?));
             }
             // Few versions: a vector with a cache of the last one beats hashing every row.
             let mut versions: Vec<(Vec<u8>, VersionCounts)> = Vec::new();

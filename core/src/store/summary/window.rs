@@ -1,0 +1,257 @@
+//! Time windows from the summaries, exactly: the whole UTC hours inside a window from the `hour` table (per
+//! endpoint) or the `vhour` table (per endpoint and version), plus the requests the hours do not hold, read from
+//! the table: the partial hours at the edges, requests with odd times and those above the mark.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+use rusqlite::types::Value;
+
+use super::agg::{is_error, key_into, NO_ENDPOINT};
+use super::histogram::usable;
+use super::read::{SummaryView, WindowAgg, ODD_LIMIT};
+use super::rows::{durations_of, DURATION_COLUMNS};
+use super::schema::{self, Names, FORMAT};
+use crate::store::views::{duration_of, int_of, Earliest};
+use crate::store::Store;
+use crate::timefmt;
+
+/// What a window is split by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum By {
+    /// Endpoint (the `hour` table); the version key is always empty.
+    Endpoint,
+    /// Endpoint and version key (the `vhour` table).
+    Version,
+}
+
+/// One endpoint's (and version's) part of a window.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Part {
+    /// Counts and (when asked for) durations.
+    pub(crate) agg: WindowAgg,
+    /// The first whole hour with requests from the summaries (their times are not read).
+    pub(crate) first_hour: Option<i64>,
+    /// The earliest time of the requests read from the table ([`By::Version`] only).
+    pub(crate) earliest: Earliest,
+}
+
+/// A window per (endpoint key, version key).
+pub(crate) type Parts = HashMap<(i64, Vec<u8>), Part>;
+
+/// The UTC hour (hours since the epoch) holding `t`.
+pub(crate) fn hour_of(t: DateTime<Utc>) -> i64 {
+    t.timestamp().div_euclid(3600)
+}
+
+/// The start of UTC hour `h`.
+pub(crate) fn hour_start(h: i64) -> Option<DateTime<Utc>> {
+    DateTime::<Utc>::from_timestamp(h.saturating_mul(3600), 0)
+}
+
+/// A cheap upper bound of the requests in `[from, to)`, to send small windows straight to their direct
+/// queries: the hour table's counts of every hour the window touches, plus every request it may not hold (odd
+/// times, up to [`super::SummaryPolicy::max_delta`] above the mark). Unchecked (a view checks before it
+/// answers from the summaries); `None` without usable summaries.
+pub(crate) fn rows_bound(
+    store: &Store,
+    from: DateTime<Utc>,
+    to: Option<DateTime<Utc>>,
+) -> rusqlite::Result<Option<u64>> {
+    let names = Names::new(store.tables());
+    let Some(state) = schema::read_state(&store.conn, &names)? else { return Ok(None) };
+    if state.format != FORMAT || state.mark <= 0 {
+        return Ok(None);
+    }
+    let last_hour = to.map_or(i64::MAX, hour_of);
+    let endpoints: Vec<i64> = {
+        let mut stmt = store.conn.prepare_cached(&format!("SELECT DISTINCT endpoint FROM {}", names.version))?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let mut stmt = store.conn.prepare_cached(&format!(
+        "SELECT coalesce(sum(hits), 0) FROM {} WHERE endpoint = ?1 AND hour >= ?2 AND hour <= ?3",
+        names.hour
+    ))?;
+    let mut total = u64::try_from(state.odd).unwrap_or(0).saturating_add(store.summary_policy().max_delta);
+    for e in endpoints {
+        let n: i64 = stmt.query_row(params![e, hour_of(from), last_hour], |r| r.get(0))?;
+        total = total.saturating_add(u64::try_from(n).unwrap_or(0));
+    }
+    Ok(Some(total))
+}
+
+impl SummaryView<'_> {
+    /// Counts (and, when `durations`, usable durations) per endpoint key (and version key, per `by`) of the
+    /// requests with `from <= time_requested` (`< to` when given), of `endpoint` only when given, exact: whole
+    /// hours from the summaries, the partial hours at the edges, requests with odd times and those above the
+    /// mark from the table. `None` when the view's scope does not cover `endpoint`, when there are too many odd
+    /// times or a row is damaged.
+    pub(crate) fn window_by(
+        &self,
+        from: DateTime<Utc>,
+        to: Option<DateTime<Utc>>,
+        durations: bool,
+        by: By,
+        endpoint: Option<i64>,
+    ) -> rusqlite::Result<Option<Parts>> {
+        if !self.in_scope(endpoint) || self.state.odd > ODD_LIMIT {
+            return Ok(None);
+        }
+        let on_hour = |t: DateTime<Utc>| t.timestamp().rem_euclid(3600) == 0 && t.timestamp_subsec_nanos() == 0;
+        let first_hour = if on_hour(from) { hour_of(from) } else { hour_of(from) + 1 };
+        let end_hour = to.map(hour_of);
+        let mut out = Parts::new();
+        if !matches!(end_hour, Some(end) if first_hour >= end)
+            && !self.add_hours(by, durations, endpoint, first_hour, end_hour, &mut out)?
+        {
+            return Ok(None);
+        }
+        // Canonical requests up to the mark in the partial hours at the edges.
+        let mut edges: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+        match (to, end_hour) {
+            (Some(to), Some(end)) if first_hour >= end => edges.push((from, to)),
+            _ => {
+                let Some(h0) = hour_start(first_hour) else { return Ok(None) };
+                if h0 > from {
+                    edges.push((from, h0));
+                }
+                if let (Some(to), Some(end)) = (to, end_hour) {
+                    let Some(h1) = hour_start(end) else { return Ok(None) };
+                    if h1 < to {
+                        edges.push((h1, to));
+                    }
+                }
+            }
+        }
+        let rows = RowScan { by, durations, endpoint };
+        let r = &self.request;
+        let odd = &self.names.odd;
+        let text = |t: DateTime<Utc>| Value::Text(timefmt::format_utc(t));
+        for (a, b) in edges {
+            let sql = format!(
+                "SELECT {} FROM {r} WHERE time_requested >= ?1 AND time_requested < ?2 AND rowid <= ?3 \
+                 AND rowid NOT IN (SELECT request FROM {odd})",
+                rows.columns()
+            );
+            self.add_rows(&rows, sql, vec![text(a), text(b), Value::Integer(self.state.mark)], &mut out)?;
+        }
+        // Requests with odd times up to the mark, and every request above it (`+time_requested`: by rowid, never
+        // by walking the window on the time index).
+        let (upper_odd, upper_delta) =
+            if to.is_some() { ("AND time_requested < ?2", "AND +time_requested < ?3") } else { ("", "") };
+        let mut odd_params = vec![text(from)];
+        let mut delta_params = vec![Value::Integer(self.state.mark), text(from)];
+        if let Some(to) = to {
+            odd_params.push(text(to));
+            delta_params.push(text(to));
+        }
+        let odd_sql = format!(
+            "SELECT {} FROM {r} WHERE rowid IN (SELECT request FROM {odd}) AND time_requested >= ?1 {upper_odd}",
+            rows.columns()
+        );
+        self.add_rows(&rows, odd_sql, odd_params, &mut out)?;
+        let delta_sql =
+            format!("SELECT {} FROM {r} WHERE rowid > ?1 AND +time_requested >= ?2 {upper_delta}", rows.columns());
+        self.add_rows(&rows, delta_sql, delta_params, &mut out)?;
+        Ok(Some(out))
+    }
+
+    /// Adds the summary rows of hours `first_hour..end_hour`; false when one is damaged.
+    fn add_hours(
+        &self,
+        by: By,
+        durations: bool,
+        endpoint: Option<i64>,
+        first_hour: i64,
+        end_hour: Option<i64>,
+        out: &mut Parts,
+    ) -> rusqlite::Result<bool> {
+        let endpoints: Vec<i64> = match endpoint {
+            Some(e) => vec![e],
+            None => {
+                let mut stmt =
+                    self.conn.prepare_cached(&format!("SELECT DISTINCT endpoint FROM {}", self.names.version))?;
+                let rows = stmt.query_map([], |r| r.get(0))?;
+                rows.collect::<Result<_, _>>()?
+            }
+        };
+        let columns = if durations { DURATION_COLUMNS } else { "0, 0.0, 0.0, NULL, NULL, X'0100'" };
+        let (version, table) = match by {
+            By::Endpoint => ("X''", &self.names.hour),
+            By::Version => ("version", &self.names.vhour),
+        };
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT hour, {version}, hits, errors, {columns} FROM {table} WHERE endpoint = ?1 AND hour >= ?2 AND hour < ?3"
+        ))?;
+        for e in endpoints {
+            let mut rows = stmt.query(params![e, first_hour, end_hour.unwrap_or(i64::MAX)])?;
+            while let Some(r) = rows.next()? {
+                let Some(d) = durations_of(r, 4)? else { return Ok(false) };
+                let hour: i64 = r.get(0)?;
+                let key = r.get_ref(1)?.as_blob().unwrap_or_default().to_vec();
+                let hits = u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0);
+                let part = out.entry((e, key)).or_default();
+                part.agg.hits += hits;
+                part.agg.errors += u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0);
+                part.agg.durations.merge(&d);
+                if hits > 0 {
+                    part.first_hour = Some(part.first_hour.map_or(hour, |h| h.min(hour)));
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    fn add_rows(
+        &self,
+        scan: &RowScan,
+        mut sql: String,
+        mut params: Vec<Value>,
+        out: &mut Parts,
+    ) -> rusqlite::Result<()> {
+        if let Some(e) = scan.endpoint {
+            params.push(Value::Integer(e));
+            sql.push_str(&format!(" AND +endpoint_id = ?{}", params.len()));
+        }
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
+        let mut key = Vec::new();
+        while let Some(r) = rows.next()? {
+            let e = int_of(r.get_ref(0)?).unwrap_or(NO_ENDPOINT);
+            if scan.by == By::Version {
+                key_into(r.get_ref(4)?, &mut key);
+            }
+            let part = out.entry((e, key.clone())).or_default();
+            part.agg.hits += 1;
+            part.agg.errors += u64::from(is_error(r.get_ref(2)?));
+            if scan.durations {
+                if let Some(d) = duration_of(r.get_ref(1)?).filter(|d| usable(*d)) {
+                    part.agg.durations.add(d);
+                }
+            }
+            if scan.by == By::Version {
+                part.earliest.see(r.get_ref(3)?);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What the row scans of a window read.
+struct RowScan {
+    by: By,
+    durations: bool,
+    endpoint: Option<i64>,
+}
+
+impl RowScan {
+    /// `endpoint_id, duration, status_code, time, version`: only the time index's columns by endpoint.
+    fn columns(&self) -> &'static str {
+        match self.by {
+            By::Endpoint => "endpoint_id, duration, status_code, NULL, NULL",
+            By::Version => "endpoint_id, duration, status_code, time_requested, version_requested",
+        }
+    }
+}
