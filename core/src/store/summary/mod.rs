@@ -13,8 +13,9 @@
 //! | `group`   | endpoint, user or IP                  | hits |
 //! | `code`    | endpoint, status code                 | hits |
 //! | `odd`     | request id                            | requests whose `time_requested` is not FMD's exact text (read back by id when a window is asked) |
-//! | `track`   | endpoint, user or IP                  | the 32-64 busiest users and IPs per endpoint whose per-version cells are kept |
+//! | `track`   | endpoint, user or IP                  | the users and IPs per endpoint whose per-version cells are kept: every one when an endpoint has at most 64, else the 32-64 busiest |
 //! | `cell`    | endpoint, tracked user/IP, version    | hits, durations |
+//! | `ghour`   | endpoint, user or IP column, UTC hour, tracked user/IP, version | hits, durations (requests whose time is FMD's exact text; `ghour.rs`) |
 //!
 //! Versions, users and IPs are keyed by a kind tag plus their bytes, so NULL, text and blobs stay apart as SQL
 //! keeps them; views merge keys that read the same, as they do on the rows.
@@ -32,8 +33,10 @@
 //!   `OFFSET` = rank within the bucket, typically a few thousand entries) reads the exact value. Means are
 //!   compensated sums divided by counts (relative difference to SQLite's `avg` around 1e-15).
 //! * **Approximate**, within half a bucket (relative error at most 2^-8 ≈ 0.39 %), for percentiles no index
-//!   can serve: per version over all time (`version_performance`), per user/IP and version over all time
-//!   (`version_matrix`), and windows holding more than [`SummaryPolicy::exact_window_rows`] requests.
+//!   can serve: per version over all time (`version_performance`), per user/IP and per user/IP and version
+//!   over all time (`group_performance`, `version_matrix`, when each of the asked busiest is tracked), and
+//!   windows holding more than [`SummaryPolicy::exact_window_rows`] requests (the overview, and the per-user/IP
+//!   views when the window is complete in `ghour`, below).
 //!   Counts, means, minimum and maximum stay exact there; the whiskers are taken at the nearest non-empty
 //!   bucket inside the fence.
 //!
@@ -100,10 +103,25 @@
 //! views (hourly load, daily requests) take every UTC hour that lies whole in one local hour from the hour table
 //! and read the rest exactly (the split hours of half-hour zones, odd times, rows above the mark); days holding
 //! under 1/8 of the requests are scanned directly. Status codes over a window open at the end that holds most
-//! requests are the code table's counts minus the rows before the window. Per-user box plots keep their direct
-//! queries.
+//! requests are the code table's counts minus the rows before the window.
+//!
+//! # Users and IPs over a window
+//!
+//! The `ghour` table holds, per hour, the tracked users' and IPs' hits and durations per version; everybody
+//! else is not stored, their hits being the hour table's minus the tracked ones ("other"). A window of one
+//! endpoint is answered from `ghour` for its whole hours plus the exact edge reads above only when that
+//! "other" is 0 over the window's whole hours. That is sound during a backfill too (a tracked user's rows never
+//! count more than its requests, so the sums agree only when every one is complete for those hours), and it
+//! decides every top N: all users/IPs of the window are known exactly, not only the tracked ones. Hits per
+//! user/IP (`users`, `ips`) are then exact at any size; box plots (`group_performance`) and matrices
+//! (`version_matrix`) use the histograms when the window holds more than
+//! [`SummaryPolicy::exact_window_rows`] requests and [`SummaryPolicy::approximate`] is on, else they read the
+//! rows. With "other" above 0 (an endpoint with more than 64 users or IPs, such as thousands of client IPs, or
+//! a user not yet tracked) the views read the rows: an untracked one's hits in the window are known only in
+//! total, which cannot tell whether it belongs to the top N (nor give its durations).
 
 mod agg;
+mod ghour;
 pub(crate) mod histogram;
 mod read;
 mod refresh;
@@ -113,6 +131,7 @@ mod schema;
 use std::time::Duration;
 
 pub(crate) use agg::{is_error, keep_max, keep_min, key_is_null, key_name, IP, NO_ENDPOINT, USER};
+pub(crate) use ghour::{per_group, window_estimate, GroupWindow};
 pub(crate) use read::{estimate_since, Scope, SummaryView, WindowAgg, ODD_LIMIT};
 pub(crate) use schema::ddl;
 

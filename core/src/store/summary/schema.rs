@@ -7,7 +7,7 @@ use crate::store::Tables;
 
 /// Version of the summary tables' layout and meaning. Summaries are derived data: a file whose summaries have
 /// an older format is rebuilt; a newer format (written by a newer fmd) is left alone and not used.
-pub(crate) const FORMAT: i64 = 1;
+pub(crate) const FORMAT: i64 = 2;
 
 /// `{P}` is the table prefix.
 const DDL: &[&str] = &[
@@ -28,6 +28,8 @@ const DDL: &[&str] = &[
     r#"CREATE TABLE IF NOT EXISTS "{P}fmd_summary_track" (endpoint INTEGER NOT NULL, col INTEGER NOT NULL, grp BLOB NOT NULL, complete INTEGER NOT NULL, PRIMARY KEY (endpoint, col, grp)) WITHOUT ROWID"#,
     // Per endpoint, tracked user/IP and version: durations.
     r#"CREATE TABLE IF NOT EXISTS "{P}fmd_summary_cell" (endpoint INTEGER NOT NULL, col INTEGER NOT NULL, grp BLOB NOT NULL, version BLOB NOT NULL, hits INTEGER NOT NULL, valid INTEGER NOT NULL, sum REAL NOT NULL, sum_c REAL NOT NULL, dmin REAL, dmax REAL, hist BLOB NOT NULL, PRIMARY KEY (endpoint, col, grp, version)) WITHOUT ROWID"#,
+    // Per endpoint, UTC hour, tracked user/IP and version: durations (see `ghour.rs`).
+    super::ghour::DDL,
 ];
 
 /// The summary tables' DDL for `tables`' prefix, in creation order.
@@ -48,6 +50,7 @@ pub(crate) struct Names {
     pub(crate) odd: String,
     pub(crate) track: String,
     pub(crate) cell: String,
+    pub(crate) ghour: String,
 }
 
 impl Names {
@@ -64,12 +67,13 @@ impl Names {
             odd: q("odd"),
             track: q("track"),
             cell: q("cell"),
+            ghour: q("ghour"),
         }
     }
 
     /// Every data table (not the state).
-    pub(crate) fn data_tables(&self) -> [&str; 7] {
-        [&self.version, &self.hour, &self.group, &self.code, &self.odd, &self.track, &self.cell]
+    pub(crate) fn data_tables(&self) -> [&str; 8] {
+        [&self.version, &self.hour, &self.group, &self.code, &self.odd, &self.track, &self.cell, &self.ghour]
     }
 }
 
