@@ -270,12 +270,13 @@ fn assert_views_agree(s: &Store, d: &Store, endpoints: &[i64]) {
     assert_group_windows_agree(s, d, endpoints);
 }
 
-/// Windows of the per-user/IP views: starting and ending mid-hour, in a half-hour zone (Asia/Kolkata's day),
-/// on whole hours, inside one hour, at odd instants (fractions of a second), before and after the data, open
-/// at either end.
+/// Ranges of the per-user/IP views: all time (the tracked users' cells), and windows starting and ending
+/// mid-hour, in a half-hour zone (Asia/Kolkata's day), on whole hours, inside one hour, at odd instants
+/// (fractions of a second), before and after the data, open at either end.
 fn group_windows() -> Vec<TimeRange> {
     let at = |s: &str| Some(t(s));
     vec![
+        TimeRange::ALL,
         TimeRange::since(now() - Duration::days(7)),
         TimeRange::new(at("2026-11-21T10:30:00Z"), at("2026-11-26T07:17:45Z")),
         TimeRange::new(at("2026-11-25T18:30:00Z"), at("2026-11-26T18:30:00Z")),

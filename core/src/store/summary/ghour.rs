@@ -152,6 +152,26 @@ pub(crate) fn window_estimate(
     Ok(Some((hours, hours == tracked)))
 }
 
+/// A cheap, unchecked look before an all-time per-user/IP view opens the checked summaries: false when fewer
+/// users/IPs (`col`) of `endpoint` are tracked than the `top` busiest it asks for (and the endpoint has more),
+/// so their cells cannot all be there. A wrong guess only costs time: the checked path decides.
+pub(crate) fn may_track_top(store: &Store, endpoint: i64, col: u8, top: Option<usize>) -> rusqlite::Result<bool> {
+    let names = Names::new(store.tables());
+    let Some(state) = schema::read_state(&store.conn, &names)? else { return Ok(false) };
+    if state.format != FORMAT {
+        return Ok(false);
+    }
+    let count = |table: &str, filter: &str| -> rusqlite::Result<u64> {
+        let sql = format!("SELECT count(*) FROM {table} WHERE endpoint = ?1 AND col = ?2 {filter}");
+        let n: i64 = store.conn.prepare_cached(&sql)?.query_row(params![endpoint, col], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    };
+    let tracked = count(&names.track, "AND complete = 1")?;
+    let groups = count(&names.group, "")?;
+    let wanted = top.map_or(groups, |t| groups.min(u64::try_from(t).unwrap_or(u64::MAX)));
+    Ok(tracked >= wanted)
+}
+
 /// The whole UTC hours `first..end` of a window (`end` is `i64::MAX` when open), as
 /// [`SummaryView::window_plan`] takes them.
 fn whole_hours(from: DateTime<Utc>, to: Option<DateTime<Utc>>) -> (i64, i64) {

@@ -136,7 +136,7 @@ mod schema;
 use std::time::Duration;
 
 pub(crate) use agg::{is_error, keep_max, keep_min, key_is_null, key_name, IP, NO_ENDPOINT, USER};
-pub(crate) use ghour::{per_group, window_estimate, GroupWindow};
+pub(crate) use ghour::{may_track_top, per_group, window_estimate, GroupWindow};
 pub(crate) use read::{estimate_since, Scope, SummaryView, WindowAgg, ODD_LIMIT};
 pub(crate) use schema::ddl;
 

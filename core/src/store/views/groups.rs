@@ -7,7 +7,9 @@ use serde::Serialize;
 
 use super::{duration_of, key_bytes, lossy_keys, slot_mut, Access, DurationSummary, TimeRange};
 use crate::store::summary::histogram::Durations;
-use crate::store::summary::{key_name, per_group, window_estimate, GroupWindow, Scope, SummaryView, IP, USER};
+use crate::store::summary::{
+    key_name, may_track_top, per_group, window_estimate, GroupWindow, Scope, SummaryView, IP, USER,
+};
 use crate::store::{Store, StoreError};
 
 /// Which request column groups the requests.
@@ -240,8 +242,11 @@ impl Store {
                 entry.1.merge(&c.durations);
             }
         } else {
-            let Some(view) = self.summary_view(Scope::Endpoint(endpoint_id), true)? else { return Ok(None) };
             let col = column.summary_col();
+            if !may_track_top(self, endpoint_id, col, top)? {
+                return Ok(None);
+            }
+            let Some(view) = self.summary_view(Scope::Endpoint(endpoint_id), true)? else { return Ok(None) };
             let Some(groups) = view.groups(endpoint_id, col)? else { return Ok(None) };
             let mut keys: HashMap<String, Vec<Vec<u8>>> = HashMap::new();
             for (key, n) in groups {

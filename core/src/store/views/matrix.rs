@@ -10,7 +10,7 @@ use super::versions::{chronological, merge_first, Earliest};
 use super::{duration_of, key_bytes, slot, slot_mut, Access, TimeRange, VersionInfo};
 use crate::store::overview::median;
 use crate::store::summary::histogram::Durations;
-use crate::store::summary::{key_name, Scope};
+use crate::store::summary::{key_name, may_track_top, Scope};
 use crate::store::{Store, StoreError};
 
 /// Median durations per user (or IP) and version.
@@ -138,11 +138,11 @@ impl Store {
         column: GroupColumn,
         top: usize,
     ) -> rusqlite::Result<Option<VersionMatrix>> {
-        let Some(view) = self.summary_view(Scope::Endpoint(endpoint_id), true)? else { return Ok(None) };
-        if !view.policy().approximate {
+        let col = column.summary_col();
+        if !self.summary_policy().approximate || !may_track_top(self, endpoint_id, col, Some(top))? {
             return Ok(None);
         }
-        let col = column.summary_col();
+        let Some(view) = self.summary_view(Scope::Endpoint(endpoint_id), true)? else { return Ok(None) };
         let Some(groups) = view.groups(endpoint_id, col)? else { return Ok(None) };
         let Some(versions) = view.versions(Some(endpoint_id), false)? else { return Ok(None) };
         let mut hits: HashMap<String, u64> = HashMap::new();
