@@ -95,10 +95,11 @@
 //! * Views: overview 65-115 ms, dashboard-wide all-time views 30-45 ms, busiest endpoint's all-time views
 //!   35-60 ms, 7-day version views 100-110 ms (their all-time first-use dates come from the summaries).
 //! * `ghour` (the generator's 10M requests over 30 days, 12 endpoints, 40 users, ~8 000 IPs): 389 000 rows,
-//!   46 MB (3 % of the file; the other tables 16 MB); the whole build there took 15.5 s of CPU on a loaded
-//!   machine. The busiest endpoint's user box plots and user x version medians (console): 65-70 ms over all
-//!   time, 80-90 ms over 7 days, 130-140 ms over 30 days (0.35-1.4 s reading the rows). Its IP views still
-//!   read the rows (thousands of IPs, 32-64 tracked): 0.35-1.9 s over 7 days to all time (BENCHMARKS.md).
+//!   46 MB (3 % of the file; the other tables 16 MB); it adds about 3 s of CPU to the first build there
+//!   (12.8 s instead of 9.8 s). The busiest endpoint's user box plots and user x version medians (console):
+//!   65-70 ms over all time, 80-90 ms over 7 days, 130-140 ms over 30 days (0.35-1.4 s reading the rows).
+//!   Its IP views still read the rows (thousands of IPs, 32-64 tracked): 0.35-1.9 s over 7 days to all time
+//!   (BENCHMARKS.md).
 //!
 //! # Time zones
 //!
