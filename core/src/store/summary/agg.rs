@@ -285,6 +285,8 @@ pub(crate) struct EndpointAgg {
     pub(crate) groups: [HashMap<Vec<u8>, u64>; 2],
     /// Per `[col] + group key`, then per version key.
     pub(crate) cells: HashMap<Vec<u8>, Vec<(Vec<u8>, CellAgg)>>,
+    /// Per tracked `[col] + group key`, UTC hour and version key (refreshes only; see `ghour.rs`).
+    pub(crate) ghours: super::ghour::GHours,
 }
 
 impl EndpointAgg {
@@ -362,7 +364,7 @@ pub(crate) struct Agg {
     pub(crate) cells: CellMode,
     /// Per endpoint, hour, version and status code (the `vcode` table).
     pub(crate) vcodes: super::vcode::VcodeAgg,
-    hour_cache: Option<([u8; 13], Option<i64>)>,
+    hour_cache: HourCache,
     version_key: Vec<u8>,
     group_key: Vec<u8>,
     cell_key: Vec<u8>,
@@ -446,6 +448,9 @@ impl Agg {
                         cell.durations.add(d);
                     }
                 }
+                if let (Some(hour), CellMode::Tracked(_)) = (hour, &self.cells) {
+                    super::ghour::add(&mut e.ghours, &self.cell_key, hour, &self.version_key, duration);
+                }
             }
         }
         Ok(())
@@ -454,33 +459,42 @@ impl Agg {
     /// The UTC hour (hours since the epoch) of FMD's exact time text; `None` for anything else, including
     /// impossible dates and times.
     fn hour_of(&mut self, time: ValueRef<'_>) -> Option<i64> {
-        let ValueRef::Text(b) = time else { return None };
-        if !is_fmd_shape(b) {
-            return None;
-        }
-        let two = |i: usize| u32::from(b[i] - b'0') * 10 + u32::from(b[i + 1] - b'0');
-        if two(14) >= 60 || two(17) >= 60 {
-            return None;
-        }
-        if let Some((prefix, hour)) = &self.hour_cache {
-            if prefix[..] == b[..13] {
-                return *hour;
-            }
-        }
-        let year = (two(0) * 100 + two(2)) as i32;
-        let hour = NaiveDate::from_ymd_opt(year, two(5), two(8))
-            .and_then(|d| d.and_hms_opt(two(11), 0, 0))
-            .map(|t| t.and_utc().timestamp().div_euclid(3600));
-        let mut prefix = [0u8; 13];
-        prefix.copy_from_slice(&b[..13]);
-        self.hour_cache = Some((prefix, hour));
-        hour
+        fmd_hour(time, &mut self.hour_cache)
     }
 
     /// Requests of `endpoint`.
     pub(crate) fn hits_of(&self, endpoint: i64) -> u64 {
         self.endpoints.get(&endpoint).map_or(0, EndpointAgg::hits)
     }
+}
+
+/// The last hour prefix [`fmd_hour`] decoded and its hour.
+pub(crate) type HourCache = Option<([u8; 13], Option<i64>)>;
+
+/// The UTC hour (hours since the epoch) of FMD's exact time text; `None` for anything else, including
+/// impossible dates and times. `cache` remembers the last prefix (rows come in time order mostly).
+pub(crate) fn fmd_hour(time: ValueRef<'_>, cache: &mut HourCache) -> Option<i64> {
+    let ValueRef::Text(b) = time else { return None };
+    if !is_fmd_shape(b) {
+        return None;
+    }
+    let two = |i: usize| u32::from(b[i] - b'0') * 10 + u32::from(b[i + 1] - b'0');
+    if two(14) >= 60 || two(17) >= 60 {
+        return None;
+    }
+    if let Some((prefix, hour)) = cache {
+        if prefix[..] == b[..13] {
+            return *hour;
+        }
+    }
+    let year = (two(0) * 100 + two(2)) as i32;
+    let hour = NaiveDate::from_ymd_opt(year, two(5), two(8))
+        .and_then(|d| d.and_hms_opt(two(11), 0, 0))
+        .map(|t| t.and_utc().timestamp().div_euclid(3600));
+    let mut prefix = [0u8; 13];
+    prefix.copy_from_slice(&b[..13]);
+    *cache = Some((prefix, hour));
+    hour
 }
 
 /// A fingerprint of one request row (every column but the id), to notice a row replaced under the same id.

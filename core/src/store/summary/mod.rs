@@ -14,10 +14,11 @@
 //! | `group`   | endpoint, user or IP                  | hits |
 //! | `code`    | endpoint, status code                 | hits |
 //! | `odd`     | request id                            | requests whose `time_requested` is not FMD's exact text (read back by id when a window is asked) |
-//! | `track`   | endpoint, user or IP                  | the 32-64 busiest users and IPs per endpoint whose per-version cells are kept |
+//! | `track`   | endpoint, user or IP                  | the users and IPs per endpoint whose per-version cells are kept: every one when an endpoint has at most 64, else the 32-64 busiest |
 //! | `cell`    | endpoint, tracked user/IP, version    | hits, durations |
 //! | `vcode`   | endpoint, version, UTC hour, status code | hits (the report's status codes; see `vcode.rs`) |
 //! | `vhour`   | endpoint, UTC hour, version           | as `hour`, per version (requests whose time is FMD's exact text) |
+//! | `ghour`   | endpoint, user or IP column, UTC hour, tracked user/IP, version | hits, durations (requests whose time is FMD's exact text; `ghour.rs`) |
 //!
 //! Versions, users and IPs are keyed by a kind tag plus their bytes, so NULL, text and blobs stay apart as SQL
 //! keeps them; views merge keys that read the same, as they do on the rows.
@@ -36,15 +37,17 @@
 //!   `OFFSET` = rank within the bucket, typically a few thousand entries) reads the exact value. Means are
 //!   compensated sums divided by counts (relative difference to SQLite's `avg` around 1e-15).
 //! * **Approximate**, within half a bucket (relative error at most 2^-8 ≈ 0.39 %), for percentiles no index
-//!   can serve: per version over all time (`version_performance`), per user/IP and version over all time
-//!   (`version_matrix`), windows holding more than [`SummaryPolicy::exact_window_rows`] requests, and the
-//!   report's samples and medians of sides above a quarter of that (see `crate::report`). A window counts
-//!   the requests of all endpoints (what a direct query would walk): the overview's medians, and over a
-//!   window the API-performance box plots, the endpoint summary's median and the per-version box plots
-//!   (`version_performance`), from the merged histograms of the `hour` and `vhour` rows plus the exactly read
-//!   edges. Counts, means, minimum and maximum stay exact there; the whiskers are taken at the nearest non-empty bucket inside the fence.
-//!   Smaller windows run those views' direct queries (exact); the windowed version matrix and version lists
-//!   (`multi_version`, `versions`) are exact counts and dates at any size, from `vhour`.
+//!   can serve: per version over all time (`version_performance`), per user/IP and per user/IP and version
+//!   over all time (`group_performance`, `version_matrix`, when each of the asked busiest is tracked),
+//!   windows holding more than [`SummaryPolicy::exact_window_rows`] requests, and the report's samples and
+//!   medians of sides above a quarter of that (see `crate::report`). A window counts the requests of all
+//!   endpoints (what a direct query would walk): the overview's medians, and over a window the API-performance
+//!   box plots, the endpoint summary's median and the per-version box plots (`version_performance`), from the
+//!   merged histograms of the `hour` and `vhour` rows plus the exactly read edges; the per-user/IP views when
+//!   the window is complete in `ghour` (below). Counts, means, minimum and maximum stay exact there; the
+//!   whiskers are taken at the nearest non-empty bucket inside the fence. Smaller windows run those views'
+//!   direct queries (exact); the windowed version matrix and version lists (`multi_version`, `versions`) are
+//!   exact counts and dates at any size, from `vhour`.
 //!
 //! Small databases stay exact everywhere: below [`SummaryPolicy::min_rows`] requests (default 200 000) every
 //! view runs its direct query, and [`SummaryPolicy::approximate`] = false makes the approximate views run
@@ -107,6 +110,12 @@
 //!   BENCHMARKS.md). Windows that cannot hold more than [`SummaryPolicy::exact_window_rows`] requests (a
 //!   cheap bound from the hour table) skip the summary check for the box plots and the endpoint summary and
 //!   run their direct, exact queries, which are then as fast.
+//! * `ghour` (the generator's 10M requests over 30 days, 12 endpoints, 40 users, ~8 000 IPs): 389 000 rows,
+//!   46 MB (3 % of the file; the other tables 16 MB); it adds about 3 s of CPU to the first build there
+//!   (12.8 s instead of 9.8 s). The busiest endpoint's user box plots and user x version medians (console):
+//!   65-70 ms over all time, 80-90 ms over 7 days, 130-140 ms over 30 days (0.35-1.4 s reading the rows).
+//!   Its IP views still read the rows (thousands of IPs, 32-64 tracked): 0.35-1.9 s over 7 days to all time
+//!   (BENCHMARKS.md).
 //!
 //! # Time zones
 //!
@@ -118,10 +127,25 @@
 //! views (hourly load, daily requests) take every UTC hour that lies whole in one local hour from the hour table
 //! and read the rest exactly (the split hours of half-hour zones, odd times, rows above the mark); days holding
 //! under 1/8 of the requests are scanned directly. Status codes over a window open at the end that holds most
-//! requests are the code table's counts minus the rows before the window. Per-user box plots keep their direct
-//! queries.
+//! requests are the code table's counts minus the rows before the window.
+//!
+//! # Users and IPs over a window
+//!
+//! The `ghour` table holds, per hour, the tracked users' and IPs' hits and durations per version; everybody
+//! else is not stored, their hits being the hour table's minus the tracked ones ("other"). A window of one
+//! endpoint is answered from `ghour` for its whole hours plus the exact edge reads above only when that
+//! "other" is 0 over the window's whole hours. That is sound during a backfill too (a tracked user's rows never
+//! count more than its requests, so the sums agree only when every one is complete for those hours), and it
+//! decides every top N: all users/IPs of the window are known exactly, not only the tracked ones. Hits per
+//! user/IP (`users`, `ips`) are then exact at any size; box plots (`group_performance`) and matrices
+//! (`version_matrix`) use the histograms when the window holds more than
+//! [`SummaryPolicy::exact_window_rows`] requests and [`SummaryPolicy::approximate`] is on, else they read the
+//! rows. With "other" above 0 (an endpoint with more than 64 users or IPs, such as thousands of client IPs, or
+//! a user not yet tracked) the views read the rows: an untracked one's hits in the window are known only in
+//! total, which cannot tell whether it belongs to the top N (nor give its durations).
 
 mod agg;
+mod ghour;
 pub(crate) mod histogram;
 mod read;
 mod refresh;
@@ -134,6 +158,7 @@ mod window;
 use std::time::Duration;
 
 pub(crate) use agg::{is_error, keep_max, keep_min, key_is_null, key_name, IP, NO_ENDPOINT, USER};
+pub(crate) use ghour::{may_track_top, per_group, window_estimate, GroupWindow};
 pub(crate) use read::{estimate_since, Scope, SummaryView, WindowAgg, ODD_LIMIT};
 pub(crate) use schema::ddl;
 pub(crate) use vcode::{status_key, Side};

@@ -7,7 +7,10 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, DatabaseName, ErrorCode, OpenFlags, OptionalExtension};
 
-use super::agg::{fingerprint, key_into, Agg, CellAgg, CellMode, Code, HourAgg, VersionAgg, NO_ENDPOINT, ROW_COLUMNS};
+use super::agg::{
+    fingerprint, fmd_hour, key_into, Agg, CellAgg, CellMode, Code, HourAgg, VersionAgg, NO_ENDPOINT, ROW_COLUMNS,
+};
+use super::ghour::{self, GHours};
 use super::histogram::usable;
 use super::read::ODD_LIMIT;
 use super::rows::{self, Damaged};
@@ -170,6 +173,8 @@ enum Op {
     Cell(i64, u8, Vec<u8>, Vec<u8>, CellAgg),
     Vcode(super::vcode::VcodeRow),
     VHour(i64, i64, Vec<u8>, HourAgg),
+    /// Endpoint, `[col] + group`, hour, version.
+    GHour(i64, Vec<u8>, i64, Vec<u8>, CellAgg),
 }
 
 /// The writes of an aggregate, table by table in key order (kind B-tree pages stay warm).
@@ -181,8 +186,10 @@ fn ops_of(agg: Agg) -> Vec<Op> {
     let mut cells = Vec::new();
     let vcodes = agg.vcodes.into_rows();
     let mut vhours = Vec::new();
+    let mut ghours = Vec::new();
     for (e, mut ea) in agg.endpoints {
         vhours.extend(vhour::keyed(e, &ea.versions, std::mem::take(&mut ea.vhours)));
+        ghours.extend(std::mem::take(&mut ea.ghours).into_iter().map(|((g, h, v), c)| (e, g, h, v, c)));
         versions.extend(ea.versions.into_iter().map(|(k, v)| (e, k, v)));
         hours.extend(ea.hours.into_iter().map(|(h, a)| (e, h, a)));
         codes.extend(ea.codes.into_iter().map(|(c, n)| (e, c, n)));
@@ -199,6 +206,8 @@ fn ops_of(agg: Agg) -> Vec<Op> {
     groups.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
     cells.sort_by(|a, b| (a.0, a.1, &a.2, &a.3).cmp(&(b.0, b.1, &b.2, &b.3)));
     vhours.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
+    // The table's key order: endpoint, col, hour, group, version.
+    ghours.sort_by(|a, b| (a.0, a.1.first(), a.2, &a.1, &a.3).cmp(&(b.0, b.1.first(), b.2, &b.1, &b.3)));
     let mut odd = agg.odd;
     odd.sort_unstable();
     let mut ops =
@@ -210,6 +219,7 @@ fn ops_of(agg: Agg) -> Vec<Op> {
     ops.extend(cells.into_iter().map(|(e, c, g, v, a)| Op::Cell(e, c, g, v, a)));
     ops.extend(vcodes.into_iter().map(Op::Vcode));
     ops.extend(vhours.into_iter().map(|(e, h, v, a)| Op::VHour(e, h, v, a)));
+    ops.extend(ghours.into_iter().map(|(e, g, h, v, c)| Op::GHour(e, g, h, v, c)));
     ops.extend(odd.into_iter().map(Op::Odd));
     ops
 }
@@ -252,6 +262,10 @@ fn apply(conn: &Connection, names: &Names, op: Op) -> Result<(), Fail> {
             rows::save_cell(conn, names, e, col, &group, &version, &merged)?;
         }
         Op::VHour(e, hour, version, h) => vhour::merge_row(conn, names, e, hour, &version, &h)?,
+        Op::GHour(e, col_group, hour, version, c) => {
+            let Some((&col, group)) = col_group.split_first() else { return Ok(()) };
+            ghour::merge_row(conn, names, e, col, hour, group, &version, c)??;
+        }
     }
     Ok(())
 }
@@ -638,8 +652,11 @@ impl<'a> Refresher<'a> {
             let cur = current.get(&e).unwrap_or(&empty);
             let keep: HashSet<&Vec<u8>> = prefixed.iter().take(TRACK_MAX).collect();
             removed.extend(cur.iter().filter(|k| k.first() == Some(&col) && !keep.contains(k)).map(|k| (e, k.clone())));
-            if prefixed.iter().take(TRACK_NEED).any(|k| !cur.contains(k)) {
-                added.extend(prefixed.iter().take(TRACK_KEEP).filter(|k| !cur.contains(*k)).map(|k| (e, k.clone())));
+            // An endpoint with at most TRACK_MAX users (or IPs) has every one tracked: its windows are complete.
+            let (need, add) =
+                if prefixed.len() <= TRACK_MAX { (TRACK_MAX, TRACK_MAX) } else { (TRACK_NEED, TRACK_KEEP) };
+            if prefixed.iter().take(need).any(|k| !cur.contains(k)) {
+                added.extend(prefixed.iter().take(add).filter(|k| !cur.contains(*k)).map(|k| (e, k.clone())));
             }
         }
         for (e, keys) in &current {
@@ -670,6 +687,7 @@ impl<'a> Refresher<'a> {
                 let Some((col, g)) = k.split_first() else { continue };
                 del_track.execute(params![e, col, g])?;
                 del_cells.execute(params![e, col, g])?;
+                ghour::delete_group(conn, names, *e, *col, g)?;
             }
             for (e, k) in &added {
                 let Some((col, g)) = k.split_first() else { continue };
@@ -690,7 +708,7 @@ impl<'a> Refresher<'a> {
     }
 
     /// Per endpoint and column, the group keys by hits (descending, ties by key descending), at most
-    /// [`TRACK_MAX`] each.
+    /// [`TRACK_MAX`] + 1 each.
     fn busiest(&self) -> rusqlite::Result<Ranked> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT endpoint, col, grp FROM (SELECT endpoint, col, grp, row_number() OVER \
@@ -698,7 +716,8 @@ impl<'a> Refresher<'a> {
              ORDER BY endpoint, col, n",
             self.names.group
         ))?;
-        let mut rows = stmt.query([TRACK_MAX as i64])?;
+        // One more than kept: tells an endpoint with at most TRACK_MAX apart from one with more.
+        let mut rows = stmt.query([TRACK_MAX as i64 + 1])?;
         let mut out: HashMap<(i64, u8), Vec<Vec<u8>>> = HashMap::new();
         while let Some(r) = rows.next()? {
             let (e, col): (i64, i64) = (r.get(0)?, r.get(1)?);
@@ -713,7 +732,7 @@ impl<'a> Refresher<'a> {
         let targets = self.tracked(true)?;
         let end = state.backfill_to;
         let sql = format!(
-            "SELECT rowid, endpoint_id, duration, version_requested, group_by, ip FROM {} \
+            "SELECT rowid, endpoint_id, duration, version_requested, group_by, ip, time_requested FROM {} \
              WHERE rowid > ?1 AND rowid <= ?2 ORDER BY rowid LIMIT ?3",
             self.request
         );
@@ -737,6 +756,8 @@ impl<'a> Refresher<'a> {
             }
             spans += 1;
             let mut cells: HashMap<(i64, Vec<u8>, Vec<u8>), CellAgg> = HashMap::new();
+            let mut ghours: HashMap<i64, GHours> = HashMap::new();
+            let mut hour_cache = None;
             let (mut at, mut seen) = (pos, 0u64);
             let (mut version, mut key) = (Vec::new(), Vec::new());
             loop {
@@ -751,6 +772,7 @@ impl<'a> Refresher<'a> {
                         let Some(set) = targets.get(&e) else { continue };
                         let d = duration_of(r.get_ref(2)?).filter(|d| usable(*d));
                         key_into(r.get_ref(3)?, &mut version);
+                        let hour = fmd_hour(r.get_ref(6)?, &mut hour_cache);
                         for (col, index) in [(0u8, 4usize), (1, 5)] {
                             key_into(r.get_ref(index)?, &mut key);
                             key.insert(0, col);
@@ -759,6 +781,9 @@ impl<'a> Refresher<'a> {
                                 cell.hits += 1;
                                 if let Some(d) = d {
                                     cell.durations.add(d);
+                                }
+                                if let Some(hour) = hour {
+                                    ghour::add(ghours.entry(e).or_default(), &key, hour, &version, d);
                                 }
                             }
                         }
@@ -770,13 +795,20 @@ impl<'a> Refresher<'a> {
                 }
                 (self.progress)(u64::try_from(at).unwrap_or(0), u64::try_from(end).unwrap_or(0));
                 // Each span's cells are written in one transaction: keep it short.
-                if seen >= SPAN_ROWS || cells.len() >= self.ops_per_txn || self.out_of_time(0.6) {
+                let pending = cells.len() + ghours.values().map(HashMap::len).sum::<usize>();
+                if seen >= SPAN_ROWS || pending >= self.ops_per_txn || self.out_of_time(0.6) {
                     break;
                 }
             }
             let mut ops: Vec<_> = cells.into_iter().collect();
             ops.sort_by(|a, b| a.0.cmp(&b.0));
-            let n = ops.len();
+            let mut hour_ops: Vec<_> =
+                ghours.into_iter().flat_map(|(e, map)| map.into_iter().map(move |(k, c)| (e, k, c))).collect();
+            hour_ops.sort_by(|a, b| {
+                let (x, y) = (&a.1, &b.1);
+                (a.0, x.0.first(), x.1, &x.0, &x.2).cmp(&(b.0, y.0.first(), y.1, &y.0, &y.2))
+            });
+            let n = ops.len() + hour_ops.len();
             let t0 = Instant::now();
             let names = &self.names;
             *state = in_write(self.conn, |conn| {
@@ -787,6 +819,9 @@ impl<'a> Refresher<'a> {
                 for ((e, col_group, version), c) in ops {
                     let Some((&col, group)) = col_group.split_first() else { continue };
                     apply(conn, names, Op::Cell(e, col, group.to_vec(), version, c))?;
+                }
+                for (e, (col_group, hour, version), c) in hour_ops {
+                    apply(conn, names, Op::GHour(e, col_group, hour, version, c))?;
                 }
                 s.backfill_at = at;
                 schema::write_state(conn, names, &s)?;

@@ -7,7 +7,7 @@ use crate::store::Tables;
 
 /// Version of the summary tables' layout and meaning. Summaries are derived data: a file whose summaries have
 /// an older format is rebuilt; a newer format (written by a newer fmd) is left alone and not used.
-pub(crate) const FORMAT: i64 = 3;
+pub(crate) const FORMAT: i64 = 4;
 
 /// `{P}` is the table prefix.
 const DDL: &[&str] = &[
@@ -32,6 +32,8 @@ const DDL: &[&str] = &[
     r#"CREATE TABLE IF NOT EXISTS "{P}fmd_summary_vcode" (endpoint INTEGER NOT NULL, version BLOB NOT NULL, hour INTEGER NOT NULL, code TEXT NOT NULL, hits INTEGER NOT NULL, PRIMARY KEY (endpoint, version, hour, code)) WITHOUT ROWID"#,
     // Per endpoint, UTC hour and version (requests with FMD's exact time text only): as the hour table.
     r#"CREATE TABLE IF NOT EXISTS "{P}fmd_summary_vhour" (endpoint INTEGER NOT NULL, hour INTEGER NOT NULL, version BLOB NOT NULL, hits INTEGER NOT NULL, errors INTEGER NOT NULL, valid INTEGER NOT NULL, sum REAL NOT NULL, sum_c REAL NOT NULL, dmin REAL, dmax REAL, hist BLOB NOT NULL, PRIMARY KEY (endpoint, hour, version)) WITHOUT ROWID"#,
+    // Per endpoint, UTC hour, tracked user/IP and version: durations (see `ghour.rs`).
+    super::ghour::DDL,
 ];
 
 /// The summary tables' DDL for `tables`' prefix, in creation order.
@@ -54,6 +56,7 @@ pub(crate) struct Names {
     pub(crate) cell: String,
     pub(crate) vcode: String,
     pub(crate) vhour: String,
+    pub(crate) ghour: String,
 }
 
 impl Names {
@@ -72,11 +75,12 @@ impl Names {
             cell: q("cell"),
             vcode: q("vcode"),
             vhour: q("vhour"),
+            ghour: q("ghour"),
         }
     }
 
     /// Every data table (not the state).
-    pub(crate) fn data_tables(&self) -> [&str; 9] {
+    pub(crate) fn data_tables(&self) -> [&str; 10] {
         [
             &self.version,
             &self.hour,
@@ -87,6 +91,7 @@ impl Names {
             &self.cell,
             &self.vcode,
             &self.vhour,
+            &self.ghour,
         ]
     }
 }

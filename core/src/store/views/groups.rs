@@ -6,7 +6,10 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::{duration_of, key_bytes, lossy_keys, slot_mut, Access, DurationSummary, TimeRange};
-use crate::store::summary::{key_name, Scope, IP, USER};
+use crate::store::summary::histogram::Durations;
+use crate::store::summary::{
+    key_name, may_track_top, per_group, window_estimate, GroupWindow, Scope, SummaryView, IP, USER,
+};
 use crate::store::{Store, StoreError};
 
 /// Which request column groups the requests.
@@ -84,13 +87,28 @@ impl Store {
         Ok(list.into_iter().map(|(ip, hits)| IpHits { ip, hits }).collect())
     }
 
-    /// Requests per value of `column`, busiest first (over all time from the summaries when they can answer).
+    /// Requests per value of `column`, busiest first (from the summaries when they can answer: over all time,
+    /// and over windows of at least a tenth of `SummaryPolicy::exact_window_rows` requests whose whole hours
+    /// hold only tracked users/IPs).
     pub(crate) fn view_group_hits(
         &self,
         endpoint_id: i64,
         column: GroupColumn,
         range: &TimeRange,
     ) -> rusqlite::Result<Vec<(String, u64)>> {
+        // Windows under a tenth of `exact_window_rows` requests (50 000 by default) are cheaper to count from
+        // the rows than to check the summaries for.
+        let small = self.summary_policy().exact_window_rows / 10;
+        let wanted = |hits: u64| hits >= small;
+        if let Some((_, window)) = self.view_group_window(endpoint_id, column, range, wanted, false)? {
+            let mut merged: HashMap<String, u64> = HashMap::new();
+            for (key, c) in per_group(&window.cells) {
+                *merged.entry(key_name(&key)).or_default() += c.hits;
+            }
+            let mut list: Vec<(String, u64)> = merged.into_iter().collect();
+            by_hits_desc(&mut list);
+            return Ok(list);
+        }
         if !range.is_bounded() {
             if let Some(view) = self.summary_view(Scope::Endpoint(endpoint_id), false)? {
                 if let Some(groups) = view.groups(endpoint_id, column.summary_col())? {
@@ -121,7 +139,40 @@ impl Store {
         Ok(list)
     }
 
+    /// An endpoint's requests in a bounded `range` per (user or IP key, version key) from the summaries (see
+    /// `SummaryView::group_window`), with durations when `durations`, and the view it came from; `None` for an
+    /// open range, when they cannot answer, or when `wanted(requests in the window)` says the rows are
+    /// cheaper. An unchecked estimate decides first, so windows the summaries would not answer (small ones,
+    /// untracked users/IPs) cost no more than their direct query.
+    pub(crate) fn view_group_window(
+        &self,
+        endpoint_id: i64,
+        column: GroupColumn,
+        range: &TimeRange,
+        wanted: impl Fn(u64) -> bool,
+        durations: bool,
+    ) -> rusqlite::Result<Option<(SummaryView<'_>, GroupWindow)>> {
+        let Some(from) = range.from else { return Ok(None) };
+        let col = column.summary_col();
+        match window_estimate(self, endpoint_id, col, from, range.to)? {
+            Some((hits, true)) if wanted(hits) => {}
+            _ => return Ok(None),
+        }
+        let Some(view) = self.summary_view(Scope::Endpoint(endpoint_id), false)? else { return Ok(None) };
+        let Some(window) = view.group_window(endpoint_id, col, from, range.to, durations)? else { return Ok(None) };
+        if !wanted(window.hits) {
+            return Ok(None);
+        }
+        Ok(Some((view, window)))
+    }
+
     /// Duration summaries of an endpoint per user or IP, busiest first, the `top` busiest only when given.
+    ///
+    /// On large files with summaries, and unless `SummaryPolicy::approximate` is off, hits, counts, means,
+    /// minima and maxima are exact and the percentiles come from histograms (within 0.4 %): over all time when
+    /// each of the `top` is a tracked user/IP (their per-version cells), over a window holding more than
+    /// `SummaryPolicy::exact_window_rows` requests when every request of its whole hours is of a tracked one
+    /// (the `ghour` table). Otherwise the rows are read.
     pub fn group_performance(
         &self,
         endpoint_id: i64,
@@ -129,6 +180,11 @@ impl Store {
         range: TimeRange,
         top: Option<usize>,
     ) -> Result<Vec<GroupPerformance>, StoreError> {
+        if let Some(list) =
+            self.view_snapshot(|| self.group_performance_from_summaries(endpoint_id, column, &range, top))?
+        {
+            return Ok(list);
+        }
         let col = column.sql();
         let groups = self.view_snapshot(|| {
             let filter = self.view_filter(&range, endpoint_id, Access::Rows)?;
@@ -159,5 +215,66 @@ impl Store {
                 GroupPerformance { group, hits, summary }
             })
             .collect())
+    }
+
+    /// [`Store::group_performance`] from the summaries; `None` when they cannot answer.
+    fn group_performance_from_summaries(
+        &self,
+        endpoint_id: i64,
+        column: GroupColumn,
+        range: &TimeRange,
+        top: Option<usize>,
+    ) -> rusqlite::Result<Option<Vec<GroupPerformance>>> {
+        let policy = self.summary_policy();
+        if !policy.enabled || !policy.approximate {
+            return Ok(None);
+        }
+        // Per user/IP name: hits and durations.
+        let mut merged: HashMap<String, (u64, Durations)> = HashMap::new();
+        if range.is_bounded() {
+            let wanted = |hits: u64| hits > policy.exact_window_rows;
+            let Some((_, window)) = self.view_group_window(endpoint_id, column, range, wanted, true)? else {
+                return Ok(None);
+            };
+            for (key, c) in per_group(&window.cells) {
+                let entry = merged.entry(key_name(&key)).or_default();
+                entry.0 += c.hits;
+                entry.1.merge(&c.durations);
+            }
+        } else {
+            let col = column.summary_col();
+            if !may_track_top(self, endpoint_id, col, top)? {
+                return Ok(None);
+            }
+            let Some(view) = self.summary_view(Scope::Endpoint(endpoint_id), true)? else { return Ok(None) };
+            let Some(groups) = view.groups(endpoint_id, col)? else { return Ok(None) };
+            let mut keys: HashMap<String, Vec<Vec<u8>>> = HashMap::new();
+            for (key, n) in groups {
+                let name = key_name(&key);
+                merged.entry(name.clone()).or_default().0 += n;
+                keys.entry(name).or_default().push(key);
+            }
+            let mut order: Vec<(String, u64)> = merged.iter().map(|(k, v)| (k.clone(), v.0)).collect();
+            by_hits_desc(&mut order);
+            order.truncate(top.unwrap_or(usize::MAX));
+            let wanted: Vec<Vec<u8>> =
+                order.iter().flat_map(|(name, _)| keys.remove(name).unwrap_or_default()).collect();
+            let Some(cells) = view.cells(endpoint_id, col, &wanted)? else { return Ok(None) };
+            for ((group, _), cell) in cells {
+                merged.entry(key_name(&group)).or_default().1.merge(&cell.durations);
+            }
+        }
+        let mut order: Vec<(String, u64)> = merged.iter().map(|(k, v)| (k.clone(), v.0)).collect();
+        by_hits_desc(&mut order);
+        Ok(Some(
+            order
+                .into_iter()
+                .take(top.unwrap_or(usize::MAX))
+                .map(|(group, hits)| {
+                    let summary = merged.get(&group).and_then(|(_, d)| d.approx_summary());
+                    GroupPerformance { group, hits, summary }
+                })
+                .collect(),
+        ))
     }
 }

@@ -10,7 +10,7 @@ use super::versions::{chronological, merge_first, Earliest};
 use super::{duration_of, key_bytes, slot, slot_mut, Access, TimeRange, VersionInfo};
 use crate::store::overview::median;
 use crate::store::summary::histogram::Durations;
-use crate::store::summary::{key_name, Scope};
+use crate::store::summary::{key_name, may_track_top, Scope};
 use crate::store::{Store, StoreError};
 
 /// Median durations per user (or IP) and version.
@@ -41,6 +41,9 @@ impl Store {
     /// Over all time on large files with summaries, the users/IPs, versions and hits are exact and the medians
     /// come from the per-version histograms kept for the busiest users and IPs of each endpoint (within 0.4 %),
     /// unless `SummaryPolicy::approximate` is off or one of the `top` is not tracked (then the rows are read).
+    /// Over a window holding more than `SummaryPolicy::exact_window_rows` requests the same holds when every
+    /// request of the window's whole hours is of a tracked user/IP (the `ghour` table; the partial hours at the
+    /// edges are read exactly).
     pub fn version_matrix(
         &self,
         endpoint_id: i64,
@@ -52,6 +55,10 @@ impl Store {
             if let Some(m) = self.view_snapshot(|| self.version_matrix_from_summaries(endpoint_id, column, top))? {
                 return Ok(m);
             }
+        } else if let Some(m) =
+            self.view_snapshot(|| self.version_matrix_of_window(endpoint_id, column, &range, top))?
+        {
+            return Ok(m);
         }
         let col = column.sql();
         let (hits, mut cells, first) = self.view_snapshot(|| {
@@ -131,11 +138,11 @@ impl Store {
         column: GroupColumn,
         top: usize,
     ) -> rusqlite::Result<Option<VersionMatrix>> {
-        let Some(view) = self.summary_view(Scope::Endpoint(endpoint_id), true)? else { return Ok(None) };
-        if !view.policy().approximate {
+        let col = column.summary_col();
+        if !self.summary_policy().approximate || !may_track_top(self, endpoint_id, col, Some(top))? {
             return Ok(None);
         }
-        let col = column.summary_col();
+        let Some(view) = self.summary_view(Scope::Endpoint(endpoint_id), true)? else { return Ok(None) };
         let Some(groups) = view.groups(endpoint_id, col)? else { return Ok(None) };
         let Some(versions) = view.versions(Some(endpoint_id), false)? else { return Ok(None) };
         let mut hits: HashMap<String, u64> = HashMap::new();
@@ -159,6 +166,57 @@ impl Store {
         for ((group, version), cell) in cells {
             merged.entry((key_name(&group), key_name(&version))).or_default().merge(&cell.durations);
         }
+        let data = order
+            .iter()
+            .map(|(group, _)| {
+                versions
+                    .iter()
+                    .map(|v| merged.get(&(group.clone(), v.version.clone())).and_then(Durations::approx_median))
+                    .collect()
+            })
+            .collect();
+        let groups = order.into_iter().map(|(name, hits)| MatrixGroup { name, hits }).collect();
+        Ok(Some(VersionMatrix { versions, groups, data }))
+    }
+
+    /// [`Store::version_matrix`] over a bounded window from the summaries; `None` when they cannot answer.
+    fn version_matrix_of_window(
+        &self,
+        endpoint_id: i64,
+        column: GroupColumn,
+        range: &TimeRange,
+        top: usize,
+    ) -> rusqlite::Result<Option<VersionMatrix>> {
+        let policy = self.summary_policy();
+        if !policy.enabled || !policy.approximate {
+            return Ok(None);
+        }
+        let wanted = |hits: u64| hits > policy.exact_window_rows;
+        let Some((view, window)) = self.view_group_window(endpoint_id, column, range, wanted, true)? else {
+            return Ok(None);
+        };
+        let Some(all_time) = view.versions(Some(endpoint_id), false)? else { return Ok(None) };
+        let mut hits: HashMap<String, u64> = HashMap::new();
+        let mut merged: HashMap<(String, String), Durations> = HashMap::new();
+        let mut first: HashMap<String, Option<chrono::DateTime<chrono::Utc>>> = HashMap::new();
+        for ((group, version), cell) in &window.cells {
+            let (group, version) = (key_name(group), key_name(version));
+            *hits.entry(group.clone()).or_default() += cell.hits;
+            first.insert(version.clone(), None);
+            merged.entry((group, version)).or_default().merge(&cell.durations);
+        }
+        // Columns are the window's versions, dated by their first use over all time (as the direct query does).
+        let mut dates = HashMap::new();
+        for (_, key, v) in &all_time {
+            merge_first(&mut dates, key_name(key), v.first_use());
+        }
+        for (version, date) in first.iter_mut() {
+            *date = dates.get(version).copied().flatten();
+        }
+        let versions = chronological(first);
+        let mut order: Vec<(String, u64)> = hits.into_iter().collect();
+        by_hits_desc(&mut order);
+        order.truncate(top);
         let data = order
             .iter()
             .map(|(group, _)| {
