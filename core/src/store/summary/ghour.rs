@@ -17,12 +17,13 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::agg::{key_into, CellAgg, IP, USER};
 use super::histogram::usable;
 use super::read::{SummaryView, ODD_LIMIT};
-use super::rows::{durations_of, Damaged, DURATION_COLUMNS};
+use super::rows::{self, durations_of, Damaged, DURATION_COLUMNS};
 use super::schema::{self, Names, FORMAT};
 use crate::store::views::duration_of;
 use crate::store::Store;
@@ -74,27 +75,21 @@ pub(crate) fn merge_row(
             old
         }
     };
-    let d = &merged.durations;
-    let (dmin, dmax) = if d.count() == 0 { (None, None) } else { (Some(d.min), Some(d.max)) };
-    conn.prepare_cached(&format!(
-        "INSERT OR REPLACE INTO {} (endpoint, col, hour, grp, version, hits, {DURATION_COLUMNS}) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        names.ghour
-    ))?
-    .execute(params![
-        endpoint,
-        col,
-        hour,
-        group,
-        version,
-        i64::try_from(merged.hits).unwrap_or(i64::MAX),
-        i64::try_from(d.count()).unwrap_or(i64::MAX),
-        d.sum.sum,
-        d.sum.compensation,
-        dmin,
-        dmax,
-        d.hist.encode()
-    ])?;
+    let key = vec![
+        Value::Integer(endpoint),
+        Value::Integer(i64::from(col)),
+        Value::Integer(hour),
+        Value::Blob(group.to_vec()),
+        Value::Blob(version.to_vec()),
+        rows::int(merged.hits),
+    ];
+    rows::replace_with_durations(
+        conn,
+        &names.ghour,
+        "endpoint, col, hour, grp, version, hits",
+        key,
+        &merged.durations,
+    )?;
     Ok(Ok(()))
 }
 

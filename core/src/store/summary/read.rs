@@ -4,7 +4,6 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use rusqlite::types::Value;
 use rusqlite::{params, Connection};
 
 use super::agg::{Agg, CellAgg, CellMode, VersionAgg, ROW_COLUMNS};
@@ -16,7 +15,6 @@ use super::window::By;
 use super::{SummaryPolicy, SummaryState, SummaryStatus};
 use crate::store::views::{duration_of, lerp, virtual_index, DurationSummary};
 use crate::store::Store;
-use crate::timefmt;
 
 /// Windows are answered from the hours only while at most this many requests have odd (non-FMD) times; beyond
 /// it their ids are no longer recorded.
@@ -58,15 +56,6 @@ pub(crate) struct WindowAgg {
     pub(crate) errors: u64,
     /// Usable durations (only when asked for).
     pub(crate) durations: Durations,
-}
-
-/// A window split into summary hours and queries over the requests ([`SummaryView::window_plan`]).
-#[derive(Debug, Clone)]
-pub(crate) struct WindowPlan {
-    /// The whole UTC hours `first..end` the summaries hold (`end` is `i64::MAX` for an open window).
-    pub(crate) hours: Option<(i64, i64)>,
-    /// The other requests of the window: SQL and its parameters.
-    pub(crate) queries: Vec<(String, Vec<Value>)>,
 }
 
 /// [`Store::summary_status`].
@@ -180,6 +169,16 @@ impl Store {
 }
 
 impl SummaryView<'_> {
+    /// `[endpoint]`, or every endpoint the summaries know when `None`.
+    pub(crate) fn endpoints_or(&self, endpoint: Option<i64>) -> rusqlite::Result<Vec<i64>> {
+        if let Some(e) = endpoint {
+            return Ok(vec![e]);
+        }
+        let mut stmt = self.conn.prepare_cached(&format!("SELECT DISTINCT endpoint FROM {}", self.names.version))?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        rows.collect()
+    }
+
     /// The policy in force.
     pub(crate) fn policy(&self) -> SummaryPolicy {
         self.policy
@@ -220,15 +219,7 @@ impl SummaryView<'_> {
         if !self.in_scope(endpoint) {
             return Ok(None);
         }
-        let endpoints: Vec<i64> = match endpoint {
-            Some(e) => vec![e],
-            None => {
-                let mut stmt =
-                    self.conn.prepare_cached(&format!("SELECT DISTINCT endpoint FROM {}", self.names.version))?;
-                let rows = stmt.query_map([], |r| r.get(0))?;
-                rows.collect::<Result<_, _>>()?
-            }
-        };
+        let endpoints = self.endpoints_or(endpoint)?;
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT hour, hits FROM {} WHERE endpoint = ?1 AND hour >= ?2 AND hour < ?3",
             self.names.hour
@@ -418,82 +409,6 @@ impl SummaryView<'_> {
         }
         let Some(parts) = self.window_by(from, to, durations, By::Endpoint, None)? else { return Ok(None) };
         Ok(Some(parts.into_iter().map(|((e, _), part)| (e, part.agg)).collect()))
-    }
-
-    /// How a window `from <= time_requested` (`< to` when given) splits into what the summary hours hold and
-    /// what must be read from the requests: the whole UTC hours `first_hour..end_hour` (`None` when there is
-    /// none), and the queries selecting `columns` of the other requests in the window (of `endpoint` only, when
-    /// given): canonical requests up to the mark in the partial hours at the edges (on the time index), requests
-    /// with odd times up to the mark (by id), and every request above the mark (by rowid). `None` when an hour
-    /// is out of range.
-    pub(crate) fn window_plan(
-        &self,
-        from: DateTime<Utc>,
-        to: Option<DateTime<Utc>>,
-        columns: &str,
-        endpoint: Option<i64>,
-    ) -> Option<WindowPlan> {
-        let hour_of = |t: DateTime<Utc>| t.timestamp().div_euclid(3600);
-        let on_hour = |t: DateTime<Utc>| t.timestamp().rem_euclid(3600) == 0 && t.timestamp_subsec_nanos() == 0;
-        let first_hour = if on_hour(from) { hour_of(from) } else { hour_of(from) + 1 };
-        let end_hour = to.map(hour_of);
-        let hours = match end_hour {
-            Some(end) if first_hour >= end => None,
-            _ => Some((first_hour, end_hour.unwrap_or(i64::MAX))),
-        };
-        let hour_start = |h: i64| DateTime::<Utc>::from_timestamp(h.saturating_mul(3600), 0);
-        let mut edges: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
-        match (to, end_hour) {
-            (Some(to), Some(end)) if first_hour >= end => edges.push((from, to)),
-            _ => {
-                let h0 = hour_start(first_hour)?;
-                if h0 > from {
-                    edges.push((from, h0));
-                }
-                if let (Some(to), Some(end)) = (to, end_hour) {
-                    let h1 = hour_start(end)?;
-                    if h1 < to {
-                        edges.push((h1, to));
-                    }
-                }
-            }
-        }
-        let r = &self.request;
-        let odd = &self.names.odd;
-        let text = |t: DateTime<Utc>| Value::Text(timefmt::format_utc(t));
-        // `+endpoint_id`: the time index (or the rowid) leads, never the endpoint index.
-        let only = |mut sql: String, mut values: Vec<Value>| {
-            if let Some(e) = endpoint {
-                values.push(Value::Integer(e));
-                sql.push_str(&format!(" AND +endpoint_id = ?{}", values.len()));
-            }
-            (sql, values)
-        };
-        let mut queries = Vec::new();
-        for (a, b) in edges {
-            let sql = format!(
-                "SELECT {columns} FROM {r} WHERE time_requested >= ?1 AND time_requested < ?2 \
-                 AND rowid <= ?3 AND rowid NOT IN (SELECT request FROM {odd})"
-            );
-            queries.push(only(sql, vec![text(a), text(b), Value::Integer(self.state.mark)]));
-        }
-        // Requests with odd times up to the mark, and every request above it (`+time_requested`: by rowid, never
-        // by walking the window on the time index).
-        let (upper_odd, upper_delta) =
-            if to.is_some() { ("AND time_requested < ?2", "AND +time_requested < ?3") } else { ("", "") };
-        let mut odd_params = vec![text(from)];
-        let mut delta_params = vec![Value::Integer(self.state.mark), text(from)];
-        if let Some(to) = to {
-            odd_params.push(text(to));
-            delta_params.push(text(to));
-        }
-        let odd_sql = format!(
-            "SELECT {columns} FROM {r} WHERE rowid IN (SELECT request FROM {odd}) AND time_requested >= ?1 {upper_odd}"
-        );
-        queries.push(only(odd_sql, odd_params));
-        let delta_sql = format!("SELECT {columns} FROM {r} WHERE rowid > ?1 AND +time_requested >= ?2 {upper_delta}");
-        queries.push(only(delta_sql, delta_params));
-        Some(WindowPlan { hours, queries })
     }
 
     /// True when this view may answer for `endpoint` (its scope holds it).

@@ -1,6 +1,7 @@
 //! Reading and writing single summary rows.
 
 use chrono::DateTime;
+use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::agg::{CellAgg, Code, HourAgg, SqlVal, VersionAgg};
@@ -44,6 +45,36 @@ pub(crate) fn version_of(r: &Row<'_>, at: usize) -> rusqlite::Result<Option<Vers
         tmax: SqlVal::of(r.get_ref(at + 11)?),
         ..VersionAgg::default()
     }))
+}
+
+/// Writes (replaces) one row of `table` whose last columns are [`DURATION_COLUMNS`]: `key` names the columns
+/// before them (comma-separated), `values` holds their values in that order.
+pub(crate) fn replace_with_durations(
+    conn: &Connection,
+    table: &str,
+    key: &str,
+    mut values: Vec<Value>,
+    d: &Durations,
+) -> rusqlite::Result<()> {
+    let (dmin, dmax) = min_max(d);
+    let real = |v: Option<f64>| v.map_or(Value::Null, Value::Real);
+    values.extend([
+        Value::Integer(i64::try_from(d.count()).unwrap_or(i64::MAX)),
+        Value::Real(d.sum.sum),
+        Value::Real(d.sum.compensation),
+        real(dmin),
+        real(dmax),
+        Value::Blob(d.hist.encode()),
+    ]);
+    let slots = (1..=values.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
+    conn.prepare_cached(&format!("INSERT OR REPLACE INTO {table} ({key}, {DURATION_COLUMNS}) VALUES ({slots})"))?
+        .execute(rusqlite::params_from_iter(values))?;
+    Ok(())
+}
+
+/// A count as SQLite stores it.
+pub(crate) fn int(n: u64) -> Value {
+    Value::Integer(i64::try_from(n).unwrap_or(i64::MAX))
 }
 
 fn count(v: i64) -> u64 {
@@ -151,26 +182,8 @@ pub(crate) fn save_hour(
     hour: i64,
     h: &HourAgg,
 ) -> rusqlite::Result<()> {
-    let d = &h.durations;
-    let (dmin, dmax) = min_max(d);
-    conn.prepare_cached(&format!(
-        "INSERT OR REPLACE INTO {} (endpoint, hour, hits, errors, {DURATION_COLUMNS}) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        names.hour
-    ))?
-    .execute(params![
-        endpoint,
-        hour,
-        h.hits as i64,
-        h.errors as i64,
-        d.count() as i64,
-        d.sum.sum,
-        d.sum.compensation,
-        dmin,
-        dmax,
-        d.hist.encode()
-    ])?;
-    Ok(())
+    let key = vec![Value::Integer(endpoint), Value::Integer(hour), int(h.hits), int(h.errors)];
+    replace_with_durations(conn, &names.hour, "endpoint, hour, hits, errors", key, &h.durations)
 }
 
 /// The stored cell row.
@@ -208,27 +221,14 @@ pub(crate) fn save_cell(
     version: &[u8],
     c: &CellAgg,
 ) -> rusqlite::Result<()> {
-    let d = &c.durations;
-    let (dmin, dmax) = min_max(d);
-    conn.prepare_cached(&format!(
-        "INSERT OR REPLACE INTO {} (endpoint, col, grp, version, hits, {DURATION_COLUMNS}) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        names.cell
-    ))?
-    .execute(params![
-        endpoint,
-        col,
-        group,
-        version,
-        c.hits as i64,
-        d.count() as i64,
-        d.sum.sum,
-        d.sum.compensation,
-        dmin,
-        dmax,
-        d.hist.encode()
-    ])?;
-    Ok(())
+    let key = vec![
+        Value::Integer(endpoint),
+        Value::Integer(i64::from(col)),
+        Value::Blob(group.to_vec()),
+        Value::Blob(version.to_vec()),
+        int(c.hits),
+    ];
+    replace_with_durations(conn, &names.cell, "endpoint, col, grp, version, hits", key, &c.durations)
 }
 
 /// Adds requests to a user's or IP's count.

@@ -5,12 +5,13 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::agg::{key_into, HourAgg, VersionAgg};
 use super::read::SummaryView;
 use super::refresh::Fail;
-use super::rows::{durations_of, DURATION_COLUMNS};
+use super::rows::{self, durations_of, DURATION_COLUMNS};
 use super::schema::Names;
 use super::window::{hour_start, Parts};
 use crate::store::views::Earliest;
@@ -60,26 +61,14 @@ pub(crate) fn merge_row(
             old
         }
     };
-    let d = &merged.durations;
-    let (dmin, dmax) = if d.count() == 0 { (None, None) } else { (Some(d.min), Some(d.max)) };
-    conn.prepare_cached(&format!(
-        "INSERT OR REPLACE INTO {} (endpoint, hour, version, hits, errors, {DURATION_COLUMNS}) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        names.vhour
-    ))?
-    .execute(params![
-        endpoint,
-        hour,
-        version,
-        merged.hits as i64,
-        merged.errors as i64,
-        d.count() as i64,
-        d.sum.sum,
-        d.sum.compensation,
-        dmin,
-        dmax,
-        d.hist.encode()
-    ])?;
+    let key = vec![
+        Value::Integer(endpoint),
+        Value::Integer(hour),
+        Value::Blob(version.to_vec()),
+        rows::int(merged.hits),
+        rows::int(merged.errors),
+    ];
+    rows::replace_with_durations(conn, &names.vhour, "endpoint, hour, version, hits, errors", key, &merged.durations)?;
     Ok(())
 }
 

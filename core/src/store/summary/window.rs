@@ -82,7 +82,90 @@ pub(crate) fn rows_bound(
     Ok(Some(total))
 }
 
+/// A window split into summary hours and queries over the requests ([`SummaryView::window_plan`]).
+#[derive(Debug, Clone)]
+pub(crate) struct WindowPlan {
+    /// The whole UTC hours `first..end` the summaries hold (`end` is `i64::MAX` for an open window).
+    pub(crate) hours: Option<(i64, i64)>,
+    /// The other requests of the window: SQL and its parameters.
+    pub(crate) queries: Vec<(String, Vec<Value>)>,
+}
+
 impl SummaryView<'_> {
+    /// How a window `from <= time_requested` (`< to` when given) splits into what the summary hours hold and
+    /// what must be read from the requests: the whole UTC hours `first_hour..end_hour` (`None` when there is
+    /// none), and the queries selecting `columns` of the other requests in the window (of `endpoint` only, when
+    /// given): canonical requests up to the mark in the partial hours at the edges (on the time index), requests
+    /// with odd times up to the mark (by id), and every request above the mark (by rowid). `None` when an hour
+    /// is out of range.
+    pub(crate) fn window_plan(
+        &self,
+        from: DateTime<Utc>,
+        to: Option<DateTime<Utc>>,
+        columns: &str,
+        endpoint: Option<i64>,
+    ) -> Option<WindowPlan> {
+        let on_hour = |t: DateTime<Utc>| t.timestamp().rem_euclid(3600) == 0 && t.timestamp_subsec_nanos() == 0;
+        let first_hour = if on_hour(from) { hour_of(from) } else { hour_of(from) + 1 };
+        let end_hour = to.map(hour_of);
+        let hours = match end_hour {
+            Some(end) if first_hour >= end => None,
+            _ => Some((first_hour, end_hour.unwrap_or(i64::MAX))),
+        };
+        let mut edges: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+        match (to, end_hour) {
+            (Some(to), Some(end)) if first_hour >= end => edges.push((from, to)),
+            _ => {
+                let h0 = hour_start(first_hour)?;
+                if h0 > from {
+                    edges.push((from, h0));
+                }
+                if let (Some(to), Some(end)) = (to, end_hour) {
+                    let h1 = hour_start(end)?;
+                    if h1 < to {
+                        edges.push((h1, to));
+                    }
+                }
+            }
+        }
+        let r = &self.request;
+        let odd = &self.names.odd;
+        let text = |t: DateTime<Utc>| Value::Text(timefmt::format_utc(t));
+        // `+endpoint_id`: the time index (or the rowid) leads, never the endpoint index.
+        let only = |mut sql: String, mut values: Vec<Value>| {
+            if let Some(e) = endpoint {
+                values.push(Value::Integer(e));
+                sql.push_str(&format!(" AND +endpoint_id = ?{}", values.len()));
+            }
+            (sql, values)
+        };
+        let mut queries = Vec::new();
+        for (a, b) in edges {
+            let sql = format!(
+                "SELECT {columns} FROM {r} WHERE time_requested >= ?1 AND time_requested < ?2 \
+                 AND rowid <= ?3 AND rowid NOT IN (SELECT request FROM {odd})"
+            );
+            queries.push(only(sql, vec![text(a), text(b), Value::Integer(self.state.mark)]));
+        }
+        // Requests with odd times up to the mark, and every request above it (`+time_requested`: by rowid, never
+        // by walking the window on the time index).
+        let (upper_odd, upper_delta) =
+            if to.is_some() { ("AND time_requested < ?2", "AND +time_requested < ?3") } else { ("", "") };
+        let mut odd_params = vec![text(from)];
+        let mut delta_params = vec![Value::Integer(self.state.mark), text(from)];
+        if let Some(to) = to {
+            odd_params.push(text(to));
+            delta_params.push(text(to));
+        }
+        let odd_sql = format!(
+            "SELECT {columns} FROM {r} WHERE rowid IN (SELECT request FROM {odd}) AND time_requested >= ?1 {upper_odd}"
+        );
+        queries.push(only(odd_sql, odd_params));
+        let delta_sql = format!("SELECT {columns} FROM {r} WHERE rowid > ?1 AND +time_requested >= ?2 {upper_delta}");
+        queries.push(only(delta_sql, delta_params));
+        Some(WindowPlan { hours, queries })
+    }
+
     /// Counts (and, when `durations`, usable durations) per endpoint key (and version key, per `by`) of the
     /// requests with `from <= time_requested` (`< to` when given), of `endpoint` only when given, exact: whole
     /// hours from the summaries, the partial hours at the edges, requests with odd times and those above the
@@ -99,62 +182,18 @@ impl SummaryView<'_> {
         if !self.in_scope(endpoint) || self.state.odd > ODD_LIMIT {
             return Ok(None);
         }
-        let on_hour = |t: DateTime<Utc>| t.timestamp().rem_euclid(3600) == 0 && t.timestamp_subsec_nanos() == 0;
-        let first_hour = if on_hour(from) { hour_of(from) } else { hour_of(from) + 1 };
-        let end_hour = to.map(hour_of);
+        let rows = RowScan { by, durations, endpoint };
+        // The endpoint filter is added by `add_rows`.
+        let Some(plan) = self.window_plan(from, to, rows.columns(), None) else { return Ok(None) };
         let mut out = Parts::new();
-        if !matches!(end_hour, Some(end) if first_hour >= end)
-            && !self.add_hours(by, durations, endpoint, first_hour, end_hour, &mut out)?
-        {
-            return Ok(None);
-        }
-        // Canonical requests up to the mark in the partial hours at the edges.
-        let mut edges: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
-        match (to, end_hour) {
-            (Some(to), Some(end)) if first_hour >= end => edges.push((from, to)),
-            _ => {
-                let Some(h0) = hour_start(first_hour) else { return Ok(None) };
-                if h0 > from {
-                    edges.push((from, h0));
-                }
-                if let (Some(to), Some(end)) = (to, end_hour) {
-                    let Some(h1) = hour_start(end) else { return Ok(None) };
-                    if h1 < to {
-                        edges.push((h1, to));
-                    }
-                }
+        if let Some((first_hour, end_hour)) = plan.hours {
+            if !self.add_hours(by, durations, endpoint, first_hour, end_hour, &mut out)? {
+                return Ok(None);
             }
         }
-        let rows = RowScan { by, durations, endpoint };
-        let r = &self.request;
-        let odd = &self.names.odd;
-        let text = |t: DateTime<Utc>| Value::Text(timefmt::format_utc(t));
-        for (a, b) in edges {
-            let sql = format!(
-                "SELECT {} FROM {r} WHERE time_requested >= ?1 AND time_requested < ?2 AND rowid <= ?3 \
-                 AND rowid NOT IN (SELECT request FROM {odd})",
-                rows.columns()
-            );
-            self.add_rows(&rows, sql, vec![text(a), text(b), Value::Integer(self.state.mark)], &mut out)?;
+        for (sql, params) in plan.queries {
+            self.add_rows(&rows, sql, params, &mut out)?;
         }
-        // Requests with odd times up to the mark, and every request above it (`+time_requested`: by rowid, never
-        // by walking the window on the time index).
-        let (upper_odd, upper_delta) =
-            if to.is_some() { ("AND time_requested < ?2", "AND +time_requested < ?3") } else { ("", "") };
-        let mut odd_params = vec![text(from)];
-        let mut delta_params = vec![Value::Integer(self.state.mark), text(from)];
-        if let Some(to) = to {
-            odd_params.push(text(to));
-            delta_params.push(text(to));
-        }
-        let odd_sql = format!(
-            "SELECT {} FROM {r} WHERE rowid IN (SELECT request FROM {odd}) AND time_requested >= ?1 {upper_odd}",
-            rows.columns()
-        );
-        self.add_rows(&rows, odd_sql, odd_params, &mut out)?;
-        let delta_sql =
-            format!("SELECT {} FROM {r} WHERE rowid > ?1 AND +time_requested >= ?2 {upper_delta}", rows.columns());
-        self.add_rows(&rows, delta_sql, delta_params, &mut out)?;
         Ok(Some(out))
     }
 
@@ -165,18 +204,10 @@ impl SummaryView<'_> {
         durations: bool,
         endpoint: Option<i64>,
         first_hour: i64,
-        end_hour: Option<i64>,
+        end_hour: i64,
         out: &mut Parts,
     ) -> rusqlite::Result<bool> {
-        let endpoints: Vec<i64> = match endpoint {
-            Some(e) => vec![e],
-            None => {
-                let mut stmt =
-                    self.conn.prepare_cached(&format!("SELECT DISTINCT endpoint FROM {}", self.names.version))?;
-                let rows = stmt.query_map([], |r| r.get(0))?;
-                rows.collect::<Result<_, _>>()?
-            }
-        };
+        let endpoints = self.endpoints_or(endpoint)?;
         let columns = if durations { DURATION_COLUMNS } else { "0, 0.0, 0.0, NULL, NULL, X'0100'" };
         let (version, table) = match by {
             By::Endpoint => ("X''", &self.names.hour),
@@ -186,7 +217,7 @@ impl SummaryView<'_> {
             "SELECT hour, {version}, hits, errors, {columns} FROM {table} WHERE endpoint = ?1 AND hour >= ?2 AND hour < ?3"
         ))?;
         for e in endpoints {
-            let mut rows = stmt.query(params![e, first_hour, end_hour.unwrap_or(i64::MAX)])?;
+            let mut rows = stmt.query(params![e, first_hour, end_hour])?;
             while let Some(r) = rows.next()? {
                 let Some(d) = durations_of(r, 4)? else { return Ok(false) };
                 let hour: i64 = r.get(0)?;

@@ -166,17 +166,7 @@ impl Store {
         for ((group, version), cell) in cells {
             merged.entry((key_name(&group), key_name(&version))).or_default().merge(&cell.durations);
         }
-        let data = order
-            .iter()
-            .map(|(group, _)| {
-                versions
-                    .iter()
-                    .map(|v| merged.get(&(group.clone(), v.version.clone())).and_then(Durations::approx_median))
-                    .collect()
-            })
-            .collect();
-        let groups = order.into_iter().map(|(name, hits)| MatrixGroup { name, hits }).collect();
-        Ok(Some(VersionMatrix { versions, groups, data }))
+        Ok(Some(from_histograms(versions, order, &merged)))
     }
 
     /// [`Store::version_matrix`] over a bounded window from the summaries; `None` when they cannot answer.
@@ -217,16 +207,26 @@ impl Store {
         let mut order: Vec<(String, u64)> = hits.into_iter().collect();
         by_hits_desc(&mut order);
         order.truncate(top);
-        let data = order
-            .iter()
-            .map(|(group, _)| {
-                versions
-                    .iter()
-                    .map(|v| merged.get(&(group.clone(), v.version.clone())).and_then(Durations::approx_median))
-                    .collect()
-            })
-            .collect();
-        let groups = order.into_iter().map(|(name, hits)| MatrixGroup { name, hits }).collect();
-        Ok(Some(VersionMatrix { versions, groups, data }))
+        Ok(Some(from_histograms(versions, order, &merged)))
     }
+}
+
+/// The matrix of `order`'s groups (busiest first) by `versions`, each cell the approximate median of its merged
+/// histogram.
+fn from_histograms(
+    versions: Vec<VersionInfo>,
+    order: Vec<(String, u64)>,
+    merged: &HashMap<(String, String), Durations>,
+) -> VersionMatrix {
+    let data = order
+        .iter()
+        .map(|(group, _)| {
+            versions
+                .iter()
+                .map(|v| merged.get(&(group.clone(), v.version.clone())).and_then(Durations::approx_median))
+                .collect()
+        })
+        .collect();
+    let groups = order.into_iter().map(|(name, hits)| MatrixGroup { name, hits }).collect();
+    VersionMatrix { versions, groups, data }
 }
