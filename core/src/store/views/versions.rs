@@ -154,21 +154,8 @@ impl Store {
             self.tables.request,
             filter.sql()
         ))?;
-        let mut rows = stmt.query(filter.params())?;
-        let mut versions: Vec<(Vec<u8>, Earliest)> = Vec::new();
-        let mut last = usize::MAX;
-        while let Some(r) = rows.next()? {
-            let key = key_bytes(r.get_ref(0)?);
-            let index = slot(&mut versions, &mut last, key, Earliest::default);
-            if let Some((_, earliest)) = versions.get_mut(index) {
-                earliest.see(r.get_ref(1)?);
-            }
-        }
-        let mut map = HashMap::new();
-        for (key, earliest) in versions {
-            merge_first(&mut map, String::from_utf8_lossy(&key).into_owned(), earliest.get());
-        }
-        Ok(map)
+        let rows = stmt.query(filter.params())?;
+        first_use_of_rows(rows, 0, |_| Ok(true))
     }
 
     /// `(endpoint id, version, requests, first use of the version)` over all time from the summaries.
@@ -176,12 +163,7 @@ impl Store {
         let Some(view) = self.summary_view(Scope::All, false)? else { return Ok(None) };
         let Some(versions) = view.versions(None, false)? else { return Ok(None) };
         // A version's first use counts the requests of every usable endpoint id, as the scan does.
-        let mut first: HashMap<String, Option<DateTime<Utc>>> = HashMap::new();
-        for (e, key, v) in &versions {
-            if *e != NO_ENDPOINT {
-                merge_first(&mut first, key_name(key), v.first_use());
-            }
-        }
+        let first = first_use_of_usable(versions.iter().map(|(e, key, v)| (*e, key.as_slice(), v.first_use())));
         Ok(Some(
             versions
                 .into_iter()
@@ -204,23 +186,8 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(&format!("SELECT endpoint_id, version_requested, time_requested FROM {}", self.tables.request))?;
-        let mut rows = stmt.query([])?;
-        let mut versions: Vec<(Vec<u8>, Earliest)> = Vec::new();
-        let mut last = usize::MAX;
-        while let Some(r) = rows.next()? {
-            if int_of(r.get_ref(0)?).is_none() {
-                continue;
-            }
-            let index = slot(&mut versions, &mut last, key_bytes(r.get_ref(1)?), Earliest::default);
-            if let Some((_, earliest)) = versions.get_mut(index) {
-                earliest.see(r.get_ref(2)?);
-            }
-        }
-        let mut map = HashMap::new();
-        for (key, earliest) in versions {
-            merge_first(&mut map, String::from_utf8_lossy(&key).into_owned(), earliest.get());
-        }
-        Ok(map)
+        let rows = stmt.query([])?;
+        first_use_of_rows(rows, 1, |r| Ok(int_of(r.get_ref(0)?).is_some()))
     }
 
     /// Requests per endpoint and version in `range`; versions are dated (and ordered) by their first use over
@@ -311,4 +278,43 @@ impl Store {
             .collect();
         Ok(MultiVersion { endpoints: rows, versions, counts, data, share })
     }
+}
+
+/// `version -> first use` of query rows holding `version_requested` at column `at` and `time_requested` right
+/// after it; rows for which `keep` answers false are skipped.
+fn first_use_of_rows(
+    mut rows: rusqlite::Rows<'_>,
+    at: usize,
+    keep: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<bool>,
+) -> rusqlite::Result<HashMap<String, Option<DateTime<Utc>>>> {
+    let mut versions: Vec<(Vec<u8>, Earliest)> = Vec::new();
+    let mut last = usize::MAX;
+    while let Some(r) = rows.next()? {
+        if !keep(r)? {
+            continue;
+        }
+        let index = slot(&mut versions, &mut last, key_bytes(r.get_ref(at)?), Earliest::default);
+        if let Some((_, earliest)) = versions.get_mut(index) {
+            earliest.see(r.get_ref(at + 1)?);
+        }
+    }
+    let mut map = HashMap::new();
+    for (key, earliest) in versions {
+        merge_first(&mut map, String::from_utf8_lossy(&key).into_owned(), earliest.get());
+    }
+    Ok(map)
+}
+
+/// `version -> first use` from summary rows `(endpoint id, version key, first use)`, counting the requests of
+/// usable endpoint ids only, as the scan over the requests does.
+pub(crate) fn first_use_of_usable<'a>(
+    rows: impl IntoIterator<Item = (i64, &'a [u8], Option<DateTime<Utc>>)>,
+) -> HashMap<String, Option<DateTime<Utc>>> {
+    let mut first = HashMap::new();
+    for (e, key, at) in rows {
+        if e != NO_ENDPOINT {
+            merge_first(&mut first, key_name(key), at);
+        }
+    }
+    first
 }

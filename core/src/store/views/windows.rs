@@ -10,7 +10,7 @@ use rusqlite::OptionalExtension;
 
 use super::performance::VersionPerformance;
 use super::requests::EndpointSummary;
-use super::versions::{chronological, merge_first, MultiVersionCell};
+use super::versions::{chronological, first_use_of_usable, merge_first, MultiVersionCell};
 use super::{time_of, EndpointRow, TimeRange, VersionInfo};
 use crate::store::summary::histogram::Durations;
 use crate::store::summary::{key_is_null, key_name, rows_bound, By, Scope, SummaryView, NO_ENDPOINT};
@@ -164,12 +164,7 @@ impl Store {
         let Some(versions) = view.versions(None, false)? else { return Ok(None) };
         let Some(parts) = view.window_by(from, to, false, By::Version, None)? else { return Ok(None) };
         // A version's first use counts the requests of every usable endpoint id, as the scan does.
-        let mut first: HashMap<String, Option<DateTime<Utc>>> = HashMap::new();
-        for (e, key, v) in &versions {
-            if *e != NO_ENDPOINT {
-                merge_first(&mut first, key_name(key), v.first_use());
-            }
-        }
+        let first = first_use_of_usable(versions.iter().map(|(e, key, v)| (*e, key.as_slice(), v.first_use())));
         Ok(Some(
             parts
                 .into_iter()
