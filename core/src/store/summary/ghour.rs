@@ -25,6 +25,7 @@ use super::histogram::usable;
 use super::read::{SummaryView, ODD_LIMIT};
 use super::rows::{self, durations_of, Damaged, DURATION_COLUMNS};
 use super::schema::{self, Names, FORMAT};
+use super::window::split_hours;
 use crate::store::views::duration_of;
 use crate::store::Store;
 
@@ -131,10 +132,7 @@ pub(crate) fn window_estimate(
     if state.format != FORMAT || state.mark <= 0 || state.pending.is_some() {
         return Ok(None);
     }
-    let (first, end) = whole_hours(from, to);
-    if first >= end {
-        return Ok(Some((0, true)));
-    }
+    let Some((Some((first, end)), _)) = split_hours(from, to) else { return Ok(Some((0, true))) };
     let sum = |table: &str, filter: &str| -> rusqlite::Result<u64> {
         let sql = format!(
             "SELECT coalesce(sum(hits), 0) FROM {table} WHERE endpoint = ?1 {filter} AND hour >= ?2 AND hour < ?3"
@@ -165,14 +163,6 @@ pub(crate) fn may_track_top(store: &Store, endpoint: i64, col: u8, top: Option<u
     let groups = count(&names.group, "")?;
     let wanted = top.map_or(groups, |t| groups.min(u64::try_from(t).unwrap_or(u64::MAX)));
     Ok(tracked >= wanted)
-}
-
-/// The whole UTC hours `first..end` of a window (`end` is `i64::MAX` when open), as
-/// [`SummaryView::window_plan`] takes them.
-fn whole_hours(from: DateTime<Utc>, to: Option<DateTime<Utc>>) -> (i64, i64) {
-    let on_hour = from.timestamp().rem_euclid(3600) == 0 && from.timestamp_subsec_nanos() == 0;
-    let first = from.timestamp().div_euclid(3600) + i64::from(!on_hour);
-    (first, to.map_or(i64::MAX, |t| t.timestamp().div_euclid(3600)))
 }
 
 /// A complete window of one endpoint per user/IP and version (see the module docs of this file).

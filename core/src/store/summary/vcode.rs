@@ -25,6 +25,7 @@ use super::histogram::{usable, Durations};
 use super::read::{Scope, SummaryView};
 use super::rows::{durations_of, DURATION_COLUMNS};
 use super::schema::Names;
+use super::window::split_hours;
 use crate::store::views::{duration_of, int_of};
 use crate::timefmt;
 
@@ -145,26 +146,10 @@ impl SummaryView<'_> {
         // The canonical text has microseconds: `t > from` is `t >= from + 1 µs`, `t <= to` is `t < to + 1 µs`.
         let micro = chrono::Duration::microseconds(1);
         let (start, end) = (from + micro, to + micro);
-        let hour_of = |t: DateTime<Utc>| t.timestamp().div_euclid(3600);
-        let on_hour = |t: DateTime<Utc>| t.timestamp().rem_euclid(3600) == 0 && t.timestamp_subsec_nanos() == 0;
-        let first_hour = if on_hour(start) { hour_of(start) } else { hour_of(start) + 1 };
-        let end_hour = hour_of(end);
+        let Some((hours, edges)) = split_hours(start, Some(end)) else { return Ok(None) };
         let mut out = Side::new();
-        if first_hour < end_hour {
+        if let Some((first_hour, end_hour)) = hours {
             let Some(()) = self.whole_hours(first_hour, end_hour, &mut out)? else { return Ok(None) };
-        }
-        let hour_start = |h: i64| DateTime::<Utc>::from_timestamp(h.saturating_mul(3600), 0);
-        let mut edges: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
-        if first_hour >= end_hour {
-            edges.push((start, end));
-        } else {
-            let (Some(h0), Some(h1)) = (hour_start(first_hour), hour_start(end_hour)) else { return Ok(None) };
-            if h0 > start {
-                edges.push((start, h0));
-            }
-            if h1 < end {
-                edges.push((h1, end));
-            }
         }
         let r = &self.request;
         let odd = &self.names.odd;

@@ -50,6 +50,36 @@ pub(crate) fn hour_start(h: i64) -> Option<DateTime<Utc>> {
     DateTime::<Utc>::from_timestamp(h.saturating_mul(3600), 0)
 }
 
+/// Partial hours `[start, end)` of a window, read from the requests.
+pub(crate) type Edges = Vec<(DateTime<Utc>, DateTime<Utc>)>;
+
+/// How the window `from <= t` (`< to` when given) splits: the whole UTC hours `first..end` inside it (`None`
+/// when there is none; `end` is `i64::MAX` for an open window), which the summaries hold, and the partial hours
+/// at its edges, which are read from the requests. `None` when an hour is out of range.
+pub(crate) fn split_hours(from: DateTime<Utc>, to: Option<DateTime<Utc>>) -> Option<(Option<(i64, i64)>, Edges)> {
+    let on_hour = from.timestamp().rem_euclid(3600) == 0 && from.timestamp_subsec_nanos() == 0;
+    let first_hour = hour_of(from) + i64::from(!on_hour);
+    let end_hour = to.map(hour_of);
+    let mut edges = Vec::new();
+    if let (Some(to), Some(end)) = (to, end_hour) {
+        if first_hour >= end {
+            edges.push((from, to));
+            return Some((None, edges));
+        }
+    }
+    let h0 = hour_start(first_hour)?;
+    if h0 > from {
+        edges.push((from, h0));
+    }
+    if let (Some(to), Some(end)) = (to, end_hour) {
+        let h1 = hour_start(end)?;
+        if h1 < to {
+            edges.push((h1, to));
+        }
+    }
+    Some((Some((first_hour, end_hour.unwrap_or(i64::MAX))), edges))
+}
+
 /// A cheap upper bound of the requests in `[from, to)`, to send small windows straight to their direct
 /// queries: the hour table's counts of every hour the window touches, plus every request it may not hold (odd
 /// times, up to [`super::SummaryPolicy::max_delta`] above the mark). Unchecked (a view checks before it
@@ -105,29 +135,7 @@ impl SummaryView<'_> {
         columns: &str,
         endpoint: Option<i64>,
     ) -> Option<WindowPlan> {
-        let on_hour = |t: DateTime<Utc>| t.timestamp().rem_euclid(3600) == 0 && t.timestamp_subsec_nanos() == 0;
-        let first_hour = if on_hour(from) { hour_of(from) } else { hour_of(from) + 1 };
-        let end_hour = to.map(hour_of);
-        let hours = match end_hour {
-            Some(end) if first_hour >= end => None,
-            _ => Some((first_hour, end_hour.unwrap_or(i64::MAX))),
-        };
-        let mut edges: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
-        match (to, end_hour) {
-            (Some(to), Some(end)) if first_hour >= end => edges.push((from, to)),
-            _ => {
-                let h0 = hour_start(first_hour)?;
-                if h0 > from {
-                    edges.push((from, h0));
-                }
-                if let (Some(to), Some(end)) = (to, end_hour) {
-                    let h1 = hour_start(end)?;
-                    if h1 < to {
-                        edges.push((h1, to));
-                    }
-                }
-            }
-        }
+        let (hours, edges) = split_hours(from, to)?;
         let r = &self.request;
         let odd = &self.names.odd;
         let text = |t: DateTime<Utc>| Value::Text(timefmt::format_utc(t));
