@@ -721,6 +721,8 @@ const DATA_TABLES: &[(&str, &str)] = &[
         "endpoint, hour, version, hits, errors, valid, sum + sum_c, dmin, dmax, hist FROM fmd_summary_vhour",
         "endpoint, hour, version",
     ),
+    ("* FROM fmd_summary_packed", "endpoint, hour, seq"),
+    ("* FROM fmd_summary_dict", "id"),
 ];
 
 fn covered(store: &Store) -> u64 {
@@ -776,6 +778,8 @@ fn deletions_are_noticed_and_rebuilt() {
     let s = summarised(&path);
     let d = direct(&path);
     refresh(&s);
+    // Views before the deletions: their consistency checks are remembered, and must not outlive a change.
+    assert_views_agree(&s, &d, &endpoints);
     let conn = rusqlite::Connection::open(&path).expect("open");
     // 1. Rows in the middle (as housekeeping or a hand-made DELETE would).
     conn.execute("DELETE FROM Request WHERE id % 17 = 3", []).expect("delete");
@@ -1233,7 +1237,7 @@ fn a_user_tracked_later_gets_its_history_and_windows_stay_exact() {
 }
 
 #[test]
-fn windows_with_untracked_ips_answer_directly() {
+fn windows_with_untracked_ips_answer_from_the_packed_rows() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (path, endpoints) = create(dir.path(), 3000, 43);
     // 100 more IPs on the first endpoint: more than are tracked, so its IP windows are read from the rows.
@@ -1257,4 +1261,85 @@ fn windows_with_untracked_ips_answer_directly() {
         })
         .expect("tracked");
     assert!((1..=64).contains(&tracked), "{tracked} tracked IPs");
+}
+
+/// Per IP: hits and the exact duration summary, from `store`.
+fn ip_summaries(store: &Store, id: i64, range: TimeRange) -> Vec<(String, u64, Option<DurationSummary>)> {
+    store
+        .group_performance(id, GroupColumn::Ip, range, None)
+        .expect("groups")
+        .into_iter()
+        .map(|g| (g.group, g.hits, g.summary))
+        .collect()
+}
+
+fn assert_exact_groups(
+    a: &[(String, u64, Option<DurationSummary>)],
+    e: &[(String, u64, Option<DurationSummary>)],
+    what: &str,
+) {
+    let names = |l: &[(String, u64, Option<DurationSummary>)]| l.iter().map(|g| (g.0.clone(), g.1)).collect::<Vec<_>>();
+    assert_eq!(names(a), names(e), "{what}");
+    for (x, y) in a.iter().zip(e) {
+        assert_exact_summary(&x.2, &y.2, &format!("{what} {}", x.0));
+    }
+}
+
+#[test]
+fn untracked_ips_are_answered_exactly_from_the_packed_rows_and_damage_falls_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, endpoints) = create(dir.path(), 3000, 47);
+    let id = endpoints[0];
+    for i in 0..120 {
+        insert_group_rows(&path, id, "user2", &format!("172.16.0.{i}"), &spread_times(2 + i % 7, i as u64 + 50));
+    }
+    let mut s = summarised(&path);
+    // Every window, however small, from the summaries (no histograms: the packed rows are exact).
+    s.set_summary_policy(SummaryPolicy { exact_window_rows: 0, ..s.summary_policy() });
+    assert_eq!(refresh(&s), SummaryState::Ready);
+    let d = direct(&path);
+    let ranges = [
+        TimeRange::ALL,
+        TimeRange::since(now() - Duration::days(7)),
+        TimeRange::new(Some(t("2026-11-21T10:30:00Z")), Some(t("2026-11-26T07:17:45Z"))),
+        TimeRange::new(Some(t("2026-11-20T00:00:00Z")), Some(t("2026-11-24T00:00:00Z"))),
+    ];
+    let before: Vec<_> = ranges.iter().map(|&r| ip_summaries(&d, id, r)).collect();
+    for (range, expected) in ranges.iter().zip(&before) {
+        assert!(expected.len() > 64, "more IPs than are tracked over {range:?}");
+        assert_exact_groups(&ip_summaries(&s, id, *range), expected, &format!("{range:?}"));
+        assert_matrix(
+            &s.version_matrix(id, GroupColumn::Ip, *range, 500).expect("matrix"),
+            &d.version_matrix(id, GroupColumn::Ip, *range, 500).expect("matrix"),
+            &format!("matrix {range:?}"),
+        );
+    }
+    // Durations rewritten in place (all but the mark's row, whose fingerprint the views check) are not noticed
+    // before the periodic check: the answers still come from the packed rows, which proves they are read (the
+    // direct query now differs).
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    conn.execute(
+        "UPDATE Request SET duration = duration + 1000 WHERE endpoint_id = ?1 AND rowid < (SELECT max(rowid) FROM Request)",
+        [id],
+    )
+    .expect("rewrite");
+    let whole_hours = TimeRange::new(Some(t("2026-11-20T00:00:00Z")), Some(t("2026-11-24T00:00:00Z")));
+    assert_exact_groups(&ip_summaries(&s, id, whole_hours), &before[3], "from the packed rows");
+    assert_exact_groups(&ip_summaries(&s, id, TimeRange::ALL), &before[0], "all time from the packed rows");
+    assert_ne!(ip_summaries(&d, id, whole_hours), before[3], "the rows changed");
+    // A damaged blob: the views read the rows instead.
+    conn.execute(
+        "UPDATE fmd_summary_packed SET data = X'FFFF' WHERE rowid = (SELECT min(rowid) FROM fmd_summary_packed \
+         WHERE endpoint = ?1 AND hour >= ?2 AND hour < ?3)",
+        rusqlite::params![
+            id,
+            t("2026-11-20T00:00:00Z").timestamp() / 3600,
+            t("2026-11-24T00:00:00Z").timestamp() / 3600
+        ],
+    )
+    .expect("damage");
+    assert_exact_groups(&ip_summaries(&s, id, whole_hours), &ip_summaries(&d, id, whole_hours), "damaged blob");
+    // A missing blob: the hour table's hits no longer match, the rows are read.
+    conn.execute("DELETE FROM fmd_summary_packed WHERE endpoint = ?1", [id]).expect("delete");
+    assert_exact_groups(&ip_summaries(&s, id, TimeRange::ALL), &ip_summaries(&d, id, TimeRange::ALL), "no blobs");
 }

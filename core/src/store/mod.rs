@@ -130,6 +130,8 @@ pub struct Store {
     summary_policy: SummaryPolicy,
     /// The SQL of the multi-row Request inserts, built once per connection.
     insert_sql: write::InsertSql,
+    /// Snapshots whose summaries were found consistent (see [`summary`]).
+    checked: summary::Checked,
 }
 
 impl std::fmt::Debug for Store {

@@ -97,7 +97,14 @@ impl Store {
         let tables = Tables::new(prefix);
         check_version(&conn, &path, &tables)?;
         schema::ensure(&conn, &tables).map_err(|e| classify(&path, e))?;
-        Ok(Store { conn, path, tables, summary_policy: Default::default(), insert_sql: Default::default() })
+        Ok(Store {
+            conn,
+            path,
+            tables,
+            summary_policy: Default::default(),
+            insert_sql: Default::default(),
+            checked: Default::default(),
+        })
     }
 
     /// Opens an existing database read-only. Never creates a file. The prefix is `prefix`, or detected when
@@ -110,7 +117,14 @@ impl Store {
         tune(&conn, &path, false)?;
         let tables = resolve_prefix(&conn, &path, prefix)?;
         check_version(&conn, &path, &tables)?;
-        Ok(Store { conn, path, tables, summary_policy: Default::default(), insert_sql: Default::default() })
+        Ok(Store {
+            conn,
+            path,
+            tables,
+            summary_policy: Default::default(),
+            insert_sql: Default::default(),
+            checked: Default::default(),
+        })
     }
 
     /// Opens an existing FMD database for small edits (levels): read-write, never creating the file and
@@ -124,6 +138,13 @@ impl Store {
         tune(&conn, &path, false)?;
         let tables = resolve_prefix(&conn, &path, prefix)?;
         check_version(&conn, &path, &tables)?;
-        Ok(Store { conn, path, tables, summary_policy: Default::default(), insert_sql: Default::default() })
+        Ok(Store {
+            conn,
+            path,
+            tables,
+            summary_policy: Default::default(),
+            insert_sql: Default::default(),
+            checked: Default::default(),
+        })
     }
 }

@@ -43,6 +43,12 @@ impl Reuse {
         self.answers.insert((key, limit), Kept { version, stored: self.clock, data });
     }
 
+    /// Forgets every answer.
+    #[cfg(test)]
+    pub fn clear(&mut self) {
+        self.answers.clear();
+    }
+
     /// How many answers are kept.
     #[cfg(test)]
     pub fn len(&self) -> usize {

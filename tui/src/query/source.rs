@@ -51,6 +51,14 @@ pub struct StoreSource {
 }
 
 impl StoreSource {
+    /// Forgets the kept answers and the summaries' consistency checks, so the next view costs what it costs
+    /// on a file that has just changed (the timing benchmark's cold runs).
+    #[cfg(test)]
+    pub(crate) fn forget(&mut self) {
+        self.reuse.clear();
+        self.store.forget_summary_checks();
+    }
+
     /// Wraps an open reader; `timezone` decides where "today" starts and which local hour a request is in.
     pub fn new(store: Store, timezone: Tz) -> StoreSource {
         let path = store.path().to_path_buf();

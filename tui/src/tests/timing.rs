@@ -7,7 +7,9 @@
 //!
 //! Prints, per dashboard tab, window and (for endpoint tabs) the busiest endpoint, the best and worst of
 //! `FMD_TIMING_RUNS` (default 3) runs of the worker's own query (the `Source` the console uses), after one
-//! overview (which brings the summaries up to date).
+//! overview (which brings the summaries up to date). With `FMD_TIMING_COLD=1` every run first forgets what a
+//! file nobody changed lets the console skip (kept answers, the summaries' consistency checks): the cost of a
+//! view right after the file changed. `FMD_TIMING_ONLY=Ips` times only the views whose name contains it.
 
 use std::time::Instant;
 
@@ -36,11 +38,19 @@ fn console_latency() {
     let Ok(db) = std::env::var("FMD_TIMING_DB") else { return };
     let now: DateTime<Utc> = std::env::var("FMD_TIMING_NOW").ok().and_then(|t| t.parse().ok()).unwrap_or_else(Utc::now);
     let runs: usize = std::env::var("FMD_TIMING_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(3);
+    let cold = std::env::var("FMD_TIMING_COLD").is_ok_and(|v| v == "1");
+    let only = std::env::var("FMD_TIMING_ONLY").unwrap_or_default();
+    let wanted = |name: &str| name.contains(only.as_str());
     let store = Store::open_reader(std::path::Path::new(&db), None).expect("open");
     let mut source = StoreSource::new(store, chrono_tz::UTC);
     let overview = source.overview(now).expect("overview");
     let busiest = overview.rows.iter().max_by_key(|r| r.hits_overall).map(|r| r.id);
-    let (lo, hi) = time(runs, || source.overview(now));
+    let (lo, hi) = time(runs, || {
+        if cold {
+            source.forget();
+        }
+        source.overview(now)
+    });
     println!("{:<28} {:>5} {:>9.1} {:>9.1}", "overview", "-", lo, hi);
     let dash = [
         ViewKind::DashHourly,
@@ -63,15 +73,31 @@ fn console_latency() {
     ];
     for window in Window::ALL {
         for kind in dash.iter().chain(endpoint.iter()) {
+            if !wanted(&format!("{kind:?}")) {
+                continue;
+            }
             let ep = if dash.contains(kind) { None } else { busiest };
             let key = ViewKey { kind: *kind, window, endpoint: ep };
-            let (lo, hi) = time(runs, || source.view(key, now, 100).expect("view"));
+            let (lo, hi) = time(runs, || {
+                if cold {
+                    source.forget();
+                }
+                source.view(key, now, 100).expect("view")
+            });
             println!("{:<28} {:>5} {:>9.1} {:>9.1}", format!("{kind:?}"), window.label(chrono_tz::UTC), lo, hi);
         }
     }
     for compare in [Compare::Day, Compare::Week, Compare::Month, Compare::Versions] {
+        if !wanted(&format!("report {compare:?}")) {
+            continue;
+        }
         let key = ViewKey { kind: ViewKind::DashReport(compare), window: Window::All, endpoint: None };
-        let (lo, hi) = time(runs, || source.view(key, now, 100).expect("report"));
+        let (lo, hi) = time(runs, || {
+            if cold {
+                source.forget();
+            }
+            source.view(key, now, 100).expect("report")
+        });
         println!("{:<28} {:>5} {:>9.1} {:>9.1}", format!("report {compare:?}"), "-", lo, hi);
     }
 }

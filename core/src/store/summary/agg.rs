@@ -364,6 +364,8 @@ pub(crate) struct Agg {
     pub(crate) cells: CellMode,
     /// Per endpoint, hour, version and status code (the `vcode` table).
     pub(crate) vcodes: super::vcode::VcodeAgg,
+    /// Every canonical request's user, IP, version and duration (the `packed` table; refreshes only).
+    pub(crate) packed: Option<super::packed::PackedAgg>,
     hour_cache: HourCache,
     version_key: Vec<u8>,
     group_key: Vec<u8>,
@@ -374,6 +376,11 @@ impl Agg {
     /// An empty aggregate keeping cells per `cells`.
     pub(crate) fn new(cells: CellMode) -> Agg {
         Agg { cells, ..Agg::default() }
+    }
+
+    /// An empty aggregate that also packs every canonical request (see `packed.rs`).
+    pub(crate) fn packing(cells: CellMode) -> Agg {
+        Agg { cells, packed: Some(super::packed::PackedAgg::default()), ..Agg::default() }
     }
 
     /// Adds one row selected with [`ROW_COLUMNS`].
@@ -419,8 +426,12 @@ impl Agg {
             e.add_code(code, 1);
         }
 
+        let mut numbers = [Some(0u32); 2];
         for (col, index) in [(USER, 5), (IP, 6)] {
             key_into(r.get_ref(index)?, &mut self.group_key);
+            if let (Some(packed), Some(_)) = (&mut self.packed, hour) {
+                numbers[usize::from(col)] = packed.id(&self.group_key);
+            }
             let map = &mut e.groups[usize::from(col)];
             match map.get_mut(self.group_key.as_slice()) {
                 Some(n) => *n += 1,
@@ -451,6 +462,11 @@ impl Agg {
                 if let (Some(hour), CellMode::Tracked(_)) = (hour, &self.cells) {
                     super::ghour::add(&mut e.ghours, &self.cell_key, hour, &self.version_key, duration);
                 }
+            }
+        }
+        if let (Some(packed), Some(hour)) = (&mut self.packed, hour) {
+            if let ([Some(user), Some(ip)], Some(version)) = (numbers, packed.id(&self.version_key)) {
+                packed.add(endpoint, hour, super::packed::Entry::new(user, ip, version, duration_of(r.get_ref(2)?)));
             }
         }
         Ok(())

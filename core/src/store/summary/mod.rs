@@ -19,6 +19,8 @@
 //! | `vcode`   | endpoint, version, UTC hour, status code | hits (the report's status codes; see `vcode.rs`) |
 //! | `vhour`   | endpoint, UTC hour, version           | as `hour`, per version (requests whose time is FMD's exact text) |
 //! | `ghour`   | endpoint, user or IP column, UTC hour, tracked user/IP, version | hits, durations (requests whose time is FMD's exact text; `ghour.rs`) |
+//! | `packed`  | endpoint, UTC hour, sequence          | every request of the hour (FMD's exact time text) as a 12-20 byte entry: user, IP and version numbers and the exact duration, up to 4 096 per blob (`packed.rs`) |
+//! | `dict`    | number                                | the user, IP or version key of a number in `packed` |
 //!
 //! Versions, users and IPs are keyed by a kind tag plus their bytes, so NULL, text and blobs stay apart as SQL
 //! keeps them; views merge keys that read the same, as they do on the rows.
@@ -48,6 +50,11 @@
 //!   whiskers are taken at the nearest non-empty bucket inside the fence. Smaller windows run those views'
 //!   direct queries (exact); the windowed version matrix and version lists (`multi_version`, `versions`) are
 //!   exact counts and dates at any size, from `vhour`.
+//! * **Exact from the packed rows**: the per-user/IP views (`users`, `ips`, `group_performance`,
+//!   `version_matrix`) whenever the histograms above cannot serve them (an untracked user/IP among the asked
+//!   ones, or a window whose hours hold requests of untracked ones), over all time and over windows of at
+//!   least a tenth of [`SummaryPolicy::exact_window_rows`] requests: whole hours from `packed` (every duration,
+//!   so the same numbers as the direct query), the edges, odd times and rows above the mark from the table.
 //!
 //! Small databases stay exact everywhere: below [`SummaryPolicy::min_rows`] requests (default 200 000) every
 //! view runs its direct query, and [`SummaryPolicy::approximate`] = false makes the approximate views run
@@ -70,7 +77,11 @@
 //! fingerprint, and `count(*)` (dashboard-wide views) or the endpoint's count on its index (endpoint views)
 //! against the summaries plus the rows above the mark, which they aggregate on the fly (at most
 //! [`SummaryPolicy::max_delta`] of them). Any failure, or summaries that are missing, incomplete or of another
-//! format, and the view runs its direct query: results never depend on whether summaries exist.
+//! format, and the view runs its direct query: results never depend on whether summaries exist. The count is
+//! a pass over an index (about 60 ms for an endpoint of 3 million requests), so a passed check is remembered
+//! with the file's `PRAGMA data_version` (which changes whenever another connection commits), this
+//! connection's own changes, the summaries' generation and the highest rowid; the next view of an unchanged
+//! file skips it (`read.rs`, `Checked`).
 //!
 //! # Never blocking recorders
 //!
@@ -99,7 +110,8 @@
 //! # Cost (10M requests, 30 endpoints, one year; `tests/summary_speed.rs`)
 //!
 //! * First build: about 18 s of one core (15.5 s aggregating and writing, 2.5 s filling the per-user/IP cells),
-//!   longest write transaction 85 ms; the tables take about 45 MB (3 % of the file, mostly the hours).
+//!   longest write transaction 85 ms; the tables take about 45 MB (3 % of the file, mostly the hours). These
+//!   two figures predate `packed`, which adds about 13 bytes per request and 30 % to the build (below).
 //! * Refresh with nothing new: 35-50 ms (dominated by `count(*)`); the 10-minute per-endpoint check about 1-2 s.
 //! * Views: overview 65-115 ms, dashboard-wide all-time views 30-45 ms, busiest endpoint's all-time views
 //!   35-60 ms, 7-day version views 100-110 ms (their all-time first-use dates come from the summaries).
@@ -114,8 +126,12 @@
 //!   46 MB (3 % of the file; the other tables 16 MB); it adds about 3 s of CPU to the first build there
 //!   (12.8 s instead of 9.8 s). The busiest endpoint's user box plots and user x version medians (console):
 //!   65-70 ms over all time, 80-90 ms over 7 days, 130-140 ms over 30 days (0.35-1.4 s reading the rows).
-//!   Its IP views still read the rows (thousands of IPs, 32-64 tracked): 0.35-1.9 s over 7 days to all time
-//!   (BENCHMARKS.md).
+//!   Its IP views read `packed` instead (thousands of IPs, 32-64 tracked).
+//! * `packed` on that file: 9 061 blobs, 128 MB of entries (the file grows by 210 MB, 14 %: 1.48 → 1.69 GB);
+//!   8 043 keys in `dict`. It makes the first build 18 s of CPU and 101 MB RSS instead of 14 s and 66 MB. The
+//!   busiest endpoint (3.2 million requests) has its IP box plots and IP x version medians in 100-250 ms over
+//!   7 days, 30 days and all time, exactly, with the consistency count included (0.8-1.7 s reading the rows
+//!   before; BENCHMARKS.md).
 //!
 //! # Time zones
 //!
@@ -147,6 +163,7 @@
 mod agg;
 mod ghour;
 pub(crate) mod histogram;
+mod packed;
 mod read;
 mod refresh;
 mod rows;
@@ -159,7 +176,8 @@ use std::time::Duration;
 
 pub(crate) use agg::{is_error, keep_max, keep_min, key_is_null, key_name, IP, NO_ENDPOINT, USER};
 pub(crate) use ghour::{may_track_top, per_group, window_estimate, GroupWindow};
-pub(crate) use read::{estimate_since, Scope, SummaryView, WindowAgg, ODD_LIMIT};
+pub(crate) use packed::RowCells;
+pub(crate) use read::{estimate_since, Checked, Scope, SummaryView, WindowAgg, ODD_LIMIT};
 pub(crate) use schema::ddl;
 pub(crate) use vcode::{status_key, Side};
 pub(crate) use window::{rows_bound, By};

@@ -12,6 +12,7 @@ use super::agg::{
 };
 use super::ghour::{self, GHours};
 use super::histogram::usable;
+use super::packed;
 use super::read::ODD_LIMIT;
 use super::rows::{self, Damaged};
 use super::schema::{self, Names, State, FORMAT};
@@ -30,6 +31,8 @@ const LEASE_MS: i64 = 30_000;
 const VERIFY_EVERY_SECS: i64 = 600;
 /// Wanted duration of one write transaction.
 const TXN_TARGET: Duration = Duration::from_millis(50);
+/// Users, IPs and versions numbered per write transaction (about 10-20 ms each).
+const DICT_KEYS_PER_TXN: usize = 5_000;
 /// A user/IP among this many busiest of its endpoint that is not tracked triggers choosing again.
 pub(crate) const TRACK_NEED: usize = 16;
 /// Choosing again tracks this many busiest.
@@ -175,6 +178,8 @@ enum Op {
     VHour(i64, i64, Vec<u8>, HourAgg),
     /// Endpoint, `[col] + group`, hour, version.
     GHour(i64, Vec<u8>, i64, Vec<u8>, CellAgg),
+    /// Endpoint, hour, entries with `dict` numbers.
+    Packed(i64, i64, Vec<packed::Entry>),
 }
 
 /// The writes of an aggregate, table by table in key order (kind B-tree pages stay warm).
@@ -266,6 +271,7 @@ fn apply(conn: &Connection, names: &Names, op: Op) -> Result<(), Fail> {
             let Some((&col, group)) = col_group.split_first() else { return Ok(()) };
             ghour::merge_row(conn, names, e, col, hour, group, &version, c)??;
         }
+        Op::Packed(e, hour, entries) => packed::append(conn, names, e, hour, &entries)?,
     }
     Ok(())
 }
@@ -540,7 +546,7 @@ impl<'a> Refresher<'a> {
             spans += 1;
             let done_before = u64::try_from(state.rows).unwrap_or(0);
             let total = done_before + u64::try_from(max - state.mark).unwrap_or(0);
-            let mut agg = Agg::new(CellMode::Tracked(tracked.clone()));
+            let mut agg = Agg::packing(CellMode::Tracked(tracked.clone()));
             let mut pos = state.mark;
             while agg.rows < SPAN_ROWS {
                 let before = agg.rows;
@@ -575,7 +581,13 @@ impl<'a> Refresher<'a> {
         let start_mark = state.mark;
         // Past the limit, odd times are only counted (windows then query the requests directly).
         let keep_odd = state.odd.saturating_add(added_odd) <= ODD_LIMIT;
-        let mut ops = ops_of(agg).into_iter().filter(|op| keep_odd || !matches!(op, Op::Odd(_))).peekable();
+        let mut agg = agg;
+        let packed_ops = match agg.packed.take() {
+            Some(p) => self.number_packed(p)?,
+            None => Vec::new(),
+        };
+        let mut ops =
+            ops_of(agg).into_iter().filter(|op| keep_odd || !matches!(op, Op::Odd(_))).chain(packed_ops).peekable();
         let mut first = true;
         loop {
             let batch: Vec<Op> = ops.by_ref().take(self.ops_per_txn).collect();
@@ -611,6 +623,39 @@ impl<'a> Refresher<'a> {
                 return Ok(());
             }
         }
+    }
+
+    /// The `packed` writes of a span, its users, IPs and versions numbered in the `dict` table (in
+    /// transactions of a few thousand keys; numbers left unused by an interrupted span are harmless).
+    fn number_packed(&mut self, packed: packed::PackedAgg) -> Result<Vec<Op>, Fail> {
+        let (keys, hours) = packed.into_parts();
+        let mut numbers = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(DICT_KEYS_PER_TXN) {
+            let got = in_write(self.conn, |conn| {
+                self.own_state(conn)?;
+                Ok(packed::numbers(conn, &self.names, chunk)?)
+            })?;
+            numbers.extend(got);
+        }
+        let global = |local: u32| {
+            let number = numbers.get(usize::try_from(local).ok()?)?;
+            u32::try_from(*number).ok()
+        };
+        let mut ops = Vec::with_capacity(hours.len());
+        let mut hours: Vec<_> = hours.into_iter().collect();
+        hours.sort_unstable_by_key(|((e, h), _)| (*e, *h));
+        for ((e, hour), mut entries) in hours {
+            for entry in &mut entries {
+                let (Some(user), Some(ip), Some(version)) =
+                    (global(entry.user), global(entry.ip), global(entry.version))
+                else {
+                    return Err(Fail::Damaged);
+                };
+                *entry = packed::Entry::new(user, ip, version, entry.duration());
+            }
+            ops.push(Op::Packed(e, hour, entries));
+        }
+        Ok(ops)
     }
 
     /// Sizes the next write transactions to take about [`TXN_TARGET`].

@@ -7,7 +7,7 @@ use crate::store::Tables;
 
 /// Version of the summary tables' layout and meaning. Summaries are derived data: a file whose summaries have
 /// an older format is rebuilt; a newer format (written by a newer fmd) is left alone and not used.
-pub(crate) const FORMAT: i64 = 4;
+pub(crate) const FORMAT: i64 = 5;
 
 /// `{P}` is the table prefix.
 const DDL: &[&str] = &[
@@ -34,6 +34,10 @@ const DDL: &[&str] = &[
     r#"CREATE TABLE IF NOT EXISTS "{P}fmd_summary_vhour" (endpoint INTEGER NOT NULL, hour INTEGER NOT NULL, version BLOB NOT NULL, hits INTEGER NOT NULL, errors INTEGER NOT NULL, valid INTEGER NOT NULL, sum REAL NOT NULL, sum_c REAL NOT NULL, dmin REAL, dmax REAL, hist BLOB NOT NULL, PRIMARY KEY (endpoint, hour, version)) WITHOUT ROWID"#,
     // Per endpoint, UTC hour, tracked user/IP and version: durations (see `ghour.rs`).
     super::ghour::DDL,
+    // Per endpoint and UTC hour: every request's user, IP, version and duration, packed (see `packed.rs`).
+    super::packed::DDL[0],
+    // The numbers of the users, IPs and versions in `packed`.
+    super::packed::DDL[1],
 ];
 
 /// The summary tables' DDL for `tables`' prefix, in creation order.
@@ -57,6 +61,8 @@ pub(crate) struct Names {
     pub(crate) vcode: String,
     pub(crate) vhour: String,
     pub(crate) ghour: String,
+    pub(crate) packed: String,
+    pub(crate) dict: String,
 }
 
 impl Names {
@@ -76,11 +82,13 @@ impl Names {
             vcode: q("vcode"),
             vhour: q("vhour"),
             ghour: q("ghour"),
+            packed: q("packed"),
+            dict: q("dict"),
         }
     }
 
     /// Every data table (not the state).
-    pub(crate) fn data_tables(&self) -> [&str; 10] {
+    pub(crate) fn data_tables(&self) -> [&str; 12] {
         [
             &self.version,
             &self.hour,
@@ -92,6 +100,8 @@ impl Names {
             &self.vcode,
             &self.vhour,
             &self.ghour,
+            &self.packed,
+            &self.dict,
         ]
     }
 }

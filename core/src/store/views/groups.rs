@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::{duration_of, key_bytes, lossy_keys, slot_mut, Access, DurationSummary, TimeRange};
 use crate::store::summary::histogram::Durations;
 use crate::store::summary::{
-    key_name, may_track_top, per_group, window_estimate, GroupWindow, Scope, SummaryView, IP, USER,
+    key_name, may_track_top, per_group, window_estimate, GroupWindow, RowCells, Scope, SummaryView, IP, USER,
 };
 use crate::store::{Store, StoreError};
 
@@ -122,6 +122,17 @@ impl Store {
                 }
             }
         }
+        if range.is_bounded() {
+            if let Some(cells) = self.view_group_rows(endpoint_id, column, false, range)? {
+                let mut merged: HashMap<String, u64> = HashMap::new();
+                for ((key, _), c) in cells {
+                    *merged.entry(key_name(&key)).or_default() += c.hits;
+                }
+                let mut list: Vec<(String, u64)> = merged.into_iter().collect();
+                by_hits_desc(&mut list);
+                return Ok(list);
+            }
+        }
         let col = column.sql();
         let filter = self.view_filter(range, endpoint_id, Access::Rows)?;
         let mut stmt =
@@ -166,6 +177,28 @@ impl Store {
         Ok(Some((view, window)))
     }
 
+    /// An endpoint's requests in `range` per (user or IP key, version key when `by_version`, else empty) with
+    /// every duration, exactly, from the `packed` summary table; `None` when the summaries cannot answer, and
+    /// for windows of fewer than a tenth of `SummaryPolicy::exact_window_rows` requests in whole hours (the rows
+    /// are cheaper there).
+    pub(crate) fn view_group_rows(
+        &self,
+        endpoint_id: i64,
+        column: GroupColumn,
+        by_version: bool,
+        range: &TimeRange,
+    ) -> rusqlite::Result<Option<RowCells>> {
+        let small = self.summary_policy().exact_window_rows / 10;
+        if let Some(from) = range.from {
+            match window_estimate(self, endpoint_id, column.summary_col(), from, range.to)? {
+                Some((hits, _)) if hits >= small => {}
+                _ => return Ok(None),
+            }
+        }
+        let Some(view) = self.summary_view(Scope::Endpoint(endpoint_id), false)? else { return Ok(None) };
+        view.packed_window(endpoint_id, column.summary_col(), by_version, range.from, range.to)
+    }
+
     /// Duration summaries of an endpoint per user or IP, busiest first, the `top` busiest only when given.
     ///
     /// On large files with summaries, and unless `SummaryPolicy::approximate` is off, hits, counts, means,
@@ -184,6 +217,15 @@ impl Store {
             self.view_snapshot(|| self.group_performance_from_summaries(endpoint_id, column, &range, top))?
         {
             return Ok(list);
+        }
+        if let Some(cells) = self.view_snapshot(|| self.view_group_rows(endpoint_id, column, false, &range))? {
+            let mut groups: HashMap<String, (u64, Vec<f64>)> = HashMap::new();
+            for ((key, _), c) in cells {
+                let entry = groups.entry(key_name(&key)).or_default();
+                entry.0 += c.hits;
+                entry.1.extend(c.durations);
+            }
+            return Ok(busiest_summaries(groups, top));
         }
         let col = column.sql();
         let groups = self.view_snapshot(|| {
@@ -204,17 +246,7 @@ impl Store {
                 a.1.extend(b.1);
             }))
         })?;
-        let mut order: Vec<(String, u64)> = groups.iter().map(|(k, v)| (k.clone(), v.0)).collect();
-        by_hits_desc(&mut order);
-        let mut groups = groups;
-        Ok(order
-            .into_iter()
-            .take(top.unwrap_or(usize::MAX))
-            .map(|(group, hits)| {
-                let summary = groups.get_mut(&group).and_then(|(_, v)| DurationSummary::from_unsorted(v));
-                GroupPerformance { group, hits, summary }
-            })
-            .collect())
+        Ok(busiest_summaries(groups, top))
     }
 
     /// [`Store::group_performance`] from the summaries; `None` when they cannot answer.
@@ -277,4 +309,18 @@ impl Store {
                 .collect(),
         ))
     }
+}
+
+/// The `top` busiest (all when `None`) of per-name hits and durations, with their exact duration summaries.
+fn busiest_summaries(mut groups: HashMap<String, (u64, Vec<f64>)>, top: Option<usize>) -> Vec<GroupPerformance> {
+    let mut order: Vec<(String, u64)> = groups.iter().map(|(k, v)| (k.clone(), v.0)).collect();
+    by_hits_desc(&mut order);
+    order
+        .into_iter()
+        .take(top.unwrap_or(usize::MAX))
+        .map(|(group, hits)| {
+            let summary = groups.get_mut(&group).and_then(|(_, v)| DurationSummary::from_unsorted(v));
+            GroupPerformance { group, hits, summary }
+        })
+        .collect()
 }

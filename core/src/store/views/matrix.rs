@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::groups::{by_hits_desc, GroupColumn};
@@ -60,6 +61,9 @@ impl Store {
         {
             return Ok(m);
         }
+        if let Some(m) = self.view_snapshot(|| self.version_matrix_from_rows(endpoint_id, column, &range, top))? {
+            return Ok(m);
+        }
         let col = column.sql();
         let (hits, mut cells, first) = self.view_snapshot(|| {
             let filter = self.view_filter(&range, endpoint_id, Access::Rows)?;
@@ -114,21 +118,38 @@ impl Store {
             }
             Ok((hits, merged, first))
         })?;
-        let versions = chronological(first);
-        let mut order: Vec<(String, u64)> = hits.into_iter().collect();
-        by_hits_desc(&mut order);
-        order.truncate(top);
-        let data = order
-            .iter()
-            .map(|(group, _)| {
-                versions
-                    .iter()
-                    .map(|v| cells.get_mut(&(group.clone(), v.version.clone())).and_then(|values| median(values)))
-                    .collect()
-            })
-            .collect();
-        let groups = order.into_iter().map(|(name, hits)| MatrixGroup { name, hits }).collect();
-        Ok(VersionMatrix { versions, groups, data })
+        Ok(exact_matrix(hits, &mut cells, first, top))
+    }
+
+    /// [`Store::version_matrix`] from every request's entry in the `packed` summary table (exact, like the
+    /// direct query); `None` when they cannot answer.
+    fn version_matrix_from_rows(
+        &self,
+        endpoint_id: i64,
+        column: GroupColumn,
+        range: &TimeRange,
+        top: usize,
+    ) -> rusqlite::Result<Option<VersionMatrix>> {
+        let Some(rows) = self.view_group_rows(endpoint_id, column, true, range)? else { return Ok(None) };
+        let mut hits: HashMap<String, u64> = HashMap::new();
+        let mut cells: HashMap<(String, String), Vec<f64>> = HashMap::new();
+        let mut first: HashMap<String, Option<DateTime<Utc>>> = HashMap::new();
+        for ((group, version), cell) in rows {
+            let (group, version) = (key_name(&group), key_name(&version));
+            *hits.entry(group.clone()).or_default() += cell.hits;
+            first.insert(version.clone(), None);
+            if !cell.durations.is_empty() {
+                cells.entry((group, version)).or_default().extend(cell.durations);
+            }
+        }
+        // Columns are dated by their first use over all time, as the direct query does.
+        if !first.is_empty() {
+            let all_time = self.view_first_use(&TimeRange::ALL, Some(endpoint_id))?;
+            for (version, date) in first.iter_mut() {
+                *date = all_time.get(version).copied().flatten();
+            }
+        }
+        Ok(Some(exact_matrix(hits, &mut cells, first, top)))
     }
 
     /// [`Store::version_matrix`] over all time from the summaries; `None` when they cannot answer.
@@ -188,7 +209,7 @@ impl Store {
         let Some(all_time) = view.versions(Some(endpoint_id), false)? else { return Ok(None) };
         let mut hits: HashMap<String, u64> = HashMap::new();
         let mut merged: HashMap<(String, String), Durations> = HashMap::new();
-        let mut first: HashMap<String, Option<chrono::DateTime<chrono::Utc>>> = HashMap::new();
+        let mut first: HashMap<String, Option<DateTime<Utc>>> = HashMap::new();
         for ((group, version), cell) in &window.cells {
             let (group, version) = (key_name(group), key_name(version));
             *hits.entry(group.clone()).or_default() += cell.hits;
@@ -209,6 +230,31 @@ impl Store {
         order.truncate(top);
         Ok(Some(from_histograms(versions, order, &merged)))
     }
+}
+
+/// The matrix of the `top` busiest groups by the versions (oldest first use first), each cell the exact median
+/// of its durations.
+fn exact_matrix(
+    hits: HashMap<String, u64>,
+    cells: &mut HashMap<(String, String), Vec<f64>>,
+    first: HashMap<String, Option<DateTime<Utc>>>,
+    top: usize,
+) -> VersionMatrix {
+    let versions = chronological(first);
+    let mut order: Vec<(String, u64)> = hits.into_iter().collect();
+    by_hits_desc(&mut order);
+    order.truncate(top);
+    let data = order
+        .iter()
+        .map(|(group, _)| {
+            versions
+                .iter()
+                .map(|v| cells.get_mut(&(group.clone(), v.version.clone())).and_then(|values| median(values)))
+                .collect()
+        })
+        .collect();
+    let groups = order.into_iter().map(|(name, hits)| MatrixGroup { name, hits }).collect();
+    VersionMatrix { versions, groups, data }
 }
 
 /// The matrix of `order`'s groups (busiest first) by `versions`, each cell the approximate median of its merged
