@@ -92,13 +92,16 @@ fn get_varint(data: &[u8]) -> Option<(u64, &[u8])> {
     None
 }
 
+/// Entries per (endpoint, UTC hour).
+pub(crate) type EntriesByHour = HashMap<(i64, i64), Vec<Entry>>;
+
 /// The entries of a refresh's span, with their keys numbered locally until they are written.
 #[derive(Debug, Default)]
 pub(crate) struct PackedAgg {
     ids: HashMap<Vec<u8>, u32>,
     keys: Vec<Vec<u8>>,
     /// Per (endpoint, UTC hour), in rowid order.
-    pub(crate) hours: HashMap<(i64, i64), Vec<Entry>>,
+    pub(crate) hours: EntriesByHour,
 }
 
 impl PackedAgg {
@@ -120,7 +123,7 @@ impl PackedAgg {
     }
 
     /// The keys in local-number order, and the entries per (endpoint, hour).
-    pub(crate) fn into_parts(self) -> (Vec<Vec<u8>>, HashMap<(i64, i64), Vec<Entry>>) {
+    pub(crate) fn into_parts(self) -> (Vec<Vec<u8>>, EntriesByHour) {
         (self.keys, self.hours)
     }
 }
