@@ -87,6 +87,18 @@ fn require_file(path: &Path) -> Result<(), StoreError> {
 }
 
 impl Store {
+    /// A store of an open, tuned connection, with the default summary policy.
+    fn assemble(conn: Connection, path: PathBuf, tables: Tables) -> Store {
+        Store {
+            conn,
+            path,
+            tables,
+            summary_policy: Default::default(),
+            insert_sql: Default::default(),
+            checked: Default::default(),
+        }
+    }
+
     /// Opens (creating if needed) a database for recording: WAL, busy timeout, every missing FMD and fmd
     /// table created. The parent directory must exist.
     pub fn open_writer(path: impl Into<PathBuf>, prefix: &str) -> Result<Store, StoreError> {
@@ -97,14 +109,7 @@ impl Store {
         let tables = Tables::new(prefix);
         check_version(&conn, &path, &tables)?;
         schema::ensure(&conn, &tables).map_err(|e| classify(&path, e))?;
-        Ok(Store {
-            conn,
-            path,
-            tables,
-            summary_policy: Default::default(),
-            insert_sql: Default::default(),
-            checked: Default::default(),
-        })
+        Ok(Store::assemble(conn, path, tables))
     }
 
     /// Opens an existing database read-only. Never creates a file. The prefix is `prefix`, or detected when
@@ -117,14 +122,7 @@ impl Store {
         tune(&conn, &path, false)?;
         let tables = resolve_prefix(&conn, &path, prefix)?;
         check_version(&conn, &path, &tables)?;
-        Ok(Store {
-            conn,
-            path,
-            tables,
-            summary_policy: Default::default(),
-            insert_sql: Default::default(),
-            checked: Default::default(),
-        })
+        Ok(Store::assemble(conn, path, tables))
     }
 
     /// Opens an existing FMD database for small edits (levels): read-write, never creating the file and
@@ -138,13 +136,6 @@ impl Store {
         tune(&conn, &path, false)?;
         let tables = resolve_prefix(&conn, &path, prefix)?;
         check_version(&conn, &path, &tables)?;
-        Ok(Store {
-            conn,
-            path,
-            tables,
-            summary_policy: Default::default(),
-            insert_sql: Default::default(),
-            checked: Default::default(),
-        })
+        Ok(Store::assemble(conn, path, tables))
     }
 }

@@ -198,13 +198,7 @@ impl SummaryView<'_> {
         let mut out = GroupWindow::default();
         if let Some((first_hour, end_hour)) = plan.hours {
             let names = self.names();
-            let total: i64 = self
-                .conn()
-                .prepare_cached(&format!(
-                    "SELECT coalesce(sum(hits), 0) FROM {} WHERE endpoint = ?1 AND hour >= ?2 AND hour < ?3",
-                    names.hour
-                ))?
-                .query_row(params![endpoint, first_hour, end_hour], |r| r.get(0))?;
+            let total = self.hours_total(endpoint, first_hour, end_hour)?;
             let columns = if durations { DURATION_COLUMNS } else { "0, 0.0, 0.0, NULL, NULL, X'0100'" };
             let mut stmt = self.conn().prepare_cached(&format!(
                 "SELECT grp, version, hits, {columns} FROM {} \

@@ -327,13 +327,7 @@ impl SummaryView<'_> {
         end_hour: i64,
     ) -> rusqlite::Result<Option<RowCells>> {
         let names = self.names();
-        let expected: i64 = self
-            .conn()
-            .prepare_cached(&format!(
-                "SELECT coalesce(sum(hits), 0) FROM {} WHERE endpoint = ?1 AND hour >= ?2 AND hour < ?3",
-                names.hour
-            ))?
-            .query_row(params![endpoint, first_hour, end_hour], |r| r.get(0))?;
+        let expected = self.hours_total(endpoint, first_hour, end_hour)?;
         let mut acc = Numbered::default();
         let mut seen: u64 = 0;
         let mut stmt = self.conn().prepare_cached(&format!(

@@ -480,6 +480,16 @@ impl SummaryView<'_> {
         self.in_scope(Some(endpoint))
     }
 
+    /// Requests of `endpoint` in the hour table's hours `first_hour..end_hour`.
+    pub(crate) fn hours_total(&self, endpoint: i64, first_hour: i64, end_hour: i64) -> rusqlite::Result<i64> {
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT coalesce(sum(hits), 0) FROM {} WHERE endpoint = ?1 AND hour >= ?2 AND hour < ?3",
+                self.names.hour
+            ))?
+            .query_row(params![endpoint, first_hour, end_hour], |r| r.get(0))
+    }
+
     /// The connection of the view's snapshot.
     pub(crate) fn conn(&self) -> &Connection {
         self.conn
