@@ -1343,3 +1343,23 @@ fn untracked_ips_are_answered_exactly_from_the_packed_rows_and_damage_falls_back
     conn.execute("DELETE FROM fmd_summary_packed WHERE endpoint = ?1", [id]).expect("delete");
     assert_exact_groups(&ip_summaries(&s, id, TimeRange::ALL), &ip_summaries(&d, id, TimeRange::ALL), "no blobs");
 }
+
+#[test]
+fn a_refresh_of_an_unchanged_file_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, endpoints) = create(dir.path(), 2000, 53);
+    let s = summarised(&path);
+    let d = direct(&path);
+    assert_eq!(refresh(&s), SummaryState::Ready);
+    let watcher = rusqlite::Connection::open(&path).expect("open");
+    let version = || -> i64 { watcher.query_row("PRAGMA data_version", [], |r| r.get(0)).expect("data_version") };
+    let before = version();
+    let status = s.refresh_summaries(|_, _| {}).expect("refresh");
+    assert_eq!((status.state, status.covered), (SummaryState::Ready, 2000));
+    assert_eq!(version(), before, "nothing committed: not even the build lease was taken");
+    // Any write makes the next refresh run again.
+    insert_like_fmd(&path, endpoints[1], 5, 9);
+    let status = s.refresh_summaries(|_, _| {}).expect("refresh");
+    assert_eq!((status.state, status.covered), (SummaryState::Ready, 2005));
+    assert_views_agree(&s, &d, &endpoints);
+}

@@ -52,7 +52,17 @@ pub(crate) struct CheckKey {
 /// then skips the count (a pass over an index: ~60 ms for an endpoint with 3 million requests), so the
 /// several reads of one view, and views asked again, pay for it once.
 #[derive(Debug, Default)]
-pub(crate) struct Checked(std::sync::Mutex<Vec<CheckKey>>);
+pub(crate) struct Checked(std::sync::Mutex<Vec<CheckKey>>, std::sync::Mutex<Option<Refreshed>>);
+
+/// The file as of the end of the last complete refresh: this connection's `PRAGMA data_version` and own
+/// changes then, and what the refresh reported. While both are unchanged nobody has written the file, so a
+/// refresh has nothing to add or check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Refreshed {
+    data_version: i64,
+    changes: u64,
+    status: SummaryStatus,
+}
 
 impl Checked {
     /// How many checks are remembered (the dashboard's and a few endpoints').
@@ -62,6 +72,27 @@ impl Checked {
         if let Ok(mut list) = self.0.lock() {
             list.clear();
         }
+        if let Ok(mut refreshed) = self.1.lock() {
+            *refreshed = None;
+        }
+    }
+
+    /// What the last complete refresh reported, when the file has not changed since (`conn` is the store's).
+    pub(crate) fn unchanged_since_refresh(&self, conn: &Connection) -> rusqlite::Result<Option<SummaryStatus>> {
+        let Some(last) = self.1.lock().ok().and_then(|r| *r) else { return Ok(None) };
+        let data_version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        Ok((last.data_version == data_version && last.changes == conn.total_changes()).then_some(last.status))
+    }
+
+    /// Notes a complete refresh, after it ended (a write by another process between its end and this note
+    /// would leave its rows above the mark until the next change: views add those on the fly, and check for
+    /// deletions themselves).
+    pub(crate) fn refreshed(&self, conn: &Connection, status: SummaryStatus) -> rusqlite::Result<()> {
+        let data_version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        if let Ok(mut last) = self.1.lock() {
+            *last = Some(Refreshed { data_version, changes: conn.total_changes(), status });
+        }
+        Ok(())
     }
 
     fn holds(&self, key: &CheckKey) -> bool {

@@ -115,6 +115,11 @@ pub(crate) fn run(
     options: &RefreshOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<SummaryStatus, StoreError> {
+    if options.verify != Verify::Always {
+        if let Some(status) = store.checked.unchanged_since_refresh(&store.conn).map_err(|e| store.wrap(e))? {
+            return Ok(status);
+        }
+    }
     let opened;
     let conn = if store.conn.is_readonly(DatabaseName::Main).map_err(|e| store.wrap(e))? {
         match open_rw(store.path()) {
@@ -130,7 +135,12 @@ pub(crate) fn run(
     };
     let mut refresher = Refresher::new(conn, store.tables(), options, progress);
     match refresher.run() {
-        Ok(s) => Ok(s),
+        Ok(s) => {
+            if s.state == SummaryState::Ready {
+                store.checked.refreshed(&store.conn, s).map_err(|e| store.wrap(e))?;
+            }
+            Ok(s)
+        }
         Err(Fail::Sql(e)) if read_only_error(&e) => Ok(status(SummaryState::ReadOnly)),
         Err(Fail::Sql(e)) => Err(store.wrap(e)),
         Err(Fail::Lost) => Ok(status(SummaryState::Busy)),
@@ -140,6 +150,7 @@ pub(crate) fn run(
 
 /// [`Store::clear_summaries`].
 pub(crate) fn clear(store: &Store) -> Result<(), StoreError> {
+    store.forget_summary_checks();
     let names = Names::new(store.tables());
     let run = |conn: &Connection| -> Result<(), Fail> {
         in_write(conn, |conn| {
