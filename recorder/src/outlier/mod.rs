@@ -72,8 +72,9 @@ const FINISHED: u8 = 1;
 /// The watcher claimed it (it is an outlier).
 const CLAIMED: u8 = 2;
 
-/// Largest text buffer a recycled watch keeps.
-const MAX_KEPT_BUFFER: usize = 16 * 1024;
+/// Largest text buffer a recycled watch keeps (with [`watcher`]'s pool of at most 1,024 watches, a few MiB at
+/// worst; the head of a typical request takes well under 1 KiB).
+const MAX_KEPT_BUFFER: usize = 4 * 1024;
 
 /// What an Outlier row needs of the request head, copied at request start for requests that can become
 /// outliers (level >= 2, once their endpoint has a threshold): the URL's parts and the `request_header` lines
