@@ -19,6 +19,12 @@ impl Clock {
         Clock { epoch: Instant::now() }
     }
 
+    /// The instant of tick 0.
+    #[inline]
+    pub(crate) fn epoch(&self) -> Instant {
+        self.epoch
+    }
+
     /// Ticks (ns since the recorder started) of `at`; never 0, which means "never" in endpoint state.
     #[inline]
     pub(crate) fn ticks(&self, at: Instant) -> u64 {

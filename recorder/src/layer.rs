@@ -109,7 +109,8 @@ impl<S> RecorderService<S> {
         let called = catch_unwind(AssertUnwindSafe(|| self.inner.call(request)));
         let caught = called.as_ref().err().map(|payload| exceptions::caught_panic(payload.as_ref()));
         if let Some(scope) = scope {
-            visit.exit(scope);
+            // The future now waits for its first poll.
+            visit.exit(scope, true);
         }
         match called {
             Ok(future) => ResponseFuture { state: State::Running { future }, visit: Some(visit) },
@@ -180,7 +181,7 @@ where
                 };
                 let caught = polled.as_ref().err().map(|payload| exceptions::caught_panic(payload.as_ref()));
                 if let (Some(scope), Some(visit)) = (scope, this.visit.as_mut()) {
-                    visit.exit(scope);
+                    visit.exit(scope, matches!(polled, Ok(Poll::Pending)));
                 }
                 match polled {
                     Ok(Poll::Pending) => return Poll::Pending,

@@ -3,12 +3,13 @@
 //! request's exceptions, and when the handler's response is ready queue the record (or, at level 0, just
 //! note the time). Nothing here blocks or touches SQLite; the only lock is the hand-over of an outlier's
 //! record to the watcher (two parties, held for a few instructions). For a known endpoint at levels 0-1
-//! without closures nothing allocates either (level 2 copies the request head of watched requests).
+//! without closures nothing allocates either (levels 2-3 copy the request head of watched requests, into a
+//! recycled watch when the watcher has one).
 
 use std::net::IpAddr;
 use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::extract::MatchedPath;
 use crossbeam_channel::{Sender, TrySendError};
@@ -23,7 +24,7 @@ use crate::endpoints::{EndpointState, Endpoints, UNMATCHED};
 use crate::exceptions::{self, RawException};
 use crate::outlier::sampler;
 use crate::outlier::watcher::WatcherHandle;
-use crate::outlier::{RequestHead, Watch};
+use crate::outlier::Watch;
 use crate::profile::QueuedProfile;
 use crate::record::{Incidents, Record};
 
@@ -91,15 +92,17 @@ impl Shared {
                 (Some(group_by), Some(parts)) => group_by.call(parts),
                 _ => None,
             },
-            pending: if level >= 2 && self.watcher.is_some() {
-                let threshold = endpoint.outlier_threshold(self.outliers.constant, self.outliers.min_samples);
-                // Level 3 is always registered (profiled), level 2 once the endpoint has a threshold.
-                (threshold.is_some() || level >= 3).then(|| {
-                    let head = RequestHead::copy(head.method, head.uri, head.version, head.headers, head.extensions);
-                    Box::new(Pending { threshold, head, profiled: level >= 3 })
-                })
-            } else {
-                None
+            pending: match &self.watcher {
+                Some(watcher) if level >= 2 => {
+                    let threshold = endpoint.outlier_threshold(self.outliers.constant, self.outliers.min_samples);
+                    // Level 3 is always registered (profiled), level 2 once the endpoint has a threshold. Only a
+                    // request with a threshold can become an outlier, whose row needs the request head.
+                    (threshold.is_some() || level >= 3).then(|| {
+                        // Its start is set when the handler is called.
+                        watcher.watch(self.clock.epoch(), threshold, &head, level >= 3)
+                    })
+                }
+                _ => None,
             },
             watch: None,
             exceptions: Vec::new(),
@@ -123,9 +126,10 @@ struct Detail {
     start: Option<Instant>,
     ip: Option<IpAddr>,
     group_by: Option<String>,
-    /// Level >= 2 with a threshold: registered with the watcher once the handler is called. Boxed so that
-    /// levels 0-1 do not carry (and move) the copied request head inline in every response future.
-    pending: Option<Box<Pending>>,
+    /// Level 3, or level 2 with a threshold: the watch to register with the watcher once the handler is
+    /// called (the only reference to it until then). Behind a pointer, so that levels 0-1 do not carry (and
+    /// move) the copied request head inline in every response future.
+    pending: Option<Arc<Watch>>,
     /// The registered watch.
     watch: Option<WatchGuard>,
     /// Panics and captured errors so far.
@@ -151,16 +155,6 @@ impl std::ops::Deref for WatchGuard {
     }
 }
 
-/// A request to register with the watcher once its handler is called (levels 2-3).
-#[derive(Debug)]
-struct Pending {
-    /// The outlier threshold, once the endpoint has enough samples.
-    threshold: Option<Duration>,
-    head: RequestHead,
-    /// Level 3: sampled by the profiler.
-    profiled: bool,
-}
-
 /// What [`Visit::enter`] changed on the polling thread, for [`Visit::exit`].
 #[derive(Debug)]
 pub(crate) struct Scope {
@@ -176,10 +170,11 @@ impl Visit {
         if let Some(detail) = &mut self.detail {
             let start = Instant::now();
             detail.start = Some(start);
-            if let Some(pending) = detail.pending.take() {
-                let Pending { threshold, head, profiled } = *pending;
-                if let Some(watcher) = &detail.shared.watcher {
-                    let watch = Arc::new(Watch::new(start, threshold, head, profiled));
+            if let Some(mut watch) = detail.pending.take() {
+                // Not shared yet: the start is set in place (never fails; if it did, the request would just not
+                // be watched).
+                if let (Some(watcher), Some(unshared)) = (&detail.shared.watcher, Arc::get_mut(&mut watch)) {
+                    unshared.start = start;
                     if watcher.register(Arc::clone(&watch)) {
                         detail.watch = Some(WatchGuard(watch));
                     }
@@ -206,14 +201,15 @@ impl Visit {
         Some(Scope { mark, previous_watch })
     }
 
-    /// Undoes [`enter`](Self::enter), collecting the exceptions captured meanwhile.
+    /// Undoes [`enter`](Self::enter), collecting the exceptions captured meanwhile. `parks`: the request now
+    /// waits to be polled (when it is done instead, when its poll ended is of no use to anyone).
     #[inline]
-    pub(crate) fn exit(&mut self, scope: Scope) {
+    pub(crate) fn exit(&mut self, scope: Scope, parks: bool) {
         let Some(detail) = &mut self.detail else {
             return;
         };
         if let (Some(previous), Some(watch)) = (scope.previous_watch, &detail.watch) {
-            watch.poll_exited();
+            watch.poll_exited(parks);
             sampler::exit_poll(previous);
         }
         exceptions::exit(scope.mark, &mut detail.exceptions);

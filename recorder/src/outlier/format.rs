@@ -12,9 +12,7 @@
 //! * `stacktrace`: notes, then frames `File: "{file}", line {line}, in "{function}": "{code}"`, innermost
 //!   last, joined by `<br />`.
 
-use std::collections::HashSet;
-
-use http::{HeaderMap, Version};
+use http::{HeaderMap, HeaderValue, Version};
 
 use super::system::SystemSnapshot;
 use super::RequestHead;
@@ -33,48 +31,84 @@ pub(crate) const LINE_BREAK: &str = "<br />";
 /// The set of header names whose values are never stored.
 #[derive(Debug, Clone)]
 pub(crate) struct Redaction {
-    names: HashSet<String>,
+    /// Lowercase, without duplicates; a handful, so a scan (which compares lengths first) is cheaper than
+    /// hashing each header name of each copied request.
+    names: Vec<Box<str>>,
 }
 
 impl Redaction {
     /// The default names plus `extra` (case-insensitive).
     pub(crate) fn new<I: IntoIterator<Item = String>>(extra: I) -> Redaction {
-        let mut names: HashSet<String> = DEFAULT_REDACTED.iter().map(|n| n.to_string()).collect();
-        names.extend(extra.into_iter().map(|n| n.trim().to_ascii_lowercase()).filter(|n| !n.is_empty()));
+        let mut names: Vec<Box<str>> = DEFAULT_REDACTED.iter().map(|n| Box::from(*n)).collect();
+        for name in extra.into_iter().map(|n| n.trim().to_ascii_lowercase()).filter(|n| !n.is_empty()) {
+            if !names.iter().any(|known| **known == *name) {
+                names.push(name.into_boxed_str());
+            }
+        }
         Redaction { names }
     }
 
+    /// True when the values of header `name` (lowercase, as `HeaderName`s are) are never stored.
+    #[inline]
     fn hides(&self, name: &str) -> bool {
-        self.names.contains(name)
+        // Length and first byte first: most names differ there, without a call to `memcmp`.
+        let first = name.as_bytes().first();
+        self.names
+            .iter()
+            .any(|hidden| hidden.len() == name.len() && hidden.as_bytes().first() == first && **hidden == *name)
     }
 }
 
-/// `content-type` -> `Content-Type`.
-fn title_case(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
+/// Room [`write_headers`] is given up front per header: most headers are shorter (a longer one makes the
+/// string grow), and sizing it exactly would take a second pass over the headers.
+pub(crate) const HEADER_ROOM: usize = 64;
+
+/// Writes the lines of `request_header` with the names as they come (lowercase): `name: value\r\n` per
+/// header, then `\r\n`, as bytes (a value may be invalid UTF-8: the caller checks the whole text once). The
+/// values of the headers `redaction` hides are never copied. The names are title-cased only when an outlier
+/// row is written ([`headers`]): almost no copy becomes one. Returns the (first) `Host` header's value.
+pub(crate) fn write_headers<'a>(
+    text: &mut Vec<u8>,
+    headers: &'a HeaderMap,
+    redaction: &Redaction,
+) -> Option<&'a HeaderValue> {
+    let mut host = None;
+    for (name, value) in headers {
+        if host.is_none() && name == http::header::HOST {
+            host = Some(value);
+        }
+        let name = name.as_str();
+        text.extend_from_slice(name.as_bytes());
+        text.extend_from_slice(b": ");
+        let value = if redaction.hides(name) { REDACTED.as_bytes() } else { value.as_bytes() };
+        text.extend_from_slice(value);
+        text.extend_from_slice(b"\r\n");
+    }
+    text.extend_from_slice(b"\r\n");
+    host
+}
+
+/// `request_header` from the lines [`write_headers`] wrote: each name in `Title-Case` (the first letter and
+/// every letter after a `-`: `content-type` -> `Content-Type`), values as they are. A name never contains
+/// `:` and a value never contains a line break, so each line's name is what precedes its first `:`.
+pub(crate) fn headers(lines: &str) -> String {
+    let mut out = String::with_capacity(lines.len());
+    let mut in_name = true;
     let mut upper = true;
-    for c in name.chars() {
-        out.push(if upper { c.to_ascii_uppercase() } else { c });
-        upper = c == '-';
+    for c in lines.chars() {
+        if c == '\n' {
+            in_name = true;
+            upper = true;
+            out.push(c);
+        } else if in_name {
+            out.push(if upper { c.to_ascii_uppercase() } else { c });
+            upper = c == '-';
+            in_name = c != ':';
+        } else {
+            out.push(c);
+        }
     }
     out
-}
-
-/// `request_header`.
-pub(crate) fn headers(headers: &HeaderMap, redaction: &Redaction) -> String {
-    let mut text = String::new();
-    for (name, value) in headers {
-        text.push_str(&title_case(name.as_str()));
-        text.push_str(": ");
-        if redaction.hides(name.as_str()) {
-            text.push_str(REDACTED);
-        } else {
-            text.push_str(&String::from_utf8_lossy(value.as_bytes()));
-        }
-        text.push_str("\r\n");
-    }
-    text.push_str("\r\n");
-    text
 }
 
 /// A Python string literal (single quotes, backslash escapes).
@@ -107,27 +141,18 @@ fn version_text(version: Version) -> &'static str {
     }
 }
 
-/// The host the client asked for: the URI's authority, else the Host header.
-fn host(head: &RequestHead) -> Option<String> {
-    head.uri
-        .authority()
-        .map(|a| a.as_str().to_string())
-        .or_else(|| head.headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).map(str::to_string))
-        .filter(|h| !h.is_empty())
-}
-
 /// `request_url`.
 pub(crate) fn url(head: &RequestHead) -> String {
-    let path = head.uri.path_and_query().map_or("/", |pq| pq.as_str());
-    match host(head) {
-        Some(host) => format!("{}://{host}{path}", head.uri.scheme_str().unwrap_or("http")),
+    let path = head.path_and_query();
+    match head.host() {
+        Some(host) => format!("{}://{host}{path}", head.scheme()),
         None => path.to_string(),
     }
 }
 
 /// `request_environment`.
 pub(crate) fn environment(head: &RequestHead) -> String {
-    let host = host(head);
+    let host = head.host();
     let (server_name, server_port) = match &host {
         // `name:port`, `[v6]:port`; a bare `[v6]` has no port.
         Some(host) => match host.rsplit_once(':') {
@@ -136,19 +161,19 @@ pub(crate) fn environment(head: &RequestHead) -> String {
             {
                 (name.to_string(), port.to_string())
             }
-            _ => (host.clone(), String::new()),
+            _ => (host.to_string(), String::new()),
         },
         None => (String::new(), String::new()),
     };
     let mut pairs: Vec<(&str, String)> = vec![
         ("REQUEST_METHOD", head.method.as_str().to_string()),
         ("SCRIPT_NAME", String::new()),
-        ("PATH_INFO", head.uri.path().to_string()),
-        ("QUERY_STRING", head.uri.query().unwrap_or("").to_string()),
+        ("PATH_INFO", head.path().to_string()),
+        ("QUERY_STRING", head.query().to_string()),
         ("SERVER_PROTOCOL", version_text(head.version).to_string()),
         ("SERVER_NAME", server_name),
         ("SERVER_PORT", server_port),
-        ("HTTP_HOST", host.unwrap_or_default()),
+        ("HTTP_HOST", host.unwrap_or_default().to_string()),
     ];
     match head.peer {
         Some(peer) => {
@@ -157,7 +182,7 @@ pub(crate) fn environment(head: &RequestHead) -> String {
         }
         None => pairs.push(("REMOTE_ADDR", String::new())),
     }
-    pairs.push(("wsgi.url_scheme", head.uri.scheme_str().unwrap_or("http").to_string()));
+    pairs.push(("wsgi.url_scheme", head.scheme().to_string()));
     let body: Vec<String> = pairs.iter().map(|(k, v)| format!("{}: {}", py_str(k), py_str(v))).collect();
     format!("{{{}}}", body.join(", "))
 }
@@ -204,26 +229,86 @@ pub(crate) fn stack(notes: &[String], frames: &[Frame]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::measure::Head;
     use crate::outlier::system::Memory;
 
-    fn head() -> RequestHead {
+    fn copy(
+        method: &http::Method,
+        uri: &http::Uri,
+        version: Version,
+        headers: &HeaderMap,
+        extensions: &http::Extensions,
+        redaction: &Redaction,
+    ) -> RequestHead {
+        RequestHead::copy(Vec::new(), &Head { method, uri, version, headers, extensions }, redaction)
+    }
+
+    fn head_redacting(extra: &[&str]) -> RequestHead {
         let mut headers = HeaderMap::new();
         headers.insert("host", "example.test:8080".parse().expect("value"));
         headers.insert("authorization", "Bearer secret".parse().expect("value"));
         headers.insert("x-trace", "it's \\ here".parse().expect("value"));
-        RequestHead {
-            method: http::Method::POST,
-            uri: "/r/1?x=1&y=2".parse().expect("uri"),
-            version: Version::HTTP_11,
-            headers,
-            peer: Some("127.0.0.1:5555".parse().expect("peer")),
-        }
+        let mut extensions = http::Extensions::new();
+        let peer: std::net::SocketAddr = "127.0.0.1:5555".parse().expect("peer");
+        extensions.insert(axum::extract::ConnectInfo(peer));
+        let uri: http::Uri = "/r/1?x=1&y=2".parse().expect("uri");
+        let redaction = Redaction::new(extra.iter().map(|name| name.to_string()));
+        copy(&http::Method::POST, &uri, Version::HTTP_11, &headers, &extensions, &redaction)
+    }
+
+    fn head() -> RequestHead {
+        head_redacting(&[])
     }
 
     #[test]
     fn headers_are_lines_with_redaction() {
-        let text = headers(&head().headers, &Redaction::new(["X-Trace".to_string()]));
+        let head = head_redacting(&["X-Trace"]);
+        let text = headers(head.header_lines());
         assert_eq!(text, "Host: example.test:8080\r\nAuthorization: [redacted]\r\nX-Trace: [redacted]\r\n\r\n");
+        assert!(!format!("{head:?}").contains("secret"), "a redacted value is never copied: {head:?}");
+        assert_eq!(headers(head_redacting(&[]).header_lines()).lines().nth(2), Some("X-Trace: it's \\ here"));
+        let mut many = HeaderMap::new();
+        many.append("x-a-b", "c-d: e-f".parse().expect("value"));
+        many.append("x-a-b", "x-y".parse().expect("value"));
+        many.insert("accept", "*/*".parse().expect("value"));
+        let mut lines = Vec::new();
+        assert_eq!(write_headers(&mut lines, &many, &Redaction::new([])), None);
+        let lines = String::from_utf8(lines).expect("ASCII");
+        assert_eq!(lines, "x-a-b: c-d: e-f\r\nx-a-b: x-y\r\naccept: */*\r\n\r\n");
+        assert_eq!(headers(&lines), "X-A-B: c-d: e-f\r\nX-A-B: x-y\r\nAccept: */*\r\n\r\n");
+    }
+
+    #[test]
+    fn invalid_utf8_values_are_replaced_and_the_url_kept() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-raw", http::HeaderValue::from_bytes(b"a\xffb").expect("value"));
+        headers.insert("x-last", "z".parse().expect("value"));
+        let uri: http::Uri = "https://api.test/p?q=1".parse().expect("uri");
+        let head =
+            copy(&http::Method::GET, &uri, Version::HTTP_2, &headers, &http::Extensions::new(), &Redaction::new([]));
+        assert_eq!(super::headers(head.header_lines()), "X-Raw: a\u{fffd}b\r\nX-Last: z\r\n\r\n");
+        assert_eq!(url(&head), "https://api.test/p?q=1");
+        let env = environment(&head);
+        assert!(env.contains("'PATH_INFO': '/p', 'QUERY_STRING': 'q=1'"), "{env}");
+        assert!(env.contains("'SERVER_NAME': 'api.test', 'SERVER_PORT': ''"), "{env}");
+        assert!(env.contains("'REMOTE_ADDR': ''"), "{env}");
+        assert!(env.ends_with("'wsgi.url_scheme': 'https'}"), "{env}");
+    }
+
+    #[test]
+    fn without_a_host_the_url_is_the_path() {
+        let uri: http::Uri = "/only".parse().expect("uri");
+        let head = copy(
+            &http::Method::GET,
+            &uri,
+            Version::HTTP_11,
+            &HeaderMap::new(),
+            &http::Extensions::new(),
+            &Redaction::new([]),
+        );
+        assert_eq!(url(&head), "/only");
+        assert_eq!(headers(head.header_lines()), "\r\n");
+        assert!(environment(&head).contains("'HTTP_HOST': ''"));
     }
 
     #[test]

@@ -10,10 +10,19 @@
 //! capture anything meaningful sooner).
 //!
 //! # Capture while running
-//! At level >= 2 with a threshold, the layer copies the request head (method, URI, version, headers, peer
-//! address) into a [`Watch`] and registers it with the recorder's one watcher thread (a bounded lock-free
-//! queue; the watcher is woken only when the new deadline is earlier than the one it sleeps towards). The
-//! response future publishes which OS thread polls the request (set at poll entry, cleared at poll exit).
+//! At level >= 2 with a threshold, the layer copies what an Outlier row needs of the request head into a
+//! [`Watch`] ([`RequestHead`]: the header lines, sensitive values already left out, and the URL's parts in
+//! one string, plus method, version and peer address) and registers it with the recorder's one watcher
+//! thread (a bounded lock-free queue; the watcher is woken only when the new deadline is earlier than the one
+//! it sleeps towards). Level 3 registers every request (the profiler samples it), copying the head only
+//! once its endpoint has a threshold. The response future publishes which OS thread polls the request (set
+//! at poll entry, cleared at poll exit).
+//!
+//! Most requests finish long before their deadline. The watcher drops a registration whose request already
+//! finished when it takes it off the queue, and prunes finished requests from its deadline heap whenever the
+//! heap has doubled; the watches it was the last to hold go to a small pool the request path takes its next
+//! watches from (reset in place, the head's text buffer kept), so that a request that finishes in time
+//! usually costs neither side an allocation nor a free (see [`watcher`]).
 //!
 //! At the deadline the watcher claims the request (an atomic state: a request that finished first is
 //! skipped) and captures, in this order:
@@ -34,7 +43,8 @@
 //! # Cost bounds
 //! At most one capture per request, at most `outlier_captures_per_second` captures per second (beyond
 //! that, outliers are stored with the latest CPU and memory readings and "stack not captured"), bounded
-//! registration queue and watch list (requests beyond them are not watched), and a sampling timeout.
+//! registration queue and watch list (requests beyond them are not watched), a bounded pool of recycled
+//! watches, and a sampling timeout.
 
 pub(crate) mod format;
 pub(crate) mod sampler;
@@ -47,8 +57,11 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::extract::ConnectInfo;
-use http::{HeaderMap, Method, Uri, Version};
+use http::{Method, Version};
 
+use format::Redaction;
+
+use crate::measure::Head;
 use crate::profile::Profile;
 use crate::record::Record;
 
@@ -59,32 +72,104 @@ const FINISHED: u8 = 1;
 /// The watcher claimed it (it is an outlier).
 const CLAIMED: u8 = 2;
 
-/// The request head, copied at request start for watched requests (level >= 2).
+/// Largest text buffer a recycled watch keeps (with [`watcher`]'s pool of at most 1,024 watches, a few MiB at
+/// worst; the head of a typical request takes well under 1 KiB).
+const MAX_KEPT_BUFFER: usize = 4 * 1024;
+
+/// What an Outlier row needs of the request head, copied at request start for requests that can become
+/// outliers (level >= 2, once their endpoint has a threshold): the URL's parts and the `request_header` lines
+/// (sensitive values already replaced, so no secret is ever copied) in one string, and the method, version
+/// and peer address. One allocation, and dropping it is one free.
 #[derive(Debug, Clone)]
 pub(crate) struct RequestHead {
+    /// The `request_header` lines, then `scheme`, `host`, `path_and_query`, `path`, `query`.
+    text: String,
+    /// Where each of the six parts of `text` ends.
+    ends: [usize; 6],
     pub(crate) method: Method,
-    pub(crate) uri: Uri,
     pub(crate) version: Version,
-    pub(crate) headers: HeaderMap,
     pub(crate) peer: Option<SocketAddr>,
 }
 
 impl RequestHead {
-    /// Copies what the outlier row needs from a request head.
-    pub(crate) fn copy(
-        method: &Method,
-        uri: &Uri,
-        version: Version,
-        headers: &HeaderMap,
-        extensions: &http::Extensions,
-    ) -> RequestHead {
+    /// Copies what the outlier row needs from a request head into `buffer` (emptied first; a recycled
+    /// watch's, so that most copies allocate nothing); the values of the headers `redaction` hides are not
+    /// copied.
+    pub(crate) fn copy(mut buffer: Vec<u8>, head: &Head<'_>, redaction: &Redaction) -> RequestHead {
+        let Head { method, uri, version, headers, extensions } = *head;
+        // The `request_header` lines first, then the URL's parts.
+        buffer.clear();
+        buffer.reserve(headers.len().saturating_mul(format::HEADER_ROOM).saturating_add(64));
+        let mut text = buffer;
+        let host_header = format::write_headers(&mut text, headers, redaction);
+        // Only a header value can be invalid UTF-8 (its invalid bytes are replaced, as they always were); the
+        // parts appended below are `str`s already.
+        let mut text = match String::from_utf8(text) {
+            Ok(text) => text,
+            Err(invalid) => String::from_utf8_lossy(invalid.as_bytes()).into_owned(),
+        };
+        // The host the client asked for: the URI's authority, else the Host header ("" = unknown).
+        let host = match uri.authority() {
+            Some(authority) => authority.as_str(),
+            None => host_header.and_then(|h| h.to_str().ok()).unwrap_or(""),
+        };
+        let scheme = uri.scheme_str().unwrap_or("http");
+        let path_and_query = uri.path_and_query().map_or("/", |pq| pq.as_str());
+        let path = uri.path();
+        let query = uri.query().unwrap_or("");
+        let mut ends = [0; 6];
+        ends[0] = text.len();
+        for (i, part) in [scheme, host, path_and_query, path, query].into_iter().enumerate() {
+            text.push_str(part);
+            ends[i + 1] = text.len();
+        }
         RequestHead {
+            text,
+            ends,
             method: method.clone(),
-            uri: uri.clone(),
             version,
-            headers: headers.clone(),
             peer: extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0),
         }
+    }
+
+    /// The text's buffer, for the next copy (none when it grew too large to keep).
+    fn into_buffer(self) -> Option<Vec<u8>> {
+        (self.text.capacity() <= MAX_KEPT_BUFFER).then(|| self.text.into_bytes())
+    }
+
+    fn part(&self, index: usize) -> &str {
+        let start = if index == 0 { 0 } else { self.ends[index - 1] };
+        self.text.get(start..self.ends[index]).unwrap_or("")
+    }
+
+    /// The `request_header` lines with lowercase names (see [`format::headers`]).
+    pub(crate) fn header_lines(&self) -> &str {
+        self.part(0)
+    }
+
+    /// The URI's scheme, `http` when it has none.
+    pub(crate) fn scheme(&self) -> &str {
+        self.part(1)
+    }
+
+    /// The host the client asked for: the URI's authority, else the Host header (none when empty).
+    pub(crate) fn host(&self) -> Option<&str> {
+        Some(self.part(2)).filter(|host| !host.is_empty())
+    }
+
+    /// The path and query, `/` when there is none.
+    pub(crate) fn path_and_query(&self) -> &str {
+        self.part(3)
+    }
+
+    /// The URI's path.
+    pub(crate) fn path(&self) -> &str {
+        self.part(4)
+    }
+
+    /// The URI's query (empty when there is none).
+    pub(crate) fn query(&self) -> &str {
+        self.part(5)
     }
 }
 
@@ -122,12 +207,13 @@ pub(crate) struct Watch {
     poll_start: AtomicU64,
     /// Set by the watcher for a parked outlier: the next poll entry wakes the watcher.
     pub(crate) armed: AtomicBool,
-    /// When the handler was called.
+    /// When the handler was called (set by [`Visit::handler_called`](crate::measure::Visit::handler_called)
+    /// before the watch is registered).
     pub(crate) start: Instant,
     /// Mean × constant at the start; `None` for a profiled request not (yet) watched for being an outlier.
     pub(crate) threshold: Option<Duration>,
-    /// The copied request head.
-    pub(crate) head: RequestHead,
+    /// The copied request head: present when there is a threshold (only an outlier's row needs it).
+    pub(crate) head: Option<RequestHead>,
     handoff: Mutex<Handoff>,
     /// The samples of a level 3 request.
     pub(crate) profile: Option<Profile>,
@@ -137,10 +223,9 @@ pub(crate) struct Watch {
 
 impl Watch {
     /// A request watched from `start`, an outlier past `threshold` (if any), profiled when `profiled`.
-    pub(crate) fn new(start: Instant, threshold: Option<Duration>, head: RequestHead, profiled: bool) -> Watch {
-        static IDS: AtomicU64 = AtomicU64::new(1);
+    pub(crate) fn new(start: Instant, threshold: Option<Duration>, head: Option<RequestHead>, profiled: bool) -> Watch {
         Watch {
-            id: IDS.fetch_add(1, Ordering::Relaxed),
+            id: next_id(),
             state: AtomicU8::new(RUNNING),
             polling: AtomicU64::new(0),
             polls: AtomicU32::new(0),
@@ -154,6 +239,36 @@ impl Watch {
             profile: profiled.then(Profile::default),
             ended: AtomicBool::new(false),
         }
+    }
+
+    /// Makes a watch that nothing else references any more (a recycled one) watch a new request, as
+    /// [`new`](Self::new) would, keeping its buffers: the head's text (handed to `copy`, which returns the
+    /// new head or none) and a profile's await point.
+    pub(crate) fn reuse(
+        &mut self,
+        start: Instant,
+        threshold: Option<Duration>,
+        copy: impl FnOnce(Vec<u8>) -> Option<RequestHead>,
+        profiled: bool,
+    ) {
+        self.id = next_id();
+        *self.state.get_mut() = RUNNING;
+        *self.polling.get_mut() = 0;
+        *self.polls.get_mut() = 0;
+        *self.last_poll_end.get_mut() = 0;
+        *self.poll_start.get_mut() = 0;
+        *self.armed.get_mut() = false;
+        self.start = start;
+        self.threshold = threshold;
+        let buffer = self.head.take().and_then(RequestHead::into_buffer).unwrap_or_default();
+        self.head = copy(buffer);
+        *self.handoff.get_mut().unwrap_or_else(|poisoned| poisoned.into_inner()) = Handoff::default();
+        match (&mut self.profile, profiled) {
+            (Some(profile), true) => profile.reset(),
+            (profile, true) => *profile = Some(Profile::default()),
+            (profile, false) => *profile = None,
+        }
+        *self.ended.get_mut() = false;
     }
 
     /// The outlier deadline: start + threshold.
@@ -185,7 +300,7 @@ impl Watch {
     }
 
     fn since_start(&self, at: Instant) -> u64 {
-        u64::try_from(at.saturating_duration_since(self.start).as_nanos()).unwrap_or(u64::MAX).max(1)
+        crate::clock::nanos(at.saturating_duration_since(self.start)).max(1)
     }
 
     /// How long the current poll of an armed request has been running (zero when its start is unknown).
@@ -194,11 +309,16 @@ impl Watch {
         now.saturating_duration_since(started)
     }
 
-    /// Poll exit.
+    /// Poll exit; `parks`: the request now waits for its next poll (notes when, for [`parked_for`]), else it
+    /// is done (the time is not read: the request is about to finish).
+    ///
+    /// [`parked_for`]: Self::parked_for
     #[inline]
-    pub(crate) fn poll_exited(&self) {
+    pub(crate) fn poll_exited(&self, parks: bool) {
         self.polling.store(0, Ordering::Release);
-        self.last_poll_end.store(self.since_start(Instant::now()), Ordering::Relaxed);
+        if parks {
+            self.last_poll_end.store(self.since_start(Instant::now()), Ordering::Relaxed);
+        }
     }
 
     /// How long ago the latest poll returned, if it ever did.
@@ -254,6 +374,12 @@ impl Watch {
     pub(crate) fn has_finished(&self) -> bool {
         self.handoff.lock().unwrap_or_else(|p| p.into_inner()).record.is_some()
     }
+}
+
+/// A unique, non-zero watch id.
+fn next_id() -> u64 {
+    static IDS: AtomicU64 = AtomicU64::new(1);
+    IDS.fetch_add(1, Ordering::Relaxed)
 }
 
 /// Shortest threshold: the watcher's wake-up and a stack sample take tens of microseconds, so an earlier

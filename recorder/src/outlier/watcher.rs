@@ -4,7 +4,7 @@
 use std::cmp::Ordering as CmpOrdering;
 use std::collections::BinaryHeap;
 use std::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::{JoinHandle, Thread};
 use std::time::{Duration, Instant};
 
@@ -13,9 +13,11 @@ use crossbeam_channel::{Receiver, Sender, TryRecvError, TrySendError};
 use super::format::{self, Redaction};
 use super::sampler::{self, Sample};
 use super::system::{SystemSampler, BASELINE_REFRESH};
+use super::RequestHead;
 use super::{CapturedOutlier, Watch};
 use crate::clock::Clock;
 use crate::counters::Counters;
+use crate::measure::Head;
 use crate::profile::MAX_PROFILED;
 use crate::record::Record;
 use crate::symbolize;
@@ -32,12 +34,17 @@ const SAMPLE_TIMEOUT: Duration = Duration::from_millis(50);
 const RESUME_DELAY: Duration = Duration::from_millis(2);
 /// Extra samples of that poll when one shows none of the request's frames.
 const RESUME_ATTEMPTS: u32 = 3;
+/// Most watches kept for reuse.
+const POOL_CAPACITY: usize = 1_024;
+/// Smallest heap size at which finished requests are pruned from it.
+const PRUNE_MIN: usize = 64;
 /// `wake_at` while the watcher sleeps without a deadline.
 const NEVER: u64 = u64::MAX;
 
 /// Settings of the watcher.
 #[derive(Debug, Clone)]
 pub(crate) struct WatcherSettings {
+    /// Headers whose values are never stored (the request path leaves them out of the copied head).
     pub(crate) redaction: Redaction,
     /// `dashboard.sampling_period_ms`: how often level 3 requests are sampled.
     pub(crate) sampling_period: Duration,
@@ -61,6 +68,40 @@ pub(crate) struct WatcherHandle {
     /// Ticks of the instant the watcher sleeps towards ([`NEVER`] when it sleeps until woken).
     wake_at: Arc<AtomicU64>,
     clock: Clock,
+    /// The headers whose values are never copied.
+    redaction: Redaction,
+    /// Watches the watcher was the last to hold, for reuse.
+    pool: Arc<WatchPool>,
+}
+
+/// Watches of finished requests that nothing else references, kept for the next requests: a request then
+/// allocates nothing for its watch nor for its head's text, and the watcher frees nothing (a request's
+/// watch is almost always dropped last by the watcher, on another thread than the one that allocated it).
+/// Never waits: when the other side holds the lock, a watch is allocated or freed as usual.
+#[derive(Debug, Default)]
+struct WatchPool {
+    free: Mutex<Vec<Arc<Watch>>>,
+}
+
+impl WatchPool {
+    /// A recycled watch (nothing else references it), if one is at hand.
+    #[inline]
+    fn take(&self) -> Option<Arc<Watch>> {
+        self.free.try_lock().ok()?.pop()
+    }
+
+    /// Keeps `watch` for reuse when nothing else references it (else only drops this reference).
+    #[inline]
+    fn give(&self, mut watch: Arc<Watch>) {
+        if Arc::get_mut(&mut watch).is_none() {
+            return;
+        }
+        if let Ok(mut free) = self.free.try_lock() {
+            if free.len() < POOL_CAPACITY {
+                free.push(watch);
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for Registration {
@@ -70,6 +111,27 @@ impl std::fmt::Debug for Registration {
 }
 
 impl WatcherHandle {
+    /// A watch for a request (the request path, at its start): outlier past `threshold` (if any), profiled
+    /// when `profiled`, with the request head copied (sensitive header values left out) when there is a
+    /// threshold. `start` is a placeholder until the handler is called. A recycled watch when one is at hand.
+    #[inline]
+    pub(crate) fn watch(
+        &self,
+        start: Instant,
+        threshold: Option<Duration>,
+        head: &Head<'_>,
+        profiled: bool,
+    ) -> Arc<Watch> {
+        let copy = |buffer| threshold.map(|_| RequestHead::copy(buffer, head, &self.redaction));
+        if let Some(mut watch) = self.pool.take() {
+            if let Some(unshared) = Arc::get_mut(&mut watch) {
+                unshared.reuse(start, threshold, copy, profiled);
+                return watch;
+            }
+        }
+        Arc::new(Watch::new(start, threshold, copy(Vec::new()), profiled))
+    }
+
     /// Registers a request; false when the queue is full (the request is not watched). Wakes the watcher
     /// only when this deadline is earlier than the one it sleeps towards.
     #[inline]
@@ -140,6 +202,8 @@ pub(crate) fn spawn(
     let wake_at = Arc::new(AtomicU64::new(NEVER));
     let stop = Arc::new(AtomicBool::new(false));
     let sampling_period = settings.sampling_period;
+    let redaction = settings.redaction.clone();
+    let pool = Arc::new(WatchPool::default());
     let watcher = Watcher {
         settings,
         rx,
@@ -149,6 +213,9 @@ pub(crate) fn spawn(
         wake_at: Arc::clone(&wake_at),
         stop: Arc::clone(&stop),
         heap: BinaryHeap::new(),
+        prune_at: PRUNE_MIN,
+        pool: Arc::clone(&pool),
+        registered: false,
         parked: Vec::new(),
         system: SystemSampler::new(),
         limiter: Limiter::new(0),
@@ -163,7 +230,8 @@ pub(crate) fn spawn(
             tracing::error!("fmd recorder: the outlier watcher panicked; outliers are no longer captured");
         }
     })?;
-    let handle = WatcherHandle { tx, sampling_period, thread: thread.thread().clone(), wake_at, clock };
+    let handle =
+        WatcherHandle { tx, sampling_period, thread: thread.thread().clone(), wake_at, clock, redaction, pool };
     Ok((handle, WatcherControl { stop, thread }))
 }
 
@@ -234,6 +302,12 @@ struct Watcher {
     wake_at: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
     heap: BinaryHeap<Due>,
+    /// Heap size at which finished requests are dropped from it.
+    prune_at: usize,
+    /// Where the watches of finished requests go.
+    pool: Arc<WatchPool>,
+    /// A registration was drained since the CPU baseline was last looked at.
+    registered: bool,
     parked: Vec<Parked>,
     system: SystemSampler,
     limiter: Limiter,
@@ -295,6 +369,8 @@ impl Watcher {
                 if let Some(due) = self.heap.pop() {
                     if due.watch.claim() {
                         self.capture(due.watch);
+                    } else {
+                        self.pool.give(due.watch);
                     }
                 }
             }
@@ -306,7 +382,9 @@ impl Watcher {
                 return;
             }
             let now = Instant::now();
-            if !self.heap.is_empty() {
+            // While requests are watched (including ones that finished before they were drained: the heap
+            // may then be empty), so that a capture's CPU values cover the last 0.2-1 s.
+            if std::mem::take(&mut self.registered) || !self.heap.is_empty() {
                 self.system.tick(now);
             }
             let mut next = self.heap.peek().map(|due| due.deadline);
@@ -337,11 +415,17 @@ impl Watcher {
         loop {
             match self.rx.try_recv() {
                 Ok(registration) => {
+                    self.registered = true;
                     if !self.warmed_up {
                         // Load debug information now rather than at the first capture, on a helper thread so
                         // that deadlines are not delayed meanwhile.
                         self.warmed_up = true;
                         let _ = std::thread::Builder::new().name("fmd-symbolize".into()).spawn(symbolize::warm_up);
+                    }
+                    if registration.watch.has_ended() {
+                        // Finished before the watcher saw it (most requests do): nothing to sample or capture.
+                        self.pool.give(registration.watch);
+                        continue;
                     }
                     if registration.watch.profile.is_some() && self.profiled.len() < MAX_PROFILED {
                         self.profiled.push(Profiled { watch: Arc::clone(&registration.watch) });
@@ -354,6 +438,9 @@ impl Watcher {
                         }
                     }
                     if let Some(deadline) = registration.deadline {
+                        if self.heap.len() >= self.prune_at {
+                            self.prune();
+                        }
                         if self.heap.len() < MAX_WATCHED {
                             self.heap.push(Due { deadline, watch: registration.watch });
                         }
@@ -363,6 +450,23 @@ impl Watcher {
                 Err(TryRecvError::Disconnected) => return true,
             }
         }
+    }
+
+    /// Drops the watches of requests that finished from the heap (they can no longer be outliers), so that a
+    /// heap of requests that mostly finish long before their deadline stays small and their memory is freed
+    /// early. Run when the heap has doubled since the last pruning: amortised O(1) per registration.
+    fn prune(&mut self) {
+        let mut due = std::mem::take(&mut self.heap).into_vec();
+        let mut i = 0;
+        while i < due.len() {
+            if due[i].watch.has_ended() {
+                self.pool.give(due.swap_remove(i).watch);
+            } else {
+                i += 1;
+            }
+        }
+        self.heap = BinaryHeap::from(due);
+        self.prune_at = self.heap.len().saturating_mul(2).max(PRUNE_MIN);
     }
 
     /// Samples every profiled request when a round is due: the thread polling it, or, while it is parked,
@@ -379,6 +483,7 @@ impl Watcher {
             let watch = Arc::clone(&self.profiled[i].watch);
             if watch.has_ended() {
                 self.profiled.swap_remove(i);
+                self.pool.give(watch);
                 continue;
             }
             let Some(profile) = &watch.profile else {
@@ -574,10 +679,12 @@ impl Watcher {
         notes: &[String],
         frames: &[symbolize::Frame],
     ) -> CapturedOutlier {
+        // Every watch with a deadline (the only ones captured) has its head.
+        let head = watch.head.as_ref();
         CapturedOutlier {
-            request_header: format::headers(&watch.head.headers, &self.settings.redaction),
-            request_environment: format::environment(&watch.head),
-            request_url: format::url(&watch.head),
+            request_header: head.map(|head| format::headers(head.header_lines())).unwrap_or_default(),
+            request_environment: head.map(format::environment).unwrap_or_default(),
+            request_url: head.map(format::url).unwrap_or_default(),
             cpu_percent: format::cpu(&snapshot.cpu),
             memory: format::memory(snapshot),
             stacktrace: format::stack(notes, frames),
@@ -610,18 +717,113 @@ mod tests {
     }
 
     #[test]
+    fn a_recycled_watch_is_reset_and_keeps_its_buffer() {
+        let now = Instant::now();
+        let head = Head {
+            method: &http::Method::GET,
+            uri: &http::Uri::from_static("/a?b=c"),
+            version: http::Version::HTTP_11,
+            headers: &http::HeaderMap::new(),
+            extensions: &http::Extensions::new(),
+        };
+        let redaction = Redaction::new([]);
+        let copied = RequestHead::copy(Vec::new(), &head, &redaction);
+        let watch = Arc::new(Watch::new(now, Some(Duration::from_millis(5)), Some(copied), true));
+        assert!(watch.claim());
+        watch.end();
+        let pool = WatchPool::default();
+        pool.give(Arc::clone(&watch));
+        assert!(pool.take().is_none(), "a watch still referenced elsewhere is not kept");
+        let id = watch.id;
+        pool.give(watch);
+        let mut again = pool.take().expect("kept");
+        let unshared = Arc::get_mut(&mut again).expect("nothing else references it");
+        let mut kept = 0;
+        unshared.reuse(
+            now,
+            Some(Duration::from_millis(7)),
+            |buffer| {
+                kept = buffer.capacity();
+                Some(RequestHead::copy(buffer, &head, &redaction))
+            },
+            false,
+        );
+        assert!(kept > 0, "the head's buffer is reused");
+        assert_ne!(again.id, id, "a new id");
+        assert!(!again.has_ended() && again.profile.is_none() && again.polls.load(Ordering::Relaxed) == 0);
+        assert_eq!(again.threshold, Some(Duration::from_millis(7)));
+        assert_eq!(again.head.as_ref().map(format::url), Some("/a?b=c".to_string()));
+        assert!(again.claim(), "running again");
+    }
+
+    #[test]
+    fn finished_requests_are_pruned_from_the_heap() {
+        let (records, _rx) = crossbeam_channel::bounded(1);
+        let settings = WatcherSettings {
+            redaction: Redaction::new([]),
+            sampling_period: Duration::from_millis(5),
+            captures_per_second: 1,
+        };
+        let (tx, rx) = crossbeam_channel::bounded(QUEUE_CAPACITY);
+        let mut watcher = Watcher {
+            settings,
+            rx,
+            records,
+            counters: Arc::default(),
+            clock: Clock::start(),
+            wake_at: Arc::new(AtomicU64::new(NEVER)),
+            stop: Arc::new(AtomicBool::new(false)),
+            heap: BinaryHeap::new(),
+            prune_at: PRUNE_MIN,
+            pool: Arc::default(),
+            registered: false,
+            parked: Vec::new(),
+            system: SystemSampler::new(),
+            limiter: Limiter::new(0),
+            warmed_up: true,
+            profiled: Vec::new(),
+            next_sample: None,
+            random: Random::new(),
+        };
+        let now = Instant::now();
+        let deadline = now + Duration::from_secs(60);
+        let watches: Vec<Arc<Watch>> =
+            (0..PRUNE_MIN * 2).map(|_| Arc::new(Watch::new(now, Some(Duration::from_secs(60)), None, false))).collect();
+        for watch in &watches[..PRUNE_MIN] {
+            let _ = tx.try_send(Registration { deadline: Some(deadline), watch: Arc::clone(watch) });
+        }
+        assert!(!watcher.drain());
+        assert_eq!(watcher.heap.len(), PRUNE_MIN, "running requests are watched");
+        // Most of them finish; a finished registration is not even pushed.
+        for watch in &watches[1..PRUNE_MIN] {
+            watch.end();
+        }
+        watches[PRUNE_MIN].end();
+        for watch in &watches[PRUNE_MIN..] {
+            let _ = tx.try_send(Registration { deadline: Some(deadline), watch: Arc::clone(watch) });
+        }
+        assert!(!watcher.drain());
+        assert_eq!(watcher.heap.len(), 1 + PRUNE_MIN - 1, "the finished ones were pruned or never pushed");
+        assert!(watcher.heap.iter().all(|due| !due.watch.has_ended()));
+    }
+
+    #[test]
     fn the_heap_pops_the_earliest_deadline() {
         let now = Instant::now();
-        let head = super::super::RequestHead {
-            method: http::Method::GET,
-            uri: http::Uri::from_static("/"),
-            version: http::Version::HTTP_11,
-            headers: http::HeaderMap::new(),
-            peer: None,
-        };
+        let head = RequestHead::copy(
+            Vec::new(),
+            &Head {
+                method: &http::Method::GET,
+                uri: &http::Uri::from_static("/"),
+                version: http::Version::HTTP_11,
+                headers: &http::HeaderMap::new(),
+                extensions: &http::Extensions::new(),
+            },
+            &Redaction::new([]),
+        );
         let mut heap = BinaryHeap::new();
         for ms in [30, 10, 20] {
-            let watch = Arc::new(Watch::new(now, Some(Duration::from_millis(ms)), head.clone(), false));
+            let watch = Arc::new(Watch::new(now, Some(Duration::from_millis(ms)), Some(head.clone()), false));
             heap.push(Due { deadline: now + Duration::from_millis(ms), watch });
         }
         let order: Vec<u128> =

@@ -116,6 +116,12 @@ impl Profile {
         point.len = sampler::own_stack(&mut point.ips);
     }
 
+    /// Empties the profile for another request, keeping the await point's buffer.
+    pub(crate) fn reset(&mut self) {
+        *self.samples.get_mut().unwrap_or_else(|poisoned| poisoned.into_inner()) = Samples::default();
+        self.await_point.get_mut().unwrap_or_else(|poisoned| poisoned.into_inner()).len = 0;
+    }
+
     /// A copy of the latest await point's stack (watcher), if any.
     pub(crate) fn await_point(&self) -> Option<Vec<usize>> {
         let point = self.await_point.try_lock().ok()?;
@@ -140,14 +146,7 @@ mod tests {
     use super::*;
 
     fn watch() -> Arc<Watch> {
-        let head = crate::outlier::RequestHead {
-            method: http::Method::GET,
-            uri: http::Uri::from_static("/"),
-            version: http::Version::HTTP_11,
-            headers: http::HeaderMap::new(),
-            peer: None,
-        };
-        Arc::new(Watch::new(std::time::Instant::now(), None, head, true))
+        Arc::new(Watch::new(std::time::Instant::now(), None, None, true))
     }
 
     #[test]
