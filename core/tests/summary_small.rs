@@ -1363,3 +1363,76 @@ fn a_refresh_of_an_unchanged_file_writes_nothing() {
     assert_eq!((status.state, status.covered), (SummaryState::Ready, 2005));
     assert_views_agree(&s, &d, &endpoints);
 }
+
+/// Every status-code view over [`windows`] through `s` and `d`, equal.
+fn assert_status_windows_agree(s: &Store, d: &Store, endpoints: &[i64]) {
+    for range in windows() {
+        for &id in endpoints {
+            let (a, e) = (s.status_codes(id, range, 7), d.status_codes(id, range, 7));
+            assert_eq!(a.expect("codes"), e.expect("codes"), "status codes of {id} over {range:?}");
+        }
+        let (a, e) = (s.status_codes_per_endpoint(range, 7), d.status_codes_per_endpoint(range, 7));
+        assert_eq!(a.expect("codes"), e.expect("codes"), "status codes per endpoint over {range:?}");
+        let (a, e) = (s.dashboard_status_codes(range, 9), d.dashboard_status_codes(range, 9));
+        assert_eq!(a.expect("codes"), e.expect("codes"), "dashboard status codes over {range:?}");
+    }
+}
+
+#[test]
+fn status_code_windows_come_from_the_code_hours_unless_codes_are_odd() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, endpoints) = create(dir.path(), 3000, 59);
+    let mut s = summarised(&path);
+    // Every window from the summaries, however small.
+    s.set_summary_policy(SummaryPolicy { exact_window_rows: 0, ..s.summary_policy() });
+    assert_eq!(refresh(&s), SummaryState::Ready);
+    let d = direct(&path);
+    assert_status_windows_agree(&s, &d, &endpoints);
+    // Rows above the mark, at the edges and with odd times are read from the table.
+    insert_like_fmd(&path, endpoints[0], 40, 61);
+    assert_status_windows_agree(&s, &d, &endpoints);
+    // The code hours are what answers: 1000 more 200s in one whole hour inside the window (and in the code
+    // table, so both still agree) show in the answer but not in the direct query.
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    let id = endpoints[0];
+    let hour = t("2026-11-23T05:00:00Z").timestamp() / 3600;
+    let (version, hits): (Vec<u8>, i64) = conn
+        .query_row(
+            "SELECT version, hits FROM fmd_summary_vcode WHERE endpoint = ?1 AND hour = ?2 AND code = '200' LIMIT 1",
+            rusqlite::params![id, hour],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("a code hour");
+    assert!(hits > 0);
+    conn.execute(
+        "UPDATE fmd_summary_vcode SET hits = hits + 1000 WHERE endpoint = ?1 AND hour = ?2 AND code = '200' \
+         AND version = ?3",
+        rusqlite::params![id, hour, version],
+    )
+    .expect("tamper");
+    conn.execute("UPDATE fmd_summary_code SET hits = hits + 1000 WHERE endpoint = ?1 AND code = '200'", [id])
+        .expect("tamper");
+    let window = TimeRange::new(Some(t("2026-11-22T00:00:00Z")), Some(t("2026-11-24T00:00:00Z")));
+    let count = |store: &Store| store.status_codes(id, window, 0).expect("codes").counts.get("200").copied();
+    let direct_count = count(&d).expect("200s");
+    assert_eq!(count(&s), Some(direct_count + 1000), "from the code hours");
+    // Codes the views and the report key differently (text with spaces, a fraction, a blob): the code hours
+    // cannot answer, the rows are read.
+    conn.execute(
+        "UPDATE fmd_summary_vcode SET hits = hits - 1000 WHERE endpoint = ?1 AND hour = ?2 AND code = '200' \
+         AND version = ?3",
+        rusqlite::params![id, hour, version],
+    )
+    .expect("untamper");
+    conn.execute("UPDATE fmd_summary_code SET hits = hits - 1000 WHERE endpoint = ?1 AND code = '200'", [id])
+        .expect("untamper");
+    conn.execute_batch(
+        "INSERT INTO Request (endpoint_id, duration, time_requested, version_requested, group_by, ip, status_code) VALUES
+           (1, 3.0, '2026-11-23 05:10:00.000000', '1.0', 'u', 'ip', ' 200'),
+           (1, 3.0, '2026-11-23 05:11:00.000000', '1.0', 'u', 'ip', 404.5),
+           (2, 3.0, '2026-11-23 05:12:00.000000', '1.0', 'u', 'ip', X'323030');",
+    )
+    .expect("odd codes");
+    assert_eq!(refresh(&s), SummaryState::Ready);
+    assert_status_windows_agree(&s, &d, &endpoints);
+}

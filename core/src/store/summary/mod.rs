@@ -16,7 +16,7 @@
 //! | `odd`     | request id                            | requests whose `time_requested` is not FMD's exact text (read back by id when a window is asked) |
 //! | `track`   | endpoint, user or IP                  | the users and IPs per endpoint whose per-version cells are kept: every one when an endpoint has at most 64, else the 32-64 busiest |
 //! | `cell`    | endpoint, tracked user/IP, version    | hits, durations |
-//! | `vcode`   | endpoint, version, UTC hour, status code | hits (the report's status codes; see `vcode.rs`) |
+//! | `vcode`   | endpoint, version, UTC hour, status code | hits (the report's status codes, and the status-code views of windows when its keys agree with `code`'s; see `vcode.rs`) |
 //! | `vhour`   | endpoint, UTC hour, version           | as `hour`, per version (requests whose time is FMD's exact text) |
 //! | `ghour`   | endpoint, user or IP column, UTC hour, tracked user/IP, version | hits, durations (requests whose time is FMD's exact text; `ghour.rs`) |
 //! | `packed`  | endpoint, UTC hour, sequence          | every request of the hour (FMD's exact time text) as a 12-20 byte entry: user, IP and version numbers and the exact duration, up to 4 096 per blob (`packed.rs`) |

@@ -280,3 +280,83 @@ impl SummaryView<'_> {
         Ok(())
     }
 }
+
+/// Status codes per endpoint key, keyed as the views key them (see [`view_code_key`]).
+pub(crate) type ViewCodes = HashMap<i64, BTreeMap<String, u64>>;
+
+/// A status code as the views (and the `code` table) key it: an integer (or integral real) as decimal text,
+/// anything else as its text; `None` for NULL, which the views do not count.
+pub(crate) fn view_code_key(value: ValueRef<'_>) -> Option<String> {
+    match value {
+        ValueRef::Null => None,
+        v => Some(int_of(v).map_or_else(|| crate::store::views::text_of(v), |c| c.to_string())),
+    }
+}
+
+impl SummaryView<'_> {
+    /// The status codes of the requests with `from <= time_requested` (`< to` when given) per endpoint key (of
+    /// `endpoint` only, when given), keyed as the views key them, exact: whole hours from this table, the
+    /// partial hours at the edges, odd times and rows above the mark from the requests. `None` out of scope,
+    /// with too many odd times, or when this table's keys are not the views' keys for every request (status
+    /// codes stored as text such as `" 200"`, blobs or fractions: then the `code` table and this one disagree
+    /// and the caller reads the rows).
+    pub(crate) fn window_codes(
+        &self,
+        from: DateTime<Utc>,
+        to: Option<DateTime<Utc>>,
+        endpoint: Option<i64>,
+    ) -> rusqlite::Result<Option<ViewCodes>> {
+        if !self.in_scope(endpoint) || self.odd_rows() > super::read::ODD_LIMIT || !self.codes_agree(endpoint)? {
+            return Ok(None);
+        }
+        let Some(plan) = self.window_plan(from, to, "endpoint_id, status_code", endpoint) else { return Ok(None) };
+        let mut out = ViewCodes::new();
+        if let Some((first_hour, end_hour)) = plan.hours {
+            let only = if endpoint.is_some() { "endpoint = ?3" } else { "?3 IS NULL" };
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT endpoint, code, sum(hits) FROM {} WHERE {only} AND hour >= ?1 AND hour < ?2 AND code != '' \
+                 GROUP BY endpoint, code",
+                self.names.vcode
+            ))?;
+            let mut rows = stmt.query(params![first_hour, end_hour, endpoint])?;
+            while let Some(r) = rows.next()? {
+                let n = u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0);
+                *out.entry(r.get(0)?).or_default().entry(r.get(1)?).or_default() += n;
+            }
+        }
+        for (sql, values) in &plan.queries {
+            let mut stmt = self.conn.prepare_cached(sql)?;
+            let mut rows = stmt.query(rusqlite::params_from_iter(values.iter().cloned()))?;
+            while let Some(r) = rows.next()? {
+                let Some(code) = view_code_key(r.get_ref(1)?) else { continue };
+                let e = int_of(r.get_ref(0)?).unwrap_or(NO_ENDPOINT);
+                *out.entry(e).or_default().entry(code).or_default() += 1;
+            }
+        }
+        for codes in out.values_mut() {
+            codes.retain(|_, n| *n > 0);
+        }
+        out.retain(|_, codes| !codes.is_empty());
+        Ok(Some(out))
+    }
+
+    /// True when, up to the mark, the `code` table (the views' keys) and this table (the report's keys, without
+    /// "no code") count the same codes the same number of times per endpoint (of `endpoint` only, when given):
+    /// then every counted request has the same key in both (a request keyed differently shows up as a
+    /// non-numeric key in `code`, or as one fewer in this table).
+    fn codes_agree(&self, endpoint: Option<i64>) -> rusqlite::Result<bool> {
+        let only = if endpoint.is_some() { "endpoint = ?1" } else { "?1 IS NULL" };
+        let read = |sql: String| -> rusqlite::Result<BTreeMap<(i64, String), i64>> {
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params![endpoint], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?;
+            rows.collect()
+        };
+        let views = read(format!("SELECT endpoint, code, hits FROM {} WHERE {only} AND hits > 0", self.names.code))?;
+        let report = read(format!(
+            "SELECT endpoint, code, sum(hits) FROM {} WHERE {only} AND code != '' GROUP BY endpoint, code \
+             HAVING sum(hits) > 0",
+            self.names.vcode
+        ))?;
+        Ok(views == report)
+    }
+}

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::requests::{request_row, RequestRow, REQUEST_COLUMNS};
 use super::{int_of, text_of, Access, Filter, TimeRange, LOOKUP_VS_INDEX};
-use crate::store::summary::{estimate_since, Scope, NO_ENDPOINT};
+use crate::store::summary::{estimate_since, rows_bound, Scope, NO_ENDPOINT};
 use crate::store::{Store, StoreError};
 use crate::timefmt;
 
@@ -96,6 +96,9 @@ impl Store {
     /// (`since`) that holds most requests, their counts minus those of the requests outside it (read from the
     /// rows). `None` without usable summaries, for other ranges, or when scanning the window is cheaper.
     fn summary_codes(&self, range: &TimeRange, endpoint: Option<i64>) -> rusqlite::Result<Option<CodeCounts>> {
+        if let Some(counts) = self.window_codes(range, endpoint)? {
+            return Ok(Some(counts));
+        }
         let since = match (range.from, range.to) {
             (None, None) => None,
             (Some(from), None) => Some(from),
@@ -150,6 +153,24 @@ impl Store {
         }
         out.retain(|_, codes| !codes.is_empty());
         Ok(Some(out))
+    }
+
+    /// Per endpoint and code of a window (from a time on) of at least a tenth of `exact_window_rows` requests
+    /// (a cheap bound), from the `vcode` summary hours plus the rows at its edges; `None` for other ranges,
+    /// small windows (their rows are cheaper) and when the summaries cannot answer.
+    fn window_codes(&self, range: &TimeRange, endpoint: Option<i64>) -> rusqlite::Result<Option<CodeCounts>> {
+        let Some(from) = range.from else { return Ok(None) };
+        let policy = self.summary_policy();
+        // The bound counts up to `max_delta` rows above the mark that may not be there: past it, the hours alone
+        // hold at least a tenth of `exact_window_rows`.
+        let small = (policy.exact_window_rows / 10).saturating_add(policy.max_delta);
+        if !rows_bound(self, from, range.to)?.is_some_and(|n| n >= small) {
+            return Ok(None);
+        }
+        let Some(view) = self.summary_view(endpoint.map_or(Scope::All, Scope::Endpoint), false)? else {
+            return Ok(None);
+        };
+        view.window_codes(from, range.to, endpoint)
     }
 
     /// Counts the requests matching `filter` per endpoint key and code in one pass of the rows (streamed: a
