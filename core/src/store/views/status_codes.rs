@@ -164,7 +164,7 @@ impl Store {
         // The bound counts up to `max_delta` rows above the mark that may not be there: past it, the hours alone
         // hold at least a tenth of `exact_window_rows`.
         let small = (policy.exact_window_rows / 10).saturating_add(policy.max_delta);
-        if !rows_bound(self, from, range.to)?.is_some_and(|n| n >= small) {
+        if rows_bound(self, from, range.to)?.is_none_or(|n| n < small) {
             return Ok(None);
         }
         let Some(view) = self.summary_view(endpoint.map_or(Scope::All, Scope::Endpoint), false)? else {
