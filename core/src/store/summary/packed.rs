@@ -204,6 +204,16 @@ pub(crate) struct RowCell {
 /// Per (user or IP key, version key), encoded as the summaries key them.
 pub(crate) type RowCells = HashMap<(Vec<u8>, Vec<u8>), RowCell>;
 
+/// Adds `cell` to `into` (moving its durations when `into` has none yet).
+pub(crate) fn merge_cell(into: &mut RowCell, cell: RowCell) {
+    into.hits += cell.hits;
+    if into.durations.is_empty() {
+        into.durations = cell.durations;
+    } else {
+        into.durations.extend(cell.durations);
+    }
+}
+
 /// Cells by `dict` numbers while blobs are decoded: a dense index by group number (numbers are small and
 /// dense), then a short chain of its versions.
 #[derive(Default)]
@@ -219,7 +229,8 @@ impl Numbered {
     /// Groups past this number are not indexed densely (a corrupt number must not allocate gigabytes).
     const DENSE: u64 = 1 << 26;
 
-    fn cell(&mut self, group: u64, version: Option<u64>) -> Option<&mut RowCell> {
+    /// The index in `cells` of (group, version), added when new.
+    fn cell(&mut self, group: u64, version: Option<u64>) -> Option<usize> {
         if group >= Self::DENSE {
             return None;
         }
@@ -232,7 +243,7 @@ impl Numbered {
         while at != 0 {
             let i = usize::try_from(at - 1).ok()?;
             if self.cells.get(i)?.1 == version {
-                return self.cells.get_mut(i).map(|c| &mut c.2);
+                return Some(i);
             }
             tail = Some(i);
             at = *self.next.get(i)?;
@@ -244,7 +255,7 @@ impl Numbered {
             Some(i) => *self.next.get_mut(i)? = new,
             None => *self.first.get_mut(g)? = new,
         }
-        self.cells.last_mut().map(|c| &mut c.2)
+        Some(self.cells.len() - 1)
     }
 
     /// Every group and version number in use, sorted.
@@ -262,12 +273,14 @@ impl SummaryView<'_> {
     /// from the `packed` table, the rest (partial hours, odd times, rows above the mark) from the requests.
     /// `None` when the view's scope does not cover `endpoint`, when there are too many odd times, when an
     /// upper bound comes without a lower one, or when the blobs do not hold the hour table's requests. Without
-    /// `by_version`, every version key is empty (one cell per user/IP).
+    /// `by_version`, every version key is empty (one cell per user/IP); without `durations`, only hits are
+    /// counted.
     pub(crate) fn packed_window(
         &self,
         endpoint: i64,
         col: u8,
         by_version: bool,
+        durations: bool,
         from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
     ) -> rusqlite::Result<Option<RowCells>> {
@@ -288,7 +301,7 @@ impl SummaryView<'_> {
         let Some(plan) = plan else { return Ok(None) };
         let mut out = RowCells::new();
         if let Some((first_hour, end_hour)) = plan.hours {
-            let Some(cells) = self.packed_hours(endpoint, col, by_version, first_hour, end_hour)? else {
+            let Some(cells) = self.packed_hours(endpoint, col, by_version, durations, first_hour, end_hour)? else {
                 return Ok(None);
             };
             out = cells;
@@ -307,7 +320,7 @@ impl SummaryView<'_> {
                     None => out.entry((group.clone(), version.clone())).or_default(),
                 };
                 cell.hits += 1;
-                if let Some(d) = duration_of(r.get_ref(2)?) {
+                if let (true, Some(d)) = (durations, duration_of(r.get_ref(2)?)) {
                     cell.durations.push(d);
                 }
             }
@@ -323,12 +336,18 @@ impl SummaryView<'_> {
         endpoint: i64,
         col: u8,
         by_version: bool,
+        durations: bool,
         first_hour: i64,
         end_hour: i64,
     ) -> rusqlite::Result<Option<RowCells>> {
         let names = self.names();
         let expected = self.hours_total(endpoint, first_hour, end_hour)?;
         let mut acc = Numbered::default();
+        // Durations with their cell, in one run (one allocation instead of thousands of growing vectors), then
+        // handed out to the cells.
+        let capacity = if durations { usize::try_from(expected).unwrap_or(0).min(1 << 24) } else { 0 };
+        let (mut flat_cells, mut flat_values): (Vec<u32>, Vec<f64>) =
+            (Vec::with_capacity(capacity), Vec::with_capacity(capacity));
         let mut seen: u64 = 0;
         let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT n, data FROM {} WHERE endpoint = ?1 AND hour >= ?2 AND hour < ?3",
@@ -345,10 +364,13 @@ impl SummaryView<'_> {
                 count += 1;
                 let group = if col == super::agg::USER { e.user } else { e.ip };
                 let version = if by_version { Some(u64::from(e.version)) } else { None };
-                let Some(cell) = acc.cell(u64::from(group), version) else { return Ok(None) };
-                cell.hits += 1;
-                if let Some(d) = e.duration() {
-                    cell.durations.push(d);
+                let Some(at) = acc.cell(u64::from(group), version) else { return Ok(None) };
+                if let Some(cell) = acc.cells.get_mut(at) {
+                    cell.2.hits += 1;
+                }
+                if let (true, Some(d), Ok(at)) = (durations, e.duration(), u32::try_from(at)) {
+                    flat_cells.push(at);
+                    flat_values.push(d);
                 }
             }
             if count != n {
@@ -359,6 +381,20 @@ impl SummaryView<'_> {
         if u64::try_from(expected).ok() != Some(seen) {
             return Ok(None);
         }
+        let mut sizes = vec![0usize; acc.cells.len()];
+        for &at in &flat_cells {
+            if let Some(n) = sizes.get_mut(at as usize) {
+                *n += 1;
+            }
+        }
+        for (cell, n) in acc.cells.iter_mut().zip(sizes) {
+            cell.2.durations.reserve_exact(n);
+        }
+        for (at, d) in flat_cells.into_iter().zip(flat_values) {
+            if let Some(cell) = acc.cells.get_mut(at as usize) {
+                cell.2.durations.push(d);
+            }
+        }
         let Some(keys) = self.dict_keys(acc.ids())? else { return Ok(None) };
         let mut out = RowCells::with_capacity(acc.cells.len());
         for (group, version, cell) in acc.cells {
@@ -367,9 +403,7 @@ impl SummaryView<'_> {
                 Some(id) => keys.get(&id).cloned(),
             };
             let (Some(group), Some(version)) = (key(Some(group)), key(version)) else { return Ok(None) };
-            let slot = out.entry((group, version)).or_default();
-            slot.hits += cell.hits;
-            slot.durations.extend(cell.durations);
+            merge_cell(out.entry((group, version)).or_default(), cell);
         }
         Ok(Some(out))
     }

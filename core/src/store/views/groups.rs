@@ -8,7 +8,8 @@ use serde::Serialize;
 use super::{duration_of, key_bytes, lossy_keys, slot_mut, Access, DurationSummary, TimeRange};
 use crate::store::summary::histogram::Durations;
 use crate::store::summary::{
-    key_name, may_track_top, per_group, window_estimate, GroupWindow, RowCells, Scope, SummaryView, IP, USER,
+    key_name, may_track_top, merge_cell, per_group, window_estimate, GroupWindow, RowCell, RowCells, Scope,
+    SummaryView, IP, USER,
 };
 use crate::store::{Store, StoreError};
 
@@ -123,7 +124,7 @@ impl Store {
             }
         }
         if range.is_bounded() {
-            if let Some(cells) = self.view_group_rows(endpoint_id, column, false, range)? {
+            if let Some(cells) = self.view_group_rows(endpoint_id, column, false, false, range)? {
                 let mut merged: HashMap<String, u64> = HashMap::new();
                 for ((key, _), c) in cells {
                     *merged.entry(key_name(&key)).or_default() += c.hits;
@@ -186,6 +187,7 @@ impl Store {
         endpoint_id: i64,
         column: GroupColumn,
         by_version: bool,
+        durations: bool,
         range: &TimeRange,
     ) -> rusqlite::Result<Option<RowCells>> {
         let small = self.summary_policy().exact_window_rows / 10;
@@ -196,7 +198,7 @@ impl Store {
             }
         }
         let Some(view) = self.summary_view(Scope::Endpoint(endpoint_id), false)? else { return Ok(None) };
-        view.packed_window(endpoint_id, column.summary_col(), by_version, range.from, range.to)
+        view.packed_window(endpoint_id, column.summary_col(), by_version, durations, range.from, range.to)
     }
 
     /// Duration summaries of an endpoint per user or IP, busiest first, the `top` busiest only when given.
@@ -218,13 +220,12 @@ impl Store {
         {
             return Ok(list);
         }
-        if let Some(cells) = self.view_snapshot(|| self.view_group_rows(endpoint_id, column, false, &range))? {
-            let mut groups: HashMap<String, (u64, Vec<f64>)> = HashMap::new();
+        if let Some(cells) = self.view_snapshot(|| self.view_group_rows(endpoint_id, column, false, true, &range))? {
+            let mut groups: HashMap<String, RowCell> = HashMap::new();
             for ((key, _), c) in cells {
-                let entry = groups.entry(key_name(&key)).or_default();
-                entry.0 += c.hits;
-                entry.1.extend(c.durations);
+                merge_cell(groups.entry(key_name(&key)).or_default(), c);
             }
+            let groups = groups.into_iter().map(|(name, c)| (name, (c.hits, c.durations))).collect();
             return Ok(busiest_summaries(groups, top));
         }
         let col = column.sql();

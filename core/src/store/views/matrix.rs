@@ -130,7 +130,7 @@ impl Store {
         range: &TimeRange,
         top: usize,
     ) -> rusqlite::Result<Option<VersionMatrix>> {
-        let Some(rows) = self.view_group_rows(endpoint_id, column, true, range)? else { return Ok(None) };
+        let Some(rows) = self.view_group_rows(endpoint_id, column, true, true, range)? else { return Ok(None) };
         let mut hits: HashMap<String, u64> = HashMap::new();
         let mut cells: HashMap<(String, String), Vec<f64>> = HashMap::new();
         let mut first: HashMap<String, Option<DateTime<Utc>>> = HashMap::new();
@@ -139,7 +139,12 @@ impl Store {
             *hits.entry(group.clone()).or_default() += cell.hits;
             first.insert(version.clone(), None);
             if !cell.durations.is_empty() {
-                cells.entry((group, version)).or_default().extend(cell.durations);
+                let values = cells.entry((group, version)).or_default();
+                if values.is_empty() {
+                    *values = cell.durations;
+                } else {
+                    values.extend(cell.durations);
+                }
             }
         }
         // Columns are dated by their first use over all time, as the direct query does.
