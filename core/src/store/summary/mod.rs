@@ -131,9 +131,9 @@
 //!   Its IP views read `packed` instead (thousands of IPs, 32-64 tracked).
 //! * `packed` on that file: 9 061 blobs, 128 MB of entries (the file grows by 210 MB, 14 %: 1.48 → 1.69 GB);
 //!   8 043 keys in `dict`. It makes the first build 18 s of CPU and 101 MB RSS instead of 14 s and 66 MB. The
-//!   busiest endpoint (3.2 million requests) has its IP box plots and IP x version medians in 100-250 ms over
-//!   7 days, 30 days and all time, exactly, with the consistency count included (0.8-1.7 s reading the rows
-//!   before; BENCHMARKS.md).
+//!   busiest endpoint (3.2 million requests) has its IP box plots and IP x version medians, exactly, in
+//!   110-213 ms over 7 days, 30 days and all time right after the file changed (the consistency count
+//!   included), 25-118 ms when it has not (0.36-1.7 s reading the rows before; BENCHMARKS.md).
 //!
 //! # Time zones
 //!
