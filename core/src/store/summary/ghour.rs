@@ -220,22 +220,19 @@ impl SummaryView<'_> {
             }
         }
         let (mut group, mut version) = (Vec::new(), Vec::new());
-        for (sql, values) in &plan.queries {
-            let mut stmt = self.conn().prepare_cached(sql)?;
-            let mut rows = stmt.query(rusqlite::params_from_iter(values.iter().cloned()))?;
-            while let Some(r) = rows.next()? {
-                key_into(r.get_ref(0)?, &mut group);
-                key_into(r.get_ref(1)?, &mut version);
-                let cell = out.cells.entry((group.clone(), version.clone())).or_default();
-                cell.hits += 1;
-                out.hits += 1;
-                if durations {
-                    if let Some(d) = duration_of(r.get_ref(2)?).filter(|d| usable(*d)) {
-                        cell.durations.add(d);
-                    }
+        plan.each_row(self.conn(), |r| {
+            key_into(r.get_ref(0)?, &mut group);
+            key_into(r.get_ref(1)?, &mut version);
+            let cell = out.cells.entry((group.clone(), version.clone())).or_default();
+            cell.hits += 1;
+            out.hits += 1;
+            if durations {
+                if let Some(d) = duration_of(r.get_ref(2)?).filter(|d| usable(*d)) {
+                    cell.durations.add(d);
                 }
             }
-        }
+            Ok(())
+        })?;
         Ok(Some(out))
     }
 }

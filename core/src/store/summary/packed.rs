@@ -307,24 +307,18 @@ impl SummaryView<'_> {
             out = cells;
         }
         let (mut group, mut version) = (Vec::new(), Vec::new());
-        for (sql, values) in &plan.queries {
-            let mut stmt = self.conn().prepare_cached(sql)?;
-            let mut rows = stmt.query(rusqlite::params_from_iter(values.iter().cloned()))?;
-            while let Some(r) = rows.next()? {
-                key_into(r.get_ref(0)?, &mut group);
-                if by_version {
-                    key_into(r.get_ref(1)?, &mut version);
-                }
-                let cell = match out.get_mut(&(group.clone(), version.clone())) {
-                    Some(cell) => cell,
-                    None => out.entry((group.clone(), version.clone())).or_default(),
-                };
-                cell.hits += 1;
-                if let (true, Some(d)) = (durations, duration_of(r.get_ref(2)?)) {
-                    cell.durations.push(d);
-                }
+        plan.each_row(self.conn(), |r| {
+            key_into(r.get_ref(0)?, &mut group);
+            if by_version {
+                key_into(r.get_ref(1)?, &mut version);
             }
-        }
+            let cell = out.entry((group.clone(), version.clone())).or_default();
+            cell.hits += 1;
+            if let (true, Some(d)) = (durations, duration_of(r.get_ref(2)?)) {
+                cell.durations.push(d);
+            }
+            Ok(())
+        })?;
         Ok(Some(out))
     }
 

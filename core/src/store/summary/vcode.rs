@@ -324,15 +324,13 @@ impl SummaryView<'_> {
                 *out.entry(r.get(0)?).or_default().entry(r.get(1)?).or_default() += n;
             }
         }
-        for (sql, values) in &plan.queries {
-            let mut stmt = self.conn.prepare_cached(sql)?;
-            let mut rows = stmt.query(rusqlite::params_from_iter(values.iter().cloned()))?;
-            while let Some(r) = rows.next()? {
-                let Some(code) = view_code_key(r.get_ref(1)?) else { continue };
+        plan.each_row(self.conn, |r| {
+            if let Some(code) = view_code_key(r.get_ref(1)?) {
                 let e = int_of(r.get_ref(0)?).unwrap_or(NO_ENDPOINT);
                 *out.entry(e).or_default().entry(code).or_default() += 1;
             }
-        }
+            Ok(())
+        })?;
         for codes in out.values_mut() {
             codes.retain(|_, n| *n > 0);
         }

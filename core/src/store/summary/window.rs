@@ -121,6 +121,24 @@ pub(crate) struct WindowPlan {
     pub(crate) queries: Vec<(String, Vec<Value>)>,
 }
 
+impl WindowPlan {
+    /// Runs the plan's queries on `conn`, calling `f` with every row they select.
+    pub(crate) fn each_row(
+        &self,
+        conn: &rusqlite::Connection,
+        mut f: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<()>,
+    ) -> rusqlite::Result<()> {
+        for (sql, values) in &self.queries {
+            let mut stmt = conn.prepare_cached(sql)?;
+            let mut rows = stmt.query(rusqlite::params_from_iter(values.iter().cloned()))?;
+            while let Some(r) = rows.next()? {
+                f(r)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 impl SummaryView<'_> {
     /// How a window `from <= time_requested` (`< to` when given) splits into what the summary hours hold and
     /// what must be read from the requests: the whole UTC hours `first_hour..end_hour` (`None` when there is
