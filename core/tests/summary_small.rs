@@ -222,14 +222,7 @@ fn assert_views_agree(s: &Store, d: &Store, endpoints: &[i64]) {
     // Windows holding most requests subtract the rows outside from the summaries' counts; small ones scan.
     let two_days = TimeRange::since(now() - Duration::days(2));
     for range in [all, week, two_days] {
-        for &id in endpoints {
-            let (a, e) = (s.status_codes(id, range, 7), d.status_codes(id, range, 7));
-            assert_eq!(a.expect("codes"), e.expect("codes"), "status codes of {id} over {range:?}");
-        }
-        let (a, e) = (s.status_codes_per_endpoint(range, 7), d.status_codes_per_endpoint(range, 7));
-        assert_eq!(a.expect("codes"), e.expect("codes"), "status codes per endpoint");
-        let (a, e) = (s.dashboard_status_codes(range, 9), d.dashboard_status_codes(range, 9));
-        assert_eq!(a.expect("codes"), e.expect("codes"), "dashboard status codes");
+        assert_status_agree(s, d, endpoints, range);
         let one = d.status_codes_per_endpoint(range, 7).expect("codes");
         for (id, codes) in one {
             assert_eq!(codes, d.status_codes(id, range, 7).expect("codes"), "per endpoint = one endpoint {id}");
@@ -1364,17 +1357,22 @@ fn a_refresh_of_an_unchanged_file_writes_nothing() {
     assert_views_agree(&s, &d, &endpoints);
 }
 
+/// Every status-code view over `range` through `s` and `d`, equal.
+fn assert_status_agree(s: &Store, d: &Store, endpoints: &[i64], range: TimeRange) {
+    for &id in endpoints {
+        let (a, e) = (s.status_codes(id, range, 7), d.status_codes(id, range, 7));
+        assert_eq!(a.expect("codes"), e.expect("codes"), "status codes of {id} over {range:?}");
+    }
+    let (a, e) = (s.status_codes_per_endpoint(range, 7), d.status_codes_per_endpoint(range, 7));
+    assert_eq!(a.expect("codes"), e.expect("codes"), "status codes per endpoint over {range:?}");
+    let (a, e) = (s.dashboard_status_codes(range, 9), d.dashboard_status_codes(range, 9));
+    assert_eq!(a.expect("codes"), e.expect("codes"), "dashboard status codes over {range:?}");
+}
+
 /// Every status-code view over [`windows`] through `s` and `d`, equal.
 fn assert_status_windows_agree(s: &Store, d: &Store, endpoints: &[i64]) {
     for range in windows() {
-        for &id in endpoints {
-            let (a, e) = (s.status_codes(id, range, 7), d.status_codes(id, range, 7));
-            assert_eq!(a.expect("codes"), e.expect("codes"), "status codes of {id} over {range:?}");
-        }
-        let (a, e) = (s.status_codes_per_endpoint(range, 7), d.status_codes_per_endpoint(range, 7));
-        assert_eq!(a.expect("codes"), e.expect("codes"), "status codes per endpoint over {range:?}");
-        let (a, e) = (s.dashboard_status_codes(range, 9), d.dashboard_status_codes(range, 9));
-        assert_eq!(a.expect("codes"), e.expect("codes"), "dashboard status codes over {range:?}");
+        assert_status_agree(s, d, endpoints, range);
     }
 }
 
