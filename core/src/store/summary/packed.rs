@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::agg::key_into;
+use super::histogram::{get_varint, put_varint};
 use super::read::{SummaryView, ODD_LIMIT};
 use super::schema::Names;
 use super::window::WindowPlan;
@@ -56,40 +57,20 @@ impl Entry {
 
     fn encode(&self, out: &mut Vec<u8>) {
         for id in [self.user, self.ip, self.version] {
-            put_varint(u64::from(id), out);
+            put_varint(out, u64::from(id));
         }
         out.extend_from_slice(&self.bits.to_le_bytes());
     }
 
-    /// The entry at the start of `data` and the bytes after it; `None` when `data` does not hold one.
-    fn decode(data: &[u8]) -> Option<(Entry, &[u8])> {
-        let (user, rest) = get_varint(data)?;
-        let (ip, rest) = get_varint(rest)?;
-        let (version, rest) = get_varint(rest)?;
-        let bits = rest.get(..8)?;
-        let bits = u64::from_le_bytes(bits.try_into().ok()?);
-        let id = |v: u64| u32::try_from(v).ok();
-        Some((Entry { user: id(user)?, ip: id(ip)?, version: id(version)?, bits }, rest.get(8..)?))
+    /// The entry at the front of `data`, advancing it past the entry; `None` when `data` does not start with
+    /// one.
+    fn decode(data: &mut &[u8]) -> Option<Entry> {
+        let mut number = || get_varint(data).and_then(|v| u32::try_from(v).ok());
+        let (user, ip, version) = (number()?, number()?, number()?);
+        let (bits, rest) = data.split_first_chunk::<8>()?;
+        *data = rest;
+        Some(Entry { user, ip, version, bits: u64::from_le_bytes(*bits) })
     }
-}
-
-fn put_varint(mut v: u64, out: &mut Vec<u8>) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-fn get_varint(data: &[u8]) -> Option<(u64, &[u8])> {
-    let mut v = 0u64;
-    for (i, b) in data.iter().enumerate().take(10) {
-        v |= u64::from(b & 0x7f) << (7 * i);
-        if b & 0x80 == 0 {
-            return Some((v, data.get(i + 1..)?));
-        }
-    }
-    None
 }
 
 /// Entries per (endpoint, UTC hour).
@@ -353,8 +334,7 @@ impl SummaryView<'_> {
             let mut data = r.get_ref(1)?.as_blob().unwrap_or_default();
             let mut count = 0u64;
             while !data.is_empty() {
-                let Some((e, rest)) = Entry::decode(data) else { return Ok(None) };
-                data = rest;
+                let Some(e) = Entry::decode(&mut data) else { return Ok(None) };
                 count += 1;
                 let group = if col == super::agg::USER { e.user } else { e.ip };
                 let version = if by_version { Some(u64::from(e.version)) } else { None };
@@ -460,10 +440,9 @@ mod tests {
         }
         let mut rest = data.as_slice();
         for e in &list {
-            let (got, r) = Entry::decode(rest).expect("decodes");
+            let got = Entry::decode(&mut rest).expect("decodes");
             assert_eq!(got, *e);
             assert_eq!(got.duration().map(f64::to_bits), e.duration().map(f64::to_bits));
-            rest = r;
         }
         assert!(rest.is_empty());
         assert_eq!(list[1].duration(), None);
@@ -474,14 +453,14 @@ mod tests {
         let mut data = Vec::new();
         Entry::new(200, 1, 1, Some(1.0)).encode(&mut data);
         for cut in 0..data.len() {
-            assert!(Entry::decode(&data[..cut]).is_none(), "cut at {cut}");
+            assert!(Entry::decode(&mut &data[..cut]).is_none(), "cut at {cut}");
         }
-        assert!(get_varint(&[0x80; 11]).is_none());
+        assert!(get_varint(&mut &[0x80u8; 11][..]).is_none());
         // A number past 32 bits is not one fmd wrote.
         let mut big = Vec::new();
-        put_varint(u64::from(u32::MAX) + 1, &mut big);
+        put_varint(&mut big, u64::from(u32::MAX) + 1);
         big.extend_from_slice(&[1, 1]);
         big.extend_from_slice(&0f64.to_bits().to_le_bytes());
-        assert!(Entry::decode(&big).is_none());
+        assert!(Entry::decode(&mut big.as_slice()).is_none());
     }
 }
