@@ -160,7 +160,7 @@ impl Store {
     /// changing a level, a summary refresh) has committed to the file since the last call. Equal values mean
     /// the file's content is unchanged, so an answer computed between them can be reused.
     pub fn data_version(&self) -> Result<i64, StoreError> {
-        self.conn.query_row("PRAGMA data_version", [], |r| r.get(0)).map_err(|e| self.wrap(e))
+        summary::data_version(&self.conn).map_err(|e| self.wrap(e))
     }
 
     fn wrap(&self, source: rusqlite::Error) -> StoreError {

@@ -35,33 +35,49 @@ pub(crate) enum Scope {
     Endpoint(i64),
 }
 
-/// What a consistency check of the summaries against the requests saw: the scope, the file's
-/// `PRAGMA data_version` (which changes when another connection commits) and this connection's own changes, the
-/// summaries' generation, the highest rowid and the requests above the mark.
+/// The file as this connection last saw it: `PRAGMA data_version` (which changes when another connection
+/// commits) and this connection's own changes. Equal values mean nobody has written the file in between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Seen {
+    data_version: i64,
+    changes: u64,
+}
+
+impl Seen {
+    /// The file as `conn` sees it now.
+    pub(crate) fn now(conn: &Connection) -> rusqlite::Result<Seen> {
+        Ok(Seen { data_version: data_version(conn)?, changes: conn.total_changes() })
+    }
+}
+
+/// `PRAGMA data_version` of `conn`.
+pub(crate) fn data_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA data_version", [], |r| r.get(0))
+}
+
+/// What a consistency check of the summaries against the requests saw: the scope, the file, the summaries'
+/// generation, the highest rowid and the requests above the mark.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct CheckKey {
     scope: Scope,
-    data_version: i64,
-    changes: u64,
+    seen: Seen,
     generation: i64,
     max: i64,
     delta: u64,
 }
 
-/// The last few checks that found the summaries consistent. A view of a file nobody has changed since
-/// then skips the count (a pass over an index: ~60 ms for an endpoint with 3 million requests), so the
-/// several reads of one view, and views asked again, pay for it once.
+/// The last few checks that found the summaries consistent, and the last complete refresh. A view of a file
+/// nobody has changed since then skips the count (a pass over an index: ~60 ms for an endpoint with 3 million
+/// requests), so the several reads of one view, and views asked again, pay for it once; a refresh of such a
+/// file has nothing to add or check.
 #[derive(Debug, Default)]
-pub(crate) struct Checked(std::sync::Mutex<Vec<CheckKey>>, std::sync::Mutex<Option<Refreshed>>);
+pub(crate) struct Checked(std::sync::Mutex<Remembered>);
 
-/// The file as of the end of the last complete refresh: this connection's `PRAGMA data_version` and own
-/// changes then, and what the refresh reported. While both are unchanged nobody has written the file, so a
-/// refresh has nothing to add or check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Refreshed {
-    data_version: i64,
-    changes: u64,
-    status: SummaryStatus,
+#[derive(Debug, Default)]
+struct Remembered {
+    checks: Vec<CheckKey>,
+    /// The file at the end of the last complete refresh, and what it reported.
+    refreshed: Option<(Seen, SummaryStatus)>,
 }
 
 impl Checked {
@@ -69,44 +85,40 @@ impl Checked {
     const KEEP: usize = 16;
 
     fn forget(&self) {
-        if let Ok(mut list) = self.0.lock() {
-            list.clear();
-        }
-        if let Ok(mut refreshed) = self.1.lock() {
-            *refreshed = None;
+        if let Ok(mut r) = self.0.lock() {
+            *r = Remembered::default();
         }
     }
 
     /// What the last complete refresh reported, when the file has not changed since (`conn` is the store's).
     pub(crate) fn unchanged_since_refresh(&self, conn: &Connection) -> rusqlite::Result<Option<SummaryStatus>> {
-        let Some(last) = self.1.lock().ok().and_then(|r| *r) else { return Ok(None) };
-        let data_version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
-        Ok((last.data_version == data_version && last.changes == conn.total_changes()).then_some(last.status))
+        let Some((seen, status)) = self.0.lock().ok().and_then(|r| r.refreshed) else { return Ok(None) };
+        Ok((Seen::now(conn)? == seen).then_some(status))
     }
 
     /// Notes a complete refresh, after it ended (a write by another process between its end and this note
     /// would leave its rows above the mark until the next change: views add those on the fly, and check for
     /// deletions themselves).
     pub(crate) fn refreshed(&self, conn: &Connection, status: SummaryStatus) -> rusqlite::Result<()> {
-        let data_version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
-        if let Ok(mut last) = self.1.lock() {
-            *last = Some(Refreshed { data_version, changes: conn.total_changes(), status });
+        let seen = Seen::now(conn)?;
+        if let Ok(mut r) = self.0.lock() {
+            r.refreshed = Some((seen, status));
         }
         Ok(())
     }
 
     fn holds(&self, key: &CheckKey) -> bool {
-        self.0.lock().map(|list| list.contains(key)).unwrap_or(false)
+        self.0.lock().map(|r| r.checks.contains(key)).unwrap_or(false)
     }
 
     fn remember(&self, key: CheckKey) {
-        if let Ok(mut list) = self.0.lock() {
+        if let Ok(mut r) = self.0.lock() {
             // Checks of an older state of the file never match again.
-            list.retain(|k| k.data_version == key.data_version && k.changes == key.changes);
-            if list.len() >= Self::KEEP {
-                list.remove(0);
+            r.checks.retain(|k| k.seen == key.seen);
+            if r.checks.len() >= Self::KEEP {
+                r.checks.remove(0);
             }
-            list.push(key);
+            r.checks.push(key);
         }
     }
 }
@@ -224,15 +236,7 @@ impl Store {
                 delta.add(r)?;
             }
         }
-        let data_version: i64 = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
-        let key = CheckKey {
-            scope,
-            data_version,
-            changes: conn.total_changes(),
-            generation: state.generation,
-            max,
-            delta: delta.rows,
-        };
+        let key = CheckKey { scope, seen: Seen::now(conn)?, generation: state.generation, max, delta: delta.rows };
         if self.checked.holds(&key) {
             return Ok(Some(SummaryView { conn, names, request, policy, state, scope, delta }));
         }
