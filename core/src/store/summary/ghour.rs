@@ -193,7 +193,7 @@ impl SummaryView<'_> {
         if !self.covers(endpoint) || self.odd_rows() > ODD_LIMIT {
             return Ok(None);
         }
-        let plan = self.window_plan(from, to, &format!("{column}, version_requested, duration"), Some(endpoint));
+        let plan = self.window_plan(Some(from), to, &format!("{column}, version_requested, duration"), Some(endpoint));
         let Some(plan) = plan else { return Ok(None) };
         let mut out = GroupWindow::default();
         if let Some((first_hour, end_hour)) = plan.hours {

@@ -18,7 +18,6 @@ use super::agg::key_into;
 use super::histogram::{get_varint, put_varint};
 use super::read::{SummaryView, ODD_LIMIT};
 use super::schema::Names;
-use super::window::WindowPlan;
 use crate::store::views::duration_of;
 
 /// The tables' DDL (`{P}` is the prefix): the blobs, and the numbers of the users, IPs and versions.
@@ -274,12 +273,7 @@ impl SummaryView<'_> {
             return Ok(None);
         }
         let columns = format!("{column}, version_requested, duration");
-        let plan = match (from, to) {
-            (Some(from), to) => self.window_plan(from, to, &columns, Some(endpoint)),
-            (None, None) => Some(self.all_time_plan(&columns, endpoint)),
-            (None, Some(_)) => None,
-        };
-        let Some(plan) = plan else { return Ok(None) };
+        let Some(plan) = self.window_plan(from, to, &columns, Some(endpoint)) else { return Ok(None) };
         let mut out = RowCells::new();
         if let Some((first_hour, end_hour)) = plan.hours {
             let Some(cells) = self.packed_hours(endpoint, col, by_version, durations, first_hour, end_hour)? else {
@@ -401,24 +395,6 @@ impl SummaryView<'_> {
             }
         }
         Ok((out.len() == ids.len()).then_some(out))
-    }
-
-    /// [`SummaryView::window_plan`] for every request of `endpoint`: all hours, and the requests with odd times
-    /// up to the mark and every request above it.
-    pub(crate) fn all_time_plan(&self, columns: &str, endpoint: i64) -> WindowPlan {
-        let r = &self.request;
-        let odd = &self.names.odd;
-        let queries = vec![
-            (
-                format!("SELECT {columns} FROM {r} WHERE rowid IN (SELECT request FROM {odd}) AND +endpoint_id = ?1"),
-                vec![rusqlite::types::Value::Integer(endpoint)],
-            ),
-            (
-                format!("SELECT {columns} FROM {r} WHERE rowid > ?1 AND +endpoint_id = ?2"),
-                vec![rusqlite::types::Value::Integer(self.state.mark), rusqlite::types::Value::Integer(endpoint)],
-            ),
-        ];
-        WindowPlan { hours: Some((i64::MIN, i64::MAX)), queries }
     }
 }
 

@@ -309,7 +309,9 @@ impl SummaryView<'_> {
         if !self.in_scope(endpoint) || self.odd_rows() > super::read::ODD_LIMIT || !self.codes_agree(endpoint)? {
             return Ok(None);
         }
-        let Some(plan) = self.window_plan(from, to, "endpoint_id, status_code", endpoint) else { return Ok(None) };
+        let Some(plan) = self.window_plan(Some(from), to, "endpoint_id, status_code", endpoint) else {
+            return Ok(None);
+        };
         let mut out = ViewCodes::new();
         if let Some((first_hour, end_hour)) = plan.hours {
             let only = if endpoint.is_some() { "endpoint = ?3" } else { "?3 IS NULL" };

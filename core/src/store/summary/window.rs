@@ -140,20 +140,25 @@ impl WindowPlan {
 }
 
 impl SummaryView<'_> {
-    /// How a window `from <= time_requested` (`< to` when given) splits into what the summary hours hold and
-    /// what must be read from the requests: the whole UTC hours `first_hour..end_hour` (`None` when there is
-    /// none), and the queries selecting `columns` of the other requests in the window (of `endpoint` only, when
-    /// given): canonical requests up to the mark in the partial hours at the edges (on the time index), requests
-    /// with odd times up to the mark (by id), and every request above the mark (by rowid). `None` when an hour
-    /// is out of range.
+    /// How a window `from <= time_requested` (`< to` when given; every request when neither is) splits into
+    /// what the summary hours hold and what must be read from the requests: the whole UTC hours
+    /// `first_hour..end_hour` (`None` when there is none; every hour for all time), and the queries selecting
+    /// `columns` of the other requests in the window (of `endpoint` only, when given): canonical requests up to
+    /// the mark in the partial hours at the edges (on the time index), requests with odd times up to the mark
+    /// (by id), and every request above the mark (by rowid). `None` when an hour is out of range, or for an
+    /// upper bound without a lower one.
     pub(crate) fn window_plan(
         &self,
-        from: DateTime<Utc>,
+        from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
         columns: &str,
         endpoint: Option<i64>,
     ) -> Option<WindowPlan> {
-        let (hours, edges) = split_hours(from, to)?;
+        let (hours, edges) = match (from, to) {
+            (Some(from), to) => split_hours(from, to)?,
+            (None, None) => (Some((i64::MIN, i64::MAX)), Vec::new()),
+            (None, Some(_)) => return None,
+        };
         let r = &self.request;
         let odd = &self.names.odd;
         let text = |t: DateTime<Utc>| Value::Text(timefmt::format_utc(t));
@@ -175,19 +180,18 @@ impl SummaryView<'_> {
         }
         // Requests with odd times up to the mark, and every request above it (`+time_requested`: by rowid, never
         // by walking the window on the time index).
-        let (upper_odd, upper_delta) =
-            if to.is_some() { ("AND time_requested < ?2", "AND +time_requested < ?3") } else { ("", "") };
-        let mut odd_params = vec![text(from)];
-        let mut delta_params = vec![Value::Integer(self.state.mark), text(from)];
-        if let Some(to) = to {
-            odd_params.push(text(to));
-            delta_params.push(text(to));
+        let mut odd_sql = format!("SELECT {columns} FROM {r} WHERE rowid IN (SELECT request FROM {odd})");
+        let mut odd_params = Vec::new();
+        let mut delta_sql = format!("SELECT {columns} FROM {r} WHERE rowid > ?1");
+        let mut delta_params = vec![Value::Integer(self.state.mark)];
+        for (op, bound) in [(">=", from), ("<", to)] {
+            let Some(t) = bound else { continue };
+            odd_params.push(text(t));
+            odd_sql.push_str(&format!(" AND time_requested {op} ?{}", odd_params.len()));
+            delta_params.push(text(t));
+            delta_sql.push_str(&format!(" AND +time_requested {op} ?{}", delta_params.len()));
         }
-        let odd_sql = format!(
-            "SELECT {columns} FROM {r} WHERE rowid IN (SELECT request FROM {odd}) AND time_requested >= ?1 {upper_odd}"
-        );
         queries.push(only(odd_sql, odd_params));
-        let delta_sql = format!("SELECT {columns} FROM {r} WHERE rowid > ?1 AND +time_requested >= ?2 {upper_delta}");
         queries.push(only(delta_sql, delta_params));
         Some(WindowPlan { hours, queries })
     }
@@ -210,7 +214,7 @@ impl SummaryView<'_> {
         }
         let rows = RowScan { by, durations, endpoint };
         // The endpoint filter is added by `add_rows`.
-        let Some(plan) = self.window_plan(from, to, rows.columns(), None) else { return Ok(None) };
+        let Some(plan) = self.window_plan(Some(from), to, rows.columns(), None) else { return Ok(None) };
         let mut out = Parts::new();
         if let Some((first_hour, end_hour)) = plan.hours {
             if !self.add_hours(by, durations, endpoint, first_hour, end_hour, &mut out)? {
