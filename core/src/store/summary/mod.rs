@@ -178,7 +178,7 @@ use std::time::Duration;
 
 pub(crate) use agg::{is_error, keep_max, keep_min, key_is_null, key_name, IP, NO_ENDPOINT, USER};
 pub(crate) use ghour::{may_track_top, per_group, window_estimate, GroupWindow};
-pub(crate) use packed::{merge_cell, RowCell, RowCells};
+pub(crate) use packed::{extend_moving, merge_cell, RowCell, RowCells};
 pub(crate) use read::{data_version, estimate_since, Checked, Scope, SummaryView, WindowAgg, ODD_LIMIT};
 pub(crate) use schema::ddl;
 pub(crate) use vcode::{status_key, Side};

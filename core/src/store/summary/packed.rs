@@ -184,13 +184,18 @@ pub(crate) struct RowCell {
 /// Per (user or IP key, version key), encoded as the summaries key them.
 pub(crate) type RowCells = HashMap<(Vec<u8>, Vec<u8>), RowCell>;
 
-/// Adds `cell` to `into` (moving its durations when `into` has none yet).
+/// Adds `cell` to `into`.
 pub(crate) fn merge_cell(into: &mut RowCell, cell: RowCell) {
     into.hits += cell.hits;
-    if into.durations.is_empty() {
-        into.durations = cell.durations;
+    extend_moving(&mut into.durations, cell.durations);
+}
+
+/// Appends `values` to `into`, moving them (no copy) when `into` is empty.
+pub(crate) fn extend_moving(into: &mut Vec<f64>, values: Vec<f64>) {
+    if into.is_empty() {
+        *into = values;
     } else {
-        into.durations.extend(cell.durations);
+        into.extend(values);
     }
 }
 

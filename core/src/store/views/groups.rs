@@ -102,36 +102,18 @@ impl Store {
         let small = self.summary_policy().exact_window_rows / 10;
         let wanted = |hits: u64| hits >= small;
         if let Some((_, window)) = self.view_group_window(endpoint_id, column, range, wanted, false)? {
-            let mut merged: HashMap<String, u64> = HashMap::new();
-            for (key, c) in per_group(&window.cells) {
-                *merged.entry(key_name(&key)).or_default() += c.hits;
-            }
-            let mut list: Vec<(String, u64)> = merged.into_iter().collect();
-            by_hits_desc(&mut list);
-            return Ok(list);
+            return Ok(busiest_by_name(per_group(&window.cells).into_iter().map(|(key, c)| (key, c.hits))));
         }
         if !range.is_bounded() {
             if let Some(view) = self.summary_view(Scope::Endpoint(endpoint_id), false)? {
                 if let Some(groups) = view.groups(endpoint_id, column.summary_col())? {
-                    let mut merged: HashMap<String, u64> = HashMap::new();
-                    for (key, n) in groups {
-                        *merged.entry(key_name(&key)).or_default() += n;
-                    }
-                    let mut list: Vec<(String, u64)> = merged.into_iter().collect();
-                    by_hits_desc(&mut list);
-                    return Ok(list);
+                    return Ok(busiest_by_name(groups));
                 }
             }
         }
         if range.is_bounded() {
             if let Some(cells) = self.view_group_rows(endpoint_id, column, false, false, range)? {
-                let mut merged: HashMap<String, u64> = HashMap::new();
-                for ((key, _), c) in cells {
-                    *merged.entry(key_name(&key)).or_default() += c.hits;
-                }
-                let mut list: Vec<(String, u64)> = merged.into_iter().collect();
-                by_hits_desc(&mut list);
-                return Ok(list);
+                return Ok(busiest_by_name(cells.into_iter().map(|((key, _), c)| (key, c.hits))));
             }
         }
         let col = column.sql();
@@ -310,6 +292,17 @@ impl Store {
                 .collect(),
         ))
     }
+}
+
+/// Requests per encoded key, merged per name (keys that read the same), busiest first.
+fn busiest_by_name(keyed: impl IntoIterator<Item = (Vec<u8>, u64)>) -> Vec<(String, u64)> {
+    let mut merged: HashMap<String, u64> = HashMap::new();
+    for (key, n) in keyed {
+        *merged.entry(key_name(&key)).or_default() += n;
+    }
+    let mut list: Vec<(String, u64)> = merged.into_iter().collect();
+    by_hits_desc(&mut list);
+    list
 }
 
 /// The `top` busiest (all when `None`) of per-name hits and durations, with their exact duration summaries.

@@ -11,7 +11,7 @@ use super::versions::{chronological, merge_first, Earliest};
 use super::{duration_of, key_bytes, slot, slot_mut, Access, TimeRange, VersionInfo};
 use crate::store::overview::median;
 use crate::store::summary::histogram::Durations;
-use crate::store::summary::{key_name, may_track_top, Scope};
+use crate::store::summary::{extend_moving, key_name, may_track_top, Scope};
 use crate::store::{Store, StoreError};
 
 /// Median durations per user (or IP) and version.
@@ -99,11 +99,8 @@ impl Store {
             for (name, (_, earliest)) in names.iter().zip(&versions) {
                 merge_first(&mut first, name.clone(), earliest.get());
             }
-            if range.is_bounded() && !first.is_empty() {
-                let all_time = self.view_first_use(&TimeRange::ALL, Some(endpoint_id))?;
-                for (version, date) in first.iter_mut() {
-                    *date = all_time.get(version).copied().flatten();
-                }
+            if range.is_bounded() {
+                self.date_by_first_use(endpoint_id, &mut first)?;
             }
             let mut hits: HashMap<String, u64> = HashMap::new();
             let mut merged: HashMap<(String, String), Vec<f64>> = HashMap::new();
@@ -139,22 +136,28 @@ impl Store {
             *hits.entry(group.clone()).or_default() += cell.hits;
             first.insert(version.clone(), None);
             if !cell.durations.is_empty() {
-                let values = cells.entry((group, version)).or_default();
-                if values.is_empty() {
-                    *values = cell.durations;
-                } else {
-                    values.extend(cell.durations);
-                }
+                extend_moving(cells.entry((group, version)).or_default(), cell.durations);
             }
         }
         // Columns are dated by their first use over all time, as the direct query does.
-        if !first.is_empty() {
-            let all_time = self.view_first_use(&TimeRange::ALL, Some(endpoint_id))?;
-            for (version, date) in first.iter_mut() {
-                *date = all_time.get(version).copied().flatten();
-            }
-        }
+        self.date_by_first_use(endpoint_id, &mut first)?;
         Ok(Some(exact_matrix(hits, &mut cells, first, top)))
+    }
+
+    /// Dates each version of `first` by the endpoint's first request in it over all time.
+    fn date_by_first_use(
+        &self,
+        endpoint_id: i64,
+        first: &mut HashMap<String, Option<DateTime<Utc>>>,
+    ) -> rusqlite::Result<()> {
+        if first.is_empty() {
+            return Ok(());
+        }
+        let all_time = self.view_first_use(&TimeRange::ALL, Some(endpoint_id))?;
+        for (version, date) in first.iter_mut() {
+            *date = all_time.get(version).copied().flatten();
+        }
+        Ok(())
     }
 
     /// [`Store::version_matrix`] over all time from the summaries; `None` when they cannot answer.
