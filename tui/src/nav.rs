@@ -341,21 +341,21 @@ impl Window {
 
 /// `11-27 08:00` (or `11-27` at midnight) in `tz`, for the header.
 fn short(t: DateTime<Utc>, tz: Tz) -> String {
-    let local = t.with_timezone(&tz);
-    if local.time() == chrono::NaiveTime::MIN {
-        local.format("%m-%d").to_string()
-    } else {
-        local.format("%m-%d %H:%M").to_string()
-    }
+    stamp(t, tz, "%m-%d")
 }
 
 /// `2026-11-27 08:00` (or `2026-11-27` at midnight) in `tz`, for titles.
 fn long(t: DateTime<Utc>, tz: Tz) -> String {
+    stamp(t, tz, "%Y-%m-%d")
+}
+
+/// `t` in `tz` as the `date` format, followed by the time of day unless it is midnight.
+fn stamp(t: DateTime<Utc>, tz: Tz, date: &str) -> String {
     let local = t.with_timezone(&tz);
     if local.time() == chrono::NaiveTime::MIN {
-        local.format("%Y-%m-%d").to_string()
+        local.format(date).to_string()
     } else {
-        local.format("%Y-%m-%d %H:%M").to_string()
+        local.format(&format!("{date} %H:%M")).to_string()
     }
 }
 
