@@ -20,11 +20,16 @@ use crate::nav::{Compare, Window};
 use crate::query::{Source, StoreSource};
 use crate::views::{ViewKey, ViewKind};
 
-fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, f64) {
+/// Best and worst of `runs` runs of `f` in ms; when `cold`, each run first makes `source` forget what an
+/// unchanged file lets it skip (not timed).
+fn time<T>(runs: usize, cold: bool, source: &mut StoreSource, mut f: impl FnMut(&mut StoreSource) -> T) -> (f64, f64) {
     let mut all: Vec<f64> = (0..runs)
         .map(|_| {
+            if cold {
+                source.forget();
+            }
             let start = Instant::now();
-            let _ = f();
+            let _ = f(source);
             start.elapsed().as_secs_f64() * 1000.0
         })
         .collect();
@@ -45,12 +50,7 @@ fn console_latency() {
     let mut source = StoreSource::new(store, chrono_tz::UTC);
     let overview = source.overview(now).expect("overview");
     let busiest = overview.rows.iter().max_by_key(|r| r.hits_overall).map(|r| r.id);
-    let (lo, hi) = time(runs, || {
-        if cold {
-            source.forget();
-        }
-        source.overview(now)
-    });
+    let (lo, hi) = time(runs, cold, &mut source, |s| s.overview(now));
     println!("{:<28} {:>5} {:>9.1} {:>9.1}", "overview", "-", lo, hi);
     let dash = [
         ViewKind::DashHourly,
@@ -78,12 +78,7 @@ fn console_latency() {
             }
             let ep = if dash.contains(kind) { None } else { busiest };
             let key = ViewKey { kind: *kind, window, endpoint: ep };
-            let (lo, hi) = time(runs, || {
-                if cold {
-                    source.forget();
-                }
-                source.view(key, now, 100).expect("view")
-            });
+            let (lo, hi) = time(runs, cold, &mut source, |s| s.view(key, now, 100).expect("view"));
             println!("{:<28} {:>5} {:>9.1} {:>9.1}", format!("{kind:?}"), window.label(chrono_tz::UTC), lo, hi);
         }
     }
@@ -92,12 +87,7 @@ fn console_latency() {
             continue;
         }
         let key = ViewKey { kind: ViewKind::DashReport(compare), window: Window::All, endpoint: None };
-        let (lo, hi) = time(runs, || {
-            if cold {
-                source.forget();
-            }
-            source.view(key, now, 100).expect("report")
-        });
+        let (lo, hi) = time(runs, cold, &mut source, |s| s.view(key, now, 100).expect("report"));
         println!("{:<28} {:>5} {:>9.1} {:>9.1}", format!("report {compare:?}"), "-", lo, hi);
     }
 }
