@@ -181,7 +181,7 @@ pub(crate) use ghour::{may_track_top, per_group, window_estimate, GroupWindow};
 pub(crate) use packed::{extend_moving, merge_cell, RowCell, RowCells};
 pub(crate) use read::{data_version, estimate_since, Checked, Scope, SummaryView, WindowAgg, ODD_LIMIT};
 pub(crate) use schema::ddl;
-pub(crate) use vcode::{status_key, Side};
+pub(crate) use vcode::{drop_zero_codes, status_key, Side, ViewCodes};
 pub(crate) use window::{rows_bound, By};
 
 use super::{Store, StoreError};

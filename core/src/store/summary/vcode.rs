@@ -284,6 +284,14 @@ impl SummaryView<'_> {
 /// Status codes per endpoint key, keyed as the views key them (see [`view_code_key`]).
 pub(crate) type ViewCodes = HashMap<i64, BTreeMap<String, u64>>;
 
+/// Removes the codes counted 0 and the endpoints left without codes.
+pub(crate) fn drop_zero_codes(codes: &mut ViewCodes) {
+    for per_endpoint in codes.values_mut() {
+        per_endpoint.retain(|_, n| *n > 0);
+    }
+    codes.retain(|_, per_endpoint| !per_endpoint.is_empty());
+}
+
 /// A status code as the views (and the `code` table) key it: an integer (or integral real) as decimal text,
 /// anything else as its text; `None` for NULL, which the views do not count.
 pub(crate) fn view_code_key(value: ValueRef<'_>) -> Option<String> {
@@ -333,10 +341,7 @@ impl SummaryView<'_> {
             }
             Ok(())
         })?;
-        for codes in out.values_mut() {
-            codes.retain(|_, n| *n > 0);
-        }
-        out.retain(|_, codes| !codes.is_empty());
+        drop_zero_codes(&mut out);
         Ok(Some(out))
     }
 

@@ -1,14 +1,14 @@
 //! Status codes of an endpoint: the distribution and the latest error requests (FMD's
 //! `/api/endpoint_status_code_summary/<id>`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use rusqlite::types::Value;
 use serde::Serialize;
 
 use super::requests::{request_row, RequestRow, REQUEST_COLUMNS};
 use super::{int_of, text_of, Access, Filter, TimeRange, LOOKUP_VS_INDEX};
-use crate::store::summary::{estimate_since, rows_bound, Scope, NO_ENDPOINT};
+use crate::store::summary::{drop_zero_codes, estimate_since, rows_bound, Scope, ViewCodes, NO_ENDPOINT};
 use crate::store::{Store, StoreError};
 use crate::timefmt;
 
@@ -26,8 +26,9 @@ pub struct StatusCodes {
     pub error_requests: Vec<RequestRow>,
 }
 
-/// Requests per status code (as text) of each endpoint key ([`NO_ENDPOINT`] for rows without a usable id).
-type CodeCounts = HashMap<i64, BTreeMap<String, u64>>;
+/// Requests per status code (as text) of each endpoint key ([`NO_ENDPOINT`] for rows without a usable id): the
+/// summaries' window counts have the same shape.
+type CodeCounts = ViewCodes;
 
 impl Store {
     /// Status-code distribution of an endpoint in `range` and its `error_limit` latest error requests.
@@ -148,10 +149,7 @@ impl Store {
                 }
             }
         }
-        for codes in out.values_mut() {
-            codes.retain(|_, n| *n > 0);
-        }
-        out.retain(|_, codes| !codes.is_empty());
+        drop_zero_codes(&mut out);
         Ok(Some(out))
     }
 
