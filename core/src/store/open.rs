@@ -180,7 +180,8 @@ impl Store {
         let path = path.into();
         require_file(&path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(summary::uri(&path, "mode=rw"), flags).map_err(|e| classify(&path, e))?;
+        let conn =
+            Connection::open_with_flags(summary::uri(&path, "mode=rw"), flags).map_err(|e| classify(&path, e))?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| classify(&path, e))?;
         tune(&conn, &path, false)?;
         let tables = resolve_prefix(&conn, &path, prefix)?;

@@ -163,8 +163,7 @@ pub(crate) fn decide(
 /// The identity of the file as `conn` sees it: device, inode, and the first request's rowid and fingerprint.
 fn identity(conn: &Connection, path: &Path, tables: &Tables) -> rusqlite::Result<[i64; 4]> {
     let (dev, ino) = file_id(path);
-    let first: Option<i64> =
-        conn.query_row(&format!("SELECT min(rowid) FROM {}", tables.request), [], |r| r.get(0))?;
+    let first: Option<i64> = conn.query_row(&format!("SELECT min(rowid) FROM {}", tables.request), [], |r| r.get(0))?;
     let first = first.unwrap_or(0);
     let fp = row_fingerprint(conn, &tables.request, first)?.unwrap_or(0);
     Ok([dev, ino, first, fp])
@@ -188,7 +187,9 @@ fn source_table() -> String {
 /// The identity the cache recorded for `tables`' prefix (`None`: none yet).
 fn recorded(conn: &Connection, tables: &Tables) -> rusqlite::Result<Option<[i64; 4]>> {
     let exists: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM \"{CACHE_SCHEMA}\".sqlite_master WHERE type = 'table' AND name = 'fmd_cache_source'"),
+        &format!(
+            "SELECT count(*) FROM \"{CACHE_SCHEMA}\".sqlite_master WHERE type = 'table' AND name = 'fmd_cache_source'"
+        ),
         [],
         |r| r.get(0),
     )?;
@@ -277,8 +278,8 @@ pub(crate) fn attach(store: &Store, cache: &Path) -> rusqlite::Result<()> {
         return Ok(());
     }
     conn.execute("ATTACH DATABASE ?1 AS fmd_cache", [uri(cache, "mode=ro")])?;
-    let matches = identity(conn, store.path(), store.tables())
-        .and_then(|now| Ok(recorded(conn, store.tables())? == Some(now)));
+    let matches =
+        identity(conn, store.path(), store.tables()).and_then(|now| Ok(recorded(conn, store.tables())? == Some(now)));
     if !matches.unwrap_or(false) {
         conn.execute_batch("DETACH DATABASE fmd_cache")?;
     }

@@ -208,6 +208,11 @@ pub(crate) fn run(
 /// [`Store::clear_summaries`].
 pub(crate) fn clear(store: &Store) -> Result<(), StoreError> {
     store.forget_summary_checks();
+    if let SummaryHome::Cache(cache) = store.summary_home() {
+        if !cache.is_file() {
+            return Ok(());
+        }
+    }
     let names = Names::new(store.tables());
     let conn = match writer_of(store) {
         Ok(Some(c)) => c,

@@ -109,7 +109,9 @@ impl Names {
             return Ok(false);
         }
         let n: i64 = conn
-            .prepare_cached(&format!("SELECT count(*) FROM \"{schema}\".sqlite_master WHERE type = 'table' AND name = ?1"))?
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM \"{schema}\".sqlite_master WHERE type = 'table' AND name = ?1"
+            ))?
             .query_row([&self.state_bare], |r| r.get(0))?;
         Ok(n > 0)
     }
