@@ -3,7 +3,6 @@
 //! directory the user may not write opens (as an unprivileged user: root ignores permissions).
 #![cfg(unix)]
 
-
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

@@ -236,3 +236,62 @@ fn files_fmd_created_keep_their_summaries_inside() {
     assert_eq!(rows, 300);
     assert_agree(&s, &direct(&path));
 }
+
+/// Makes a file unwritable for this process: read-only permissions, and for root (which ignores those) the
+/// immutable attribute where the file system has it; undone on drop. `writable()` says whether it worked.
+struct ReadOnly(PathBuf, bool);
+
+impl ReadOnly {
+    fn set(path: &Path) -> ReadOnly {
+        let mut perms = std::fs::metadata(path).expect("meta").permissions();
+        perms.set_readonly(true);
+        std::fs::set_permissions(path, perms).expect("chmod");
+        let chattr = std::fs::OpenOptions::new().write(true).open(path).is_ok()
+            && std::process::Command::new("chattr")
+                .arg("+i")
+                .arg(path)
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+        ReadOnly(path.to_path_buf(), chattr)
+    }
+
+    fn writable(&self) -> bool {
+        std::fs::OpenOptions::new().write(true).open(&self.0).is_ok()
+    }
+}
+
+impl Drop for ReadOnly {
+    fn drop(&mut self) {
+        if self.1 {
+            let _ = std::process::Command::new("chattr").arg("-i").arg(&self.0).status();
+        }
+    }
+}
+
+#[test]
+fn a_read_only_file_of_fmds_reads_its_complete_summaries_in_place() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("own.db");
+    drop(Store::open_writer(&path, "").expect("writer"));
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    conn.execute("INSERT INTO Endpoint (id, name, monitor_level) VALUES (1, '/a', 1)", []).expect("endpoint");
+    drop(conn);
+    insert_rows(&path, 400, 6);
+    let cache = dir.path().join("cache");
+    assert_eq!(cached(&path, &cache).refresh_summaries(|_, _| {}).expect("build").state, SummaryState::Ready);
+    insert_rows(&path, 20, 9);
+    let lock = ReadOnly::set(&path);
+    if lock.writable() {
+        println!("cannot make {} read-only here; skipped", path.display());
+        return;
+    }
+    let before = listing(dir.path());
+    let s = cached(&path, &cache);
+    assert_eq!(s.summary_home(), &SummaryHome::File, "complete summaries in the file are read in place");
+    assert_eq!(s.refresh_summaries(|_, _| {}).expect("refresh").state, SummaryState::ReadOnly);
+    assert_eq!(s.summary_status().expect("status").covered, 400);
+    assert_agree(&s, &direct(&path));
+    drop(s);
+    assert_eq!(listing(dir.path()), before, "nothing written, no cache");
+}

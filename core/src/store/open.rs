@@ -87,24 +87,29 @@ fn require_file(path: &Path) -> Result<(), StoreError> {
     }
 }
 
-/// Opens `path` read-only, changing nothing: `mode=ro`, or, when SQLite cannot even set up the WAL index of a
-/// WAL file (no `-shm` beside it and a directory this process may not write), `immutable=1`: then no process
-/// can be writing the file through WAL without having created those, and SQLite reads it without locks.
+/// Opens `path` read-only, changing nothing: `mode=ro`, or `immutable=1` (no locks, no `-wal`/`-shm`
+/// created) when `unlogged_wal` (a WAL file with no `-wal` beside it: no process has it open) or when SQLite
+/// cannot even set up the WAL index (no `-shm` beside the file and a directory this process may not write).
 /// Returns the connection, its URI and whether it is immutable.
-fn open_read_only(path: &Path) -> Result<(Connection, String, bool), StoreError> {
+fn open_read_only(path: &Path, unlogged_wal: bool) -> Result<(Connection, String, bool), StoreError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let open = |uri: &str| -> Result<Connection, StoreError> {
         let conn = Connection::open_with_flags(uri, flags).map_err(|e| classify(path, e))?;
         tune(&conn, path, false)?;
         Ok(conn)
     };
+    let immutable = summary::uri(path, "mode=ro&immutable=1");
+    if unlogged_wal {
+        if let Ok(conn) = open(&immutable) {
+            return Ok((conn, immutable, true));
+        }
+    }
     let uri = summary::uri(path, "mode=ro");
     match open(&uri) {
         Ok(conn) => Ok((conn, uri, false)),
         Err(StoreError::Sqlite { source: rusqlite::Error::SqliteFailure(e, m), .. })
             if matches!(e.code, ErrorCode::ReadOnly | ErrorCode::CannotOpen) =>
         {
-            let immutable = summary::uri(path, "mode=ro&immutable=1");
             match open(&immutable) {
                 Ok(conn) => Ok((conn, immutable, true)),
                 Err(_) => Err(classify(path, rusqlite::Error::SqliteFailure(e, m))),
@@ -162,9 +167,14 @@ impl Store {
     ) -> Result<Store, StoreError> {
         let path = path.into();
         require_file(&path)?;
-        let (conn, uri, immutable) = open_read_only(&path)?;
+        let unlogged = summary::unlogged_wal(&path);
+        let (mut conn, mut uri, mut immutable) = open_read_only(&path, unlogged)?;
         let tables = resolve_prefix(&conn, &path, prefix)?;
         check_version(&conn, &path, &tables)?;
+        if immutable && unlogged && summary::fmd_may_write(&conn, &path, &tables).map_err(|e| classify(&path, e))? {
+            // fmd's own file, which a recorder may start writing at any moment: read it live.
+            (conn, uri, immutable) = open_read_only(&path, false)?;
+        }
         let home = summary::decide_home(&conn, &path, &tables, cache, !immutable).map_err(|e| classify(&path, e))?;
         let store = Store::assemble(conn, path, tables, home, uri);
         if let SummaryHome::Cache(file) = &store.home {

@@ -145,7 +145,9 @@ fn dir_writable(dir: &Path) -> bool {
 }
 
 /// Where the summaries of the file `path`, opened on `conn` with `tables`, live: in the file when fmd created
-/// it and this process may write it (`may_write` false skips that: a file opened immutable), else in `cache`.
+/// it and this process may write it (`may_write` false skips that: a file opened immutable), or when it may
+/// not but the file's own summaries are complete and close enough to its end for the views to use them as
+/// they are (read in place, never refreshed by this process); else in `cache`.
 pub(crate) fn decide(
     conn: &Connection,
     path: &Path,
@@ -154,10 +156,31 @@ pub(crate) fn decide(
     may_write: bool,
 ) -> rusqlite::Result<SummaryHome> {
     let own = crate::store::schema::table_exists(conn, &format!("{}fmd_meta", tables.prefix()))?;
-    if own && may_write && writable(path) {
+    if own && ((may_write && writable(path)) || usable_in_place(conn, tables)?) {
         return Ok(SummaryHome::File);
     }
     Ok(cache_file(cache, path).map_or(SummaryHome::Nowhere, SummaryHome::Cache))
+}
+
+/// True when fmd created the file (it holds `{prefix}fmd_meta`) and this process may write it.
+pub(crate) fn fmd_may_write(conn: &Connection, path: &Path, tables: &Tables) -> rusqlite::Result<bool> {
+    Ok(crate::store::schema::table_exists(conn, &format!("{}fmd_meta", tables.prefix()))? && writable(path))
+}
+
+/// True for a WAL file with no `-wal` beside it: no process has it open, so it can be read immutable.
+pub(crate) fn unlogged_wal(path: &Path) -> bool {
+    is_wal(path) && !sibling(path, "-wal").exists()
+}
+
+/// True when the file's own summaries are of this format, complete up to their mark, and at most the default
+/// [`super::SummaryPolicy::max_delta`] requests behind the file's end.
+fn usable_in_place(conn: &Connection, tables: &Tables) -> rusqlite::Result<bool> {
+    let Some(state) = super::schema::read_state(conn, &Names::new(tables))? else { return Ok(false) };
+    if state.format != super::schema::FORMAT || state.mark <= 0 || state.pending.is_some() {
+        return Ok(false);
+    }
+    let behind = super::refresh::max_rowid(conn, &tables.request)? - state.mark;
+    Ok(u64::try_from(behind).is_ok_and(|b| b <= super::SummaryPolicy::default().max_delta))
 }
 
 /// The identity of the file as `conn` sees it: device, inode, and the first request's rowid and fingerprint.

@@ -179,7 +179,7 @@ use std::time::Duration;
 
 pub(crate) use agg::{is_error, keep_max, keep_min, key_is_null, key_name, IP, NO_ENDPOINT, USER};
 pub(crate) use ghour::{may_track_top, per_group, window_estimate, GroupWindow};
-pub(crate) use home::{attach as attach_cache, decide as decide_home, uri, CACHE_SCHEMA};
+pub(crate) use home::{attach as attach_cache, decide as decide_home, fmd_may_write, unlogged_wal, uri, CACHE_SCHEMA};
 pub use home::{default_cache_dir, SummaryCache, SummaryHome};
 pub(crate) use packed::{extend_moving, merge_cell, RowCell, RowCells};
 pub(crate) use read::{data_version, estimate_since, Checked, Scope, SummaryView, WindowAgg, ODD_LIMIT};
