@@ -256,6 +256,9 @@ pub(crate) fn open_cache(store: &Store, cache: &Path) -> rusqlite::Result<Option
 /// connection, in a write transaction.
 pub(crate) fn claim(conn: &Connection, path: &Path, tables: &Tables) -> rusqlite::Result<()> {
     let now = identity(conn, path, tables)?;
+    if recorded(conn, tables)? == Some(now) {
+        return Ok(());
+    }
     conn.execute_batch("BEGIN IMMEDIATE")?;
     let result = (|| {
         if recorded(conn, tables)? == Some(now) {
