@@ -311,3 +311,35 @@ pub(crate) fn attach(store: &Store, cache: &Path) -> rusqlite::Result<()> {
     }
     Ok(())
 }
+
+/// The connection a refresh (or a clear) of `store`'s summaries writes with: the store's own when it may
+/// write them, a read-write one to the file for a read-only store of a file fmd may write, or one to fmd's
+/// cache with the file read-only. `None` when nothing can be written.
+pub(crate) fn writer_of(store: &Store) -> rusqlite::Result<Option<Writer<'_>>> {
+    match store.summary_home() {
+        SummaryHome::Nowhere => Ok(None),
+        SummaryHome::Cache(cache) => Ok(open_cache(store, cache)?.map(Writer::Opened)),
+        SummaryHome::File if store.conn.is_readonly(DatabaseName::Main)? => {
+            Ok(super::refresh::open_rw(store.path())?.map(Writer::Opened))
+        }
+        SummaryHome::File => Ok(Some(Writer::Own(&store.conn))),
+    }
+}
+
+/// A connection that writes the summaries.
+pub(crate) enum Writer<'a> {
+    /// The store's own.
+    Own(&'a Connection),
+    /// One opened for the purpose.
+    Opened(Connection),
+}
+
+impl std::ops::Deref for Writer<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        match self {
+            Writer::Own(c) => c,
+            Writer::Opened(c) => c,
+        }
+    }
+}

@@ -12,7 +12,7 @@ use super::agg::{
 };
 use super::ghour::{self, GHours};
 use super::histogram::usable;
-use super::home::{self, SummaryHome};
+use super::home::{self, writer_of, SummaryHome};
 use super::packed;
 use super::read::ODD_LIMIT;
 use super::rows::{self, Damaged};
@@ -74,7 +74,7 @@ fn now_ms() -> i64 {
 }
 
 /// Opens `path` read-write without creating it; `None` when the file can only be read.
-fn open_rw(path: &Path) -> rusqlite::Result<Option<Connection>> {
+pub(super) fn open_rw(path: &Path) -> rusqlite::Result<Option<Connection>> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = match Connection::open_with_flags(path, flags) {
         Ok(c) => c,
@@ -108,38 +108,6 @@ fn in_write<T>(conn: &Connection, f: impl FnOnce(&Connection) -> Result<T, Fail>
 
 fn status(state: SummaryState) -> SummaryStatus {
     SummaryStatus { state, covered: 0, behind: 0 }
-}
-
-/// The connection a refresh (or a clear) of `store`'s summaries writes with: the store's own when it may
-/// write them, a read-write one to the file for a read-only store of a file fmd may write, or one to fmd's
-/// cache with the file read-only. `None` when nothing can be written.
-fn writer_of(store: &Store) -> rusqlite::Result<Option<Writer<'_>>> {
-    match store.summary_home() {
-        SummaryHome::Nowhere => Ok(None),
-        SummaryHome::Cache(cache) => Ok(home::open_cache(store, cache)?.map(Writer::Opened)),
-        SummaryHome::File if store.conn.is_readonly(DatabaseName::Main)? => {
-            Ok(open_rw(store.path())?.map(Writer::Opened))
-        }
-        SummaryHome::File => Ok(Some(Writer::Own(&store.conn))),
-    }
-}
-
-/// A connection that writes the summaries.
-enum Writer<'a> {
-    /// The store's own.
-    Own(&'a Connection),
-    /// One opened for the purpose.
-    Opened(Connection),
-}
-
-impl std::ops::Deref for Writer<'_> {
-    type Target = Connection;
-    fn deref(&self) -> &Connection {
-        match self {
-            Writer::Own(c) => c,
-            Writer::Opened(c) => c,
-        }
-    }
 }
 
 /// True when the store's policy says the file is too small for summaries and none have been built yet: then
