@@ -10,8 +10,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::failure::Failure;
 
-/// Brings the summaries of a large file up to date. Small files (below the store's own threshold) and files
-/// that cannot be written are left alone: their views answer directly. Only bad input is an error.
+/// Brings the summaries of a large file up to date: in the file when fmd created it and may write it, else in
+/// fmd's cache (the file is left unchanged; see `fmd_core::store::SummaryHome`). Small files
+/// (below the store's own threshold) and files whose summaries have nowhere to go are left alone: their views
+/// answer directly. Only bad input is an error.
 pub fn prepare(db: &Path, prefix: Option<&str>) -> Result<(), Failure> {
     let store = Store::open_reader(db, prefix)?;
     let status = match store.summary_status() {

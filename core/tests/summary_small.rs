@@ -9,7 +9,8 @@ use chrono::{DateTime, Duration, Utc};
 use fmd_core::report::{Answer, Interval, Preset, ReportOptions, Selection};
 use fmd_core::store::views::{EndpointSummary, GroupColumn, GroupPerformance, VersionMatrix, VersionPerformance};
 use fmd_core::store::{
-    DayRange, DurationSummary, NewRequest, RefreshOptions, SummaryPolicy, SummaryState, TimeRange, Verify, WriteBatch,
+    DayRange, DurationSummary, NewRequest, RefreshOptions, SummaryCache, SummaryHome, SummaryPolicy, SummaryState,
+    TimeRange, Verify, WriteBatch,
 };
 use fmd_core::Store;
 
@@ -835,14 +836,27 @@ fn read_only_files_answer_directly() {
     std::fs::set_permissions(&file, perms).expect("chmod");
     let _immutable = Immutable::set(&file);
     let writable = std::fs::OpenOptions::new().write(true).open(&file).is_ok();
-    let s = summarised(&file);
+    // Without a cache, nothing can be written: the views answer directly.
+    let mut s = Store::open_reader_with(&file, None, &SummaryCache::Off).expect("reader");
+    s.set_summary_policy(SummaryPolicy { min_rows: 0, ..SummaryPolicy::default() });
     let status = s.refresh_summaries(|_, _| {}).expect("refresh never fails on a read-only file");
     if writable {
         println!("cannot make {} read-only here; only the direct answers are checked", file.display());
     } else {
+        assert_eq!(s.summary_home(), &SummaryHome::Nowhere);
         assert_eq!(status.state, SummaryState::ReadOnly);
         assert_eq!(s.summary_status().expect("status").state, SummaryState::Missing);
         assert!(s.clear_summaries().is_ok(), "nothing to clear, no error");
+    }
+    assert_views_agree(&s, &direct(&file), &endpoints);
+    // With one, the summaries are built there (tests/summary_cache.rs covers the cache itself).
+    let cache = dir.path().join("cache");
+    let mut s = Store::open_reader_with(&file, None, &SummaryCache::Dir(cache.clone())).expect("reader");
+    s.set_summary_policy(SummaryPolicy { min_rows: 0, ..SummaryPolicy::default() });
+    let status = s.refresh_summaries(|_, _| {}).expect("refresh");
+    if !writable {
+        assert!(matches!(s.summary_home(), SummaryHome::Cache(c) if c.starts_with(&cache)));
+        assert_eq!(status.state, SummaryState::Ready);
     }
     assert_views_agree(&s, &direct(&file), &endpoints);
 }
@@ -927,7 +941,8 @@ fn a_budget_spreads_the_build_over_calls_and_a_lease_keeps_builders_apart() {
     // More rows than one read chunk (20 000), so a zero budget needs several calls.
     let (path, endpoints) = create(dir.path(), 45_000, 17);
     // The writer's own connection builds (its tables exist since open_writer).
-    let writer = Store::open_writer(&path, "").expect("writer");
+    let mut writer = Store::open_writer(&path, "").expect("writer");
+    writer.set_summary_policy(SummaryPolicy { min_rows: 0, ..SummaryPolicy::default() });
     let mut calls = 0;
     loop {
         calls += 1;
@@ -1071,6 +1086,7 @@ fn merging_endpoints_clears_the_summaries() {
     batch.requests = rows(a.id, 30);
     batch.requests.extend(rows(b.id, 20));
     store.write(&batch).expect("write");
+    store.set_summary_policy(SummaryPolicy { min_rows: 0, ..SummaryPolicy::default() });
     let built = store.refresh_summaries(|_, _| {}).expect("build");
     assert_eq!(built.covered, 50);
     store.merge_endpoints("a", "b").expect("merge");

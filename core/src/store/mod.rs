@@ -6,7 +6,9 @@
 //! [`summary`] tables that make the console's views fast on large files.
 //!
 //! Connections use WAL and a busy timeout, so several recorder processes can write one file while consoles
-//! read it.
+//! read it. Readers never change a file fmd did not create or may not write: such files are opened read-only
+//! (`mode=ro`, or `immutable=1` when even SQLite's WAL index cannot be created) and their summaries live in
+//! fmd's cache ([`SummaryHome`]).
 
 mod exceptions;
 mod graphs;
@@ -35,7 +37,9 @@ pub use profiler::{CallLine, CallTree, CodeRef, GroupedLine, GroupedProfile, Pro
 pub use profiles::{CodeLineCache, NewProfile, NewStackLine};
 pub use prune::{DeletedRows, PruneOptions, PruneReport, PRUNE_BATCH_SIZE};
 pub use schema::SCHEMA_VERSION;
-pub use summary::{RefreshOptions, SummaryPolicy, SummaryState, SummaryStatus, Verify};
+pub use summary::{
+    default_cache_dir, RefreshOptions, SummaryCache, SummaryHome, SummaryPolicy, SummaryState, SummaryStatus, Verify,
+};
 pub use tables::Tables;
 pub use views::{DayRange, DurationSummary, TimeRange};
 pub use write::{EndpointLevel, NewRequest, RecorderCounters, WriteBatch};
@@ -132,6 +136,10 @@ pub struct Store {
     insert_sql: write::InsertSql,
     /// Snapshots whose summaries were found consistent (see [`summary`]).
     checked: summary::Checked,
+    /// Where the summary tables live: the file, or fmd's cache for files it must not change.
+    home: SummaryHome,
+    /// The `file:` URI that opens the file read-only as this store reads it (`mode=ro`, or `immutable=1`).
+    source_uri: String,
 }
 
 impl std::fmt::Debug for Store {
@@ -149,6 +157,17 @@ impl Store {
     /// The table names in use.
     pub fn tables(&self) -> &Tables {
         &self.tables
+    }
+
+    /// Where this store's summary tables live (see [`summary`]): in the file for files fmd created and may write,
+    /// else in fmd's cache (the file itself is then never changed).
+    pub fn summary_home(&self) -> &SummaryHome {
+        &self.home
+    }
+
+    /// The `file:` URI opening the file read-only the way this store reads it.
+    pub(crate) fn source_uri(&self) -> &str {
+        &self.source_uri
     }
 
     /// The underlying connection, for queries this crate does not wrap yet.

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
+use super::summary::{self, SummaryCache, SummaryHome};
 use super::{schema, Store, StoreError, Tables, BUSY_TIMEOUT, SCHEMA_VERSION};
 
 /// Maps SQLite's errors to messages that name the file and the problem.
@@ -86,9 +87,45 @@ fn require_file(path: &Path) -> Result<(), StoreError> {
     }
 }
 
+/// Opens `path` read-only, changing nothing: `mode=ro`, or `immutable=1` (no locks, no `-wal`/`-shm`
+/// created) when `unlogged_wal` (a WAL file with no `-wal` beside it: no process has it open) or when SQLite
+/// cannot even set up the WAL index (no `-shm` beside the file and a directory this process may not write).
+/// Returns the connection, its URI and whether it is immutable.
+fn open_read_only(path: &Path, unlogged_wal: bool) -> Result<(Connection, String, bool), StoreError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let open = |uri: &str| -> Result<Connection, StoreError> {
+        let conn = Connection::open_with_flags(uri, flags).map_err(|e| classify(path, e))?;
+        tune(&conn, path, false)?;
+        Ok(conn)
+    };
+    let immutable = summary::uri(path, "mode=ro&immutable=1");
+    if unlogged_wal {
+        if let Ok(conn) = open(&immutable) {
+            return Ok((conn, immutable, true));
+        }
+    }
+    let uri = summary::uri(path, "mode=ro");
+    match open(&uri) {
+        Ok(conn) => Ok((conn, uri, false)),
+        Err(StoreError::Sqlite { source: rusqlite::Error::SqliteFailure(e, m), .. })
+            if matches!(e.code, ErrorCode::ReadOnly | ErrorCode::CannotOpen) =>
+        {
+            match open(&immutable) {
+                Ok(conn) => Ok((conn, immutable, true)),
+                Err(_) => Err(classify(path, rusqlite::Error::SqliteFailure(e, m))),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
 impl Store {
     /// A store of an open, tuned connection, with the default summary policy.
-    fn assemble(conn: Connection, path: PathBuf, tables: Tables) -> Store {
+    fn assemble(conn: Connection, path: PathBuf, tables: Tables, home: SummaryHome, source_uri: String) -> Store {
+        let tables = match home {
+            SummaryHome::Cache(_) => tables.with_summaries_in(Some(summary::CACHE_SCHEMA)),
+            _ => tables,
+        };
         Store {
             conn,
             path,
@@ -96,6 +133,8 @@ impl Store {
             summary_policy: Default::default(),
             insert_sql: Default::default(),
             checked: Default::default(),
+            home,
+            source_uri,
         }
     }
 
@@ -109,20 +148,40 @@ impl Store {
         let tables = Tables::new(prefix);
         check_version(&conn, &path, &tables)?;
         schema::ensure(&conn, &tables).map_err(|e| classify(&path, e))?;
-        Ok(Store::assemble(conn, path, tables))
+        let uri = summary::uri(&path, "mode=ro");
+        Ok(Store::assemble(conn, path, tables, SummaryHome::File, uri))
     }
 
-    /// Opens an existing database read-only. Never creates a file. The prefix is `prefix`, or detected when
-    /// the file holds exactly one FMD table set.
+    /// Opens an existing database read-only. Never creates a file, and never changes one. The prefix is
+    /// `prefix`, or detected when the file holds exactly one FMD table set. Summaries of files fmd did not
+    /// create or may not write live in the user's cache directory ([`SummaryCache::Default`]).
     pub fn open_reader(path: impl Into<PathBuf>, prefix: Option<&str>) -> Result<Store, StoreError> {
+        Store::open_reader_with(path, prefix, &SummaryCache::Default)
+    }
+
+    /// [`Store::open_reader`] with the summaries of files it must not change kept in `cache`.
+    pub fn open_reader_with(
+        path: impl Into<PathBuf>,
+        prefix: Option<&str>,
+        cache: &SummaryCache,
+    ) -> Result<Store, StoreError> {
         let path = path.into();
         require_file(&path)?;
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(&path, flags).map_err(|e| classify(&path, e))?;
-        tune(&conn, &path, false)?;
+        let unlogged = summary::unlogged_wal(&path);
+        let (mut conn, mut uri, mut immutable) = open_read_only(&path, unlogged)?;
         let tables = resolve_prefix(&conn, &path, prefix)?;
         check_version(&conn, &path, &tables)?;
-        Ok(Store::assemble(conn, path, tables))
+        if immutable && unlogged && summary::fmd_may_write(&conn, &path, &tables).map_err(|e| classify(&path, e))? {
+            // fmd's own file, which a recorder may start writing at any moment: read it live.
+            (conn, uri, immutable) = open_read_only(&path, false)?;
+        }
+        let home = summary::decide_home(&conn, &path, &tables, cache, !immutable).map_err(|e| classify(&path, e))?;
+        let store = Store::assemble(conn, path, tables, home, uri);
+        if let SummaryHome::Cache(file) = &store.home {
+            // A cache that cannot be read leaves the views direct.
+            let _ = summary::attach_cache(&store, file);
+        }
+        Ok(store)
     }
 
     /// Opens an existing FMD database for small edits (levels): read-write, never creating the file and
@@ -130,12 +189,17 @@ impl Store {
     pub fn open_editor(path: impl Into<PathBuf>, prefix: Option<&str>) -> Result<Store, StoreError> {
         let path = path.into();
         require_file(&path)?;
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(&path, flags).map_err(|e| classify(&path, e))?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn =
+            Connection::open_with_flags(summary::uri(&path, "mode=rw"), flags).map_err(|e| classify(&path, e))?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| classify(&path, e))?;
         tune(&conn, &path, false)?;
         let tables = resolve_prefix(&conn, &path, prefix)?;
         check_version(&conn, &path, &tables)?;
-        Ok(Store::assemble(conn, path, tables))
+        // Where a reader keeps the summaries, so that edits which need them emptied reach them.
+        let home = summary::decide_home(&conn, &path, &tables, &SummaryCache::Default, true)
+            .map_err(|e| classify(&path, e))?;
+        let uri = summary::uri(&path, "mode=ro");
+        Ok(Store::assemble(conn, path, tables, home, uri))
     }
 }

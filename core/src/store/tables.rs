@@ -36,6 +36,8 @@ pub struct Tables {
     pub meta: String,
     /// `"{p}fmd_recorder"`: one row of counters per recorder process.
     pub recorder: String,
+    /// The attached database holding fmd's summary tables, when not the file itself (`summary::home`).
+    summary_schema: Option<&'static str>,
 }
 
 impl Tables {
@@ -60,8 +62,20 @@ impl Tables {
             function_definition: q("FunctionDefinition"),
             meta: q("fmd_meta"),
             recorder: q("fmd_recorder"),
+            summary_schema: None,
             prefix,
         }
+    }
+
+    /// These names with fmd's summary tables in the attached database `schema` instead of the file.
+    pub(crate) fn with_summaries_in(mut self, schema: Option<&'static str>) -> Tables {
+        self.summary_schema = schema;
+        self
+    }
+
+    /// The attached database holding fmd's summary tables (`None`: the file itself).
+    pub(crate) fn summary_schema(&self) -> Option<&'static str> {
+        self.summary_schema
     }
 
     /// The TABLE_PREFIX.

@@ -5,6 +5,9 @@
 //! # What is stored
 //!
 //! Every table is named `{prefix}fmd_summary_*`; FMD never reads them, and they never change FMD's tables.
+//! They sit in the file only when fmd created it (`{prefix}fmd_meta`) and this process may write it; a file
+//! fmd did not create (Python FMD's) or may not write is never changed by viewing it, and its summaries live in
+//! a cache database of fmd's own under the user's cache directory (`home.rs`, [`SummaryHome`]).
 //!
 //! | table     | key                                   | content |
 //! |-----------|---------------------------------------|---------|
@@ -94,9 +97,21 @@
 //! can be spread over several calls with a time budget ([`Store::refresh_summaries_within`]); it resumes where
 //! it stopped.
 //!
-//! Files opened read-only: [`Store::refresh_summaries`] opens its own read-write connection to the file
-//! (never creating it). When that is impossible (permissions, read-only media) it reports
-//! [`SummaryState::ReadOnly`] and views keep answering from the requests directly.
+//! Where they are written ([`Store::summary_home`], decided when the store is opened):
+//!
+//! * [`SummaryHome::File`]: a file fmd created and may write. A read-only store's refresh opens its own
+//!   read-write connection to the file (never creating it). A file fmd created that this process may not write
+//!   but whose summaries are complete and at most [`SummaryPolicy::max_delta`] behind is read with them in
+//!   place (its refresh reports [`SummaryState::ReadOnly`]).
+//! * [`SummaryHome::Cache`]: any other file. The refresh opens the file read-only, attaches the cache database
+//!   read-write and writes there; the store's own connection then attaches it read-only. The cache records
+//!   the file's identity (device, inode, first request) and is dropped and rebuilt for another file at the
+//!   same path.
+//! * [`SummaryHome::Nowhere`]: no writable cache directory either; refreshes report
+//!   [`SummaryState::ReadOnly`] and views keep answering from the requests directly.
+//!
+//! A refresh of a file below [`SummaryPolicy::min_rows`] requests that has no summaries yet does nothing at
+//! all (no table, no cache): its views answer directly anyway.
 //!
 //! Nothing builds summaries behind the caller's back: the recorder only creates the (empty) tables. The console
 //! refreshes them, e.g. from its query worker between jobs with [`Store::refresh_summaries_within`] and a budget
@@ -165,6 +180,7 @@
 mod agg;
 mod ghour;
 pub(crate) mod histogram;
+mod home;
 mod packed;
 mod read;
 mod refresh;
@@ -178,6 +194,8 @@ use std::time::Duration;
 
 pub(crate) use agg::{is_error, keep_max, keep_min, key_is_null, key_name, IP, NO_ENDPOINT, USER};
 pub(crate) use ghour::{may_track_top, per_group, window_estimate, GroupWindow};
+pub(crate) use home::{attach as attach_cache, decide as decide_home, fmd_may_write, unlogged_wal, uri, CACHE_SCHEMA};
+pub use home::{default_cache_dir, SummaryCache, SummaryHome};
 pub(crate) use packed::{extend_moving, merge_cell, RowCell, RowCells};
 pub(crate) use read::{data_version, estimate_since, Checked, Scope, SummaryView, WindowAgg, ODD_LIMIT};
 pub(crate) use schema::ddl;
@@ -191,8 +209,8 @@ use super::{Store, StoreError};
 pub struct SummaryPolicy {
     /// Use summaries at all (default true).
     pub enabled: bool,
-    /// Databases with fewer requests than this are always answered from the requests directly, exactly
-    /// (default 200 000).
+    /// Databases with fewer requests than this are always answered from the requests directly, exactly, and
+    /// get no summaries built (default 200 000).
     pub min_rows: u64,
     /// At most this many requests written since the last refresh are aggregated on the fly; with more, views
     /// answer directly until the next refresh (default 100 000).
@@ -225,7 +243,8 @@ pub enum SummaryState {
     Partial,
     /// Another process holds the lease and is building them.
     Busy,
-    /// The file cannot be written; views answer directly.
+    /// Nothing can be written: neither the file (when the summaries live there) nor fmd's cache; views answer
+    /// directly, or from summaries the file already has.
     ReadOnly,
     /// Built by a newer fmd with another layout; left alone and not used.
     Newer,
@@ -267,7 +286,8 @@ pub struct RefreshOptions {
 
 impl Store {
     /// Builds or brings up to date this file's summaries, calling `progress(done, total)` (requests) as it
-    /// goes. Works on read-only stores too, through a separate read-write connection; see the module docs.
+    /// goes. Works on read-only stores too, through a separate connection that writes the file (fmd's own) or
+    /// fmd's cache (any other file, which stays unchanged); see the module docs.
     pub fn refresh_summaries(&self, mut progress: impl FnMut(u64, u64)) -> Result<SummaryStatus, StoreError> {
         refresh::run(self, &RefreshOptions::default(), &mut progress)
     }

@@ -12,6 +12,7 @@ use super::agg::{
 };
 use super::ghour::{self, GHours};
 use super::histogram::usable;
+use super::home::{self, writer_of, SummaryHome};
 use super::packed;
 use super::read::ODD_LIMIT;
 use super::rows::{self, Damaged};
@@ -73,7 +74,7 @@ fn now_ms() -> i64 {
 }
 
 /// Opens `path` read-write without creating it; `None` when the file can only be read.
-fn open_rw(path: &Path) -> rusqlite::Result<Option<Connection>> {
+pub(super) fn open_rw(path: &Path) -> rusqlite::Result<Option<Connection>> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = match Connection::open_with_flags(path, flags) {
         Ok(c) => c,
@@ -109,6 +110,18 @@ fn status(state: SummaryState) -> SummaryStatus {
     SummaryStatus { state, covered: 0, behind: 0 }
 }
 
+/// True when the store's policy says the file is too small for summaries and none have been built yet: then
+/// nothing is created or written (the views answer it directly anyway).
+fn too_small(store: &Store) -> rusqlite::Result<bool> {
+    let names = Names::new(store.tables());
+    if schema::read_state(&store.conn, &names)?.is_some_and(|s| s.mark > 0) {
+        return Ok(false);
+    }
+    // The highest rowid bounds the row count from above, cheaply.
+    let max = max_rowid(&store.conn, &store.tables().request)?;
+    Ok(u64::try_from(max).unwrap_or(0) < store.summary_policy.min_rows)
+}
+
 /// [`Store::refresh_summaries_with`].
 pub(crate) fn run(
     store: &Store,
@@ -120,21 +133,33 @@ pub(crate) fn run(
             return Ok(status);
         }
     }
-    let opened;
-    let conn = if store.conn.is_readonly(DatabaseName::Main).map_err(|e| store.wrap(e))? {
-        match open_rw(store.path()) {
-            Ok(Some(c)) => {
-                opened = c;
-                &opened
-            }
-            Ok(None) => return Ok(status(SummaryState::ReadOnly)),
+    if too_small(store).map_err(|e| store.wrap(e))? {
+        return Ok(status(SummaryState::Missing));
+    }
+    let conn = match writer_of(store) {
+        Ok(Some(c)) => c,
+        Ok(None) => return Ok(status(SummaryState::ReadOnly)),
+        Err(e) if read_only_error(&e) => return Ok(status(SummaryState::ReadOnly)),
+        Err(e) => return Err(store.wrap(e)),
+    };
+    let cache = match store.summary_home() {
+        SummaryHome::Cache(cache) => Some(cache),
+        _ => None,
+    };
+    if cache.is_some() {
+        match home::claim(&conn, store.path(), store.tables()) {
+            Ok(()) => {}
+            Err(e) if read_only_error(&e) => return Ok(status(SummaryState::ReadOnly)),
             Err(e) => return Err(store.wrap(e)),
         }
-    } else {
-        &store.conn
-    };
-    let mut refresher = Refresher::new(conn, store.tables(), options, progress);
-    match refresher.run() {
+    }
+    let mut refresher = Refresher::new(&conn, store.tables(), options, progress);
+    let result = refresher.run();
+    if let Some(cache) = cache {
+        // The store's own connection reads the cache from now on (a cache it cannot read leaves views direct).
+        let _ = home::attach(store, cache);
+    }
+    match result {
         Ok(s) => {
             if s.state == SummaryState::Ready {
                 store.checked.refreshed(&store.conn, s).map_err(|e| store.wrap(e))?;
@@ -151,25 +176,27 @@ pub(crate) fn run(
 /// [`Store::clear_summaries`].
 pub(crate) fn clear(store: &Store) -> Result<(), StoreError> {
     store.forget_summary_checks();
-    let names = Names::new(store.tables());
-    let run = |conn: &Connection| -> Result<(), Fail> {
-        in_write(conn, |conn| {
-            if schema::read_state(conn, &names)?.is_some() {
-                schema::reset(conn, &names)?;
-            }
-            Ok(())
-        })
-    };
-    let result = if store.conn.is_readonly(DatabaseName::Main).map_err(|e| store.wrap(e))? {
-        match open_rw(store.path()).map_err(|e| store.wrap(e))? {
-            Some(conn) => run(&conn),
-            None => return Ok(()),
+    if let SummaryHome::Cache(cache) = store.summary_home() {
+        if !cache.is_file() {
+            return Ok(());
         }
-    } else {
-        run(&store.conn)
+    }
+    let names = Names::new(store.tables());
+    let conn = match writer_of(store) {
+        Ok(Some(c)) => c,
+        Ok(None) => return Ok(()),
+        Err(e) if read_only_error(&e) => return Ok(()),
+        Err(e) => return Err(store.wrap(e)),
     };
+    let result = in_write(&conn, |conn| {
+        if schema::read_state(conn, &names)?.is_some() {
+            schema::reset(conn, &names)?;
+        }
+        Ok(())
+    });
     match result {
         Ok(()) | Err(Fail::Damaged) | Err(Fail::Lost) => Ok(()),
+        Err(Fail::Sql(e)) if read_only_error(&e) => Ok(()),
         Err(Fail::Sql(e)) => Err(store.wrap(e)),
     }
 }
@@ -374,7 +401,7 @@ impl<'a> Refresher<'a> {
 
     /// True when the state row exists with a different (older) format, or cannot be read.
     fn stale_layout(&self, conn: &Connection) -> rusqlite::Result<bool> {
-        if !crate::store::schema::table_exists(conn, &self.names.state_bare)? {
+        if !self.names.present(conn)? {
             return Ok(false);
         }
         Ok(match schema::read_state(conn, &self.names) {

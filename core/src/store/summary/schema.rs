@@ -40,14 +40,21 @@ const DDL: &[&str] = &[
     super::packed::DDL[1],
 ];
 
-/// The summary tables' DDL for `tables`' prefix, in creation order.
+/// The summary tables' DDL for `tables`' prefix, in creation order (in the attached database holding them,
+/// when that is not the file: `Tables::summary_schema`).
 pub(crate) fn ddl(tables: &Tables) -> Vec<String> {
-    DDL.iter().map(|sql| sql.replace("{P}", tables.prefix())).collect()
+    let table = match tables.summary_schema() {
+        Some(schema) => format!("\"{schema}\".\"{}fmd_summary_", tables.prefix()),
+        None => format!("\"{}fmd_summary_", tables.prefix()),
+    };
+    DDL.iter().map(|sql| sql.replace("\"{P}fmd_summary_", &table)).collect()
 }
 
-/// Quoted names of the summary tables.
+/// Quoted names of the summary tables (schema-qualified when they live in an attached database).
 #[derive(Debug, Clone)]
 pub(crate) struct Names {
+    /// The attached database holding them (`None`: the file itself).
+    pub(crate) schema: Option<&'static str>,
     /// Unquoted name of the state table, for existence checks.
     pub(crate) state_bare: String,
     pub(crate) state: String,
@@ -68,8 +75,13 @@ pub(crate) struct Names {
 impl Names {
     pub(crate) fn new(tables: &Tables) -> Names {
         let p = tables.prefix();
-        let q = |name: &str| format!("\"{p}fmd_summary_{name}\"");
+        let schema = tables.summary_schema();
+        let q = |name: &str| match schema {
+            Some(s) => format!("\"{s}\".\"{p}fmd_summary_{name}\""),
+            None => format!("\"{p}fmd_summary_{name}\""),
+        };
         Names {
+            schema,
             state_bare: format!("{p}fmd_summary_state"),
             state: q("state"),
             version: q("version"),
@@ -85,6 +97,23 @@ impl Names {
             packed: q("packed"),
             dict: q("dict"),
         }
+    }
+
+    /// True when the state table exists (in an attached database: when that is attached, too).
+    pub(crate) fn present(&self, conn: &Connection) -> rusqlite::Result<bool> {
+        let Some(schema) = self.schema else { return table_exists(conn, &self.state_bare) };
+        let attached: i64 = conn
+            .prepare_cached("SELECT count(*) FROM pragma_database_list WHERE name = ?1")?
+            .query_row([schema], |r| r.get(0))?;
+        if attached == 0 {
+            return Ok(false);
+        }
+        let n: i64 = conn
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM \"{schema}\".sqlite_master WHERE type = 'table' AND name = ?1"
+            ))?
+            .query_row([&self.state_bare], |r| r.get(0))?;
+        Ok(n > 0)
     }
 
     /// Every data table (not the state).
@@ -173,7 +202,7 @@ pub(crate) fn create(conn: &Connection, tables: &Tables) -> rusqlite::Result<()>
 
 /// The state, `None` when the tables do not exist (or the row is unreadable).
 pub(crate) fn read_state(conn: &Connection, names: &Names) -> rusqlite::Result<Option<State>> {
-    if !table_exists(conn, &names.state_bare)? {
+    if !names.present(conn)? {
         return Ok(None);
     }
     let mut stmt = conn.prepare_cached(&format!(
