@@ -181,6 +181,7 @@ mod agg;
 mod ghour;
 pub(crate) mod histogram;
 mod home;
+mod ops;
 mod packed;
 mod read;
 mod refresh;
