@@ -44,7 +44,7 @@ fn with_graphs() -> (tempfile::TempDir, PathBuf) {
 }
 
 /// The fixture copy with 12 requests of `index` from August (older than 90 days at the pinned clock).
-fn with_old_requests() -> (tempfile::TempDir, PathBuf) {
+pub(super) fn with_old_requests() -> (tempfile::TempDir, PathBuf) {
     let (dir, db) = with_graphs();
     let conn = rusqlite::Connection::open(&db).expect("open");
     for i in 0..12 {
@@ -58,7 +58,7 @@ fn with_old_requests() -> (tempfile::TempDir, PathBuf) {
     (dir, db)
 }
 
-fn count(db: &Path, sql: &str) -> i64 {
+pub(super) fn count(db: &Path, sql: &str) -> i64 {
     let store = Store::open_reader(db, None).expect("reader");
     store.connection().query_row(sql, [], |r| r.get(0)).expect("count")
 }
