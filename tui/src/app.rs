@@ -149,7 +149,7 @@ pub struct App {
     /// A first result has arrived.
     pub loaded: bool,
     /// Records recorders dropped.
-    pub dropped: u64,
+    pub dropped: Option<u64>,
     /// Records recorders lost to database faults.
     pub failed: u64,
     /// Feedback line.
@@ -178,6 +178,8 @@ pub struct App {
     pub profiler: ProfilerState,
     /// Query costs: slow queries are refreshed less often.
     pub pace: Pace,
+    /// When recorders capture outliers (for the Outliers tab's note).
+    pub outlier_rule: render::outliers::OutlierRule,
 }
 
 impl App {
@@ -203,7 +205,7 @@ impl App {
             filter: String::new(),
             frozen: false,
             loaded: false,
-            dropped: 0,
+            dropped: None,
             failed: 0,
             message: None,
             spinner: 0,
@@ -221,6 +223,7 @@ impl App {
             clipboard: None,
             profiler: ProfilerState::default(),
             pace: Pace::default(),
+            outlier_rule: render::outliers::OutlierRule::default(),
         }
     }
 
@@ -1266,7 +1269,7 @@ mod tests {
             now,
             result: Ok(Overview {
                 rows,
-                dropped: 0,
+                dropped: Some(0),
                 failed: 0,
                 trends: Default::default(),
                 exceptions: Default::default(),
@@ -1396,14 +1399,14 @@ mod tests {
             now,
             result: Ok(Overview {
                 rows: vec![],
-                dropped: 5,
+                dropped: Some(5),
                 failed: 0,
                 trends: Default::default(),
                 exceptions: Default::default(),
             }),
         });
         assert!(app.busy(), "the newer request is still out");
-        assert_eq!(app.dropped, 5);
+        assert_eq!(app.dropped, Some(5));
     }
 
     #[test]

@@ -308,7 +308,7 @@ pub const BINDINGS: &[Binding] = &[
         ],
         keys_label: Some("1-9"),
         action: Action::JumpTab,
-        description: "go to tab 1-9",
+        description: "go to tab 1-9 (Tab / S-Tab for the rest)",
         footer: None,
         contexts: &[D, E],
     },

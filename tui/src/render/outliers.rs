@@ -466,7 +466,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let inner = body(frame, area, app, &title, &position, 1);
     let Some(view) = view else { return no_data(frame, inner, app) };
     if view.rows.is_empty() {
-        return note(frame, inner, app, "no outliers (level 2 records them)");
+        let level = match app.screen {
+            crate::app::Screen::Endpoint(id) => app.table.row(id).and_then(|r| r.monitor_level),
+            crate::app::Screen::Dashboard => None,
+        };
+        return note(frame, inner, app, &none_yet(level, app.outlier_rule));
     }
     let rows = sorted(view, app.outliers_by_duration);
     if app.detail_open {
@@ -483,6 +487,36 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     }
     let detail = Rect { x: inner.x + LIST_WIDTH + 2, width: inner.width.saturating_sub(LIST_WIDTH + 2), ..inner };
     draw_sections(frame, detail, app, &app.detail_sections(), app.detail_scroll);
+}
+
+/// When the recorder captures an outlier (`dashboard.outlier_detection_constant` and `outlier_min_samples` of
+/// the configuration the console was opened with).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OutlierRule {
+    /// A request running longer than this many times the endpoint's average is captured.
+    pub constant: f64,
+    /// ... once the endpoint has this many requests.
+    pub min_samples: u32,
+}
+
+impl Default for OutlierRule {
+    fn default() -> Self {
+        let defaults = fmd_core::config::Dashboard::default();
+        OutlierRule { constant: defaults.outlier_detection_constant, min_samples: defaults.outlier_min_samples }
+    }
+}
+
+/// The note of an empty Outliers tab for an endpoint at `level`: what would record them, or, at levels 2 and
+/// 3, what an outlier is.
+pub fn none_yet(level: Option<u8>, rule: OutlierRule) -> String {
+    match level {
+        Some(2 | 3) => format!(
+            "no outliers yet: a request slower than {} x average after {} requests is captured",
+            rule.constant,
+            format::count(u64::from(rule.min_samples))
+        ),
+        _ => "no outliers: levels 2 and 3 record them (m sets the level)".to_string(),
+    }
 }
 
 fn theme_border(app: &App) -> Style {

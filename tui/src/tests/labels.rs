@@ -1,0 +1,70 @@
+//! What the screen says matches what is true: the tab numbers are keys that go there, the outliers' note fits
+//! the endpoint's level, the header says what the time window reaches.
+
+use crossterm::event::KeyCode;
+
+use super::{drive, fixture_copy, loaded_app, press, refresh, screen};
+use crate::app::{App, Screen};
+
+/// The `(number, name)` pairs of the tab bar (second line) as drawn at `width` x 60.
+fn numbered_tabs(app: &App, width: u16) -> Vec<(String, String)> {
+    let text = screen(app, width, 60);
+    let bar = text.lines().nth(1).unwrap_or_default().to_string();
+    bar.split("  ")
+        .filter_map(|part| {
+            let (number, name) = part.trim().split_once(' ')?;
+            number.chars().all(|c| c.is_ascii_digit()).then(|| (number.to_string(), name.to_string()))
+        })
+        .collect()
+}
+
+fn current_tab(app: &App) -> &'static str {
+    match app.screen {
+        Screen::Dashboard => app.dash_tab.name(),
+        Screen::Endpoint(_) => app.endpoint_tab.name(),
+    }
+}
+
+#[test]
+fn every_tab_number_shown_is_the_key_that_goes_there() {
+    let (_dir, db) = fixture_copy();
+    for width in [200, 120] {
+        let mut app = loaded_app(&db, width, 60);
+        for screen_name in ["dashboard", "endpoint"] {
+            if screen_name == "endpoint" {
+                press(&mut app, KeyCode::Enter);
+            }
+            let tabs = numbered_tabs(&app, width);
+            assert!(width < 200 || tabs.len() >= 8, "{screen_name} at {width}: {tabs:?}");
+            for (number, name) in tabs {
+                let mut chars = number.chars();
+                let (Some(key), None) = (chars.next(), chars.next()) else {
+                    panic!("{screen_name} at {width}: tab {name} is numbered {number}, which no key types");
+                };
+                let mut copy = app.clone();
+                press(&mut copy, KeyCode::Char(key));
+                assert_eq!(current_tab(&copy), name, "{screen_name} at {width}: key {key}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_empty_outliers_note_fits_the_endpoints_level() {
+    let (_dir, db) = fixture_copy();
+    // `report` is at level 3 and has no outliers.
+    let mut app = loaded_app(&db, 120, 40);
+    drive(&mut app, &db, "jjjj\n\t\t\t\t\t\t\t\t\t");
+    let text = screen(&app, 120, 40);
+    assert!(text.contains("report › Outliers"), "{text}");
+    assert!(
+        text.contains("no outliers yet: a request slower than 2.5 x average after 10 requests is captured"),
+        "{text}"
+    );
+    // At level 1 nothing records them.
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    conn.execute("UPDATE Endpoint SET monitor_level = 1 WHERE name = 'report'", []).expect("level 1");
+    refresh(&mut app, &db);
+    let text = screen(&app, 120, 40);
+    assert!(text.contains("no outliers: levels 2 and 3 record them (m sets the level)"), "{text}");
+}
