@@ -406,7 +406,7 @@ impl App {
                         DashTab::Overview | DashTab::Daily | DashTab::Versions | DashTab::Performance | DashTab::Report
                     )
             }
-            Action::WindowShorter | Action::WindowLonger => !self.view_key().is_some_and(|k| k.kind.ignores_window()),
+            Action::WindowShorter | Action::WindowLonger => self.window_applies(),
             Action::Compare => report,
             Action::DeleteEndpoint => overview && self.table.selected().is_some(),
             Action::MergeEndpoint => overview && self.table.selected().is_some() && self.table.all_rows().len() > 1,
@@ -458,6 +458,22 @@ impl App {
     /// The windows `[` and `]` step through: the presets, then the custom range if one was given.
     pub fn windows(&self) -> Vec<Window> {
         Window::ALL.iter().copied().chain(self.custom_window).collect()
+    }
+
+    /// True when the tab on screen follows the time window (`[` `]`); the overview has its own columns (today,
+    /// 7 days, all) and the report, outliers, exceptions and profiles are over all time.
+    pub fn window_applies(&self) -> bool {
+        self.view_key().is_some_and(|k| !k.kind.ignores_window())
+    }
+
+    /// What the header says the tab on screen covers: the window when it applies, else the tab's own span.
+    pub fn window_label(&self) -> std::borrow::Cow<'static, str> {
+        match self.view_key() {
+            _ if self.window_applies() => self.window.label(self.timezone),
+            None => "today/7d/all".into(),
+            Some(k) if matches!(k.kind, ViewKind::DashReport(_)) => self.compare.label().into(),
+            Some(_) => "all time".into(),
+        }
     }
 
     /// The jobs produced since the last call, for the worker.

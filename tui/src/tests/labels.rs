@@ -68,3 +68,25 @@ fn the_empty_outliers_note_fits_the_endpoints_level() {
     let text = screen(&app, 120, 40);
     assert!(text.contains("no outliers: levels 2 and 3 record them (m sets the level)"), "{text}");
 }
+
+#[test]
+fn the_header_names_the_window_only_where_it_applies() {
+    let (_dir, db) = fixture_copy();
+    let mut app = loaded_app(&db, 120, 40);
+    let header = |app: &App| screen(app, 120, 40).lines().next().unwrap_or_default().to_string();
+    let footer = |app: &App| screen(app, 120, 40).lines().last().unwrap_or_default().to_string();
+    // The overview's columns are today, 7 days and all: the window keys do nothing there, and say so.
+    assert!(header(&app).contains("today/7d/all"), "{}", header(&app));
+    assert!(!footer(&app).contains("window"), "{}", footer(&app));
+    let before = app.window;
+    drive(&mut app, &db, "[");
+    assert_eq!(app.window, before, "[ on the overview");
+    // Hourly follows it.
+    drive(&mut app, &db, "2[");
+    assert_ne!(app.window, before);
+    assert!(header(&app).contains(" 24h "), "{}", header(&app));
+    assert!(footer(&app).contains("[/] window"), "{}", footer(&app));
+    // The report compares calendar units: the header says which.
+    drive(&mut app, &db, "8");
+    assert!(header(&app).contains("today vs yesterday"), "{}", header(&app));
+}
