@@ -2,7 +2,7 @@
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use super::{centered, pad, popup_space, regions};
@@ -78,6 +78,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, scroll: usize) {
             Line::styled(format!(" {}-{last} of {} ", scroll + 1, rows.len()), theme.dim).right_aligned(),
         );
     }
-    frame.render_widget(Clear, popup);
+    super::clear_popup(frame, popup, area);
     frame.render_widget(Paragraph::new(lines).block(block), popup);
 }

@@ -188,6 +188,18 @@ pub fn popup_space(area: Rect) -> Rect {
     area.inner(ratatui::layout::Margin { horizontal: 1, vertical: 1 })
 }
 
+/// Clears the popup's rectangle and a one-cell margin around it, within the body `area`'s border, so no text
+/// behind it shows at its edges. Every popup draws through this before its own widgets.
+pub fn clear_popup(frame: &mut Frame, popup: Rect, area: Rect) {
+    let around = Rect {
+        x: popup.x.saturating_sub(1),
+        y: popup.y.saturating_sub(1),
+        width: popup.width.saturating_add(2),
+        height: popup.height.saturating_add(2),
+    };
+    frame.render_widget(ratatui::widgets::Clear, around.intersection(popup_space(area)));
+}
+
 /// `text` padded with spaces (or cut with `…`) to exactly `width` cells, aligned right or left.
 pub fn pad(text: &str, width: usize, right: bool) -> String {
     let text = crate::format::truncate(text, width);

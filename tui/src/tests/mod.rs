@@ -10,6 +10,7 @@ mod hostile_fuzz;
 mod incidents;
 mod labels;
 mod profiler;
+mod readability;
 mod snapshots;
 mod timing;
 mod worker;

@@ -1,0 +1,51 @@
+//! Readability across the console: popups stand clear of what is behind them, columns keep their place when
+//! the sort changes, cut text ends in `…`, numbers read as one number, error shares are coloured by threshold,
+//! and long texts in detail views wrap.
+
+use super::{drive, fixture_copy, loaded_app, screen};
+
+/// The popup box on `text` (the first `┌` right of the body's border, below its top): its left and right
+/// columns and top and bottom rows.
+fn popup_box(text: &str) -> Option<(usize, usize, usize, usize)> {
+    let rows: Vec<Vec<char>> = text.lines().map(|l| l.chars().collect()).collect();
+    let body_top = rows.iter().position(|r| r.first() == Some(&'┌'))?;
+    for (y, row) in rows.iter().enumerate().skip(body_top + 1) {
+        let Some(left) = row.iter().skip(1).position(|c| *c == '┌').map(|x| x + 1) else { continue };
+        let right = row.iter().skip(left + 1).position(|c| *c == '┐').map(|x| x + left + 1)?;
+        let bottom = rows.iter().skip(y + 1).position(|r| r.get(left) == Some(&'└')).map(|b| b + y + 1)?;
+        return Some((left, right, y, bottom));
+    }
+    None
+}
+
+/// The cells right around the popup on `text` that are inside the body: all must be blank.
+fn around_popup(text: &str) -> String {
+    let rows: Vec<Vec<char>> = text.lines().map(|l| l.chars().collect()).collect();
+    let Some((left, right, top, bottom)) = popup_box(text) else { panic!("no popup:\n{text}") };
+    let mut seen = String::new();
+    for row in rows.iter().take(bottom + 1).skip(top) {
+        for x in [left.saturating_sub(1), right + 1] {
+            // Only the interior of the body (its own border is not "behind" the popup).
+            if x > 0 && x + 1 < row.len() {
+                seen.push(row.get(x).copied().unwrap_or(' '));
+            }
+        }
+    }
+    seen
+}
+
+#[test]
+fn no_text_shows_at_the_edges_of_a_popup() {
+    let (_dir, db) = fixture_copy();
+    for (keys, what) in
+        [("?", "help"), ("m", "level picker"), ("M", "merge picker"), ("P", "prune picker"), ("D", "delete")]
+    {
+        for (width, height) in [(120, 40), (80, 24), (200, 60)] {
+            let mut app = loaded_app(&db, width, height);
+            drive(&mut app, &db, keys);
+            let text = screen(&app, width, height);
+            let around = around_popup(&text);
+            assert!(around.chars().all(|c| c == ' '), "{what} at {width}x{height}: {around:?}\n{text}");
+        }
+    }
+}
