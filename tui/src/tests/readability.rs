@@ -49,3 +49,30 @@ fn no_text_shows_at_the_edges_of_a_popup() {
         }
     }
 }
+
+#[test]
+fn columns_keep_their_place_when_the_sort_changes() {
+    let (_dir, db) = fixture_copy();
+    // (Narrower, the sort column is kept when others leave: that change is wanted.)
+    for width in [120, 200] {
+        let mut app = loaded_app(&db, width, 30);
+        // Each endpoint's row as drawn under the first sort.
+        let rows = |app: &crate::app::App| -> Vec<String> {
+            let mut rows: Vec<String> = screen(app, width, 30)
+                .lines()
+                .filter(|l| {
+                    ["user_detail", "index", "search", "upload", "report", "boom"].iter().any(|n| l.contains(n))
+                })
+                .map(str::to_string)
+                .collect();
+            rows.sort();
+            rows
+        };
+        let first = rows(&app);
+        assert_eq!(first.len(), 6, "{}", screen(&app, width, 30));
+        for step in 1..=crate::table::Column::ALL.len() {
+            drive(&mut app, &db, "s");
+            assert_eq!(rows(&app), first, "{width} columns, sort step {step}:\n{}", screen(&app, width, 30));
+        }
+    }
+}
