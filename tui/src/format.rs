@@ -20,13 +20,17 @@ pub fn status_code_order(a: &str, b: &str) -> std::cmp::Ordering {
     }
 }
 
-/// A count with a space every three digits: `52 009`.
+/// The thousands separator of counts: a comma, so `1,687` reads as one number even between spaced columns or
+/// in a range (`751–1,687`), where a space would read as two.
+pub const THOUSANDS: char = ',';
+
+/// A count with a [`THOUSANDS`] separator every three digits: `52,009`.
 pub fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(' ');
+            out.push(THOUSANDS);
         }
         out.push(c);
     }
@@ -55,6 +59,15 @@ pub fn duration_ms(ms: Option<f64>) -> String {
         format!("{:.1} min", ms / 60_000.0)
     } else {
         format!("{:.1} h", ms / 3_600_000.0)
+    }
+}
+
+/// A range of counts, `751–1,687` (an en dash, no spaces), or one count when both ends are equal.
+pub fn count_range(first: u64, last: u64) -> String {
+    if first == last {
+        count(first)
+    } else {
+        format!("{}–{}", count(first), count(last))
     }
 }
 
@@ -262,10 +275,16 @@ mod tests {
     fn counts_have_thousands_separators() {
         assert_eq!(count(0), "0");
         assert_eq!(count(999), "999");
-        assert_eq!(count(1_000), "1 000");
-        assert_eq!(count(52_009), "52 009");
-        assert_eq!(count(1_234_567), "1 234 567");
-        assert_eq!(count(u64::MAX), "18 446 744 073 709 551 615");
+        assert_eq!(count(1_000), "1,000");
+        assert_eq!(count(52_009), "52,009");
+        assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(count(u64::MAX), "18,446,744,073,709,551,615");
+    }
+
+    #[test]
+    fn ranges_read_as_one_range() {
+        assert_eq!(count_range(751, 1_687), "751–1,687");
+        assert_eq!(count_range(3, 3), "3");
     }
 
     #[test]

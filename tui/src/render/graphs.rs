@@ -29,7 +29,7 @@ use crate::views::ViewData;
 /// Narrowest body with the list of graphs beside the chart.
 const SIDE_LIST_MIN_WIDTH: u16 = 64;
 
-/// A graph value in at most about seven characters: `0.125`, `4.20`, `48.2`, `1 234`, `2.50M`.
+/// A graph value in at most about seven characters: `0.125`, `4.20`, `48.2`, `12,346`, `2.50M`.
 pub fn number(v: f64) -> String {
     if !v.is_finite() {
         return format::NONE.to_string();
@@ -244,10 +244,10 @@ mod tests {
             (48.25, "48.2"),
             (512.4, "512"),
             (1_234.0, "1234"),
-            (12_345.6, "12 346"),
+            (12_345.6, "12,346"),
             (2_500_000.0, "2.50M"),
             (-3.5, "-3.50"),
-            (-20_000.0, "-20 000"),
+            (-20_000.0, "-20,000"),
         ];
         for (v, want) in cases {
             assert_eq!(number(v), want, "{v}");

@@ -80,6 +80,7 @@ fn popup(frame: &mut Frame, area: Rect, app: &App, title: &str, mut lines: Vec<L
     let inner_width = usize::from(rect.width.saturating_sub(2));
     let title = format!(" {} ", format::truncate(title, inner_width.saturating_sub(2)));
     let block = Block::bordered().border_style(theme.popup_border).title(Line::styled(title, theme.heading));
+    let lines: Vec<Line<'static>> = lines.into_iter().map(|l| super::fit_line(l, inner_width)).collect();
     super::clear_popup(frame, rect, area);
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }

@@ -278,11 +278,56 @@ pub fn no_data(frame: &mut Frame, area: Rect, app: &App) {
     note(frame, area, app, if failed { "the query failed (see below)" } else { "loading…" });
 }
 
-/// One line of spans clipped to `area`'s first row at `y` (relative); nothing when outside.
+/// One line of spans in `area`'s row `y` (relative), cut with `…` by [`fit_line`]; nothing when outside.
 pub fn line_at(frame: &mut Frame, area: Rect, y: u16, line: Line<'_>) {
     if y < area.height {
+        let line = fit_line(line, usize::from(area.width));
         frame.render_widget(Paragraph::new(line), Rect { y: area.y + y, height: 1, ..area });
     }
+}
+
+/// `line` cut to `width` cells: when text (not only blanks) falls beyond, the last cell shown becomes `…` in the
+/// style of the span it cuts ([`format::truncate`] on that span); spans keep their styles.
+pub fn fit_line(line: Line<'_>, width: usize) -> Line<'_> {
+    if line.width() <= width {
+        return line;
+    }
+    // Is anything but blanks beyond the edge?
+    let mut used = 0;
+    let cut_text = line.spans.iter().flat_map(|s| s.content.chars()).any(|c| {
+        used += format::width(c.encode_utf8(&mut [0; 4]));
+        used > width && !c.is_whitespace()
+    });
+    let mut out: Vec<Span<'_>> = Vec::new();
+    let mut left = width;
+    let Line { spans, style, alignment } = line;
+    for span in spans {
+        if left == 0 {
+            break;
+        }
+        let w = span.width();
+        if w < left || (w == left && !cut_text) {
+            left -= w;
+            out.push(span);
+            continue;
+        }
+        // The span that reaches the edge: cut with `…` when text is lost, else plainly.
+        let text = if cut_text {
+            format::truncate(&format!("{}…", span.content), left).into_owned()
+        } else {
+            let mut kept = String::new();
+            for c in span.content.chars() {
+                if format::width(&kept) + format::width(c.encode_utf8(&mut [0; 4])) > left {
+                    break;
+                }
+                kept.push(c);
+            }
+            kept
+        };
+        out.push(Span::styled(text, span.style));
+        break;
+    }
+    Line { spans: out, style, alignment }
 }
 
 /// A span styled `style` holding `text` padded (or cut) to `width` cells.
@@ -296,5 +341,33 @@ pub fn with_filter(app: &App, title: String) -> String {
         title
     } else {
         format!("{title} · filter “{}”", format::sanitize(app.table.filter()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+
+    use super::*;
+
+    fn drawn(line: Line<'static>, width: u16) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(width, 1)).expect("terminal");
+        terminal.draw(|frame| line_at(frame, frame.area(), 0, line.clone())).expect("draw");
+        let buffer = terminal.backend().buffer();
+        (0..width).map(|x| buffer[(x, 0)].symbol().to_string()).collect()
+    }
+
+    #[test]
+    fn lines_cut_at_the_edge_end_in_an_ellipsis() {
+        let legend = Line::from(vec![Span::raw("░ 1–3  ▒ 4–12"), Span::raw("  █ 13–28  req/h")]);
+        assert_eq!(drawn(legend.clone(), 16), "░ 1–3  ▒ 4–12  …");
+        assert_eq!(drawn(legend.clone(), 14), "░ 1–3  ▒ 4–12…");
+        assert_eq!(drawn(legend.clone(), 12), "░ 1–3  ▒ 4–…");
+        assert_eq!(drawn(legend, 40), format!("{:<40}", "░ 1–3  ▒ 4–12  █ 13–28  req/h"));
+        // Only blanks beyond the edge: nothing was cut, no ellipsis.
+        assert_eq!(drawn(Line::from(vec![Span::raw("abc"), Span::raw("      ")]), 5), "abc  ");
+        assert_eq!(drawn(Line::raw("exactly"), 7), "exactly");
+        assert_eq!(drawn(Line::raw("日本語の名前"), 7), "日 本 語 …", "wide characters (each hides the next cell)");
     }
 }
