@@ -76,3 +76,12 @@ fn columns_keep_their_place_when_the_sort_changes() {
         }
     }
 }
+
+#[test]
+fn the_help_says_what_the_error_colours_mean() {
+    let (_dir, db) = fixture_copy();
+    let mut app = loaded_app(&db, 120, 40);
+    drive(&mut app, &db, "?G");
+    let text = screen(&app, 120, 40);
+    assert!(text.contains("error %: under 1 normal, 1-5 yellow, 5 and over red"), "{text}");
+}
