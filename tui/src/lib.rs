@@ -15,6 +15,7 @@
 #![warn(missing_docs)]
 
 mod app;
+mod code_text;
 mod cursor;
 mod format;
 mod keys;

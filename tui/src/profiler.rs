@@ -131,7 +131,7 @@ fn path(profile: &GroupedProfile, index: usize) -> Vec<(String, String)> {
     let mut at = Some(index);
     while let Some(i) = at {
         let Some(line) = profile.lines.get(i) else { break };
-        out.push((line.filename.clone(), line.label()));
+        out.push((line.filename.clone(), crate::code_text::label(&line.code_ref())));
         at = line.parent.filter(|p| *p < i);
     }
     out.reverse();
@@ -309,7 +309,7 @@ pub fn next_match(frames: &[Frame], profile: &GroupedProfile, from: usize, searc
     let n = order.len();
     (0..n)
         .map(|k| order[(start + k) % n])
-        .find(|f| profile.lines.get(f.line).is_some_and(|l| matches(&l.label(), search)))
+        .find(|f| profile.lines.get(f.line).is_some_and(|l| matches(&crate::code_text::label(&l.code_ref()), search)))
         .map_or(from, |f| f.line)
 }
 
