@@ -232,6 +232,53 @@ pub fn wrap(s: &str, max: usize, lines: usize) -> Vec<String> {
     out
 }
 
+/// `s` split into lines of at most `max` cells at spaces (a word that would leave a line less than half full is
+/// split where it must), at
+/// most `lines` of them, the last cut with `…` when text remains. For messages and stack frames in detail views.
+pub fn wrap_words(s: &str, max: usize, lines: usize) -> Vec<String> {
+    wrap_hanging(s, max, max, lines)
+}
+
+/// [`wrap_words`] with a first line of at most `first` cells and the others of at most `rest` (for a hanging
+/// indent).
+pub fn wrap_hanging(s: &str, first: usize, rest_max: usize, lines: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    if first == 0 || rest_max == 0 || lines == 0 {
+        return out;
+    }
+    let mut rest = s.trim_end();
+    while !rest.is_empty() && out.len() < lines {
+        let max = if out.is_empty() { first } else { rest_max };
+        if out.len() + 1 == lines || width(rest) <= max {
+            out.push(truncate(rest, max).into_owned());
+            break;
+        }
+        // The longest start of `rest` that fits, then back to its last space when there is one.
+        let mut used = 0;
+        let mut fit = rest.len();
+        for (i, c) in rest.char_indices() {
+            let w = c.width().unwrap_or(0);
+            if used + w > max {
+                fit = i;
+                break;
+            }
+            used += w;
+        }
+        if fit == 0 {
+            out.push(truncate(rest, max).into_owned());
+            break;
+        }
+        // At a space unless that leaves the line less than half full (a long path then breaks inside).
+        let split = match rest[..fit].rfind(' ') {
+            Some(space) if width(&rest[..space]) * 2 >= max && !rest[fit..].starts_with(' ') => space,
+            _ => fit,
+        };
+        out.push(rest[..split].trim_end().to_string());
+        rest = rest[split..].trim_start();
+    }
+    out
+}
+
 /// `s` cut from the front to at most `max` cells, starting with `…` when something was cut (the end of a
 /// text being typed stays visible).
 pub fn truncate_start(s: &str, max: usize) -> Cow<'_, str> {
@@ -365,6 +412,14 @@ mod tests {
         assert_eq!(wrap("", 3, 2), Vec::<String>::new());
         assert_eq!(wrap("abc", 0, 2), Vec::<String>::new());
         assert_eq!(truncate_start("user_detail", 5), "…tail");
+        assert_eq!(
+            wrap_words("404 Not Found: The requested URL", 12, 9),
+            ["404 Not", "Found: The", "requested", "URL"]
+        );
+        assert_eq!(wrap_words("averyveryverylongword ok", 8, 9), ["averyver", "yverylon", "gword ok"]);
+        assert_eq!(wrap_words("exactly eight", 7, 9), ["exactly", "eight"]);
+        assert_eq!(wrap_words("a b c d e f", 3, 2), ["a b", "c …"]);
+        assert_eq!(wrap_words("", 5, 2), Vec::<String>::new());
         assert_eq!(truncate_start("名前の日本語", 5), "…本語");
     }
 }

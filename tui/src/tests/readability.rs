@@ -85,3 +85,23 @@ fn the_help_says_what_the_error_colours_mean() {
     let text = screen(&app, 120, 40);
     assert!(text.contains("error %: under 1 normal, 1-5 yellow, 5 and over red"), "{text}");
 }
+
+#[test]
+fn detail_views_wrap_long_messages_and_frames() {
+    let (_dir, db) = fixture_copy();
+    for (width, height) in [(120, 40), (80, 40)] {
+        // user_detail's exception group, opened: FMD's 150-character NotFound message, in full.
+        let mut app = loaded_app(&db, width, height);
+        drive(&mut app, &db, "\n9\t\t\n");
+        let text = screen(&app, width, height);
+        let joined: String =
+            text.lines().map(|l| l.trim_matches(|c| c == '│' || c == ' ')).collect::<Vec<_>>().join(" ");
+        assert!(joined.contains("please check your spelling and try again."), "{width}x{height}:\n{text}");
+        // Its deepest frame's file path, longer than 80 columns, is not cut either.
+        assert!(
+            joined.replace(" ", "").contains("site-packages/werkzeug/exceptions.py\",line887"),
+            "{width}x{height}:\n{text}"
+        );
+        assert!(!text.contains('…'), "{width}x{height}:\n{text}");
+    }
+}
