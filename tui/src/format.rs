@@ -232,15 +232,9 @@ pub fn wrap(s: &str, max: usize, lines: usize) -> Vec<String> {
     out
 }
 
-/// `s` split into lines of at most `max` cells at spaces (a word that would leave a line less than half full is
-/// split where it must), at
-/// most `lines` of them, the last cut with `…` when text remains. For messages and stack frames in detail views.
-pub fn wrap_words(s: &str, max: usize, lines: usize) -> Vec<String> {
-    wrap_hanging(s, max, max, lines)
-}
-
-/// [`wrap_words`] with a first line of at most `first` cells and the others of at most `rest` (for a hanging
-/// indent).
+/// `s` split into lines at spaces (a word that would leave a line less than half full is split where it must):
+/// the first line of at most `first` cells, the others of at most `rest_max` (a hanging indent), at most `lines`
+/// of them, the last cut with `…` when text remains. For messages and stack frames in detail views.
 pub fn wrap_hanging(s: &str, first: usize, rest_max: usize, lines: usize) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     if first == 0 || rest_max == 0 || lines == 0 {
@@ -413,13 +407,14 @@ mod tests {
         assert_eq!(wrap("abc", 0, 2), Vec::<String>::new());
         assert_eq!(truncate_start("user_detail", 5), "…tail");
         assert_eq!(
-            wrap_words("404 Not Found: The requested URL", 12, 9),
+            wrap_hanging("404 Not Found: The requested URL", 12, 12, 9),
             ["404 Not", "Found: The", "requested", "URL"]
         );
-        assert_eq!(wrap_words("averyveryverylongword ok", 8, 9), ["averyver", "yverylon", "gword ok"]);
-        assert_eq!(wrap_words("exactly eight", 7, 9), ["exactly", "eight"]);
-        assert_eq!(wrap_words("a b c d e f", 3, 2), ["a b", "c …"]);
-        assert_eq!(wrap_words("", 5, 2), Vec::<String>::new());
+        assert_eq!(wrap_hanging("averyveryverylongword ok", 8, 8, 9), ["averyver", "yverylon", "gword ok"]);
+        assert_eq!(wrap_hanging("exactly eight", 7, 7, 9), ["exactly", "eight"]);
+        assert_eq!(wrap_hanging("a b c d e f", 3, 3, 2), ["a b", "c …"]);
+        assert_eq!(wrap_hanging("first line then more", 10, 6, 9), ["first line", "then", "more"]);
+        assert_eq!(wrap_hanging("", 5, 5, 2), Vec::<String>::new());
         assert_eq!(truncate_start("名前の日本語", 5), "…本語");
     }
 }
