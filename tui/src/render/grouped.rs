@@ -74,7 +74,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let inner = body(frame, area, app, &title, &position, 1);
     let Some(profile) = profile else { return no_data(frame, inner, app) };
     if profile.lines.is_empty() {
-        return note(frame, inner, app, "no profiled requests: set the endpoint's level to 3 (m)");
+        return note(frame, inner, app, &super::profiler::no_profiles(super::endpoint_level(app)));
     }
     if app.profiler.flame {
         flame(frame, inner, app, profile);

@@ -272,6 +272,14 @@ fn title_with(
     }
 }
 
+/// The monitoring level of the endpoint on screen (`None` on the dashboard or when unknown).
+pub fn endpoint_level(app: &App) -> Option<u8> {
+    match app.screen {
+        Screen::Endpoint(id) => app.table.row(id).and_then(|r| r.monitor_level),
+        Screen::Dashboard => None,
+    }
+}
+
 /// The note of a tab without data: loading, or the query's error.
 pub fn no_data(frame: &mut Frame, area: Rect, app: &App) {
     let failed = app.message.as_ref().is_some_and(|m| m.error && m.from_query);

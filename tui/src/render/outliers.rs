@@ -483,11 +483,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let inner = body(frame, area, app, &title, &position, 1);
     let Some(view) = view else { return no_data(frame, inner, app) };
     if view.rows.is_empty() {
-        let level = match app.screen {
-            crate::app::Screen::Endpoint(id) => app.table.row(id).and_then(|r| r.monitor_level),
-            crate::app::Screen::Dashboard => None,
-        };
-        return note(frame, inner, app, &none_yet(level, app.outlier_rule));
+        return note(frame, inner, app, &none_yet(super::endpoint_level(app), app.outlier_rule));
     }
     let rows = sorted(view, app.outliers_by_duration);
     if app.detail_open {

@@ -62,7 +62,7 @@ fn list(frame: &mut Frame, area: Rect, app: &App) {
     let inner = body(frame, area, app, &title, &position, 1);
     let Some(view) = view else { return no_data(frame, inner, app) };
     if view.rows.is_empty() {
-        return note(frame, inner, app, "no profiled requests: set the endpoint's level to 3 (m)");
+        return note(frame, inner, app, &no_profiles(super::endpoint_level(app)));
     }
     let theme = &app.theme;
     let width = usize::from(inner.width);
@@ -105,6 +105,15 @@ fn list(frame: &mut Frame, area: Rect, app: &App) {
             spans.push(cell(&text, *w, *right, style));
         }
         line_at(frame, inner, 1 + (y - start) as u16, Line::from(spans));
+    }
+}
+
+/// The note of the Profiler and Grouped tabs without profiled requests for an endpoint at `level`: what would
+/// record them, or at level 3 why none is there yet.
+pub fn no_profiles(level: Option<u8>) -> String {
+    match level {
+        Some(3) => "no profiled requests yet: level 3 samples every request longer than one sampling period".into(),
+        _ => "no profiled requests: level 3 records them (m sets the level)".into(),
     }
 }
 

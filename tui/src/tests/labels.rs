@@ -90,3 +90,43 @@ fn the_header_names_the_window_only_where_it_applies() {
     drive(&mut app, &db, "8");
     assert!(header(&app).contains("today vs yesterday"), "{}", header(&app));
 }
+
+#[test]
+fn the_empty_profiler_notes_fit_the_endpoints_level() {
+    use fmd_core::store::{NewRequest, WriteBatch};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("levels.db");
+    let mut store = fmd_core::Store::open_writer(&path, "").expect("writer");
+    let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().expect("instant").timestamp_micros();
+    let mut requests = Vec::new();
+    for (name, level) in [("/a-level-3", 3), ("/b-level-1", 1)] {
+        let id = store.ensure_endpoint(name, level, "1.0", at("2026-11-01T00:00:00Z")).expect("endpoint").id;
+        requests.push(NewRequest {
+            endpoint_id: id,
+            duration_ms: 2.0,
+            time_micros: at("2026-11-27T22:50:00Z"),
+            group_by: "None".into(),
+            ip: "10.0.0.1".into(),
+            status_code: 200,
+        });
+    }
+    store.write(&WriteBatch { version: "1.0".into(), requests, ..WriteBatch::default() }).expect("write");
+    drop(store);
+    let app = loaded_app(&path, 120, 30);
+    for (name, want) in [
+        ("/a-level-3", "no profiled requests yet: level 3 samples every request longer than one sampling period"),
+        ("/b-level-1", "no profiled requests: level 3 records them (m sets the level)"),
+    ] {
+        let mut copy = app.clone();
+        let on_first = copy.table.selected().map(|r| r.name.clone()).unwrap_or_default() == name;
+        if !on_first {
+            drive(&mut copy, &path, "j");
+        }
+        assert_eq!(copy.table.selected().map(|r| r.name.as_str()), Some(name));
+        // Profiler (tab 12), then Grouped (13).
+        drive(&mut copy, &path, "\n9\t\t\t");
+        assert!(screen(&copy, 120, 30).contains(want), "{name} profiler:\n{}", screen(&copy, 120, 30));
+        drive(&mut copy, &path, "\t");
+        assert!(screen(&copy, 120, 30).contains(want), "{name} grouped:\n{}", screen(&copy, 120, 30));
+    }
+}
