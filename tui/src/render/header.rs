@@ -2,9 +2,11 @@
 //! ` fmd  demo.db  ·  Overview › search › Users    7d  22:56:55 UTC  ● live  dropped 0  ⟳ ⠙  ? help`.
 //!
 //! The breadcrumb names the dashboard tab, and on an endpoint its name and tab; then the time window (on a tab
-//! that ignores it, what the tab covers: `today/7d/all` on the overview, `all time`), the data's time and zone. When narrow, items drop by rank: the data's time, the help hint, the time zone, a zero loss
-//! counter, the database name, the spinner, the window, the live state, non-zero losses; the breadcrumb stays
-//! (cut with `…`); a file without recorder counters (Python FMD's) shows no loss counter. A slow query on screen adds `query 1.2 s, every 12 s` (its cost and refresh period).
+//! that ignores it, what the tab covers: `today/7d/all` on the overview, `all time`), the data's time and zone.
+//! When narrow, items drop by rank: the data's time, the help hint, the time zone, a zero loss counter, the
+//! database name, the spinner, the window, the live state, non-zero losses; the breadcrumb stays (cut with `…`).
+//! A file without recorder counters (Python FMD's) shows no loss counter. A slow query on screen adds
+//! `query 1.2 s, every 12 s` (its cost and refresh period).
 
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};

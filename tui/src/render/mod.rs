@@ -22,8 +22,8 @@
 //! Shared pieces: `bars.rs` (horizontal bars, sparklines), `boxplot.rs` (scale, ticks, box plot glyphs and the
 //! box-plot table), `heatmap.rs` (shade scale and legend). Popups last, centred inside the body's border:
 //! `help.rs`, `level_picker.rs`, `housekeeping.rs` (merge and prune pickers, the confirmation with a dry run's
-//! counts); each clears a one-cell margin around itself first ([`clear_popup`]). Lines drawn with [`line_at`] end in
-//! `…` when cut ([`fit_line`]). Below [`MIN_WIDTH`] x [`MIN_HEIGHT`] the whole frame is one note:
+//! counts); each clears a one-cell margin around itself first ([`clear_popup`]). Lines drawn with [`line_at`]
+//! end in `…` when cut ([`fit_line`]). Below [`MIN_WIDTH`] x [`MIN_HEIGHT`] the whole frame is one note:
 //! `too_small.rs`. The tab bar is left out below [`TABS_MIN_HEIGHT`] rows (the breadcrumb still names the tab).
 //!
 //! Drawing only reads the [`App`]; layout arithmetic the state needs (rows per page) lives here too, so both
