@@ -31,6 +31,10 @@ pub fn run(settings: &Settings, args: &TuiArgs) -> Result<(), Failure> {
         refresh: Duration::from_secs(1),
         colors: settings.colors,
         window: (from, to),
+        outliers: fmd_tui::OutlierRule {
+            constant: settings.config.dashboard.outlier_detection_constant,
+            min_samples: settings.config.dashboard.outlier_min_samples,
+        },
     };
     fmd_tui::run(options).map_err(|e| match e {
         fmd_tui::ConsoleError::Store(e) => Failure::from(e),

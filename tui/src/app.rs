@@ -149,7 +149,7 @@ pub struct App {
     /// A first result has arrived.
     pub loaded: bool,
     /// Records recorders dropped.
-    pub dropped: u64,
+    pub dropped: Option<u64>,
     /// Records recorders lost to database faults.
     pub failed: u64,
     /// Feedback line.
@@ -178,6 +178,8 @@ pub struct App {
     pub profiler: ProfilerState,
     /// Query costs: slow queries are refreshed less often.
     pub pace: Pace,
+    /// When recorders capture outliers (for the Outliers tab's note).
+    pub outlier_rule: render::outliers::OutlierRule,
 }
 
 impl App {
@@ -203,7 +205,7 @@ impl App {
             filter: String::new(),
             frozen: false,
             loaded: false,
-            dropped: 0,
+            dropped: None,
             failed: 0,
             message: None,
             spinner: 0,
@@ -221,6 +223,7 @@ impl App {
             clipboard: None,
             profiler: ProfilerState::default(),
             pace: Pace::default(),
+            outlier_rule: render::outliers::OutlierRule::default(),
         }
     }
 
@@ -403,7 +406,7 @@ impl App {
                         DashTab::Overview | DashTab::Daily | DashTab::Versions | DashTab::Performance | DashTab::Report
                     )
             }
-            Action::WindowShorter | Action::WindowLonger => !self.view_key().is_some_and(|k| k.kind.ignores_window()),
+            Action::WindowShorter | Action::WindowLonger => self.window_applies(),
             Action::Compare => report,
             Action::DeleteEndpoint => overview && self.table.selected().is_some(),
             Action::MergeEndpoint => overview && self.table.selected().is_some() && self.table.all_rows().len() > 1,
@@ -455,6 +458,22 @@ impl App {
     /// The windows `[` and `]` step through: the presets, then the custom range if one was given.
     pub fn windows(&self) -> Vec<Window> {
         Window::ALL.iter().copied().chain(self.custom_window).collect()
+    }
+
+    /// True when the tab on screen follows the time window (`[` `]`); the overview has its own columns (today,
+    /// 7 days, all) and the report, outliers, exceptions and profiles are over all time.
+    pub fn window_applies(&self) -> bool {
+        self.view_key().is_some_and(|k| !k.kind.ignores_window())
+    }
+
+    /// What the header says the tab on screen covers: the window when it applies, else the tab's own span.
+    pub fn window_label(&self) -> std::borrow::Cow<'static, str> {
+        match self.view_key() {
+            _ if self.window_applies() => self.window.label(self.timezone),
+            None => "today/7d/all".into(),
+            Some(k) if matches!(k.kind, ViewKind::DashReport(_)) => self.compare.label().into(),
+            Some(_) => "all time".into(),
+        }
     }
 
     /// The jobs produced since the last call, for the worker.
@@ -1266,7 +1285,7 @@ mod tests {
             now,
             result: Ok(Overview {
                 rows,
-                dropped: 0,
+                dropped: Some(0),
                 failed: 0,
                 trends: Default::default(),
                 exceptions: Default::default(),
@@ -1396,14 +1415,14 @@ mod tests {
             now,
             result: Ok(Overview {
                 rows: vec![],
-                dropped: 5,
+                dropped: Some(5),
                 failed: 0,
                 trends: Default::default(),
                 exceptions: Default::default(),
             }),
         });
         assert!(app.busy(), "the newer request is still out");
-        assert_eq!(app.dropped, 5);
+        assert_eq!(app.dropped, Some(5));
     }
 
     #[test]

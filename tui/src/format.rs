@@ -20,13 +20,17 @@ pub fn status_code_order(a: &str, b: &str) -> std::cmp::Ordering {
     }
 }
 
-/// A count with a space every three digits: `52 009`.
+/// The thousands separator of counts: a comma, so `1,687` reads as one number even between spaced columns or
+/// in a range (`751–1,687`), where a space would read as two.
+pub const THOUSANDS: char = ',';
+
+/// A count with a [`THOUSANDS`] separator every three digits: `52,009`.
 pub fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(' ');
+            out.push(THOUSANDS);
         }
         out.push(c);
     }
@@ -55,6 +59,15 @@ pub fn duration_ms(ms: Option<f64>) -> String {
         format!("{:.1} min", ms / 60_000.0)
     } else {
         format!("{:.1} h", ms / 3_600_000.0)
+    }
+}
+
+/// A range of counts, `751–1,687` (an en dash, no spaces), or one count when both ends are equal.
+pub fn count_range(first: u64, last: u64) -> String {
+    if first == last {
+        count(first)
+    } else {
+        format!("{}–{}", count(first), count(last))
     }
 }
 
@@ -219,6 +232,47 @@ pub fn wrap(s: &str, max: usize, lines: usize) -> Vec<String> {
     out
 }
 
+/// `s` split into lines at spaces (a word that would leave a line less than half full is split where it must):
+/// the first line of at most `first` cells, the others of at most `rest_max` (a hanging indent), at most `lines`
+/// of them, the last cut with `…` when text remains. For messages and stack frames in detail views.
+pub fn wrap_hanging(s: &str, first: usize, rest_max: usize, lines: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    if first == 0 || rest_max == 0 || lines == 0 {
+        return out;
+    }
+    let mut rest = s.trim_end();
+    while !rest.is_empty() && out.len() < lines {
+        let max = if out.is_empty() { first } else { rest_max };
+        if out.len() + 1 == lines || width(rest) <= max {
+            out.push(truncate(rest, max).into_owned());
+            break;
+        }
+        // The longest start of `rest` that fits, then back to its last space when there is one.
+        let mut used = 0;
+        let mut fit = rest.len();
+        for (i, c) in rest.char_indices() {
+            let w = c.width().unwrap_or(0);
+            if used + w > max {
+                fit = i;
+                break;
+            }
+            used += w;
+        }
+        if fit == 0 {
+            out.push(truncate(rest, max).into_owned());
+            break;
+        }
+        // At a space unless that leaves the line less than half full (a long path then breaks inside).
+        let split = match rest[..fit].rfind(' ') {
+            Some(space) if width(&rest[..space]) * 2 >= max && !rest[fit..].starts_with(' ') => space,
+            _ => fit,
+        };
+        out.push(rest[..split].trim_end().to_string());
+        rest = rest[split..].trim_start();
+    }
+    out
+}
+
 /// `s` cut from the front to at most `max` cells, starting with `…` when something was cut (the end of a
 /// text being typed stays visible).
 pub fn truncate_start(s: &str, max: usize) -> Cow<'_, str> {
@@ -262,10 +316,16 @@ mod tests {
     fn counts_have_thousands_separators() {
         assert_eq!(count(0), "0");
         assert_eq!(count(999), "999");
-        assert_eq!(count(1_000), "1 000");
-        assert_eq!(count(52_009), "52 009");
-        assert_eq!(count(1_234_567), "1 234 567");
-        assert_eq!(count(u64::MAX), "18 446 744 073 709 551 615");
+        assert_eq!(count(1_000), "1,000");
+        assert_eq!(count(52_009), "52,009");
+        assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(count(u64::MAX), "18,446,744,073,709,551,615");
+    }
+
+    #[test]
+    fn ranges_read_as_one_range() {
+        assert_eq!(count_range(751, 1_687), "751–1,687");
+        assert_eq!(count_range(3, 3), "3");
     }
 
     #[test]
@@ -346,6 +406,15 @@ mod tests {
         assert_eq!(wrap("", 3, 2), Vec::<String>::new());
         assert_eq!(wrap("abc", 0, 2), Vec::<String>::new());
         assert_eq!(truncate_start("user_detail", 5), "…tail");
+        assert_eq!(
+            wrap_hanging("404 Not Found: The requested URL", 12, 12, 9),
+            ["404 Not", "Found: The", "requested", "URL"]
+        );
+        assert_eq!(wrap_hanging("averyveryverylongword ok", 8, 8, 9), ["averyver", "yverylon", "gword ok"]);
+        assert_eq!(wrap_hanging("exactly eight", 7, 7, 9), ["exactly", "eight"]);
+        assert_eq!(wrap_hanging("a b c d e f", 3, 3, 2), ["a b", "c …"]);
+        assert_eq!(wrap_hanging("first line then more", 10, 6, 9), ["first line", "then", "more"]);
+        assert_eq!(wrap_hanging("", 5, 5, 2), Vec::<String>::new());
         assert_eq!(truncate_start("名前の日本語", 5), "…本語");
     }
 }

@@ -308,7 +308,7 @@ pub const BINDINGS: &[Binding] = &[
         ],
         keys_label: Some("1-9"),
         action: Action::JumpTab,
-        description: "go to tab 1-9",
+        description: "go to tab 1-9 (Tab / S-Tab for the rest)",
         footer: None,
         contexts: &[D, E],
     },
@@ -361,7 +361,8 @@ pub const BINDINGS: &[Binding] = &[
     },
     bind(&[Key::Char('c')], Action::ToggleGraphs, "keep / delete custom graph data", Some("graphs"), &[P]),
     bind(&[Key::Enter], Action::Choose, "take the merge target or age", Some("choose"), &[M, P]),
-    bind(&[Key::Char('y'), Key::Enter], Action::Confirm, "yes: delete what the popup shows", Some("yes"), &[C]),
+    // Destructive: only `y` confirms (not Enter, which a user may press out of habit); other keys do nothing.
+    bind(&[Key::Char('y')], Action::Confirm, "yes: delete what the popup shows (only y)", Some("yes"), &[C]),
     bind(&[Key::Char('n'), Key::Esc], Action::Close, "no: change nothing", Some("no"), &[C]),
     bind(&[Key::Esc], Action::Close, "close the popup", Some("close"), &[L, H, M, P]),
     bind(&[Key::Char('?')], Action::Help, "show / hide this help", Some("help"), &[D, E, H]),
@@ -513,7 +514,7 @@ mod tests {
         assert_eq!(o(KeyCode::Char('c')), Some(Action::Compare));
         // In the housekeeping popups letters mean what the popup says, not what they do on the dashboard.
         let c = |code| lookup(C, &press(code, KeyModifiers::NONE)).map(|b| b.action);
-        assert_eq!((c(KeyCode::Char('y')), c(KeyCode::Enter)), (Some(Action::Confirm), Some(Action::Confirm)));
+        assert_eq!((c(KeyCode::Char('y')), c(KeyCode::Enter)), (Some(Action::Confirm), None));
         assert_eq!((c(KeyCode::Char('n')), c(KeyCode::Esc)), (Some(Action::Close), Some(Action::Close)));
         assert_eq!(c(KeyCode::Char('D')), None, "no second delete from the confirmation");
         let p = |code| lookup(P, &press(code, KeyModifiers::NONE)).map(|b| b.action);

@@ -15,6 +15,7 @@
 #![warn(missing_docs)]
 
 mod app;
+mod code_text;
 mod cursor;
 mod format;
 mod keys;
@@ -39,6 +40,7 @@ use fmd_core::{Store, StoreError};
 
 use app::App;
 use query::{StoreSource, Worker};
+pub use render::outliers::OutlierRule;
 
 /// How the console is started.
 #[derive(Debug, Clone)]
@@ -58,6 +60,8 @@ pub struct ConsoleOptions {
     /// A custom time window (`--from`, `--to`; `None`, `None`: only the presets), shown first and cycled
     /// after `all`.
     pub window: (Option<chrono::DateTime<chrono::Utc>>, Option<chrono::DateTime<chrono::Utc>>),
+    /// When recorders capture outliers (from the configuration), for the Outliers tab's note.
+    pub outliers: OutlierRule,
 }
 
 /// Why the console stopped with an error. Displays as one line naming the file and the problem.
@@ -93,6 +97,7 @@ pub fn run(options: ConsoleOptions) -> Result<(), ConsoleError> {
         app.set_custom_window(from, to);
     }
     app.pace = pace::Pace::measuring();
+    app.outlier_rule = options.outliers;
 
     let mut guard = terminal::enter()?;
     let result = event_loop(&mut guard, &mut app, &worker, &options);

@@ -207,8 +207,15 @@ pub fn cycle<T: Copy + PartialEq>(all: &[T], current: T, step: isize) -> T {
     all.get(next).copied().unwrap_or(current)
 }
 
-/// The tab a digit key (`1` = first) selects, `None` beyond the last tab.
+/// Tabs reachable with a digit key (`1`-`9`); the tab bar numbers only these, later tabs are reached with
+/// `Tab` / `Shift-Tab`.
+pub const DIGIT_TABS: usize = 9;
+
+/// The tab a digit key (`1` = first) selects, `None` beyond the last tab or [`DIGIT_TABS`].
 pub fn jump<T: Copy>(all: &[T], digit: u32) -> Option<T> {
+    if usize::try_from(digit).ok()? > DIGIT_TABS {
+        return None;
+    }
     let index = usize::try_from(digit).ok()?.checked_sub(1)?;
     all.get(index).copied()
 }

@@ -131,7 +131,7 @@ fn path(profile: &GroupedProfile, index: usize) -> Vec<(String, String)> {
     let mut at = Some(index);
     while let Some(i) = at {
         let Some(line) = profile.lines.get(i) else { break };
-        out.push((line.filename.clone(), line.label()));
+        out.push((line.filename.clone(), crate::code_text::label(&line.code_ref())));
         at = line.parent.filter(|p| *p < i);
     }
     out.reverse();
@@ -166,6 +166,30 @@ pub struct Frame {
     pub width: usize,
 }
 
+/// Each grouped line's parent in the icicle: its own parent, except for roots that nest. FMD writes a decorated
+/// endpoint as consecutive root lines (`@app.route(...)`, then `def user_detail(uid):`), each with the whole
+/// request's time; side by side they would halve it. A root that follows a root without children and is not
+/// longer than it is drawn inside that root.
+pub fn icicle_parents(profile: &GroupedProfile) -> Vec<Option<usize>> {
+    let lines = &profile.lines;
+    let mut parents: Vec<Option<usize>> = lines.iter().map(|l| l.parent.filter(|p| *p < lines.len())).collect();
+    let counts = child_counts(&parents);
+    let mut previous_root: Option<usize> = None;
+    for i in 0..lines.len() {
+        if parents[i].is_some() {
+            continue;
+        }
+        if let Some(p) = previous_root {
+            let (outer, inner) = (lines[p].duration.max(0.0), lines[i].duration.max(0.0));
+            if counts[p] == 0 && inner <= outer * (1.0 + 1e-9) {
+                parents[i] = Some(p);
+            }
+        }
+        previous_root = Some(i);
+    }
+    parents
+}
+
 /// The frames of the icicle in `width` columns and `depth` rows: the zoomed frame (or, without zoom, every
 /// root side by side) on the top row, each frame's children below it with widths in proportion to their time.
 /// Frames narrower than one column are left out, with their children.
@@ -174,8 +198,8 @@ pub fn layout(profile: &GroupedProfile, zoom: Option<usize>, width: usize, depth
     // Children by parent, built once (a profile may hold thousands of rows).
     let mut kids: Vec<Vec<usize>> = vec![Vec::new(); lines.len()];
     let mut roots = Vec::new();
-    for (i, line) in lines.iter().enumerate() {
-        match line.parent.filter(|p| *p < lines.len()) {
+    for (i, parent) in icicle_parents(profile).into_iter().enumerate() {
+        match parent {
             Some(p) => kids[p].push(i),
             None => roots.push(i),
         }
@@ -260,13 +284,13 @@ pub fn step_frame(frames: &[Frame], profile: &GroupedProfile, from: usize, step:
     let Some(current) = frames.iter().find(|f| f.line == from) else {
         return frames.first().map_or(from, |f| f.line);
     };
+    let parents = icicle_parents(profile);
+    let parent = |line: usize| parents.get(line).copied().flatten();
     let pick = match step {
-        FrameStep::Up => profile.lines.get(from).and_then(|l| l.parent).filter(|p| frames.iter().any(|f| f.line == *p)),
-        FrameStep::Down => frames
-            .iter()
-            .filter(|f| profile.lines.get(f.line).and_then(|l| l.parent) == Some(from))
-            .max_by_key(|f| f.width)
-            .map(|f| f.line),
+        FrameStep::Up => parent(from).filter(|p| frames.iter().any(|f| f.line == *p)),
+        FrameStep::Down => {
+            frames.iter().filter(|f| parent(f.line) == Some(from)).max_by_key(|f| f.width).map(|f| f.line)
+        }
         FrameStep::Left => {
             frames.iter().filter(|f| f.depth == current.depth && f.x < current.x).max_by_key(|f| f.x).map(|f| f.line)
         }
@@ -285,7 +309,7 @@ pub fn next_match(frames: &[Frame], profile: &GroupedProfile, from: usize, searc
     let n = order.len();
     (0..n)
         .map(|k| order[(start + k) % n])
-        .find(|f| profile.lines.get(f.line).is_some_and(|l| matches(&l.label(), search)))
+        .find(|f| profile.lines.get(f.line).is_some_and(|l| matches(&crate::code_text::label(&l.code_ref()), search)))
         .map_or(from, |f| f.line)
 }
 
@@ -375,6 +399,26 @@ mod tests {
         assert_eq!(next_match(&frames, &named, 1, "hash"), 3);
         assert_eq!(next_match(&frames, &named, 3, "hash"), 1, "wraps");
         assert_eq!(next_match(&frames, &named, 4, "none"), 4, "no match: stays");
+    }
+
+    #[test]
+    fn roots_that_nest_are_drawn_nested() {
+        // FMD's decorated endpoint: `@app.route` (no children), `def f():` with the same time and the calls.
+        let p = profile(&[(None, 100.0), (None, 100.0), (Some(1), 75.0), (Some(1), 25.0)]);
+        let frames = layout(&p, None, 40, 5);
+        let f = |line: usize| frames.iter().find(|f| f.line == line).map(|f| (f.depth, f.x, f.width));
+        assert_eq!(f(0), Some((0, 0, 40)), "the decorator line takes the whole top row");
+        assert_eq!(f(1), Some((1, 0, 40)), "the function inside it, full width");
+        assert_eq!((f(2), f(3)), (Some((2, 0, 30)), Some((2, 30, 10))));
+        assert_eq!(step_frame(&frames, &p, 1, FrameStep::Up), 0);
+        assert_eq!(step_frame(&frames, &p, 0, FrameStep::Down), 1);
+        // Three stacked lines nest in a chain; roots that have children stay side by side.
+        let chain = profile(&[(None, 10.0), (None, 10.0), (None, 10.0), (Some(2), 4.0)]);
+        assert_eq!(icicle_parents(&chain), [None, Some(0), Some(1), Some(2)]);
+        let siblings = profile(&[(None, 10.0), (Some(0), 4.0), (None, 10.0), (Some(2), 4.0)]);
+        assert_eq!(icicle_parents(&siblings), [None, Some(0), None, Some(2)]);
+        // A longer root after a short one is not inside it.
+        assert_eq!(icicle_parents(&profile(&[(None, 5.0), (None, 10.0)])), [None, None]);
     }
 
     #[test]

@@ -3,6 +3,16 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
+/// Error share (percent) from which it is shown as a warning (yellow).
+pub const ERROR_WARN: f64 = 1.0;
+/// Error share (percent) from which it is shown as an alarm (red).
+pub const ERROR_ALARM: f64 = 5.0;
+
+/// The error thresholds in words, for the help popup.
+pub fn error_thresholds() -> String {
+    format!("error %: under {ERROR_WARN} normal, {ERROR_WARN}-{ERROR_ALARM} yellow, {ERROR_ALARM} and over red")
+}
+
 /// The console's named styles.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Theme {
@@ -34,11 +44,11 @@ pub struct Theme {
     pub levels: [Style; 4],
     /// Error rate 0 %.
     pub err_none: Style,
-    /// Error rate below 1 %.
+    /// Error rate above 0 and below [`ERROR_WARN`] %: normal text.
     pub err_low: Style,
-    /// Error rate below 10 %.
+    /// Error rate from [`ERROR_WARN`] to below [`ERROR_ALARM`] % (and 4xx codes): yellow.
     pub err_mid: Style,
-    /// Error rate of 10 % and more.
+    /// Error rate of [`ERROR_ALARM`] % and more (and 5xx codes): red.
     pub err_high: Style,
     /// Keys in the footer and help.
     pub key: Style,
@@ -90,8 +100,8 @@ impl Theme {
             selected: Style::new().add_modifier(Modifier::REVERSED),
             levels: [Style::new().add_modifier(Modifier::DIM), fg(Color::Blue), fg(Color::Yellow), fg(Color::Magenta)],
             err_none: Style::new().add_modifier(Modifier::DIM),
-            err_low: fg(Color::Yellow),
-            err_mid: fg(Color::LightRed),
+            err_low: Style::new(),
+            err_mid: fg(Color::Yellow),
             err_high: fg(Color::Red).add_modifier(Modifier::BOLD),
             key: fg(Color::Cyan).add_modifier(Modifier::BOLD),
             message: fg(Color::Green),
@@ -178,9 +188,27 @@ impl Theme {
         match percent {
             None => self.dim,
             Some(p) if p <= 0.0 => self.err_none,
-            Some(p) if p < 1.0 => self.err_low,
-            Some(p) if p < 10.0 => self.err_mid,
+            Some(p) if p < ERROR_WARN => self.err_low,
+            Some(p) if p < ERROR_ALARM => self.err_mid,
             Some(_) => self.err_high,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_shares_are_coloured_by_threshold() {
+        let t = Theme::colored();
+        assert_eq!(t.error_rate(Some(0.2)), Style::new(), "0.2 % is normal text");
+        assert_eq!(t.error_rate(Some(0.99)), Style::new());
+        assert_eq!(t.error_rate(Some(1.0)).fg, Some(Color::Yellow));
+        assert_eq!(t.error_rate(Some(4.9)).fg, Some(Color::Yellow));
+        assert_eq!(t.error_rate(Some(5.0)).fg, Some(Color::Red));
+        assert_eq!(t.error_rate(Some(30.3)).fg, Some(Color::Red));
+        assert_eq!(t.error_rate(Some(0.0)), t.err_none);
+        assert_eq!(error_thresholds(), "error %: under 1 normal, 1-5 yellow, 5 and over red");
     }
 }

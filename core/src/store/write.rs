@@ -238,6 +238,12 @@ impl Store {
         self.conn.execute_batch("PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY").map_err(|e| self.wrap(e))
     }
 
+    /// True when the file has fmd's recorder counters table (files written only by Python FMD have none, so
+    /// their losses are unknown rather than zero).
+    pub fn has_recorder_counters(&self) -> Result<bool, StoreError> {
+        schema::table_exists(&self.conn, &format!("{}fmd_recorder", self.tables.prefix())).map_err(|e| self.wrap(e))
+    }
+
     /// Records dropped (queue full) and lost (database faults) by every recorder that wrote this file.
     /// Files written only by FMD have no such table and report zero.
     pub fn recorder_losses(&self) -> Result<(u64, u64), StoreError> {

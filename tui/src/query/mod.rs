@@ -90,8 +90,8 @@ pub enum Housekeeping {
 pub struct Overview {
     /// The rows, busiest first.
     pub rows: Vec<OverviewRow>,
-    /// Records recorders dropped (queue full).
-    pub dropped: u64,
+    /// Records recorders dropped (queue full); `None` when the file has no recorder counters (Python FMD's).
+    pub dropped: Option<u64>,
     /// Records recorders lost to database faults.
     pub failed: u64,
     /// Requests per endpoint id in each of the last 24 hours, oldest hour first (endpoints without requests in
@@ -358,7 +358,7 @@ mod tests {
             let _ = self.release.recv();
             Ok(Overview {
                 rows: Vec::new(),
-                dropped: now.timestamp() as u64,
+                dropped: Some(now.timestamp() as u64),
                 failed: 0,
                 trends: HashMap::new(),
                 exceptions: HashMap::new(),

@@ -207,6 +207,7 @@ impl Source for StoreSource {
         let _ = self.store.refresh_summaries_within(SUMMARY_SLICE, |_, _| {});
         let rows = self.store.overview(now, self.timezone).map_err(|e| e.to_string())?;
         let (dropped, failed) = self.store.recorder_losses().map_err(|e| e.to_string())?;
+        let dropped = self.store.has_recorder_counters().map_err(|e| e.to_string())?.then_some(dropped);
         let trends = self.store.request_trend(now, TREND_HOURS).map_err(|e| e.to_string())?;
         let exceptions = self.store.exception_group_counts().map_err(|e| e.to_string())?;
         Ok(Overview { rows, dropped, failed, trends, exceptions })

@@ -29,7 +29,7 @@ use crate::views::ViewData;
 /// Narrowest body with the list of graphs beside the chart.
 const SIDE_LIST_MIN_WIDTH: u16 = 64;
 
-/// A graph value in at most about seven characters: `0.125`, `4.20`, `48.2`, `1 234`, `2.50M`.
+/// A graph value in at most about seven characters: `0.125`, `4.20`, `48.2`, `12,346`, `2.50M`.
 pub fn number(v: f64) -> String {
     if !v.is_finite() {
         return format::NONE.to_string();
@@ -69,16 +69,42 @@ fn axis_time(t: DateTime<Utc>, span: f64, app: &App) -> String {
     }
 }
 
-/// The y range: the window's minimum and maximum, opened up a little when they are equal.
-fn y_bounds(series: &GraphSeries) -> [f64; 2] {
-    let lo = series.min.unwrap_or(0.0);
-    let hi = series.max.unwrap_or(lo);
-    if hi > lo {
-        [lo, hi]
-    } else {
-        let pad = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
-        [lo - pad, hi + pad]
+/// Share of the value range left free above the maximum and below the minimum.
+const Y_MARGIN: f64 = 0.02;
+
+/// The line's points, seconds from the axis start: a bucket of one value is that value; a bucket of several
+/// goes through its minimum and maximum (the nearer one to the previous point first), so the line reaches every
+/// extreme the numbers line names instead of only the buckets' means.
+fn plot_points(series: &GraphSeries) -> Vec<(f64, f64)> {
+    let mut out: Vec<(f64, f64)> = Vec::with_capacity(series.points.len() * 2);
+    for p in &series.points {
+        let x = (p.time - series.from).num_milliseconds() as f64 / 1000.0;
+        if p.count <= 1 || p.max <= p.min {
+            out.push((x, p.mean));
+            continue;
+        }
+        let previous = out.last().map_or(p.min, |(_, y)| *y);
+        let pair = if (previous - p.min).abs() <= (previous - p.max).abs() { [p.min, p.max] } else { [p.max, p.min] };
+        out.extend(pair.map(|y| (x, y)));
     }
+    out
+}
+
+/// The y range of `points`: their minimum and maximum with a small margin, opened up when they are equal.
+fn y_bounds(points: &[(f64, f64)]) -> [f64; 2] {
+    let lo = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let hi = points.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    if !lo.is_finite() || !hi.is_finite() {
+        return [0.0, 1.0];
+    }
+    let pad = if hi > lo {
+        (hi - lo) * Y_MARGIN
+    } else if lo == 0.0 {
+        1.0
+    } else {
+        lo.abs() * 0.1
+    };
+    [lo - pad, hi + pad]
 }
 
 /// Draws the Graphs tab into `area` (the body).
@@ -172,9 +198,13 @@ fn draw_series(frame: &mut Frame, area: Rect, app: &App, series: &GraphSeries, c
         return;
     }
     let span = (series.to - series.from).num_milliseconds().max(1) as f64 / 1000.0;
-    let points: Vec<(f64, f64)> =
-        series.points.iter().map(|p| ((p.time - series.from).num_milliseconds() as f64 / 1000.0, p.mean)).collect();
-    let [lo, hi] = y_bounds(series);
+    let points = plot_points(series);
+    let bounds = y_bounds(&points);
+    // Labelled with the values' own extremes (the numbers line's min and max); the margin stays unlabelled.
+    let (lo, hi) = match (series.min, series.max) {
+        (Some(lo), Some(hi)) if hi > lo => (lo, hi),
+        _ => (bounds[0], bounds[1]),
+    };
     let x_labels = if chart.width >= 48 {
         let middle = series.from + (series.to - series.from) / 2;
         vec![axis_time(series.from, span, app), axis_time(middle, span, app), axis_time(series.to, span, app)]
@@ -195,7 +225,7 @@ fn draw_series(frame: &mut Frame, area: Rect, app: &App, series: &GraphSeries, c
         .x_axis(
             Axis::default().bounds([0.0, span]).labels(x_labels).labels_alignment(Alignment::Right).style(theme.dim),
         )
-        .y_axis(Axis::default().bounds([lo, hi]).labels(y_labels).style(theme.dim));
+        .y_axis(Axis::default().bounds(bounds).labels(y_labels).style(theme.dim));
     frame.render_widget(widget, chart);
 }
 
@@ -214,10 +244,10 @@ mod tests {
             (48.25, "48.2"),
             (512.4, "512"),
             (1_234.0, "1234"),
-            (12_345.6, "12 346"),
+            (12_345.6, "12,346"),
             (2_500_000.0, "2.50M"),
             (-3.5, "-3.50"),
-            (-20_000.0, "-20 000"),
+            (-20_000.0, "-20,000"),
         ];
         for (v, want) in cases {
             assert_eq!(number(v), want, "{v}");

@@ -19,6 +19,7 @@ use ratatui::Frame;
 
 use super::{body, cell, line_at, no_data, note, regions, too_small};
 use crate::app::App;
+use crate::code_text;
 use crate::cursor::visible_start;
 use crate::format;
 use crate::profiler::{self, Frame as Flame};
@@ -63,7 +64,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     };
     let title = match (app.profiler.flame, app.profiler.zoom, profile) {
         (true, Some(z), Some(g)) => match g.lines.get(z) {
-            Some(line) => format!("{title} · zoom: {} · Esc resets", format::sanitize(&line.label())),
+            Some(line) => {
+                format!("{title} · zoom: {} · Esc resets", format::sanitize(&code_text::label(&line.code_ref())))
+            }
             None => title,
         },
         _ => title,
@@ -71,7 +74,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let inner = body(frame, area, app, &title, &position, 1);
     let Some(profile) = profile else { return no_data(frame, inner, app) };
     if profile.lines.is_empty() {
-        return note(frame, inner, app, "no profiled requests: set the endpoint's level to 3 (m)");
+        return note(frame, inner, app, &super::profiler::no_profiles(super::endpoint_level(app)));
     }
     if app.profiler.flame {
         flame(frame, inner, app, profile);
@@ -120,7 +123,7 @@ fn table(frame: &mut Frame, area: Rect, app: &App, profile: &GroupedProfile) {
             format::duration_ms(Some(line.duration)),
             share(time_share),
         ];
-        let found = profiler::matches(&line.label(), &app.profiler.search);
+        let found = profiler::matches(&code_text::label(&line.code_ref()), &app.profiler.search);
         let mut spans = Vec::new();
         for (n, &c) in keep.iter().enumerate() {
             let style = if n == 0 && y == cursor { theme.selected } else { Style::new() };
@@ -128,7 +131,7 @@ fn table(frame: &mut Frame, area: Rect, app: &App, profile: &GroupedProfile) {
             spans.push(Span::raw("  "));
         }
         let indent = if app.profiler.tree_order { "  ".repeat((line.indent as usize).min(12)) } else { String::new() };
-        let label = format!("{indent}{}", format::sanitize(&line.label()));
+        let label = format!("{indent}{}", format::sanitize(&code_text::label(&line.code_ref())));
         let room = width.saturating_sub(numbers_width);
         let style = if found { theme.found } else { Style::new() };
         // Ranked rows lose the tree: name the caller when there is room, so equal lines can be told apart.
@@ -137,7 +140,7 @@ fn table(frame: &mut Frame, area: Rect, app: &App, profile: &GroupedProfile) {
             Some(caller) if room > format::width(&label) + 8 => {
                 let rest = room - format::width(&label);
                 spans.push(Span::styled(label, style));
-                let text = format!("  ← {}", format::sanitize(&caller.label()));
+                let text = format!("  ← {}", format::sanitize(&code_text::label(&caller.code_ref())));
                 spans.push(cell(&text, rest, false, theme.dim));
             }
             _ => spans.push(cell(&label, room, false, style)),
@@ -167,7 +170,7 @@ fn flame(frame: &mut Frame, area: Rect, app: &App, profile: &GroupedProfile) {
                 spans.push(Span::raw(" ".repeat(f.x - x)));
             }
             let Some(line) = profile.lines.get(f.line) else { continue };
-            let label = format::sanitize(&line.label()).into_owned();
+            let label = format::sanitize(&code_text::label(&line.code_ref())).into_owned();
             let matched = profiler::matches(&label, search);
             found += usize::from(matched);
             let text = if f.width >= 2 { format!("▏{label}") } else { "▏".to_string() };
@@ -188,7 +191,7 @@ fn flame(frame: &mut Frame, area: Rect, app: &App, profile: &GroupedProfile) {
         let (_, time_share) = profile.shares(selected.unwrap_or_default());
         let text = format!(
             "▸ {} · {} total ({}) · {} hits · avg {} ± {}",
-            format::sanitize(&line.label()),
+            format::sanitize(&code_text::label(&line.code_ref())),
             format::duration_ms(Some(line.duration)),
             share(time_share),
             format::count(line.hits),

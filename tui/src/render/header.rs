@@ -1,10 +1,12 @@
 //! The header line:
 //! ` fmd  demo.db  ·  Overview › search › Users    7d  22:56:55 UTC  ● live  dropped 0  ⟳ ⠙  ? help`.
 //!
-//! The breadcrumb names the dashboard tab, and on an endpoint its name and tab; then the time window, the data's
-//! time and zone. When narrow, items drop by rank: the data's time, the help hint, the time zone, a zero loss
-//! counter, the database name, the spinner, the window, the live state, non-zero losses; the breadcrumb stays
-//! (cut with `…`). A slow query on screen adds `query 1.2 s, every 12 s` (its cost and refresh period).
+//! The breadcrumb names the dashboard tab, and on an endpoint its name and tab; then the time window (on a tab
+//! that ignores it, what the tab covers: `today/7d/all` on the overview, `all time`), the data's time and zone.
+//! When narrow, items drop by rank: the data's time, the help hint, the time zone, a zero loss counter, the
+//! database name, the spinner, the window, the live state, non-zero losses; the breadcrumb stays (cut with `…`).
+//! A file without recorder counters (Python FMD's) shows no loss counter. A slow query on screen adds
+//! `query 1.2 s, every 12 s` (its cost and refresh period).
 
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
@@ -36,7 +38,7 @@ struct Item {
 fn right_items(app: &App) -> Vec<Item> {
     let theme = &app.theme;
     let mut items = Vec::new();
-    items.push(Item { spans: vec![Span::styled(app.window.label(app.timezone), theme.breadcrumb)], rank: 2, sep: "" });
+    items.push(Item { spans: vec![Span::styled(app.window_label(), theme.breadcrumb)], rank: 2, sep: "" });
     if app.loaded {
         let time = format::local_time(app.table.now(), app.timezone);
         items.push(Item { spans: vec![Span::styled(time, theme.dim)], rank: 7, sep: "  " });
@@ -45,12 +47,15 @@ fn right_items(app: &App) -> Vec<Item> {
     let state =
         if app.frozen { Span::styled("❚❚ frozen", theme.frozen) } else { Span::styled("● live", theme.live) };
     items.push(Item { spans: vec![state], rank: 1, sep: "  " });
-    let dropped_style = if app.dropped > 0 { theme.alarm } else { theme.dim };
-    items.push(Item {
-        spans: vec![Span::styled(format!("dropped {}", format::count(app.dropped)), dropped_style)],
-        rank: if app.dropped > 0 { 0 } else { 4 },
-        sep: "  ",
-    });
+    // A file without recorder counters (written by Python FMD) has no loss count to show, not a zero one.
+    if let Some(dropped) = app.dropped {
+        let dropped_style = if dropped > 0 { theme.alarm } else { theme.dim };
+        items.push(Item {
+            spans: vec![Span::styled(format!("dropped {}", format::count(dropped)), dropped_style)],
+            rank: if dropped > 0 { 0 } else { 4 },
+            sep: "  ",
+        });
+    }
     if app.failed > 0 {
         let failed = format!("failed {}", format::count(app.failed));
         items.push(Item { spans: vec![Span::styled(failed, theme.alarm)], rank: 0, sep: "  " });

@@ -91,7 +91,7 @@ pub fn shaded_text(theme: &Theme, level: usize, text: &str, width: usize) -> Vec
     }
 }
 
-/// The legend spans: `░ 1-11  ▒ 12-45  ▓ 46-101  █ 102-180` then `unit`.
+/// The legend spans: `░ 1–11  ▒ 12–45  ▓ 46–101  █ 102–1,180` then `unit`.
 pub fn legend_spans(theme: &Theme, scale: &HeatScale, unit: &str) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
     for (level, first, last) in scale.legend() {
@@ -99,11 +99,7 @@ pub fn legend_spans(theme: &Theme, scale: &HeatScale, unit: &str) -> Vec<Span<'s
             spans.push(Span::raw("  "));
         }
         spans.push(shade(theme, level, if theme.heat_glyphs { 1 } else { 2 }));
-        let range = if first == last {
-            format::count(first)
-        } else {
-            format!("{}-{}", format::count(first), format::count(last))
-        };
+        let range = format::count_range(first, last);
         spans.push(Span::raw(format!(" {range}")));
     }
     if spans.is_empty() {
@@ -177,6 +173,9 @@ mod tests {
         assert_ne!(cell.style.bg, None);
         let legend: String =
             legend_spans(&plain, &HeatScale::new(180), "req/h").iter().map(|s| s.content.as_ref()).collect();
-        assert_eq!(legend, "░ 1-11  ▒ 12-45  ▓ 46-101  █ 102-180  req/h");
+        assert_eq!(legend, "░ 1–11  ▒ 12–45  ▓ 46–101  █ 102–180  req/h");
+        let legend: String =
+            legend_spans(&plain, &HeatScale::new(1_687), "req/h").iter().map(|s| s.content.as_ref()).collect();
+        assert!(legend.contains("█ 949–1,687  req/h"), "{legend}");
     }
 }

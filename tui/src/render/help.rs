@@ -1,8 +1,9 @@
-//! The help popup: every binding of the key table with where it works, scrollable when the terminal is short.
+//! The help popup: every binding of the key table with where it works, then notes on what colours mean;
+//! scrollable when the terminal is short.
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use super::{centered, pad, popup_space, regions};
@@ -10,8 +11,17 @@ use crate::app::App;
 use crate::format;
 use crate::keys;
 
+/// The popup's rows: every binding (keys, description, where), then the notes (in the description column).
+fn help_rows() -> Vec<(String, String, String)> {
+    let mut rows: Vec<(String, String, String)> =
+        keys::help_rows().into_iter().map(|(k, d, w)| (k, d.to_string(), w)).collect();
+    rows.push((String::new(), String::new(), String::new()));
+    rows.push(("colour".to_string(), crate::theme::error_thresholds(), String::new()));
+    rows
+}
+
 /// Column widths of the help rows: keys, description, where.
-fn widths(rows: &[(String, &str, String)]) -> (usize, usize, usize) {
+fn widths(rows: &[(String, String, String)]) -> (usize, usize, usize) {
     rows.iter().fold((0, 0, 0), |(k, d, w), (keys, description, places)| {
         (k.max(format::width(keys)), d.max(format::width(description)), w.max(format::width(places)))
     })
@@ -19,7 +29,7 @@ fn widths(rows: &[(String, &str, String)]) -> (usize, usize, usize) {
 
 /// Where the popup goes inside the body `area`, and whether the "where" column fits.
 fn popup_area(area: Rect) -> (Rect, bool) {
-    let rows = keys::help_rows();
+    let rows = help_rows();
     let (k, d, w) = widths(&rows);
     let space = popup_space(area);
     let narrow = 1 + k + 2 + d + 2 + 2;
@@ -39,13 +49,13 @@ pub fn page(width: u16, height: u16) -> usize {
 
 /// The furthest the help can scroll at this terminal size.
 pub fn max_scroll(width: u16, height: u16) -> usize {
-    keys::help_rows().len().saturating_sub(page(width, height))
+    help_rows().len().saturating_sub(page(width, height))
 }
 
 /// Draws the help popup over `area` (the body), from line `scroll`.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, scroll: usize) {
     let theme = &app.theme;
-    let rows = keys::help_rows();
+    let rows = help_rows();
     let (k, d, _) = widths(&rows);
     let (popup, with_places) = popup_area(area);
     let visible = usize::from(popup.height.saturating_sub(2));
@@ -78,6 +88,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, scroll: usize) {
             Line::styled(format!(" {}-{last} of {} ", scroll + 1, rows.len()), theme.dim).right_aligned(),
         );
     }
-    frame.render_widget(Clear, popup);
+    super::clear_popup(frame, popup, area);
     frame.render_widget(Paragraph::new(lines).block(block), popup);
 }

@@ -257,7 +257,7 @@ mod tests {
         assert_eq!(day_label(d, true, false), "Fr 27");
         assert_eq!(day_label(d, false, true), "2026-11-27");
         assert_eq!(day_label(d, true, true), "11-27");
-        assert_eq!(selected_text(d, 14, 1812), "Fri 27 Nov 14:00-15:00 · 1 812 requests");
+        assert_eq!(selected_text(d, 14, 1812), "Fri 27 Nov 14:00-15:00 · 1,812 requests");
         assert_eq!(selected_text(d, 23, 1), "Fri 27 Nov 23:00-24:00 · 1 request");
     }
 }

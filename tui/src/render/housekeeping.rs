@@ -16,7 +16,7 @@ use fmd_core::store::DeletedRows;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use super::{centered, pad, popup_space, regions};
@@ -80,7 +80,8 @@ fn popup(frame: &mut Frame, area: Rect, app: &App, title: &str, mut lines: Vec<L
     let inner_width = usize::from(rect.width.saturating_sub(2));
     let title = format!(" {} ", format::truncate(title, inner_width.saturating_sub(2)));
     let block = Block::bordered().border_style(theme.popup_border).title(Line::styled(title, theme.heading));
-    frame.render_widget(Clear, rect);
+    let lines: Vec<Line<'static>> = lines.into_iter().map(|l| super::fit_line(l, inner_width)).collect();
+    super::clear_popup(frame, rect, area);
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
 
@@ -141,7 +142,7 @@ fn merge_picker(frame: &mut Frame, area: Rect, app: &App, from: &str, choices: &
         block =
             block.title_bottom(Line::styled(format!(" {}/{} ", choice + 1, choices.len()), theme.dim).right_aligned());
     }
-    frame.render_widget(Clear, rect);
+    super::clear_popup(frame, rect, area);
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
 

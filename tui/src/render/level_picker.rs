@@ -4,7 +4,7 @@
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use crate::app::{App, Popup};
@@ -54,6 +54,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, popup: &Popup) {
         None => "now unset".to_string(),
     };
     lines.push(Line::styled(format::truncate(&now, inner_width).into_owned(), theme.dim));
-    frame.render_widget(Clear, popup);
+    super::clear_popup(frame, popup, area);
     frame.render_widget(Paragraph::new(lines).block(block), popup);
 }

@@ -22,7 +22,8 @@
 //! Shared pieces: `bars.rs` (horizontal bars, sparklines), `boxplot.rs` (scale, ticks, box plot glyphs and the
 //! box-plot table), `heatmap.rs` (shade scale and legend). Popups last, centred inside the body's border:
 //! `help.rs`, `level_picker.rs`, `housekeeping.rs` (merge and prune pickers, the confirmation with a dry run's
-//! counts). Below [`MIN_WIDTH`] x [`MIN_HEIGHT`] the whole frame is one note:
+//! counts); each clears a one-cell margin around itself first ([`clear_popup`]). Lines drawn with [`line_at`]
+//! end in `…` when cut ([`fit_line`]). Below [`MIN_WIDTH`] x [`MIN_HEIGHT`] the whole frame is one note:
 //! `too_small.rs`. The tab bar is left out below [`TABS_MIN_HEIGHT`] rows (the breadcrumb still names the tab).
 //!
 //! Drawing only reads the [`App`]; layout arithmetic the state needs (rows per page) lives here too, so both
@@ -188,6 +189,18 @@ pub fn popup_space(area: Rect) -> Rect {
     area.inner(ratatui::layout::Margin { horizontal: 1, vertical: 1 })
 }
 
+/// Clears the popup's rectangle and a one-cell margin around it, within the body `area`'s border, so no text
+/// behind it shows at its edges. Every popup draws through this before its own widgets.
+pub fn clear_popup(frame: &mut Frame, popup: Rect, area: Rect) {
+    let around = Rect {
+        x: popup.x.saturating_sub(1),
+        y: popup.y.saturating_sub(1),
+        width: popup.width.saturating_add(2),
+        height: popup.height.saturating_add(2),
+    };
+    frame.render_widget(ratatui::widgets::Clear, around.intersection(popup_space(area)));
+}
+
 /// `text` padded with spaces (or cut with `…`) to exactly `width` cells, aligned right or left.
 pub fn pad(text: &str, width: usize, right: bool) -> String {
     let text = crate::format::truncate(text, width);
@@ -260,17 +273,70 @@ fn title_with(
     }
 }
 
+/// The monitoring level of the endpoint on screen (`None` on the dashboard or when unknown).
+pub fn endpoint_level(app: &App) -> Option<u8> {
+    match app.screen {
+        Screen::Endpoint(id) => app.table.row(id).and_then(|r| r.monitor_level),
+        Screen::Dashboard => None,
+    }
+}
+
 /// The note of a tab without data: loading, or the query's error.
 pub fn no_data(frame: &mut Frame, area: Rect, app: &App) {
     let failed = app.message.as_ref().is_some_and(|m| m.error && m.from_query);
     note(frame, area, app, if failed { "the query failed (see below)" } else { "loading…" });
 }
 
-/// One line of spans clipped to `area`'s first row at `y` (relative); nothing when outside.
+/// One line of spans in `area`'s row `y` (relative), cut with `…` by [`fit_line`]; nothing when outside.
 pub fn line_at(frame: &mut Frame, area: Rect, y: u16, line: Line<'_>) {
     if y < area.height {
+        let line = fit_line(line, usize::from(area.width));
         frame.render_widget(Paragraph::new(line), Rect { y: area.y + y, height: 1, ..area });
     }
+}
+
+/// `line` cut to `width` cells: when text (not only blanks) falls beyond, the last cell shown becomes `…` in the
+/// style of the span it cuts ([`format::truncate`] on that span); spans keep their styles.
+pub fn fit_line(line: Line<'_>, width: usize) -> Line<'_> {
+    if line.width() <= width {
+        return line;
+    }
+    // Is anything but blanks beyond the edge?
+    let mut used = 0;
+    let cut_text = line.spans.iter().flat_map(|s| s.content.chars()).any(|c| {
+        used += format::width(c.encode_utf8(&mut [0; 4]));
+        used > width && !c.is_whitespace()
+    });
+    let mut out: Vec<Span<'_>> = Vec::new();
+    let mut left = width;
+    let Line { spans, style, alignment } = line;
+    for span in spans {
+        if left == 0 {
+            break;
+        }
+        let w = span.width();
+        if w < left || (w == left && !cut_text) {
+            left -= w;
+            out.push(span);
+            continue;
+        }
+        // The span that reaches the edge: cut with `…` when text is lost, else plainly.
+        let text = if cut_text {
+            format::truncate(&format!("{}…", span.content), left).into_owned()
+        } else {
+            let mut kept = String::new();
+            for c in span.content.chars() {
+                if format::width(&kept) + format::width(c.encode_utf8(&mut [0; 4])) > left {
+                    break;
+                }
+                kept.push(c);
+            }
+            kept
+        };
+        out.push(Span::styled(text, span.style));
+        break;
+    }
+    Line { spans: out, style, alignment }
 }
 
 /// A span styled `style` holding `text` padded (or cut) to `width` cells.
@@ -284,5 +350,33 @@ pub fn with_filter(app: &App, title: String) -> String {
         title
     } else {
         format!("{title} · filter “{}”", format::sanitize(app.table.filter()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+
+    use super::*;
+
+    fn drawn(line: Line<'static>, width: u16) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(width, 1)).expect("terminal");
+        terminal.draw(|frame| line_at(frame, frame.area(), 0, line.clone())).expect("draw");
+        let buffer = terminal.backend().buffer();
+        (0..width).map(|x| buffer[(x, 0)].symbol().to_string()).collect()
+    }
+
+    #[test]
+    fn lines_cut_at_the_edge_end_in_an_ellipsis() {
+        let legend = Line::from(vec![Span::raw("░ 1–3  ▒ 4–12"), Span::raw("  █ 13–28  req/h")]);
+        assert_eq!(drawn(legend.clone(), 16), "░ 1–3  ▒ 4–12  …");
+        assert_eq!(drawn(legend.clone(), 14), "░ 1–3  ▒ 4–12…");
+        assert_eq!(drawn(legend.clone(), 12), "░ 1–3  ▒ 4–…");
+        assert_eq!(drawn(legend, 40), format!("{:<40}", "░ 1–3  ▒ 4–12  █ 13–28  req/h"));
+        // Only blanks beyond the edge: nothing was cut, no ellipsis.
+        assert_eq!(drawn(Line::from(vec![Span::raw("abc"), Span::raw("      ")]), 5), "abc  ");
+        assert_eq!(drawn(Line::raw("exactly"), 7), "exactly");
+        assert_eq!(drawn(Line::raw("日本語の名前"), 7), "日 本 語 …", "wide characters (each hides the next cell)");
     }
 }

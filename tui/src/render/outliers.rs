@@ -346,8 +346,12 @@ pub fn sections(row: &OutlierRow, average: Option<f64>, tz: Tz) -> Vec<Section> 
     vec![request, stack, cpu, memory, headers, environment]
 }
 
-/// Draws `sections` into `area` from line `scroll` on. The section on top (the one `y` copies) is marked
-/// `▸`; when the scroll is inside it, its heading stays on the first row.
+/// Most screen rows one detail line wraps to (the last ends in `…` when more remains).
+const WRAP_LINES: usize = 40;
+
+/// Draws `sections` into `area` from line `scroll` on, each line wrapped to the width (continuations indented
+/// by two more columns). The section on top (the one `y` copies) is marked `▸`; when the scroll is inside it,
+/// its heading stays on the first row.
 pub fn draw_sections(frame: &mut Frame, area: Rect, app: &App, sections: &[Section], scroll: usize) {
     let theme = &app.theme;
     let width = usize::from(area.width);
@@ -377,22 +381,35 @@ pub fn draw_sections(frame: &mut Frame, area: Rect, app: &App, sections: &[Secti
         if y >= height {
             break;
         }
-        let span = match line {
-            None => heading(*s),
-            Some(l) => {
-                let section = sections.get(*s);
-                let text = section.and_then(|x| x.lines.get(*l)).map_or("", String::as_str);
-                let style = match section.and_then(|x| x.kinds.get(*l)) {
-                    Some(Kind::Own) => theme.heading,
-                    Some(Kind::Dim) => theme.dim,
-                    _ => Style::new(),
-                };
-                let text = format!("  {}", format::sanitize(text));
-                Span::styled(format::truncate(&text, width).into_owned(), style)
-            }
+        let Some(l) = line else {
+            line_at(frame, area, y as u16, Line::from(heading(*s)));
+            y += 1;
+            continue;
         };
-        line_at(frame, area, y as u16, Line::from(span));
-        y += 1;
+        let section = sections.get(*s);
+        let text = section.and_then(|x| x.lines.get(*l)).map_or("", String::as_str);
+        let style = match section.and_then(|x| x.kinds.get(*l)) {
+            Some(Kind::Own) => theme.heading,
+            Some(Kind::Dim) => theme.dim,
+            _ => Style::new(),
+        };
+        // Continuations hang two columns deeper than the line's own indent (source lines under frames have one).
+        let text = format::sanitize(text);
+        let own_indent = text.len() - text.trim_start().len();
+        let hang = 2 + own_indent + 2;
+        let pieces =
+            format::wrap_hanging(&text, width.saturating_sub(2), width.saturating_sub(hang).max(1), WRAP_LINES);
+        let parts = pieces.into_iter().enumerate().map(|(i, piece)| {
+            let indent = if i == 0 { "  ".to_string() } else { " ".repeat(hang) };
+            format!("{indent}{piece}")
+        });
+        for part in parts {
+            if y >= height {
+                break;
+            }
+            line_at(frame, area, y as u16, Line::from(Span::styled(part, style)));
+            y += 1;
+        }
     }
 }
 
@@ -466,7 +483,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let inner = body(frame, area, app, &title, &position, 1);
     let Some(view) = view else { return no_data(frame, inner, app) };
     if view.rows.is_empty() {
-        return note(frame, inner, app, "no outliers (level 2 records them)");
+        return note(frame, inner, app, &none_yet(super::endpoint_level(app), app.outlier_rule));
     }
     let rows = sorted(view, app.outliers_by_duration);
     if app.detail_open {
@@ -483,6 +500,36 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     }
     let detail = Rect { x: inner.x + LIST_WIDTH + 2, width: inner.width.saturating_sub(LIST_WIDTH + 2), ..inner };
     draw_sections(frame, detail, app, &app.detail_sections(), app.detail_scroll);
+}
+
+/// When the recorder captures an outlier (`dashboard.outlier_detection_constant` and `outlier_min_samples` of
+/// the configuration the console was opened with).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OutlierRule {
+    /// A request running longer than this many times the endpoint's average is captured.
+    pub constant: f64,
+    /// ... once the endpoint has this many requests.
+    pub min_samples: u32,
+}
+
+impl Default for OutlierRule {
+    fn default() -> Self {
+        let defaults = fmd_core::config::Dashboard::default();
+        OutlierRule { constant: defaults.outlier_detection_constant, min_samples: defaults.outlier_min_samples }
+    }
+}
+
+/// The note of an empty Outliers tab for an endpoint at `level`: what would record them, or, at levels 2 and
+/// 3, what an outlier is.
+pub fn none_yet(level: Option<u8>, rule: OutlierRule) -> String {
+    match level {
+        Some(2 | 3) => format!(
+            "no outliers yet: a request slower than {} x average after {} requests is captured",
+            rule.constant,
+            format::count(u64::from(rule.min_samples))
+        ),
+        _ => "no outliers: levels 2 and 3 record them (m sets the level)".to_string(),
+    }
 }
 
 fn theme_border(app: &App) -> Style {

@@ -19,7 +19,8 @@ const ENDPOINT_MIN: usize = 12;
 /// Nor wider than this: very long names are cut, the numbers stay.
 const ENDPOINT_MAX: usize = 48;
 
-/// The sort marker after the sort column's heading.
+/// The sort marker after the sort column's heading; every column keeps room for it (a space when it is not the
+/// sort column), so no column moves when the sort changes.
 fn marker(descending: bool) -> &'static str {
     if descending {
         "▼"
@@ -31,7 +32,7 @@ fn marker(descending: bool) -> &'static str {
 fn pick(table: &OverviewTable, width: usize, gap: usize) -> Vec<(Column, usize)> {
     let sort = table.sort();
     let natural = |c: Column| {
-        let heading = format::width(c.heading()) + usize::from(c == sort.column);
+        let heading = format::width(c.heading()) + 1;
         heading.max(table.widths()[c.index()])
     };
     let endpoint_natural = natural(Column::Endpoint).min(ENDPOINT_MAX);
@@ -124,7 +125,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         let (text, style) = if *column == sort.column {
             (format!("{}{}", column.heading(), marker(sort.descending)), theme.sorted_heading)
         } else {
-            (column.heading().to_string(), theme.heading)
+            (format!("{} ", column.heading()), theme.heading)
         };
         Cell::from(Text::from(Line::styled(text, style).alignment(alignment(*column))))
     }));

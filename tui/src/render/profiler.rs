@@ -21,6 +21,7 @@ use ratatui::Frame;
 use super::users::EMPTY;
 use super::{body, cell, line_at, no_data, note};
 use crate::app::App;
+use crate::code_text;
 use crate::cursor::visible_start;
 use crate::format;
 use crate::profiler;
@@ -61,7 +62,7 @@ fn list(frame: &mut Frame, area: Rect, app: &App) {
     let inner = body(frame, area, app, &title, &position, 1);
     let Some(view) = view else { return no_data(frame, inner, app) };
     if view.rows.is_empty() {
-        return note(frame, inner, app, "no profiled requests: set the endpoint's level to 3 (m)");
+        return note(frame, inner, app, &no_profiles(super::endpoint_level(app)));
     }
     let theme = &app.theme;
     let width = usize::from(inner.width);
@@ -107,6 +108,15 @@ fn list(frame: &mut Frame, area: Rect, app: &App) {
     }
 }
 
+/// The note of the Profiler and Grouped tabs without profiled requests for an endpoint at `level`: what would
+/// record them, or at level 3 why none is there yet.
+pub fn no_profiles(level: Option<u8>) -> String {
+    match level {
+        Some(3) => "no profiled requests yet: level 3 samples every request longer than one sampling period".into(),
+        _ => "no profiled requests: level 3 records them (m sets the level)".into(),
+    }
+}
+
 /// The list cells of one request: time, duration, lines, status, version, user.
 fn request_cells(app: &App, row: &ProfiledRequest, wide: bool) -> [String; 6] {
     let format = if wide { "%Y-%m-%d %H:%M:%S" } else { "%m-%d %H:%M:%S" };
@@ -148,18 +158,20 @@ fn tree(frame: &mut Frame, area: Rect, app: &App) {
     let hot = tree.hottest_path();
     let children = profiler::child_counts(&parents);
     let width = usize::from(inner.width);
-    let location_width = if width >= 70 { 28 } else { 0 };
+    let head_width = |line: &fmd_core::store::CallLine| 19 + 2 * (line.indent as usize).min(MAX_INDENT / 2) + 2;
+    // The file column takes what the labels leave (at least 28 columns when the body is 70 wide or more).
+    let label_need = tree.lines.iter().map(|l| head_width(l) + format::width(&label_of(l))).max().unwrap_or(0);
+    let location_need = tree.lines.iter().map(|l| format::width(&location_of(l))).max().unwrap_or(0);
+    let location_width = if width >= 70 && location_need > 0 {
+        location_need.min(width.saturating_sub(label_need + 1).max(28))
+    } else {
+        0
+    };
     // The last line reads the selected line in full: its text, where it is and its function.
     let height = usize::from(inner.height).saturating_sub(1);
     let start = visible_start(app.cursor.offset, cursor, height, rows.len());
     if let Some(line) = rows.get(cursor).and_then(|i| tree.lines.get(*i)) {
-        let c = &line.code;
-        let text = if c.code.trim().is_empty() {
-            format!("▸ {}", c.label())
-        } else {
-            format!("▸ {} · {} · {}", c.code.trim(), c.location(), c.function_name)
-        };
-        let text = format::sanitize(&text).into_owned();
+        let text = format::sanitize(&format!("▸ {}", code_text::detail(&line.code))).into_owned();
         let shown = format::truncate(&text, width).into_owned();
         line_at(frame, inner, height as u16, Line::from(Span::styled(shown, theme.dim)));
     }
@@ -177,12 +189,8 @@ fn tree(frame: &mut Frame, area: Rect, app: &App) {
         let ms = format::duration_ms(Some(line.duration));
         let head =
             format!("{gutter}{:>6} {:>9}  {indent}{marker} ", format::truncate(&percent, 6), format::truncate(&ms, 9));
-        let label = format::sanitize(&line.code.label()).into_owned();
-        let location = if line.code.code.trim().is_empty() {
-            String::new()
-        } else {
-            format::sanitize(&line.code.location()).into_owned()
-        };
+        let label = label_of(line);
+        let location = location_of(line);
         let label_width =
             width.saturating_sub(format::width(&head) + if location_width > 0 { location_width + 1 } else { 0 });
         let base = if is_hot { theme.hot } else { Style::new() };
@@ -196,6 +204,19 @@ fn tree(frame: &mut Frame, area: Rect, app: &App) {
         }
         line_at(frame, inner, (y - start) as u16, Line::from(spans));
     }
+}
+
+/// A call tree line's label, safe to print.
+fn label_of(line: &fmd_core::store::CallLine) -> String {
+    format::sanitize(&code_text::label(&line.code)).into_owned()
+}
+
+/// A call tree line's file column: its `file:line` when the label is its source text (else the label has it).
+fn location_of(line: &fmd_core::store::CallLine) -> String {
+    if line.code.code.trim().is_empty() {
+        return String::new();
+    }
+    code_text::location(&line.code).map_or_else(String::new, |l| format::sanitize(&l).into_owned())
 }
 
 /// `Call tree · request #12 · 2026-11-27 22:50:03 · 15.2 ms · Esc list`.

@@ -1,5 +1,6 @@
 //! The tab bar under the header: the dashboard's or the endpoint's tabs, the current one highlighted, with the
-//! digit that jumps to each when there is room; on an endpoint its monitoring level at the right.
+//! digit that jumps to each when there is room (only the first [`DIGIT_TABS`]: later tabs have no key of their
+//! own, `Tab` reaches them); on an endpoint its monitoring level at the right.
 //!
 //! Widest first: ` 1 Overview  2 Hourly …`, ` Overview  Hourly …`, `Overview Hourly …` (single spaces),
 //! `User×Ver IP×Ver`, short names (`Ovw Hour …`), and last a window of short names around the current tab with
@@ -12,7 +13,7 @@ use ratatui::Frame;
 
 use crate::app::{App, Screen};
 use crate::format;
-use crate::nav::{DashTab, EndpointTab};
+use crate::nav::{DashTab, EndpointTab, DIGIT_TABS};
 
 /// A name shortened for a medium-width bar (`User×Version` → `User×Ver`).
 fn medium(name: &str) -> String {
@@ -25,7 +26,8 @@ fn texts(names: &[&str], style: usize) -> Vec<String> {
         .iter()
         .enumerate()
         .map(|(i, name)| match style {
-            0 => format!(" {} {name} ", i + 1),
+            0 if i < DIGIT_TABS => format!(" {} {name} ", i + 1),
+            0 => format!(" {name} "),
             1 => format!(" {name} "),
             2 => (*name).to_string(),
             _ => medium(name),

@@ -44,7 +44,7 @@ fn with_graphs() -> (tempfile::TempDir, PathBuf) {
 }
 
 /// The fixture copy with 12 requests of `index` from August (older than 90 days at the pinned clock).
-fn with_old_requests() -> (tempfile::TempDir, PathBuf) {
+pub(super) fn with_old_requests() -> (tempfile::TempDir, PathBuf) {
     let (dir, db) = with_graphs();
     let conn = rusqlite::Connection::open(&db).expect("open");
     for i in 0..12 {
@@ -58,7 +58,7 @@ fn with_old_requests() -> (tempfile::TempDir, PathBuf) {
     (dir, db)
 }
 
-fn count(db: &Path, sql: &str) -> i64 {
+pub(super) fn count(db: &Path, sql: &str) -> i64 {
     let store = Store::open_reader(db, None).expect("reader");
     store.connection().query_row(sql, [], |r| r.get(0)).expect("count")
 }
@@ -238,4 +238,45 @@ fn no_size_panics_on_the_new_screens_and_popups() {
             }
         }
     }
+}
+
+/// The chart's plot rows (between the top of the y axis and the x axis line) of the screen `text`.
+fn plot_rows(text: &str) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(axis) = lines.iter().position(|l| l.contains('└')) else { panic!("no x axis:\n{text}") };
+    let column = lines[axis].chars().position(|c| c == '└').unwrap_or(0);
+    let mut rows = Vec::new();
+    for line in lines[..axis].iter().rev() {
+        let chars: Vec<char> = line.chars().collect();
+        if chars.get(column) != Some(&'│') {
+            break;
+        }
+        rows.push(chars[column + 1..].iter().collect::<String>());
+    }
+    rows.reverse();
+    rows
+}
+
+#[test]
+fn the_line_reaches_the_values_minimum_and_maximum() {
+    // Values alternating 10 and 30 every minute: every bucket's mean is 20, its extremes 10 and 30.
+    let (_dir, db) = fixture_copy();
+    let store = Store::open_editor(&db, None).expect("editor");
+    let graph = store.ensure_graph("alternating", "1.1").expect("graph");
+    store.connection().execute_batch("BEGIN").expect("begin");
+    for i in 0..(2 * 24 * 60) {
+        let t = now() - Duration::days(2) + Duration::minutes(i);
+        store.add_graph_value(graph, t, if i % 2 == 0 { 10.0 } else { 30.0 }).expect("value");
+    }
+    store.connection().execute_batch("COMMIT").expect("commit");
+    drop(store);
+    let mut app = loaded_app(&db, 80, 24);
+    drive(&mut app, &db, "7");
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("min 10 · max 30"), "{text}");
+    let rows = plot_rows(&text);
+    assert!(rows.len() >= 8, "{text}");
+    let dots = |row: &String| row.chars().any(|c| ('\u{2801}'..='\u{28ff}').contains(&c));
+    assert!(dots(&rows[0]), "the line reaches the top row (max 30):\n{text}");
+    assert!(dots(&rows[rows.len() - 1]), "the line reaches the bottom row (min 10):\n{text}");
 }

@@ -3,11 +3,14 @@
 //! errors before the terminal is touched. Databases are copies of the FMD 5.1.0 fixture in a tempdir, or
 //! small files written with `Store::open_writer`.
 
+mod confirmations;
 mod custom_window;
 mod graphs_report;
 mod hostile_fuzz;
 mod incidents;
+mod labels;
 mod profiler;
+mod readability;
 mod snapshots;
 mod timing;
 mod worker;

@@ -100,7 +100,10 @@ fn the_icicle_zooms_resets_and_highlights_matches() {
     let g = app.grouped().expect("grouped").clone();
     let label = |i: Option<usize>| i.and_then(|i| g.lines.get(i)).map(|l| l.label()).unwrap_or_default();
     assert_eq!(label(app.flame_frame()), "@app.route(\"/report\")", "the top-left frame");
+    // FMD's `def report():` line is nested inside the decorator line (both have the whole time).
     press(&mut app, KeyCode::Right);
+    assert_eq!(label(app.flame_frame()), "@app.route(\"/report\")", "nothing beside it");
+    press(&mut app, KeyCode::Down);
     assert_eq!(label(app.flame_frame()), "def report():");
     press(&mut app, KeyCode::Down);
     assert_eq!(label(app.flame_frame()), "result = route_handler(*args, **kwargs)", "the widest child");
@@ -161,11 +164,13 @@ fn lines_without_source_text_read_as_function_and_location() {
         .expect("write");
     drop(store);
     let conn = rusqlite::Connection::open(&path).expect("open");
-    let lines: [(i64, &str, i64, &str, &str, f64); 4] = [
+    let lines: [(i64, &str, i64, &str, &str, f64); 5] = [
         (0, "src/demo.rs", 88, "demo::report", "", 15.2),
         (1, "src/demo.rs", 95, "demo::load_rows", "", 10.0),
         (2, "src/demo.rs", 61, "demo::checksum", "let sum = rows.iter().sum();", 9.7),
         (1, "src/demo.rs", 97, "demo::render", "", 5.0),
+        // A frame the recorder could not symbolize: its address, no file, line 0.
+        (2, "", 0, "0x7f3a2c1b9e40", "", 1.0),
     ];
     for (position, (indent, file, line, function, code, ms)) in lines.iter().enumerate() {
         conn.execute(
@@ -184,6 +189,8 @@ fn lines_without_source_text_read_as_function_and_location() {
     drive(&mut app, &path, "\n9\t\t\t\n");
     let shown = screen(&app, 100, 16);
     assert!(shown.contains("demo::load_rows (src/demo.rs:95)"), "{shown}");
+    assert!(shown.contains("<unknown frame 0x7f3a2c1b9e40>"), "{shown}");
+    assert!(!shown.contains(":0)") && !shown.contains("None"), "{shown}");
     insta::assert_snapshot!("small_call_tree_100x16", shown);
     drive(&mut app, &path, "\x1b\tv");
     insta::assert_snapshot!("small_icicle_100x16", screen(&app, 100, 16));
@@ -239,4 +246,21 @@ fn hostile_stack_lines_never_panic_nor_reach_the_terminal_raw() {
             }
         }
     }
+}
+
+#[test]
+fn the_call_tree_uses_the_width_and_never_prints_none() {
+    let (_dir, db) = fixture_copy();
+    let mut app = loaded_app(&db, 200, 60);
+    // user_detail's newest profiled request.
+    drive(&mut app, &db, "\n9\t\t\t\n");
+    let shown = screen(&app, 200, 60);
+    assert!(shown.contains("Call tree · request #982"), "{shown}");
+    // Python FMD's long library paths fit in full beside the code at 200 columns.
+    let full = "/tmp/oracle/venv/lib/python3.11/site-packages/flask_monitoringdashboard/core/measurement.py:118";
+    assert!(shown.contains(full), "{shown}");
+    // The selected line (FMD's endpoint line, whose function is "None") reads without it.
+    let footer = shown.lines().find(|l| l.contains("▸ ")).unwrap_or_default();
+    assert!(footer.contains("@app.route(\"/users/<int:uid>\") · /work/steering/oracle/app.py:23"), "{footer}");
+    assert!(!shown.contains("None"), "{shown}");
 }

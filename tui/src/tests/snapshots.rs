@@ -343,3 +343,19 @@ fn colours_only_when_asked_for() {
     assert!(cells.iter().any(|&(fg, _)| fg == Color::Red), "a 100% error rate is red");
     assert!(cells.iter().all(|&(_, bg)| bg == Color::Reset), "no fixed backgrounds (light and dark terminals)");
 }
+
+#[test]
+fn header_counts_losses_only_for_files_with_recorder_counters() {
+    // Python FMD's file has no recorder counters: its losses are unknown, not zero.
+    let (_dir, db) = fixture_copy();
+    let app = loaded_app(&db, 120, 40);
+    let header = screen(&app, 120, 40).lines().next().unwrap_or_default().to_string();
+    assert!(!header.contains("dropped"), "{header}");
+    // A file fmd's recorder writes counts them, zero included.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("fmd.db");
+    drop(Store::open_writer(&path, "").expect("writer"));
+    let app = loaded_app(&path, 120, 40);
+    let header = screen(&app, 120, 40).lines().next().unwrap_or_default().to_string();
+    assert!(header.contains("dropped 0"), "{header}");
+}

@@ -42,7 +42,7 @@ fn the_worker_answers_overviews_from_its_own_reader() {
         Some(Reply::Overview { seq: 7, result: Ok(overview), .. }) => {
             assert_eq!(overview.rows.len(), 6);
             assert_eq!(overview.rows[0].name, "user_detail");
-            assert_eq!((overview.dropped, overview.failed), (0, 0), "FMD's own file has no recorder table");
+            assert_eq!((overview.dropped, overview.failed), (None, 0), "FMD's own file has no recorder table");
         }
         other => panic!("unexpected reply {other:?}"),
     }
@@ -106,6 +106,7 @@ fn options(db: std::path::PathBuf) -> ConsoleOptions {
         refresh: Duration::from_secs(1),
         colors: false,
         window: (None, None),
+        outliers: Default::default(),
     }
 }
 
