@@ -1251,6 +1251,7 @@ mod tests {
             median_week: None,
             median_overall: Some(1.0),
             last_requested: None,
+            ..OverviewRow::default()
         }
     }
 

@@ -165,6 +165,7 @@
 mod agg;
 mod ghour;
 pub(crate) mod histogram;
+mod latency;
 mod packed;
 mod read;
 mod refresh;
