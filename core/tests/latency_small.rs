@@ -50,7 +50,9 @@ fn write(path: &Path, names: &[&str], requests: impl Fn(&[i64]) -> Vec<NewReques
         .map(|n| store.ensure_endpoint(n, 1, "1.0", now().timestamp_micros()).expect("endpoint").id)
         .collect();
     for chunk in requests(&ids).chunks(500) {
-        store.write(&WriteBatch { version: "1.0".into(), requests: chunk.to_vec(), ..WriteBatch::default() }).expect("write");
+        store
+            .write(&WriteBatch { version: "1.0".into(), requests: chunk.to_vec(), ..WriteBatch::default() })
+            .expect("write");
     }
     ids
 }
@@ -179,7 +181,9 @@ fn summaries_give_the_same_buckets_within_half_a_bucket() {
     assert_eq!(a.len(), e.len());
     for (x, y) in a.iter().zip(&e) {
         assert_eq!((x.p95_overall, x.p99_overall), (y.p95_overall, y.p99_overall), "{}", x.name);
-        for (m, n) in [(x.p95_today, y.p95_today), (x.p99_today, y.p99_today), (x.p95_week, y.p95_week), (x.p99_week, y.p99_week)] {
+        for (m, n) in
+            [(x.p95_today, y.p95_today), (x.p99_today, y.p99_today), (x.p95_week, y.p95_week), (x.p99_week, y.p99_week)]
+        {
             assert!(close(m, n, BOUND), "{}: {m:?} vs {n:?}", x.name);
         }
     }

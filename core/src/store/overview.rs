@@ -100,11 +100,7 @@ impl Tail {
     /// Exact, from the sample (numpy's median and linear percentiles).
     fn of(values: &mut [f64]) -> Tail {
         values.sort_unstable_by(f64::total_cmp);
-        Tail {
-            p50: median(values),
-            p95: percentile_sorted(values, 95.0),
-            p99: percentile_sorted(values, 99.0),
-        }
+        Tail { p50: median(values), p95: percentile_sorted(values, 95.0), p99: percentile_sorted(values, 99.0) }
     }
 
     /// From a histogram (within half a bucket, 0.39 %).
