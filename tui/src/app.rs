@@ -1037,6 +1037,7 @@ impl App {
             DashTab::Hourly => EndpointTab::Hourly,
             DashTab::Versions => EndpointTab::Versions,
             DashTab::Status => EndpointTab::Status,
+            DashTab::Latency => EndpointTab::Latency,
             DashTab::Overview | DashTab::Daily | DashTab::Performance | DashTab::Graphs | DashTab::Report => {
                 EndpointTab::Summary
             }
@@ -1477,15 +1478,18 @@ mod tests {
         assert!(app.busy());
         key(&mut app, KeyCode::BackTab);
         key(&mut app, KeyCode::BackTab);
-        assert_eq!(app.dash_tab, DashTab::Report, "wraps around");
+        assert_eq!(app.dash_tab, DashTab::Latency, "wraps around");
+        assert_eq!(view_jobs(&mut app).last().map(|k| k.kind), Some(ViewKind::DashLatency));
+        key(&mut app, KeyCode::BackTab);
+        assert_eq!(app.dash_tab, DashTab::Report);
         assert_eq!(
             view_jobs(&mut app).last().map(|k| (k.kind, k.window)),
             Some((ViewKind::DashReport(Compare::Day), Window::Week))
         );
         key(&mut app, KeyCode::Char('5'));
         assert_eq!(app.dash_tab, DashTab::Performance);
-        key(&mut app, KeyCode::Char('9'));
-        assert_eq!(app.dash_tab, DashTab::Performance, "no ninth dashboard tab");
+        key(&mut app, KeyCode::Char('0'));
+        assert_eq!(app.dash_tab, DashTab::Performance, "no tab 0");
         key(&mut app, KeyCode::Char('1'));
         key(&mut app, KeyCode::Enter);
         assert_eq!((app.screen, app.endpoint_tab), (Screen::Endpoint(1), EndpointTab::Summary));
@@ -1511,9 +1515,12 @@ mod tests {
         assert_eq!(app.endpoint_tab, EndpointTab::Grouped);
         assert_eq!(view_jobs(&mut app).last().map(|k| k.kind), Some(ViewKind::Grouped));
         key(&mut app, KeyCode::Tab);
+        assert_eq!(app.endpoint_tab, EndpointTab::Latency);
+        assert_eq!(view_jobs(&mut app).last().map(|k| (k.kind, k.endpoint)), Some((ViewKind::Latency, Some(1))));
+        key(&mut app, KeyCode::Tab);
         assert_eq!(app.endpoint_tab, EndpointTab::Summary);
         key(&mut app, KeyCode::BackTab);
-        assert_eq!(app.endpoint_tab, EndpointTab::Grouped, "and with Shift-Tab");
+        assert_eq!(app.endpoint_tab, EndpointTab::Latency, "and with Shift-Tab");
         key(&mut app, KeyCode::Esc);
         assert_eq!((app.screen, app.dash_tab), (Screen::Dashboard, DashTab::Overview));
     }

@@ -469,6 +469,7 @@ mod tests {
             median_week: median,
             median_overall: median,
             last_requested: None,
+            ..OverviewRow::default()
         }
     }
 
