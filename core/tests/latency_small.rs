@@ -124,6 +124,14 @@ fn direct_buckets_hold_numpys_percentiles() {
         assert!((p99.expect("p99") - 9.82).abs() < 1e-12, "{p99:?}");
     }
     assert_eq!(a.median_overall, Some(4.0));
+    // The endpoint summary: from the index over all time, from the rows over a window.
+    for range in [TimeRange::ALL, day] {
+        let s = store.endpoint_summary(ids[0], range).expect("summary").expect("endpoint");
+        assert_eq!((s.median, s.max), (Some(4.0), Some(10.0)), "{range:?}");
+        assert!((s.mean.expect("mean") - 32.0 / 7.0).abs() < 1e-12, "{range:?} {:?}", s.mean);
+        assert!((s.p95.expect("p95") - 9.1).abs() < 1e-12, "{range:?} {:?}", s.p95);
+        assert!((s.p99.expect("p99") - 9.82).abs() < 1e-12, "{range:?} {:?}", s.p99);
+    }
 }
 
 fn generated(dir: &Path) -> (PathBuf, Vec<i64>) {

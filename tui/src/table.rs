@@ -32,6 +32,10 @@ pub enum Column {
     P50Today,
     /// Median duration, last 7 days.
     P50Week,
+    /// 95th percentile of the durations, last 7 days.
+    P95Week,
+    /// 99th percentile, last 7 days.
+    P99Week,
     /// Median duration, all requests.
     P50All,
     /// Time since the last request.
@@ -47,7 +51,7 @@ pub const TREND_WIDTH: usize = 12;
 
 impl Column {
     /// Every column in screen order.
-    pub const ALL: [Column; 12] = [
+    pub const ALL: [Column; 14] = [
         Column::Endpoint,
         Column::Level,
         Column::Today,
@@ -56,6 +60,8 @@ impl Column {
         Column::ErrPct,
         Column::P50Today,
         Column::P50Week,
+        Column::P95Week,
+        Column::P99Week,
         Column::P50All,
         Column::LastSeen,
         Column::Exceptions,
@@ -78,6 +84,8 @@ impl Column {
             Column::ErrPct => "err%",
             Column::P50Today => "p50 today",
             Column::P50Week => "p50 7d",
+            Column::P95Week => "p95 7d",
+            Column::P99Week => "p99 7d",
             Column::P50All => "p50 all",
             Column::LastSeen => "last seen",
             Column::Exceptions => "exc",
@@ -102,9 +110,11 @@ impl Column {
             Column::Level => 6,
             Column::Week => 7,
             Column::P50Week => 8,
-            Column::P50All => 9,
+            Column::P95Week => 9,
             Column::Exceptions => 10,
-            Column::Trend => 11,
+            Column::P99Week => 11,
+            Column::P50All => 12,
+            Column::Trend => 13,
         }
     }
 
@@ -125,6 +135,8 @@ impl Column {
             Column::ErrPct => format::percent(error_rate(row)),
             Column::P50Today => format::duration_ms(row.median_today),
             Column::P50Week => format::duration_ms(row.median_week),
+            Column::P95Week => format::duration_ms(row.p95_week),
+            Column::P99Week => format::duration_ms(row.p99_week),
             Column::P50All => format::duration_ms(row.median_overall),
             Column::LastSeen => format::relative(row.last_requested, now),
             Column::Exceptions => format::count(exceptions),
@@ -144,6 +156,8 @@ impl Column {
             Column::ErrPct => error_rate(row),
             Column::P50Today => row.median_today,
             Column::P50Week => row.median_week,
+            Column::P95Week => row.p95_week,
+            Column::P99Week => row.p99_week,
             Column::P50All => row.median_overall,
             Column::LastSeen => row.last_requested.map(|t| t.timestamp_micros() as f64),
             Column::Exceptions => Some(exceptions as f64),

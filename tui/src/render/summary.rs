@@ -90,15 +90,22 @@ fn lines(app: &App, row: &OverviewRow, width: usize, height: usize) -> Vec<Line<
     lines.push(None);
 
     let windows = [
-        ("today", row.hits_today, row.hits_today_errors, row.median_today),
-        ("7 days", row.hits_week, row.hits_week_errors, row.median_week),
-        ("all", row.hits_overall, row.hits_overall_errors, row.median_overall),
+        ("today", row.hits_today, row.hits_today_errors, [row.median_today, row.p95_today, row.p99_today]),
+        ("7 days", row.hits_week, row.hits_week_errors, [row.median_week, row.p95_week, row.p99_week]),
+        ("all", row.hits_overall, row.hits_overall_errors, [row.median_overall, row.p95_overall, row.p99_overall]),
     ];
-    let cells: Vec<[String; 4]> = windows
+    let cells: Vec<[String; 6]> = windows
         .iter()
-        .map(|(_, hits, errors, median)| {
+        .map(|(_, hits, errors, [p50, p95, p99])| {
             let rate = format::ratio(*errors, *hits);
-            [format::count(*hits), format::count(*errors), format::percent(rate), format::duration_ms(*median)]
+            [
+                format::count(*hits),
+                format::count(*errors),
+                format::percent(rate),
+                format::duration_ms(*p50),
+                format::duration_ms(*p95),
+                format::duration_ms(*p99),
+            ]
         })
         .collect();
     let natural = windows
@@ -111,7 +118,7 @@ fn lines(app: &App, row: &OverviewRow, width: usize, height: usize) -> Vec<Line<
     let mut heading = vec![Span::raw(" ".repeat(LABEL))];
     heading.extend(windows.iter().map(|(head, ..)| Span::styled(pad(head, column, true), theme.heading)));
     lines.push(Some(Line::from(heading)));
-    for (i, name) in ["hits", "errors", "err%", "p50"].into_iter().enumerate() {
+    for (i, name) in ["hits", "errors", "err%", "p50", "p95", "p99"].into_iter().enumerate() {
         let mut spans = vec![label(name)];
         for ((_, hits, errors, _), cells) in windows.iter().zip(&cells) {
             let style = if i == 2 { theme.error_rate(format::ratio(*errors, *hits)) } else { Style::new() };
