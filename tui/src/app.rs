@@ -312,7 +312,8 @@ impl App {
         match self.screen {
             Screen::Endpoint(id) => Some(id),
             Screen::Dashboard => match self.dash_tab {
-                DashTab::Overview => self.table.selected().map(|r| r.id),
+                // The Latency chart covers every endpoint: Enter opens the overview's selected one.
+                DashTab::Overview | DashTab::Latency => self.table.selected().map(|r| r.id),
                 DashTab::Status => self.view().and_then(|v| v.data.endpoint_of_row(self.cursor.row)),
                 _ => self.endpoint_rows().and_then(|(rows, position)| rows.get(position).copied()),
             },

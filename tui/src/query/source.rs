@@ -119,7 +119,9 @@ impl StoreSource {
                 ViewData::DashStatus(DashStatus::from(store.dashboard_status_codes(range, limit).map_err(e)?))
             }
             ViewKind::Summary => ViewData::Summary(store.endpoint_summary(Self::endpoint(&key)?, range).map_err(e)?),
-            ViewKind::DashLatency => ViewData::Latency(store.latency_series(latency_range(range, now), None).map_err(e)?),
+            ViewKind::DashLatency => {
+                ViewData::Latency(store.latency_series(latency_range(range, now), None).map_err(e)?)
+            }
             ViewKind::Latency => ViewData::Latency(
                 store.latency_series(latency_range(range, now), Some(Self::endpoint(&key)?)).map_err(e)?,
             ),

@@ -1,6 +1,6 @@
-//! An endpoint's Summary tab: its overview numbers per window (today, 7 days, all), its level and when it was
-//! last requested, in local time of the configured zone, then its numbers in the chosen time window (requests,
-//! errors, median, versions, first and last request). Lines are cut to the width, never wrapped mid-table; on
+//! An endpoint's Summary tab: its overview numbers per window (today, 7 days, all: hits, errors, p50, p95, p99),
+//! its level and when it was last requested, in local time of the configured zone, then its numbers in the
+//! chosen time window (requests, errors, p50, p95, p99, mean, max, versions, first and last request). Lines are cut to the width, never wrapped mid-table; on
 //! short terminals the blank separators go first.
 
 use ratatui::layout::Rect;
@@ -24,8 +24,8 @@ const LABEL: usize = 11;
 /// Most lines the endpoint name may take.
 const NAME_LINES: usize = 3;
 
-/// The lines about the chosen window: `last 7 days  314 requests · 19 errors (6.1%) · p50 4.0 ms`, then
-/// versions and first / last request.
+/// The lines about the chosen window: `last 7 days  314 requests · 19 errors (6.1%)`, then
+/// `p50 4.0 ms · p95 … · p99 … · mean … · max …`, then versions and first / last request.
 fn window_lines(app: &App, width: usize) -> Vec<Line<'static>> {
     let theme = &app.theme;
     let cached = app.view();
@@ -53,8 +53,16 @@ fn window_lines(app: &App, width: usize) -> Vec<Line<'static>> {
         label,
         Span::raw(format::truncate(&format!("{} {noun} · ", format::count(s.hits)), value_width).into_owned()),
         Span::styled(format!("{} errors ({})", format::count(s.errors), format::percent(rate)), theme.error_rate(rate)),
-        Span::raw(format!(" · p50 {}", format::duration_ms(s.median))),
     ];
+    let ms = format::duration_ms;
+    let durations = format!(
+        "p50 {} · p95 {} · p99 {} · mean {} · max {}",
+        ms(s.median),
+        ms(s.p95),
+        ms(s.p99),
+        ms(s.mean),
+        ms(s.max)
+    );
     let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
         t.map_or_else(|| format::NONE.to_string(), |t| format::local_datetime(t, app.timezone))
     };
@@ -62,6 +70,7 @@ fn window_lines(app: &App, width: usize) -> Vec<Line<'static>> {
     let second = format!("{versions} · first {} · last {}", when(s.first_request), when(s.last_request));
     vec![
         Line::from(first),
+        Line::from(vec![indent.clone(), Span::raw(format::truncate(&durations, value_width).into_owned())]),
         Line::from(vec![indent, Span::styled(format::truncate(&second, value_width).into_owned(), theme.dim)]),
     ]
 }

@@ -7,6 +7,7 @@ mod custom_window;
 mod graphs_report;
 mod hostile_fuzz;
 mod incidents;
+mod latency;
 mod profiler;
 mod snapshots;
 mod timing;

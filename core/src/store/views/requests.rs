@@ -248,9 +248,9 @@ impl Store {
             ))?
             .query_row([endpoint_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         let Ok(n @ 1..) = u64::try_from(n) else { return Ok(Tail::default()) };
-        let median = self
-            .view_indexed_pair(endpoint_id, n, (n - 1) / 2)?
-            .map(|(a, b)| if n % 2 == 1 { a } else { (a + b) / 2.0 });
+        let median =
+            self.view_indexed_pair(endpoint_id, n, (n - 1) / 2)?
+                .map(|(a, b)| if n % 2 == 1 { a } else { (a + b) / 2.0 });
         let at = |p: f64| -> rusqlite::Result<Option<f64>> {
             let Some((k, gamma)) = virtual_index(n, p) else { return Ok(None) };
             Ok(self.view_indexed_pair(endpoint_id, n, k)?.map(|(a, b)| lerp(a, b, gamma)))
