@@ -652,6 +652,26 @@ mod tests {
     }
 
     #[test]
+    fn the_tail_columns_follow_p50_7d_and_sort_by_their_percentiles() {
+        let mut rows = sample();
+        for (row, p95) in rows.iter_mut().zip([3.0, 9.0, 1.0, 30.0, 2.0]) {
+            row.p95_week = Some(p95);
+            row.p99_week = Some(100.0 - p95);
+        }
+        let mut t = OverviewTable::default();
+        t.set_rows(rows, Utc::now());
+        t.set_sort(Sort { column: Column::P50Week, descending: true });
+        t.cycle_sort(1);
+        assert_eq!(t.sort(), Sort { column: Column::P95Week, descending: true });
+        assert_eq!(names(&t), ["report", "user_detail", "index", "upload", "search", "idle"]);
+        t.cycle_sort(1);
+        assert_eq!(t.sort().column, Column::P99Week);
+        assert_eq!(names(&t), ["search", "upload", "index", "user_detail", "report", "idle"]);
+        let cell = |id: i64| t.row(id).map(|r| Column::P95Week.text(r, 0, t.now()));
+        assert_eq!((cell(4).as_deref(), cell(6).as_deref()), (Some("30.0 ms"), Some(format::NONE)));
+    }
+
+    #[test]
     fn widths_cover_every_cell() {
         let t = table();
         assert_eq!(t.widths()[Column::Endpoint.index()], "user_detail".len());
