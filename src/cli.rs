@@ -203,6 +203,8 @@ pub enum View {
     StatusCodes,
     /// One endpoint's summary: hits, errors, median, first and last request, versions.
     Endpoint,
+    /// Median and 95th percentile per time bucket (hours up to 48 h, days from 30 d); --endpoint for one.
+    Latency,
     /// An endpoint's requests per group-by value (FMD's users).
     Users,
     /// An endpoint's requests per client IP.

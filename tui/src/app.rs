@@ -315,7 +315,8 @@ impl App {
         match self.screen {
             Screen::Endpoint(id) => Some(id),
             Screen::Dashboard => match self.dash_tab {
-                DashTab::Overview => self.table.selected().map(|r| r.id),
+                // The Latency chart covers every endpoint: Enter opens the overview's selected one.
+                DashTab::Overview | DashTab::Latency => self.table.selected().map(|r| r.id),
                 DashTab::Status => self.view().and_then(|v| v.data.endpoint_of_row(self.cursor.row)),
                 _ => self.endpoint_rows().and_then(|(rows, position)| rows.get(position).copied()),
             },
@@ -1056,6 +1057,7 @@ impl App {
             DashTab::Hourly => EndpointTab::Hourly,
             DashTab::Versions => EndpointTab::Versions,
             DashTab::Status => EndpointTab::Status,
+            DashTab::Latency => EndpointTab::Latency,
             DashTab::Overview | DashTab::Daily | DashTab::Performance | DashTab::Graphs | DashTab::Report => {
                 EndpointTab::Summary
             }
@@ -1270,6 +1272,7 @@ mod tests {
             median_week: None,
             median_overall: Some(1.0),
             last_requested: None,
+            ..OverviewRow::default()
         }
     }
 
@@ -1495,15 +1498,18 @@ mod tests {
         assert!(app.busy());
         key(&mut app, KeyCode::BackTab);
         key(&mut app, KeyCode::BackTab);
-        assert_eq!(app.dash_tab, DashTab::Report, "wraps around");
+        assert_eq!(app.dash_tab, DashTab::Latency, "wraps around");
+        assert_eq!(view_jobs(&mut app).last().map(|k| k.kind), Some(ViewKind::DashLatency));
+        key(&mut app, KeyCode::BackTab);
+        assert_eq!(app.dash_tab, DashTab::Report);
         assert_eq!(
             view_jobs(&mut app).last().map(|k| (k.kind, k.window)),
             Some((ViewKind::DashReport(Compare::Day), Window::Week))
         );
         key(&mut app, KeyCode::Char('5'));
         assert_eq!(app.dash_tab, DashTab::Performance);
-        key(&mut app, KeyCode::Char('9'));
-        assert_eq!(app.dash_tab, DashTab::Performance, "no ninth dashboard tab");
+        key(&mut app, KeyCode::Char('0'));
+        assert_eq!(app.dash_tab, DashTab::Performance, "no tab 0");
         key(&mut app, KeyCode::Char('1'));
         key(&mut app, KeyCode::Enter);
         assert_eq!((app.screen, app.endpoint_tab), (Screen::Endpoint(1), EndpointTab::Summary));
@@ -1529,9 +1535,12 @@ mod tests {
         assert_eq!(app.endpoint_tab, EndpointTab::Grouped);
         assert_eq!(view_jobs(&mut app).last().map(|k| k.kind), Some(ViewKind::Grouped));
         key(&mut app, KeyCode::Tab);
+        assert_eq!(app.endpoint_tab, EndpointTab::Latency);
+        assert_eq!(view_jobs(&mut app).last().map(|k| (k.kind, k.endpoint)), Some((ViewKind::Latency, Some(1))));
+        key(&mut app, KeyCode::Tab);
         assert_eq!(app.endpoint_tab, EndpointTab::Summary);
         key(&mut app, KeyCode::BackTab);
-        assert_eq!(app.endpoint_tab, EndpointTab::Grouped, "and with Shift-Tab");
+        assert_eq!(app.endpoint_tab, EndpointTab::Latency, "and with Shift-Tab");
         key(&mut app, KeyCode::Esc);
         assert_eq!((app.screen, app.dash_tab), (Screen::Dashboard, DashTab::Overview));
     }

@@ -29,11 +29,13 @@ pub enum DashTab {
     /// Which endpoints changed: FMD's report (median latency and status codes) between two days, weeks, months
     /// or versions.
     Report,
+    /// The median and 95th percentile of all requests' durations over the window, per time bucket.
+    Latency,
 }
 
 impl DashTab {
     /// Every tab in bar order (`1`-`8`).
-    pub const ALL: [DashTab; 8] = [
+    pub const ALL: [DashTab; 9] = [
         DashTab::Overview,
         DashTab::Hourly,
         DashTab::Daily,
@@ -42,6 +44,7 @@ impl DashTab {
         DashTab::Status,
         DashTab::Graphs,
         DashTab::Report,
+        DashTab::Latency,
     ];
 
     /// The name in the tab bar and the breadcrumb.
@@ -55,6 +58,7 @@ impl DashTab {
             DashTab::Status => "Status",
             DashTab::Graphs => "Graphs",
             DashTab::Report => "Report",
+            DashTab::Latency => "Latency",
         }
     }
 
@@ -69,6 +73,7 @@ impl DashTab {
             DashTab::Status => "Stat",
             DashTab::Graphs => "Grph",
             DashTab::Report => "Rep",
+            DashTab::Latency => "Lat",
         }
     }
 }
@@ -102,11 +107,14 @@ pub enum EndpointTab {
     Profiler,
     /// FMD's grouped profiler (the last 100 profiled requests merged): ranked table and icicle view.
     Grouped,
+    /// Its median and 95th percentile over the window, per time bucket (last, so the others keep their digits;
+    /// Shift-Tab from Summary reaches it).
+    Latency,
 }
 
 impl EndpointTab {
     /// Every tab in bar order (`1`-`9` jump to the first nine; Tab / Shift-Tab reach all).
-    pub const ALL: [EndpointTab; 13] = [
+    pub const ALL: [EndpointTab; 14] = [
         EndpointTab::Summary,
         EndpointTab::Hourly,
         EndpointTab::Versions,
@@ -120,12 +128,14 @@ impl EndpointTab {
         EndpointTab::Exceptions,
         EndpointTab::Profiler,
         EndpointTab::Grouped,
+        EndpointTab::Latency,
     ];
 
     /// The name in the tab bar and the breadcrumb.
     pub fn name(self) -> &'static str {
         match self {
             EndpointTab::Summary => "Summary",
+            EndpointTab::Latency => "Latency",
             EndpointTab::Hourly => "Hourly",
             EndpointTab::Versions => "Versions",
             EndpointTab::Users => "Users",
@@ -145,6 +155,7 @@ impl EndpointTab {
     pub fn short(self) -> &'static str {
         match self {
             EndpointTab::Summary => "Sum",
+            EndpointTab::Latency => "Lat",
             EndpointTab::Hourly => "Hour",
             EndpointTab::Versions => "Ver",
             EndpointTab::Users => "Usr",
@@ -378,12 +389,14 @@ mod tests {
     fn tabs_cycle_both_ways_and_wrap() {
         assert_eq!(cycle(&DashTab::ALL, DashTab::Overview, 1), DashTab::Hourly);
         assert_eq!(cycle(&DashTab::ALL, DashTab::Status, 1), DashTab::Graphs);
-        assert_eq!(cycle(&DashTab::ALL, DashTab::Report, 1), DashTab::Overview);
-        assert_eq!(cycle(&DashTab::ALL, DashTab::Overview, -1), DashTab::Report);
+        assert_eq!(cycle(&DashTab::ALL, DashTab::Report, 1), DashTab::Latency);
+        assert_eq!(cycle(&DashTab::ALL, DashTab::Latency, 1), DashTab::Overview);
+        assert_eq!(cycle(&DashTab::ALL, DashTab::Overview, -1), DashTab::Latency);
         assert_eq!(cycle(&EndpointTab::ALL, EndpointTab::Requests, 1), EndpointTab::Outliers);
         assert_eq!(cycle(&EndpointTab::ALL, EndpointTab::Exceptions, 1), EndpointTab::Profiler);
-        assert_eq!(cycle(&EndpointTab::ALL, EndpointTab::Grouped, 1), EndpointTab::Summary);
-        assert_eq!(cycle(&EndpointTab::ALL, EndpointTab::Summary, -1), EndpointTab::Grouped);
+        assert_eq!(cycle(&EndpointTab::ALL, EndpointTab::Grouped, 1), EndpointTab::Latency);
+        assert_eq!(cycle(&EndpointTab::ALL, EndpointTab::Latency, 1), EndpointTab::Summary);
+        assert_eq!(cycle(&EndpointTab::ALL, EndpointTab::Summary, -1), EndpointTab::Latency);
         assert_eq!(cycle(&EndpointTab::ALL, EndpointTab::Users, 2), EndpointTab::UserVersion);
     }
 
@@ -393,7 +406,8 @@ mod tests {
         assert_eq!(jump(&DashTab::ALL, 5), Some(DashTab::Performance));
         assert_eq!(jump(&DashTab::ALL, 7), Some(DashTab::Graphs));
         assert_eq!(jump(&DashTab::ALL, 8), Some(DashTab::Report));
-        assert_eq!(jump(&DashTab::ALL, 9), None);
+        assert_eq!(jump(&DashTab::ALL, 9), Some(DashTab::Latency));
+        assert_eq!(jump(&DashTab::ALL, 10), None);
         assert_eq!(jump(&DashTab::ALL, 0), None);
         assert_eq!(jump(&EndpointTab::ALL, 9), Some(EndpointTab::Requests));
         assert_eq!(jump(&EndpointTab::ALL, 6), Some(EndpointTab::UserVersion));

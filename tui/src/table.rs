@@ -32,6 +32,10 @@ pub enum Column {
     P50Today,
     /// Median duration, last 7 days.
     P50Week,
+    /// 95th percentile of the durations, last 7 days.
+    P95Week,
+    /// 99th percentile, last 7 days.
+    P99Week,
     /// Median duration, all requests.
     P50All,
     /// Time since the last request.
@@ -47,7 +51,7 @@ pub const TREND_WIDTH: usize = 12;
 
 impl Column {
     /// Every column in screen order.
-    pub const ALL: [Column; 12] = [
+    pub const ALL: [Column; 14] = [
         Column::Endpoint,
         Column::Level,
         Column::Today,
@@ -56,6 +60,8 @@ impl Column {
         Column::ErrPct,
         Column::P50Today,
         Column::P50Week,
+        Column::P95Week,
+        Column::P99Week,
         Column::P50All,
         Column::LastSeen,
         Column::Exceptions,
@@ -78,6 +84,8 @@ impl Column {
             Column::ErrPct => "err%",
             Column::P50Today => "p50 today",
             Column::P50Week => "p50 7d",
+            Column::P95Week => "p95 7d",
+            Column::P99Week => "p99 7d",
             Column::P50All => "p50 all",
             Column::LastSeen => "last seen",
             Column::Exceptions => "exc",
@@ -102,9 +110,11 @@ impl Column {
             Column::Level => 6,
             Column::Week => 7,
             Column::P50Week => 8,
-            Column::P50All => 9,
+            Column::P95Week => 9,
             Column::Exceptions => 10,
-            Column::Trend => 11,
+            Column::P99Week => 11,
+            Column::P50All => 12,
+            Column::Trend => 13,
         }
     }
 
@@ -125,6 +135,8 @@ impl Column {
             Column::ErrPct => format::percent(error_rate(row)),
             Column::P50Today => format::duration_ms(row.median_today),
             Column::P50Week => format::duration_ms(row.median_week),
+            Column::P95Week => format::duration_ms(row.p95_week),
+            Column::P99Week => format::duration_ms(row.p99_week),
             Column::P50All => format::duration_ms(row.median_overall),
             Column::LastSeen => format::relative(row.last_requested, now),
             Column::Exceptions => format::count(exceptions),
@@ -144,6 +156,8 @@ impl Column {
             Column::ErrPct => error_rate(row),
             Column::P50Today => row.median_today,
             Column::P50Week => row.median_week,
+            Column::P95Week => row.p95_week,
+            Column::P99Week => row.p99_week,
             Column::P50All => row.median_overall,
             Column::LastSeen => row.last_requested.map(|t| t.timestamp_micros() as f64),
             Column::Exceptions => Some(exceptions as f64),
@@ -469,6 +483,7 @@ mod tests {
             median_week: median,
             median_overall: median,
             last_requested: None,
+            ..OverviewRow::default()
         }
     }
 
@@ -634,6 +649,26 @@ mod tests {
         assert_eq!(t.sort().column, Column::Trend, "s to trend");
         let cell = |id: i64| t.row(id).map(|r| Column::Exceptions.text(r, t.exceptions(id), t.now()));
         assert_eq!((cell(2).as_deref(), cell(1).as_deref()), (Some("12"), Some("0")));
+    }
+
+    #[test]
+    fn the_tail_columns_follow_p50_7d_and_sort_by_their_percentiles() {
+        let mut rows = sample();
+        for (row, p95) in rows.iter_mut().zip([3.0, 9.0, 1.0, 30.0, 2.0]) {
+            row.p95_week = Some(p95);
+            row.p99_week = Some(100.0 - p95);
+        }
+        let mut t = OverviewTable::default();
+        t.set_rows(rows, Utc::now());
+        t.set_sort(Sort { column: Column::P50Week, descending: true });
+        t.cycle_sort(1);
+        assert_eq!(t.sort(), Sort { column: Column::P95Week, descending: true });
+        assert_eq!(names(&t), ["report", "user_detail", "index", "upload", "search", "idle"]);
+        t.cycle_sort(1);
+        assert_eq!(t.sort().column, Column::P99Week);
+        assert_eq!(names(&t), ["search", "upload", "index", "user_detail", "report", "idle"]);
+        let cell = |id: i64| t.row(id).map(|r| Column::P95Week.text(r, 0, t.now()));
+        assert_eq!((cell(4).as_deref(), cell(6).as_deref()), (Some("30.0 ms"), Some(format::NONE)));
     }
 
     #[test]

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use fmd_core::report::{Answer, Report};
 use fmd_core::store::views::{
-    DailyUtilization, EndpointPerformance, EndpointSummary, GroupPerformance, HourlyLoad, MultiVersion, RequestRow,
-    StatusCodes, VersionMatrix, VersionPerformance,
+    DailyUtilization, EndpointPerformance, EndpointSummary, GroupPerformance, HourlyLoad, LatencySeries, MultiVersion,
+    RequestRow, StatusCodes, VersionMatrix, VersionPerformance,
 };
 use fmd_core::store::{
     CallTree, ExceptionGroup, ExceptionStackFrame, GraphSeries, GroupedProfile, OutlierRow, ProfiledRequest,
@@ -33,6 +33,10 @@ pub enum ViewKind {
     DashGraphs,
     /// Dashboard report: which endpoints changed (the window does not apply).
     DashReport(Compare),
+    /// Dashboard latency per time bucket (all endpoints).
+    DashLatency,
+    /// An endpoint's latency per time bucket.
+    Latency,
     /// An endpoint's numbers in the window.
     Summary,
     /// An endpoint's heatmap.
@@ -75,6 +79,7 @@ impl ViewKind {
             DashTab::Status => Some(ViewKind::DashStatus),
             DashTab::Graphs => Some(ViewKind::DashGraphs),
             DashTab::Report => Some(ViewKind::DashReport(compare)),
+            DashTab::Latency => Some(ViewKind::DashLatency),
         }
     }
 
@@ -82,6 +87,7 @@ impl ViewKind {
     pub fn of_endpoint(tab: EndpointTab) -> ViewKind {
         match tab {
             EndpointTab::Summary => ViewKind::Summary,
+            EndpointTab::Latency => ViewKind::Latency,
             EndpointTab::Hourly => ViewKind::Hourly,
             EndpointTab::Versions => ViewKind::Versions,
             EndpointTab::Users => ViewKind::Users,
@@ -331,6 +337,8 @@ pub enum ViewData {
     CallTree(Option<CallTree>),
     /// The grouped profiler.
     Grouped(GroupedProfile),
+    /// Median and 95th percentile per time bucket (dashboard or endpoint).
+    Latency(LatencySeries),
 }
 
 impl ViewData {
@@ -354,7 +362,7 @@ impl ViewData {
             ViewData::Versions(v) => v.endpoints.len(),
             ViewData::Performance(p) => p.len(),
             ViewData::DashStatus(s) => s.errors.len(),
-            ViewData::Summary(_) => 0,
+            ViewData::Summary(_) | ViewData::Latency(_) => 0,
             ViewData::VersionPerformance(v) => v.len(),
             ViewData::Groups(g) => g.len(),
             ViewData::Matrix(m) => m.groups.len(),

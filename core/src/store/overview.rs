@@ -1,6 +1,7 @@
 //! The overview: per endpoint, hits and error hits today / last 7 days / overall, median durations for the
 //! same windows, and the last request, with FMD's definitions: "today" starts at local midnight in the
-//! configured zone, "week" is the 7 days before `now`, errors are status codes 400-599.
+//! configured zone, "week" is the 7 days before `now`, errors are status codes 400-599. Beside FMD's medians,
+//! the 95th and 99th percentiles of the same windows (numpy linear), from the same sources.
 
 use std::collections::HashMap;
 
@@ -9,12 +10,13 @@ use chrono_tz::Tz;
 use rusqlite::params;
 
 use super::summary::histogram::Durations;
-use super::summary::{is_error, Scope, WindowAgg, NO_ENDPOINT};
+use super::summary::{is_error, Scope, SummaryView, WindowAgg, NO_ENDPOINT};
+use super::views::{lerp, percentile_sorted, virtual_index};
 use super::{Store, StoreError};
 use crate::timefmt;
 
 /// One overview line.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OverviewRow {
     /// `Endpoint.id`.
     pub id: i64,
@@ -40,6 +42,18 @@ pub struct OverviewRow {
     pub median_week: Option<f64>,
     /// Median duration overall, ms.
     pub median_overall: Option<f64>,
+    /// 95th percentile of the durations today, ms (numpy linear; same sources as the medians).
+    pub p95_today: Option<f64>,
+    /// 99th percentile today, ms.
+    pub p99_today: Option<f64>,
+    /// 95th percentile in the last 7 days, ms.
+    pub p95_week: Option<f64>,
+    /// 99th percentile in the last 7 days, ms.
+    pub p99_week: Option<f64>,
+    /// 95th percentile overall, ms.
+    pub p95_overall: Option<f64>,
+    /// 99th percentile overall, ms.
+    pub p99_overall: Option<f64>,
     /// `Endpoint.last_requested`.
     pub last_requested: Option<DateTime<Utc>>,
 }
@@ -74,6 +88,27 @@ struct Counts {
     errors: u64,
 }
 
+/// Median, 95th and 99th percentile of one window's durations.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Tail {
+    p50: Option<f64>,
+    p95: Option<f64>,
+    p99: Option<f64>,
+}
+
+impl Tail {
+    /// Exact, from the sample (numpy's median and linear percentiles).
+    fn of(values: &mut [f64]) -> Tail {
+        values.sort_unstable_by(f64::total_cmp);
+        Tail { p50: median(values), p95: percentile_sorted(values, 95.0), p99: percentile_sorted(values, 99.0) }
+    }
+
+    /// From a histogram (within half a bucket, 0.39 %).
+    fn approx(d: &Durations) -> Tail {
+        Tail { p50: d.approx_median(), p95: d.approx_percentile(95.0), p99: d.approx_percentile(99.0) }
+    }
+}
+
 /// Median of an unsorted sample (mean of the two middle values for even sizes, as numpy does).
 pub(crate) fn median(values: &mut [f64]) -> Option<f64> {
     let n = values.len();
@@ -95,10 +130,10 @@ struct Numbers {
     overall: HashMap<i64, Counts>,
     today: HashMap<i64, Counts>,
     week: HashMap<i64, Counts>,
-    median_today: HashMap<i64, Option<f64>>,
-    median_week: HashMap<i64, Option<f64>>,
+    median_today: HashMap<i64, Tail>,
+    median_week: HashMap<i64, Tail>,
     /// Filled by the summary path; the direct path reads the index per endpoint.
-    median_overall: Option<HashMap<i64, Option<f64>>>,
+    median_overall: Option<HashMap<i64, Tail>>,
 }
 
 impl Store {
@@ -106,8 +141,9 @@ impl Store {
     ///
     /// On large files with summaries (see [`crate::store::summary`]) the overall numbers come from them (all of
     /// them exact), today's and the week's counts from their hours plus exact scans of the partial hours, and
-    /// the medians of today and the week from the rows while the week holds at most
-    /// `SummaryPolicy::exact_window_rows` requests (from the hour histograms, within 0.4 %, above that).
+    /// the medians (and 95th / 99th percentiles) of today and the week from the rows while the week holds at most
+    /// `SummaryPolicy::exact_window_rows` requests (from the hour histograms, within 0.4 %, above that); the
+    /// overall ones exactly, at the ranks the histograms locate on the `(endpoint_id, duration)` index.
     pub fn overview(&self, now: DateTime<Utc>, tz: Tz) -> Result<Vec<OverviewRow>, StoreError> {
         let window = Window::at(now, tz);
         self.view_snapshot(|| self.overview_inner(window))
@@ -137,10 +173,12 @@ impl Store {
         for (id, name, level, last_requested) in endpoints {
             let all = numbers.overall.get(&id);
             let hits_overall = all.map_or(0, |c| c.hits);
-            let median_overall = match &numbers.median_overall {
-                Some(m) => m.get(&id).copied().flatten(),
-                None => self.indexed_median(id, hits_overall)?,
+            let overall = match &numbers.median_overall {
+                Some(m) => m.get(&id).copied().unwrap_or_default(),
+                None => self.indexed_tail(id, hits_overall)?,
             };
+            let today = numbers.median_today.remove(&id).unwrap_or_default();
+            let week = numbers.median_week.remove(&id).unwrap_or_default();
             rows.push(OverviewRow {
                 id,
                 name,
@@ -151,9 +189,15 @@ impl Store {
                 hits_week_errors: numbers.week.get(&id).map_or(0, |c| c.errors),
                 hits_overall,
                 hits_overall_errors: all.map_or(0, |c| c.errors),
-                median_today: numbers.median_today.remove(&id).flatten(),
-                median_week: numbers.median_week.remove(&id).flatten(),
-                median_overall,
+                median_today: today.p50,
+                median_week: week.p50,
+                median_overall: overall.p50,
+                p95_today: today.p95,
+                p99_today: today.p99,
+                p95_week: week.p95,
+                p99_week: week.p99,
+                p95_overall: overall.p95,
+                p99_overall: overall.p99,
                 last_requested,
             });
         }
@@ -174,14 +218,11 @@ impl Store {
         })
     }
 
-    /// Exact medians of today and the week, from the rows.
+    /// Exact medians (and 95th, 99th percentiles) of today and the week, from the rows.
     #[allow(clippy::type_complexity)]
-    fn window_medians(
-        &self,
-        window: &Window,
-    ) -> rusqlite::Result<(HashMap<i64, Option<f64>>, HashMap<i64, Option<f64>>)> {
-        let medians = |mut durations: HashMap<i64, Vec<f64>>| -> HashMap<i64, Option<f64>> {
-            durations.iter_mut().map(|(id, v)| (*id, median(v))).collect()
+    fn window_medians(&self, window: &Window) -> rusqlite::Result<(HashMap<i64, Tail>, HashMap<i64, Tail>)> {
+        let medians = |mut durations: HashMap<i64, Vec<f64>>| -> HashMap<i64, Tail> {
+            durations.iter_mut().map(|(id, v)| (*id, Tail::of(v))).collect()
         };
         Ok((medians(self.durations_since(window.today_start)?), medians(self.durations_since(window.week_start)?)))
     }
@@ -209,8 +250,8 @@ impl Store {
         let approximate = week_rows > policy.exact_window_rows && policy.approximate;
         let Some(today) = view.window(window.today_start, None, approximate)? else { return Ok(None) };
         let (median_today, median_week) = if approximate {
-            let approx = |w: &HashMap<i64, WindowAgg>| -> HashMap<i64, Option<f64>> {
-                w.iter().map(|(e, w)| (key(*e), w.durations.approx_median())).collect()
+            let approx = |w: &HashMap<i64, WindowAgg>| -> HashMap<i64, Tail> {
+                w.iter().map(|(e, w)| (key(*e), Tail::approx(&w.durations))).collect()
             };
             (approx(&today), approx(&week))
         } else {
@@ -220,12 +261,12 @@ impl Store {
         for &id in ids {
             let hits = overall.get(&id).map_or(0, |c| c.hits);
             let d = durations.remove(&id).unwrap_or_default();
-            // The direct query takes the median of every row in index order; with only usable durations that
-            // is the histogram's median, read exactly from the index.
-            let exact = if hits > 0 && d.count() == hits { view.exact_median(id, &d)? } else { None };
+            // The direct query takes the order statistics of every row in index order; with only usable
+            // durations those are the histogram's, read exactly from the index.
+            let exact = if hits > 0 && d.count() == hits { exact_tail(&view, id, &d)? } else { None };
             let m = match exact {
                 Some(m) => m,
-                None => self.indexed_median(id, hits)?,
+                None => self.indexed_tail(id, hits)?,
             };
             median_overall.insert(id, m);
         }
@@ -295,25 +336,50 @@ impl Store {
         Ok(out)
     }
 
-    /// Median over all of an endpoint's requests, read from the (endpoint_id, duration) index without
-    /// loading the rows.
-    fn indexed_median(&self, id: i64, n: u64) -> rusqlite::Result<Option<f64>> {
+    /// Median, 95th and 99th percentile over all of an endpoint's `n` requests, read from the
+    /// (endpoint_id, duration) index without loading the rows.
+    fn indexed_tail(&self, id: i64, n: u64) -> rusqlite::Result<Tail> {
         if n == 0 {
-            return Ok(None);
+            return Ok(Tail::default());
         }
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT duration FROM {} WHERE endpoint_id = ?1 ORDER BY duration LIMIT ?2 OFFSET ?3",
             self.tables.request
         ))?;
+        let mut at = |k: u64, take: u64| -> rusqlite::Result<Vec<f64>> {
+            let offset = i64::try_from(k).unwrap_or(i64::MAX);
+            stmt.query_map(params![id, take, offset], |r| r.get::<_, f64>(0))?.collect()
+        };
         let take = if n % 2 == 0 { 2 } else { 1 };
-        let values =
-            stmt.query_map(params![id, take, (n - 1) / 2], |r| r.get::<_, f64>(0))?.collect::<Result<Vec<f64>, _>>()?;
-        Ok(match values.as_slice() {
+        let p50 = match at((n - 1) / 2, take)?.as_slice() {
             [one] => Some(*one),
             [a, b] => Some((a + b) / 2.0),
             _ => None,
-        })
+        };
+        let mut percentile = |p: f64| -> rusqlite::Result<Option<f64>> {
+            let Some((k, gamma)) = virtual_index(n, p) else { return Ok(None) };
+            Ok(match at(k, 2)?.as_slice() {
+                [one] => Some(*one),
+                [a, b] => Some(lerp(*a, *b, gamma)),
+                _ => None,
+            })
+        };
+        Ok(Tail { p50, p95: percentile(95.0)?, p99: percentile(99.0)? })
     }
+}
+
+/// An endpoint's median, 95th and 99th percentile over all time, exact: the histogram `d` gives the ranks'
+/// positions, the index their values. `None` when the index disagrees with the histogram.
+fn exact_tail(view: &SummaryView<'_>, id: i64, d: &Durations) -> rusqlite::Result<Option<Tail>> {
+    let Some(p50) = view.exact_median(id, d)? else { return Ok(None) };
+    let n = d.count();
+    let mut tail = Tail { p50, p95: None, p99: None };
+    for (slot, p) in [(&mut tail.p95, 95.0), (&mut tail.p99, 99.0)] {
+        let Some((k, gamma)) = virtual_index(n, p) else { continue };
+        let Some((a, b)) = view.exact_pair(id, d, k)? else { return Ok(None) };
+        *slot = Some(lerp(a, b, gamma));
+    }
+    Ok(Some(tail))
 }
 
 /// Reads a text column that may hold invalid UTF-8 or another type without failing.

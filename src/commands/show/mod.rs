@@ -1,6 +1,7 @@
 //! `fmd show VIEW [--json]`: every console view on standard output, as JSON (FMD's keys where FMD has the
 //! same route) or as aligned text.
 
+mod latency;
 mod overview;
 mod profiler;
 mod text;
@@ -87,6 +88,7 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
             let id = ctx.require_endpoint(args)?;
             emit(args, &store.endpoint_summary(id, ctx.range)?)
         }
+        View::Latency => latency::show(&store.latency_series(ctx.range, ctx.endpoint_id)?, args.json, settings.tz),
         View::Users => emit(args, &store.users(ctx.require_endpoint(args)?, ctx.range)?),
         View::Ips => emit(args, &store.ips(ctx.require_endpoint(args)?, ctx.range)?),
         View::UserVersions | View::IpVersions => {

@@ -32,6 +32,19 @@ pub struct OverviewJson<'a> {
     last_accessed: Option<String>,
     /// Number of exception groups of the endpoint.
     exceptions: u64,
+    /// fmd's additions: 95th and 99th percentiles of the same windows, after FMD's keys.
+    #[serde(rename = "p95-today")]
+    p95_today: Option<f64>,
+    #[serde(rename = "p99-today")]
+    p99_today: Option<f64>,
+    #[serde(rename = "p95-week")]
+    p95_week: Option<f64>,
+    #[serde(rename = "p99-week")]
+    p99_week: Option<f64>,
+    #[serde(rename = "p95-overall")]
+    p95_overall: Option<f64>,
+    #[serde(rename = "p99-overall")]
+    p99_overall: Option<f64>,
 }
 
 impl<'a> OverviewJson<'a> {
@@ -52,6 +65,12 @@ impl<'a> OverviewJson<'a> {
             median_overall: r.median_overall,
             last_accessed: r.last_requested.map(|t| t.to_rfc3339_opts(SecondsFormat::Micros, true)),
             exceptions,
+            p95_today: r.p95_today,
+            p99_today: r.p99_today,
+            p95_week: r.p95_week,
+            p99_week: r.p99_week,
+            p95_overall: r.p95_overall,
+            p99_overall: r.p99_overall,
         }
     }
 }
@@ -62,7 +81,25 @@ fn ms(v: Option<f64>) -> String {
 
 /// A plain aligned table of the overview, for terminals and scripts that do not want JSON.
 pub fn text(rows: &[OverviewRow]) -> String {
-    let header = ["endpoint", "lvl", "today", "err", "7 days", "err", "total", "err", "p50 today", "p50 7d", "p50 all"];
+    let header = [
+        "endpoint",
+        "lvl",
+        "today",
+        "err",
+        "7 days",
+        "err",
+        "total",
+        "err",
+        "p50 today",
+        "p95 today",
+        "p99 today",
+        "p50 7d",
+        "p95 7d",
+        "p99 7d",
+        "p50 all",
+        "p95 all",
+        "p99 all",
+    ];
     let mut table: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
     for r in rows {
         table.push(vec![
@@ -75,8 +112,14 @@ pub fn text(rows: &[OverviewRow]) -> String {
             r.hits_overall.to_string(),
             r.hits_overall_errors.to_string(),
             ms(r.median_today),
+            ms(r.p95_today),
+            ms(r.p99_today),
             ms(r.median_week),
+            ms(r.p95_week),
+            ms(r.p99_week),
             ms(r.median_overall),
+            ms(r.p95_overall),
+            ms(r.p99_overall),
         ]);
     }
     let widths: Vec<usize> = (0..header.len())

@@ -39,6 +39,14 @@ pub const PROFILED_TOP: u32 = 500;
 /// requests it passes (and of other endpoints' between them), so beyond this the title says "2,000+".
 pub const PROFILED_COUNT_UP_TO: u32 = 2_000;
 
+/// The latency chart's window: a preset's open end is now, so the chart's last bucket ends at the clock.
+fn latency_range(range: TimeRange, now: DateTime<Utc>) -> TimeRange {
+    match range {
+        TimeRange { from: Some(from), to: None } => TimeRange::new(Some(from), Some(now.max(from))),
+        other => other,
+    }
+}
+
 /// The real source: a read-only store for queries; level writes open a short-lived editor on the same file.
 pub struct StoreSource {
     store: Store,
@@ -111,6 +119,12 @@ impl StoreSource {
                 ViewData::DashStatus(DashStatus::from(store.dashboard_status_codes(range, limit).map_err(e)?))
             }
             ViewKind::Summary => ViewData::Summary(store.endpoint_summary(Self::endpoint(&key)?, range).map_err(e)?),
+            ViewKind::DashLatency => {
+                ViewData::Latency(store.latency_series(latency_range(range, now), None).map_err(e)?)
+            }
+            ViewKind::Latency => ViewData::Latency(
+                store.latency_series(latency_range(range, now), Some(Self::endpoint(&key)?)).map_err(e)?,
+            ),
             ViewKind::Hourly => {
                 ViewData::Hourly(store.hourly_load(days()?, tz, Some(Self::endpoint(&key)?)).map_err(e)?)
             }

@@ -41,6 +41,7 @@ pub mod heatmap;
 pub mod help;
 pub mod hourly;
 pub mod housekeeping;
+pub mod latency;
 pub mod level_picker;
 pub mod matrix;
 pub mod outliers;
@@ -151,9 +152,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
             DashTab::Status => status::render(frame, body, app),
             DashTab::Graphs => graphs::render(frame, body, app),
             DashTab::Report => report::render(frame, body, app),
+            DashTab::Latency => latency::render(frame, body, app),
         },
         Screen::Endpoint(id) => match app.endpoint_tab {
             EndpointTab::Summary => summary::render(frame, body, app, id),
+            EndpointTab::Latency => latency::render(frame, body, app),
             EndpointTab::Hourly => hourly::render(frame, body, app),
             EndpointTab::Versions => versions::render(frame, body, app),
             EndpointTab::Users | EndpointTab::Ips => users::render(frame, body, app),

@@ -1,6 +1,6 @@
-//! An endpoint's Summary tab: its overview numbers per window (today, 7 days, all), its level and when it was
-//! last requested, in local time of the configured zone, then its numbers in the chosen time window (requests,
-//! errors, median, versions, first and last request). Lines are cut to the width, never wrapped mid-table; on
+//! An endpoint's Summary tab: its overview numbers per window (today, 7 days, all: hits, errors, p50, p95, p99),
+//! its level and when it was last requested, in local time of the configured zone, then its numbers in the
+//! chosen time window (requests, errors, p50, p95, p99, mean, max, versions, first and last request). Lines are cut to the width, never wrapped mid-table; on
 //! short terminals the blank separators go first.
 
 use ratatui::layout::Rect;
@@ -24,8 +24,8 @@ const LABEL: usize = 11;
 /// Most lines the endpoint name may take.
 const NAME_LINES: usize = 3;
 
-/// The lines about the chosen window: `last 7 days  314 requests · 19 errors (6.1%) · p50 4.0 ms`, then
-/// versions and first / last request.
+/// The lines about the chosen window: `last 7 days  314 requests · 19 errors (6.1%)`, then
+/// `p50 4.0 ms · p95 … · p99 … · mean … · max …`, then versions and first / last request.
 fn window_lines(app: &App, width: usize) -> Vec<Line<'static>> {
     let theme = &app.theme;
     let cached = app.view();
@@ -53,8 +53,16 @@ fn window_lines(app: &App, width: usize) -> Vec<Line<'static>> {
         label,
         Span::raw(format::truncate(&format!("{} {noun} · ", format::count(s.hits)), value_width).into_owned()),
         Span::styled(format!("{} errors ({})", format::count(s.errors), format::percent(rate)), theme.error_rate(rate)),
-        Span::raw(format!(" · p50 {}", format::duration_ms(s.median))),
     ];
+    let ms = format::duration_ms;
+    let durations = format!(
+        "p50 {} · p95 {} · p99 {} · mean {} · max {}",
+        ms(s.median),
+        ms(s.p95),
+        ms(s.p99),
+        ms(s.mean),
+        ms(s.max)
+    );
     let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
         t.map_or_else(|| format::NONE.to_string(), |t| format::local_datetime(t, app.timezone))
     };
@@ -62,6 +70,7 @@ fn window_lines(app: &App, width: usize) -> Vec<Line<'static>> {
     let second = format!("{versions} · first {} · last {}", when(s.first_request), when(s.last_request));
     vec![
         Line::from(first),
+        Line::from(vec![indent.clone(), Span::raw(format::truncate(&durations, value_width).into_owned())]),
         Line::from(vec![indent, Span::styled(format::truncate(&second, value_width).into_owned(), theme.dim)]),
     ]
 }
@@ -90,15 +99,22 @@ fn lines(app: &App, row: &OverviewRow, width: usize, height: usize) -> Vec<Line<
     lines.push(None);
 
     let windows = [
-        ("today", row.hits_today, row.hits_today_errors, row.median_today),
-        ("7 days", row.hits_week, row.hits_week_errors, row.median_week),
-        ("all", row.hits_overall, row.hits_overall_errors, row.median_overall),
+        ("today", row.hits_today, row.hits_today_errors, [row.median_today, row.p95_today, row.p99_today]),
+        ("7 days", row.hits_week, row.hits_week_errors, [row.median_week, row.p95_week, row.p99_week]),
+        ("all", row.hits_overall, row.hits_overall_errors, [row.median_overall, row.p95_overall, row.p99_overall]),
     ];
-    let cells: Vec<[String; 4]> = windows
+    let cells: Vec<[String; 6]> = windows
         .iter()
-        .map(|(_, hits, errors, median)| {
+        .map(|(_, hits, errors, [p50, p95, p99])| {
             let rate = format::ratio(*errors, *hits);
-            [format::count(*hits), format::count(*errors), format::percent(rate), format::duration_ms(*median)]
+            [
+                format::count(*hits),
+                format::count(*errors),
+                format::percent(rate),
+                format::duration_ms(*p50),
+                format::duration_ms(*p95),
+                format::duration_ms(*p99),
+            ]
         })
         .collect();
     let natural = windows
@@ -111,7 +127,7 @@ fn lines(app: &App, row: &OverviewRow, width: usize, height: usize) -> Vec<Line<
     let mut heading = vec![Span::raw(" ".repeat(LABEL))];
     heading.extend(windows.iter().map(|(head, ..)| Span::styled(pad(head, column, true), theme.heading)));
     lines.push(Some(Line::from(heading)));
-    for (i, name) in ["hits", "errors", "err%", "p50"].into_iter().enumerate() {
+    for (i, name) in ["hits", "errors", "err%", "p50", "p95", "p99"].into_iter().enumerate() {
         let mut spans = vec![label(name)];
         for ((_, hits, errors, _), cells) in windows.iter().zip(&cells) {
             let style = if i == 2 { theme.error_rate(format::ratio(*errors, *hits)) } else { Style::new() };

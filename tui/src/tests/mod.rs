@@ -9,6 +9,7 @@ mod graphs_report;
 mod hostile_fuzz;
 mod incidents;
 mod labels;
+mod latency;
 mod profiler;
 mod readability;
 mod snapshots;

@@ -59,6 +59,7 @@ fn console_latency() {
         ViewKind::DashPerformance,
         ViewKind::DashStatus,
         ViewKind::DashGraphs,
+        ViewKind::DashLatency,
     ];
     let endpoint = [
         ViewKind::Summary,
@@ -70,6 +71,7 @@ fn console_latency() {
         ViewKind::IpVersion,
         ViewKind::Status,
         ViewKind::Requests,
+        ViewKind::Latency,
     ];
     for window in Window::ALL {
         for kind in dash.iter().chain(endpoint.iter()) {

@@ -182,6 +182,7 @@ mod ghour;
 pub(crate) mod histogram;
 mod home;
 mod ops;
+mod latency;
 mod packed;
 mod read;
 mod refresh;

@@ -5,9 +5,12 @@ use rusqlite::types::Value;
 use serde::Serialize;
 
 use super::EndpointRow;
-use super::{duration_of, int_of, ser, text_of, time_of, Access, TimeRange, VALID_DURATION};
+use super::{
+    duration_of, int_of, lerp, percentile_sorted, ser, text_of, time_of, virtual_index, Access, TimeRange,
+    VALID_DURATION,
+};
 use crate::store::overview::median;
-use crate::store::summary::histogram::Durations;
+use crate::store::summary::histogram::{Durations, Sum};
 use crate::store::summary::{keep_max, keep_min, key_is_null, Scope};
 use crate::store::{Store, StoreError};
 
@@ -70,6 +73,14 @@ pub struct EndpointSummary {
     pub errors: u64,
     /// Median duration in ms (numpy's median), `None` without usable durations.
     pub median: Option<f64>,
+    /// 95th percentile in ms (numpy linear; the same sources as the median).
+    pub p95: Option<f64>,
+    /// 99th percentile in ms.
+    pub p99: Option<f64>,
+    /// Mean duration in ms.
+    pub mean: Option<f64>,
+    /// Longest duration in ms.
+    pub max: Option<f64>,
     /// The earliest request time in the range.
     #[serde(serialize_with = "ser::opt_time")]
     pub first_request: Option<DateTime<Utc>>,
@@ -147,10 +158,20 @@ impl Store {
                         count(r.get_ref(4)?),
                     ))
                 })?;
-            let median = if range.is_bounded() {
-                median(&mut self.view_durations_of(endpoint_id, &range)?)
+            let tail = if range.is_bounded() {
+                let mut values = self.view_durations_of(endpoint_id, &range)?;
+                values.sort_unstable_by(f64::total_cmp);
+                let mut sum = Sum::default();
+                values.iter().for_each(|v| sum.add(*v));
+                Tail {
+                    median: median(&mut values),
+                    p95: percentile_sorted(&values, 95.0),
+                    p99: percentile_sorted(&values, 99.0),
+                    mean: (!values.is_empty()).then(|| sum.value() / values.len() as f64),
+                    max: values.last().copied(),
+                }
             } else {
-                self.view_indexed_median(endpoint_id)?
+                self.view_indexed_tail(endpoint_id)?
             };
             Ok(Some(EndpointSummary {
                 id: endpoint.id,
@@ -159,7 +180,11 @@ impl Store {
                 last_requested: endpoint.last_requested,
                 hits,
                 errors,
-                median,
+                median: tail.median,
+                p95: tail.p95,
+                p99: tail.p99,
+                mean: tail.mean,
+                max: tail.max,
                 first_request,
                 last_request,
                 versions,
@@ -188,6 +213,12 @@ impl Store {
             all.merge(&v.durations);
         }
         let Some(median) = view.exact_median(endpoint.id, &all)? else { return Ok(None) };
+        let mut tail = Tail { median, mean: all.mean(), max: (all.count() > 0).then_some(all.max), ..Tail::default() };
+        for (slot, p) in [(&mut tail.p95, 95.0), (&mut tail.p99, 99.0)] {
+            let Some((k, gamma)) = virtual_index(all.count(), p) else { continue };
+            let Some((a, b)) = view.exact_pair(endpoint.id, &all, k)? else { return Ok(None) };
+            *slot = Some(lerp(a, b, gamma));
+        }
         Ok(Some(EndpointSummary {
             id: endpoint.id,
             name: endpoint.name.clone(),
@@ -195,25 +226,58 @@ impl Store {
             last_requested: endpoint.last_requested,
             hits,
             errors,
-            median,
+            median: tail.median,
+            p95: tail.p95,
+            p99: tail.p99,
+            mean: tail.mean,
+            max: tail.max,
             first_request: tmin.as_ref().and_then(|t| time_of(t.as_ref())),
             last_request: tmax.as_ref().and_then(|t| time_of(t.as_ref())),
             versions: distinct,
         }))
     }
 
-    /// numpy's median of an endpoint's usable durations, from the `(endpoint_id, duration)` index.
-    fn view_indexed_median(&self, endpoint_id: i64) -> rusqlite::Result<Option<f64>> {
-        let n: i64 = self
+    /// numpy's median, 95th and 99th percentile, the mean and the maximum of an endpoint's usable durations,
+    /// from the `(endpoint_id, duration)` index.
+    fn view_indexed_tail(&self, endpoint_id: i64) -> rusqlite::Result<Tail> {
+        let (n, mean, max): (i64, Option<f64>, Option<f64>) = self
             .conn
             .prepare_cached(&format!(
-                "SELECT count(*) FROM {} WHERE endpoint_id = ?1 AND {VALID_DURATION}",
+                "SELECT count(*), avg(duration), max(duration) FROM {} WHERE endpoint_id = ?1 AND {VALID_DURATION}",
                 self.tables.request
             ))?
-            .query_row([endpoint_id], |r| r.get(0))?;
-        let Ok(n @ 1..) = u64::try_from(n) else { return Ok(None) };
-        Ok(self
-            .view_indexed_pair(endpoint_id, n, (n - 1) / 2)?
-            .map(|(a, b)| if n % 2 == 1 { a } else { (a + b) / 2.0 }))
+            .query_row([endpoint_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let Ok(n @ 1..) = u64::try_from(n) else { return Ok(Tail::default()) };
+        let median =
+            self.view_indexed_pair(endpoint_id, n, (n - 1) / 2)?
+                .map(|(a, b)| if n % 2 == 1 { a } else { (a + b) / 2.0 });
+        let at = |p: f64| -> rusqlite::Result<Option<f64>> {
+            let Some((k, gamma)) = virtual_index(n, p) else { return Ok(None) };
+            Ok(self.view_indexed_pair(endpoint_id, n, k)?.map(|(a, b)| lerp(a, b, gamma)))
+        };
+        Ok(Tail { median, p95: at(95.0)?, p99: at(99.0)?, mean, max })
+    }
+}
+
+/// The duration numbers of an endpoint summary.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Tail {
+    pub(crate) median: Option<f64>,
+    pub(crate) p95: Option<f64>,
+    pub(crate) p99: Option<f64>,
+    pub(crate) mean: Option<f64>,
+    pub(crate) max: Option<f64>,
+}
+
+impl Tail {
+    /// From a histogram: percentiles within half a bucket, mean and maximum exact.
+    pub(crate) fn approx(d: &Durations) -> Tail {
+        Tail {
+            median: d.approx_median(),
+            p95: d.approx_percentile(95.0),
+            p99: d.approx_percentile(99.0),
+            mean: d.mean(),
+            max: (d.count() > 0).then_some(d.max),
+        }
     }
 }

@@ -85,7 +85,7 @@ impl Store {
             versions += u64::from(part.agg.hits > 0 && !key_is_null(key));
             all.merge(&part.agg.durations);
         }
-        let median = all.approx_median();
+        let tail = super::requests::Tail::approx(&all);
         let (first_request, last_request) = if hits > 0 {
             (self.window_end_time(endpoint.id, range, "ASC")?, self.window_end_time(endpoint.id, range, "DESC")?)
         } else {
@@ -98,7 +98,11 @@ impl Store {
             last_requested: endpoint.last_requested,
             hits,
             errors,
-            median,
+            median: tail.median,
+            p95: tail.p95,
+            p99: tail.p99,
+            mean: tail.mean,
+            max: tail.max,
             first_request,
             last_request,
             versions,
