@@ -4,12 +4,14 @@ use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use serde::Serialize;
 
-use super::EndpointRow;
+use super::{EndpointRow, Filter};
 use super::{duration_of, int_of, ser, text_of, time_of, Access, TimeRange, VALID_DURATION};
 use crate::store::overview::median;
 use crate::store::summary::histogram::Durations;
 use crate::store::summary::{keep_max, keep_min, key_is_null, Scope};
 use crate::store::{Store, StoreError};
+
+pub use super::request_query::{RequestFilter, RequestOrder, RequestQuery, StatusRange, TextMatch};
 
 /// The Request columns, in [`RequestRow`] order.
 pub(crate) const REQUEST_COLUMNS: &str =
@@ -82,7 +84,7 @@ pub struct EndpointSummary {
 
 impl Store {
     /// An endpoint's requests in `range`, newest first (ties by id, descending), skipping `offset` rows and
-    /// returning at most `limit`.
+    /// returning at most `limit` (`fmd show requests`): [`Store::requests`] with the default query.
     pub fn recent_requests(
         &self,
         endpoint_id: i64,
@@ -90,17 +92,54 @@ impl Store {
         limit: usize,
         offset: usize,
     ) -> Result<Vec<RequestRow>, StoreError> {
+        self.requests(endpoint_id, range, &RequestQuery::default(), limit, offset)
+    }
+
+    /// An endpoint's requests in `range` that `query`'s filter keeps, in its order (ties by id, descending),
+    /// skipping `offset` rows and returning at most `limit`. The filter and the order run in the query:
+    ///
+    /// * by time, the time index is walked newest first (status is in it; user, IP and version need the row);
+    /// * by duration over all time, the `(endpoint_id, duration)` index is walked longest first, so the first
+    ///   page costs a few lookups however busy the endpoint;
+    /// * by duration over a window, the time index is walked over the window only (it holds the durations),
+    ///   and only the page's rows are read.
+    pub fn requests(
+        &self,
+        endpoint_id: i64,
+        range: TimeRange,
+        query: &RequestQuery,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<RequestRow>, StoreError> {
         let page = [
             Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)),
             Value::Integer(i64::try_from(offset).unwrap_or(i64::MAX)),
         ];
+        let t = &self.tables.request;
         self.view_snapshot(|| {
-            let filter = self.view_filter(&range, endpoint_id, Access::Covered)?;
-            let sql = format!(
-                "SELECT {REQUEST_COLUMNS} FROM {} WHERE {} ORDER BY time_requested DESC, id DESC LIMIT ? OFFSET ?",
-                self.tables.request,
-                filter.sql()
-            );
+            let access = if query.filter.needs_rows() { Access::Rows } else { Access::Covered };
+            let mut filter = match query.order {
+                RequestOrder::Time => self.view_filter(&range, endpoint_id, access)?,
+                // Over all time the endpoint's duration index holds the order; over a window the time index
+                // bounds the walk.
+                RequestOrder::Duration if range.is_bounded() => Filter::on_time_index(&range, Some(endpoint_id)),
+                RequestOrder::Duration => Filter::new(&range, Some(endpoint_id)),
+            };
+            query.filter.add_to(&mut filter);
+            if query.order == RequestOrder::Duration {
+                filter = filter.and(VALID_DURATION);
+            }
+            let sql = match query.order {
+                RequestOrder::Time => format!(
+                    "SELECT {REQUEST_COLUMNS} FROM {t} WHERE {} ORDER BY time_requested DESC, id DESC LIMIT ? OFFSET ?",
+                    filter.sql()
+                ),
+                RequestOrder::Duration => format!(
+                    "SELECT {REQUEST_COLUMNS} FROM {t} WHERE id IN (SELECT id FROM {t} WHERE {} \
+                     ORDER BY duration DESC, id DESC LIMIT ? OFFSET ?) ORDER BY duration DESC, id DESC",
+                    filter.sql()
+                ),
+            };
             let mut stmt = self.conn.prepare(&sql)?;
             let mut rows = stmt.query(filter.params_with(&page))?;
             let mut out = Vec::new();
