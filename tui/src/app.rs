@@ -1491,7 +1491,7 @@ mod tests {
         key(&mut app, KeyCode::Char('9'));
         assert_eq!(app.endpoint_tab, EndpointTab::Requests);
         let keys = view_jobs(&mut app);
-        assert_eq!(keys.last().map(|k| (k.kind, k.endpoint)), Some((ViewKind::Requests, Some(1))));
+        assert_eq!(keys.last().map(|k| (k.kind, k.endpoint)), Some((ViewKind::Requests(Default::default()), Some(1))));
         key(&mut app, KeyCode::Tab);
         assert_eq!(app.endpoint_tab, EndpointTab::Outliers, "tabs 10 to 13 are reached with Tab");
         let keys = view_jobs(&mut app);

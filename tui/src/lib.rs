@@ -22,6 +22,7 @@ mod nav;
 mod pace;
 mod profiler;
 mod query;
+mod requests;
 mod render;
 mod table;
 mod terminal;
