@@ -21,6 +21,7 @@ use crate::pace::{Pace, Slot};
 use crate::profiler::{self, FrameStep, ProfilerState};
 use crate::query::{Housekeeping, Job, Reply};
 use crate::render;
+use crate::requests::RequestsTab;
 use crate::table::OverviewTable;
 use crate::theme::Theme;
 use crate::views::{Cached, ViewCache, ViewKey, ViewKind};
@@ -178,6 +179,8 @@ pub struct App {
     pub profiler: ProfilerState,
     /// Query costs: slow queries are refreshed less often.
     pub pace: Pace,
+    /// The Requests tab: filter, order, the request under the cursor, the detail.
+    pub requests: RequestsTab,
 }
 
 impl App {
@@ -221,6 +224,7 @@ impl App {
             clipboard: None,
             profiler: ProfilerState::default(),
             pace: Pace::default(),
+            requests: RequestsTab::default(),
         }
     }
 
@@ -238,6 +242,8 @@ impl App {
     pub fn typed(&self) -> &str {
         if self.profiler.searching {
             &self.profiler.search
+        } else if let Some(prompt) = &self.requests.prompt {
+            prompt
         } else {
             self.filter()
         }
@@ -250,7 +256,7 @@ impl App {
 
     /// Which part of the key table applies now.
     pub fn context(&self) -> Context {
-        let typing = self.filter_editing || self.profiler.searching;
+        let typing = self.filter_editing || self.profiler.searching || self.requests.prompt.is_some();
         match (&self.popup, typing, self.screen) {
             (Some(Popup::Help { .. }), _, _) => Context::Help,
             (Some(Popup::LevelPicker { .. }), _, _) => Context::LevelPicker,
@@ -269,6 +275,10 @@ impl App {
             Screen::Dashboard => (ViewKind::of_dashboard(self.dash_tab, self.compare)?, None),
             Screen::Endpoint(id) => match (self.endpoint_tab, self.profiler.open) {
                 (EndpointTab::Profiler, Some(request)) => (ViewKind::CallTree(request), Some(id)),
+                (EndpointTab::Requests, _) => match self.requests.detail {
+                    Some((request, _)) => (ViewKind::RequestDetail(request), Some(id)),
+                    None => (ViewKind::Requests(self.requests.key()), Some(id)),
+                },
                 (tab, _) => (ViewKind::of_endpoint(tab), Some(id)),
             },
         };
@@ -417,18 +427,23 @@ impl App {
             Action::SortNext => {
                 overview
                     || self.on_tab(EndpointTab::Outliers)
+                    || (self.on_tab(EndpointTab::Requests) && !self.request_open())
                     || (self.on_tab(EndpointTab::Grouped) && !self.on_flame())
             }
             Action::Toggle => {
                 self.profiler.open.is_some() && self.on_tab(EndpointTab::Profiler) && self.row_count() > 0
             }
             Action::Flame => self.on_tab(EndpointTab::Grouped),
-            Action::Search => self.on_tab(EndpointTab::Grouped) && self.grouped().is_some_and(|g| !g.lines.is_empty()),
+            Action::Search => {
+                (self.on_tab(EndpointTab::Grouped) && self.grouped().is_some_and(|g| !g.lines.is_empty()))
+                    || (self.on_tab(EndpointTab::Requests) && !self.request_open())
+            }
             Action::NextMatch => self.on_flame() && !self.profiler.search.is_empty(),
             Action::SortPrev | Action::SortInvert => overview,
             Action::Detail => {
-                (self.on_incidents() || self.on_tab(EndpointTab::Profiler) || self.on_tab(EndpointTab::Grouped))
-                    && self.row_count() > 0
+                ((self.on_incidents() || self.on_tab(EndpointTab::Profiler) || self.on_tab(EndpointTab::Grouped))
+                    && self.row_count() > 0)
+                    || (self.on_tab(EndpointTab::Requests) && !self.request_open() && self.row_count() > 0)
             }
             Action::DetailDown | Action::DetailUp | Action::Copy => self.detail_shown(),
             Action::Open => dashboard && self.selected_endpoint().is_some(),
@@ -438,7 +453,7 @@ impl App {
             }
             Action::LogScale => self.on_box_plots(),
             Action::Down | Action::Up | Action::Top | Action::Bottom | Action::PageDown | Action::PageUp => {
-                self.popup.is_some() || overview || self.row_count() > 0
+                self.popup.is_some() || overview || self.row_count() > 0 || self.request_open()
             }
             _ => true,
         }
@@ -558,6 +573,7 @@ impl App {
                     Ok(data) => {
                         self.keep_grouped_frames(&key, &data);
                         self.views.insert(key, now, limit, data);
+                        self.request_list_arrived(&key);
                         self.clear_query_message();
                     }
                     Err(error) => self.message = Some(Message::error(error, true)),
@@ -642,6 +658,27 @@ impl App {
 
     fn perform(&mut self, action: Action, context: Context, code: KeyCode) {
         match action {
+            Action::FilterType | Action::FilterDelete | Action::FilterKeep | Action::FilterClear
+                if self.requests.prompt.is_some() =>
+            {
+                self.request_prompt_key(action, code)
+            }
+            Action::Search if self.on_tab(EndpointTab::Requests) => {
+                if self.available(Action::Search) {
+                    self.requests.start_prompt();
+                }
+            }
+            Action::SortNext if self.on_tab(EndpointTab::Requests) => {
+                if self.available(Action::SortNext) {
+                    self.toggle_request_order();
+                }
+            }
+            Action::Detail if self.on_tab(EndpointTab::Requests) => {
+                if self.available(Action::Detail) {
+                    self.open_request();
+                }
+            }
+            Action::Back if self.request_open() => self.close_request(),
             Action::Down => self.step(context, 1),
             Action::Up => self.step(context, -1),
             Action::PageDown => self.step(context, self.page() as isize),
@@ -1009,6 +1046,7 @@ impl App {
 
     /// A tab (or screen) just came up: a fresh cursor, and its data.
     fn show_tab(&mut self) {
+        self.requests.detail = None;
         self.detail_open = false;
         self.detail_scroll = 0;
         let hour = self.now().with_timezone(&self.timezone).hour() as usize;
@@ -1017,7 +1055,7 @@ impl App {
     }
 
     /// Asks for the data on screen, unless frozen with an answer for exactly this already at hand.
-    fn show_view(&mut self) {
+    pub(crate) fn show_view(&mut self) {
         let cached = self.view_key().is_some_and(|key| self.views.get(&key).is_some());
         if !(self.frozen && cached) {
             self.request_view();
@@ -1046,7 +1084,7 @@ impl App {
     }
 
     /// Rows one page holds on the screen in front.
-    fn page(&self) -> usize {
+    pub(crate) fn page(&self) -> usize {
         match self.context() {
             Context::Help => render::help::page(self.size.0, self.size.1),
             Context::MergePicker => render::housekeeping::picker_rows(self.size.0, self.size.1),
@@ -1069,6 +1107,10 @@ impl App {
                 -1 => self.step_frame(FrameStep::Up),
                 _ => {}
             },
+            Context::Endpoint if self.request_open() => self.scroll_request(match delta {
+                isize::MIN => isize::MIN / 2,
+                d => d,
+            }),
             Context::Endpoint if self.detail_open && self.on_incidents() => {
                 let delta = match delta {
                     isize::MIN => -(self.detail_scroll as isize),
@@ -1089,6 +1131,7 @@ impl App {
                     let (len, page) = (self.row_count(), self.page());
                     self.cursor.move_row(delta, len, page);
                     self.more_rows_if_needed();
+                    self.request_cursor_moved();
                 }
                 if self.cursor.row != before {
                     self.detail_scroll = 0;

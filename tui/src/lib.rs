@@ -23,6 +23,7 @@ mod pace;
 mod profiler;
 mod query;
 mod requests;
+mod requests_key;
 mod render;
 mod table;
 mod terminal;

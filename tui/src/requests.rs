@@ -3,71 +3,21 @@
 //! the request open in the detail popup (`Enter`).
 //!
 //! Filtering and sorting run in the database query ([`fmd_core::Store::requests`]); the tab's query key
-//! ([`RequestsKey`]) carries them as plain `Copy` values so that it fits the console's view cache keys.
+//! ([`RequestsKey`], in `requests_key`) carries them as `Copy` values, as the console's view cache keys are.
 
-use arrayvec::ArrayString;
-use fmd_core::store::views::{
-    RequestFilter, RequestOrder, RequestQuery, RequestRow, StatusRange, TextMatch, MAX_MATCH_LEN,
-};
+use fmd_core::store::views::{RequestFilter, RequestOrder, RequestQuery, RequestRow};
 
+use crossterm::event::KeyCode;
+
+use crate::app::{App, Message, Screen};
 use crate::cursor::Cursor;
+use crate::keys::Action;
+use crate::nav::EndpointTab;
+pub use crate::requests_key::RequestsKey;
+use crate::views::{Cached, ViewCache, ViewData, ViewKey, ViewKind};
 
 /// Longest prompt accepted (characters).
 const MAX_PROMPT: usize = 400;
-
-/// A [`TextMatch`] as a `Copy` value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct KeyText {
-    text: ArrayString<MAX_MATCH_LEN>,
-    prefix: bool,
-}
-
-impl KeyText {
-    fn new(m: &TextMatch) -> Option<KeyText> {
-        Some(KeyText { text: ArrayString::from(&m.text).ok()?, prefix: m.prefix })
-    }
-
-    fn get(&self) -> TextMatch {
-        TextMatch { text: self.text.to_string(), prefix: self.prefix }
-    }
-}
-
-/// The Requests tab's query (filter and order) as a `Copy` key for [`crate::views::ViewKind::Requests`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct RequestsKey {
-    order: RequestOrder,
-    status: Option<StatusRange>,
-    user: Option<KeyText>,
-    ip: Option<KeyText>,
-    version: Option<KeyText>,
-}
-
-impl RequestsKey {
-    /// The key of `query`; `None` when a value is longer than a key holds (the parser refuses those).
-    pub fn new(query: &RequestQuery) -> Option<RequestsKey> {
-        let text = |m: &Option<TextMatch>| m.as_ref().map(KeyText::new).map_or(Some(None), |k| k.map(Some));
-        Some(RequestsKey {
-            order: query.order,
-            status: query.filter.status,
-            user: text(&query.filter.user)?,
-            ip: text(&query.filter.ip)?,
-            version: text(&query.filter.version)?,
-        })
-    }
-
-    /// The store's query.
-    pub fn query(&self) -> RequestQuery {
-        RequestQuery {
-            filter: RequestFilter {
-                status: self.status,
-                user: self.user.map(|k| k.get()),
-                ip: self.ip.map(|k| k.get()),
-                version: self.version.map(|k| k.get()),
-            },
-            order: self.order,
-        }
-    }
-}
 
 /// The Requests tab's state.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -200,6 +150,111 @@ impl RequestsTab {
             order.to_string()
         } else {
             format!("{order} · {}", self.query.filter)
+        }
+    }
+}
+
+/// The rows of the Requests list `key` in `views` (another window's while it loads; none when absent).
+fn rows_of(views: &ViewCache, key: Option<ViewKey>) -> &[RequestRow] {
+    match key.and_then(|key| views.get_or_similar(&key)).map(|c| &c.data) {
+        Some(ViewData::Requests(rows)) => rows,
+        _ => &[],
+    }
+}
+
+impl App {
+    /// The Requests tab's list query (also while the detail is open over it).
+    fn request_list_key(&self) -> Option<ViewKey> {
+        let Screen::Endpoint(id) = self.screen else { return None };
+        Some(ViewKey { kind: ViewKind::Requests(self.requests.key()), window: self.window, endpoint: Some(id) })
+    }
+
+    /// The Requests tab's list: the answer to its query, or while that loads the same query's in another window.
+    pub fn request_list(&self) -> Option<&Cached> {
+        self.request_list_key().and_then(|key| self.views.get_or_similar(&key))
+    }
+
+
+    /// The request detail's answer, when open and loaded.
+    pub fn request_detail(&self) -> Option<&fmd_core::store::RequestDetail> {
+        let (id, _) = self.requests.detail?;
+        let key = ViewKey { kind: ViewKind::RequestDetail(id), window: Default::default(), endpoint: self.view_key()?.endpoint };
+        match self.views.get(&key).map(|c| &c.data) {
+            Some(ViewData::RequestDetail(detail)) => detail.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// A key for the Requests tab's filter prompt.
+    pub(crate) fn request_prompt_key(&mut self, action: Action, code: KeyCode) {
+        let changed = match (action, code) {
+            (Action::FilterType, KeyCode::Char(c)) => {
+                self.requests.type_char(c);
+                false
+            }
+            (Action::FilterDelete, _) => {
+                self.requests.backspace();
+                false
+            }
+            (Action::FilterKeep, _) => {
+                let changed = self.requests.submit(&mut self.cursor);
+                if let Some(error) = &self.requests.error {
+                    self.message = Some(Message { text: error.clone(), error: true, from_query: false });
+                }
+                changed
+            }
+            _ => self.requests.clear(&mut self.cursor),
+        };
+        if changed {
+            self.show_view();
+        }
+    }
+
+    /// `s` on the Requests tab: newest ↔ longest first.
+    pub(crate) fn toggle_request_order(&mut self) {
+        self.requests.toggle_order(&mut self.cursor);
+        self.show_view();
+    }
+
+    /// `Enter` on the Requests tab: the request under the cursor in the detail popup.
+    pub(crate) fn open_request(&mut self) {
+        let rows = rows_of(&self.views, self.request_list_key());
+        if self.requests.open(rows, &self.cursor).is_some() {
+            self.show_view();
+        }
+    }
+
+    /// `Esc` in the detail: back to the list.
+    pub(crate) fn close_request(&mut self) {
+        self.requests.detail = None;
+        self.show_view();
+    }
+
+    /// The request detail is open over the Requests tab.
+    pub fn request_open(&self) -> bool {
+        self.on_tab(EndpointTab::Requests) && self.requests.detail.is_some()
+    }
+
+    /// Scrolls the open detail.
+    pub(crate) fn scroll_request(&mut self, delta: isize) {
+        let lines = self.request_detail().map_or(0, |d| crate::render::request_detail::line_count(d, self));
+        self.requests.scroll(delta, lines);
+    }
+
+    /// The cursor moved on the Requests tab: remember its request.
+    pub(crate) fn request_cursor_moved(&mut self) {
+        if self.on_tab(EndpointTab::Requests) && self.requests.detail.is_none() {
+            let rows = rows_of(&self.views, self.request_list_key());
+            self.requests.track(rows, &self.cursor);
+        }
+    }
+
+    /// An answer for `key` arrived: when it is the Requests list on screen, the cursor goes to its request.
+    pub(crate) fn request_list_arrived(&mut self, key: &ViewKey) {
+        if self.on_tab(EndpointTab::Requests) && Some(*key) == self.request_list_key() {
+            let page = self.page();
+            let rows = rows_of(&self.views, Some(*key));
+            self.requests.follow(rows, &mut self.cursor, page);
         }
     }
 }

@@ -50,7 +50,7 @@ pub enum ViewKind {
     /// An endpoint's status codes and latest errors.
     Status,
     /// An endpoint's requests, filtered and ordered as the key says.
-    Requests(crate::requests::RequestsKey),
+    Requests(crate::requests_key::RequestsKey),
     /// One request with its outlier and exceptions (the Requests tab's detail), by request id.
     RequestDetail(i64),
     /// An endpoint's outliers (all time).
@@ -91,7 +91,7 @@ impl ViewKind {
             EndpointTab::UserVersion => ViewKind::UserVersion,
             EndpointTab::IpVersion => ViewKind::IpVersion,
             EndpointTab::Status => ViewKind::Status,
-            EndpointTab::Requests => ViewKind::Requests(crate::requests::RequestsKey::default()),
+            EndpointTab::Requests => ViewKind::Requests(crate::requests_key::RequestsKey::default()),
             EndpointTab::Outliers => ViewKind::Outliers,
             EndpointTab::Exceptions => ViewKind::Exceptions,
             EndpointTab::Profiler => ViewKind::Profiler,

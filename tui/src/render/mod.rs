@@ -47,6 +47,7 @@ pub mod overview;
 pub mod performance;
 pub mod profiler;
 pub mod report;
+pub mod request_detail;
 pub mod requests;
 pub mod status;
 pub mod summary;
