@@ -65,8 +65,17 @@ fn filters_and_orders_match_the_same_selection_made_in_memory() {
         TimeRange::new(Some(t("2026-11-05T00:00:00Z")), Some(t("2026-11-12T00:00:00Z"))),
         TimeRange::since(t("2026-11-15T00:00:00Z")),
     ];
-    let filters = ["", "status:5xx", "status:404", "user:alice", "user:a*b", "user:a*", "ip:10.0.1.*", "version:1.2",
-        "status:4xx-5xx user:bob ip:10.0.2.* version:1.0"];
+    let filters = [
+        "",
+        "status:5xx",
+        "status:404",
+        "user:alice",
+        "user:a*b",
+        "user:a*",
+        "ip:10.0.1.*",
+        "version:1.2",
+        "status:4xx-5xx user:bob ip:10.0.2.* version:1.0",
+    ];
     let mut checked = 0;
     for id in [a, b] {
         let all = store.recent_requests(id, TimeRange::ALL, usize::MAX, 0).expect("all");
@@ -100,7 +109,8 @@ fn the_default_query_is_the_plain_listing() {
     let plain = store.recent_requests(a, TimeRange::ALL, 100, 7).expect("recent");
     assert_eq!(store.requests(a, TimeRange::ALL, &RequestQuery::default(), 100, 7).expect("requests"), plain);
     // A `user:a*b` is the text `a*b` exactly, not a pattern; `user:a*` is every user starting with `a`.
-    let query = |text: &str| RequestQuery { filter: RequestFilter::parse(text).expect(text), order: RequestOrder::Time };
+    let query =
+        |text: &str| RequestQuery { filter: RequestFilter::parse(text).expect(text), order: RequestOrder::Time };
     let exact = store.requests(a, TimeRange::ALL, &query("user:a*b"), 10_000, 0).expect("exact");
     assert!(!exact.is_empty() && exact.iter().all(|r| r.group_by == "a*b"));
     let prefix = store.requests(a, TimeRange::ALL, &query("user:a*"), 10_000, 0).expect("prefix");

@@ -26,16 +26,12 @@ fn time_request_queries() {
         return;
     };
     let store = Store::open_reader(path, None).expect("open");
-    let newest = store.connection().query_row(
-        &format!("SELECT max(time_requested) FROM {}", store.tables().request),
-        [],
-        |r| r.get::<_, Option<String>>(0),
-    );
-    let now: DateTime<Utc> = newest
-        .ok()
-        .flatten()
-        .and_then(|s| fmd_core::timefmt::parse_fmd(&s))
-        .unwrap_or_else(Utc::now);
+    let newest =
+        store.connection().query_row(&format!("SELECT max(time_requested) FROM {}", store.tables().request), [], |r| {
+            r.get::<_, Option<String>>(0)
+        });
+    let now: DateTime<Utc> =
+        newest.ok().flatten().and_then(|s| fmd_core::timefmt::parse_fmd(&s)).unwrap_or_else(Utc::now);
     let mut endpoints = store.endpoint_levels().expect("endpoints");
     let counts: Vec<(i64, i64)> = endpoints
         .drain(..)

@@ -405,7 +405,7 @@ impl App {
         let overview = dashboard && self.dash_tab == DashTab::Overview;
         let report = dashboard && self.dash_tab == DashTab::Report;
         match action {
-            Action::FilterClear => self.filter_editing || !self.filter.is_empty(),
+            Action::FilterClear => self.filter_editing || !self.filter.is_empty() || self.requests.prompt.is_some(),
             Action::Filter => {
                 dashboard
                     && matches!(
@@ -666,6 +666,7 @@ impl App {
             Action::Search if self.on_tab(EndpointTab::Requests) => {
                 if self.available(Action::Search) {
                     self.requests.start_prompt();
+                    self.message = Some(Message::info(crate::requests::PROMPT_HELP.into()));
                 }
             }
             Action::SortNext if self.on_tab(EndpointTab::Requests) => {

@@ -318,7 +318,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(&[Key::Enter], Action::Detail, "open: detail, tree line (fold), icicle zoom", Some("open"), &[E]),
     bind(&[Key::Char(' ')], Action::Toggle, "call tree: fold / unfold the line", Some("fold"), &[E]),
     bind(&[Key::Char('v')], Action::Flame, "grouped profiler: table / icicle view", Some("view"), &[E]),
-    bind(&[Key::Char('/')], Action::Search, "grouped profiler: highlight matching frames", Some("find"), &[E]),
+    bind(&[Key::Char('/')], Action::Search, "requests: filter; grouped profiler: find frames", Some("find"), &[E]),
     bind(&[Key::Char('n')], Action::NextMatch, "icicle: select the next matching frame", Some("next"), &[E]),
     bind(&[Key::Char('J')], Action::DetailDown, "scroll the detail down", Some("scroll"), &[E]),
     bind(&[Key::Char('K')], Action::DetailUp, "scroll the detail up", Some("scroll"), &[E]),

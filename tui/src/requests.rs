@@ -19,6 +19,10 @@ use crate::views::{Cached, ViewCache, ViewData, ViewKey, ViewKind};
 /// Longest prompt accepted (characters).
 const MAX_PROMPT: usize = 400;
 
+/// What the prompt takes, shown when it opens.
+pub const PROMPT_HELP: &str =
+    "filter by status:5xx|404|400-499 user:NAME ip:ADDR version:V (a trailing * matches a prefix)";
+
 /// The Requests tab's state.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RequestsTab {
@@ -174,11 +178,14 @@ impl App {
         self.request_list_key().and_then(|key| self.views.get_or_similar(&key))
     }
 
-
     /// The request detail's answer, when open and loaded.
     pub fn request_detail(&self) -> Option<&fmd_core::store::RequestDetail> {
         let (id, _) = self.requests.detail?;
-        let key = ViewKey { kind: ViewKind::RequestDetail(id), window: Default::default(), endpoint: self.view_key()?.endpoint };
+        let key = ViewKey {
+            kind: ViewKind::RequestDetail(id),
+            window: Default::default(),
+            endpoint: self.view_key()?.endpoint,
+        };
         match self.views.get(&key).map(|c| &c.data) {
             Some(ViewData::RequestDetail(detail)) => detail.as_deref(),
             _ => None,

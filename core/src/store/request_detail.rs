@@ -83,7 +83,12 @@ impl Store {
         let Some((request, outlier)) = detail else { return Ok(None) };
         let mut exceptions = Vec::new();
         for (type_name, message, user_captured, snapshot) in occurrences {
-            exceptions.push(RequestException { type_name, message, user_captured, stack: self.exception_stack(snapshot)? });
+            exceptions.push(RequestException {
+                type_name,
+                message,
+                user_captured,
+                stack: self.exception_stack(snapshot)?,
+            });
         }
         Ok(Some(RequestDetail { request, outlier, exceptions }))
     }

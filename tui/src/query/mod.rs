@@ -534,7 +534,8 @@ mod tests {
         assert!(!stop.load(std::sync::atomic::Ordering::SeqCst), "a refresh of the same tab stops nothing");
         // Another tab stops it: its failure is dropped, the new tab answers.
         worker.submit(Job::View { seq: 3, key: key(ViewKind::Requests(Default::default())), now: at(3), limit: 0 });
-        assert_eq!(started.recv_timeout(WAIT).ok().as_deref(), Some("view Requests"), "replaced 2, ran 3");
+        let ran = started.recv_timeout(WAIT).ok();
+        assert!(ran.as_deref().is_some_and(|s| s.starts_with("view Requests")), "replaced 2, ran 3: {ran:?}");
         let reply = worker.recv_timeout(WAIT).expect("reply");
         assert!(matches!(reply, Reply::View { seq: 3, result: Ok(_), .. }), "{reply:?}");
         assert!(worker.recv_timeout(Duration::from_millis(100)).is_none(), "the stopped query said nothing");

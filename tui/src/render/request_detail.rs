@@ -82,7 +82,8 @@ pub fn line_count(detail: &RequestDetail, app: &App) -> usize {
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let Some((id, scroll)) = app.requests.detail else { return };
     let space = popup_space(area);
-    let popup = centered(space, space.width.saturating_sub(4).max(20), space.height);
+    let width = if space.width < 60 { space.width } else { space.width - 4 };
+    let popup = centered(space, width, space.height);
     frame.render_widget(Clear, popup);
     let block = Block::bordered()
         .border_style(app.theme.border)

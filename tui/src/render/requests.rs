@@ -106,17 +106,15 @@ pub fn table(frame: &mut Frame, area: Rect, app: &App, rows: &[RequestRow], curs
         all.push(Col::Endpoint);
     }
     all.extend([Col::User, Col::Ip, Col::Version]);
-    // Local date and time when there is room for the rest, else month-day and time.
+    // Local date and time to the millisecond when there is room for the rest, else without the year, else
+    // without the milliseconds: (format, width).
     let essential: usize = all.iter().filter(|c| c.priority() <= 3).map(|c| c.max().min(12) + 2).sum();
-    let time_format = if essential + 23 - 12 <= width { "%Y-%m-%d %H:%M:%S%.3f" } else { "%m-%d %H:%M:%S%.3f" };
+    let (time_format, time_width) = [("%Y-%m-%d %H:%M:%S%.3f", 23), ("%m-%d %H:%M:%S%.3f", 18), ("%m-%d %H:%M:%S", 14)]
+        .into_iter()
+        .find(|(_, w)| essential + w - 12 <= width)
+        .unwrap_or(("%m-%d %H:%M:%S", 14));
     let natural = |c: Col| match c {
-        Col::Time => {
-            if time_format.starts_with("%Y") {
-                23
-            } else {
-                18
-            }
-        }
+        Col::Time => time_width,
         c => visible
             .iter()
             .map(|r| format::width(&text(app, r, c, time_format)))

@@ -8,6 +8,7 @@ mod graphs_report;
 mod hostile_fuzz;
 mod incidents;
 mod profiler;
+mod requests_tab;
 mod snapshots;
 mod timing;
 mod worker;

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use serde::Serialize;
 
-use super::{EndpointRow, Filter};
 use super::{duration_of, int_of, ser, text_of, time_of, Access, TimeRange, VALID_DURATION};
+use super::{EndpointRow, Filter};
 use crate::store::overview::median;
 use crate::store::summary::histogram::Durations;
 use crate::store::summary::{keep_max, keep_min, key_is_null, Scope};

@@ -1,0 +1,132 @@
+//! The Requests tab: the filter prompt and its errors, the duration order, the detail popup (with an outlier
+//! and an exception), millisecond times, and the cursor staying on its request while new ones arrive.
+
+use fmd_core::store::{NewException, NewFrame, NewOutlier, NewRequest, WriteBatch};
+use fmd_core::Store;
+
+use super::{drive, loaded_app, refresh, screen, type_keys};
+use crate::nav::EndpointTab;
+
+fn at(s: &str) -> i64 {
+    s.parse::<chrono::DateTime<chrono::Utc>>().expect("instant").timestamp_micros()
+}
+
+/// One endpoint with 30 requests of alice, bob and carol (codes 200, 404, 500), the slowest (#1) with an
+/// outlier and an exception.
+fn requests_db(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("requests.db");
+    let mut store = Store::open_writer(&path, "").expect("writer");
+    let id = store.ensure_endpoint("/api/orders", 2, "2.1", at("2026-11-01T00:00:00Z")).expect("endpoint").id;
+    let requests: Vec<NewRequest> = (0..30_i64)
+        .map(|n| NewRequest {
+            endpoint_id: id,
+            duration_ms: if n == 1 { 2_345.678 } else { 10.0 + ((n * 37) % 90) as f64 + 0.125 },
+            time_micros: at("2026-11-27T22:00:00Z") - n * 61_234_567,
+            group_by: ["alice", "bob", "carol"][(n % 3) as usize].into(),
+            ip: format!("10.0.0.{}", n % 4),
+            status_code: [200, 200, 404, 500, 200][(n % 5) as usize],
+        })
+        .collect();
+    store
+        .write(&WriteBatch {
+            version: "2.1".into(),
+            requests,
+            outliers: vec![NewOutlier {
+                request: 1,
+                request_header: "Host: shop.test\r\n".into(),
+                request_environment: "{'REQUEST_METHOD': 'POST'}".into(),
+                request_url: "https://shop.test/api/orders".into(),
+                cpu_percent: "[88.0, 4.0]".into(),
+                memory: "svmem(total=1000, available=500, percent=50.0, used=500, free=500)".into(),
+                stacktrace: "File: \"src/orders.rs\", line 12, in \"shop::orders::create\": \"charge(&card).await?;\""
+                    .into(),
+            }],
+            exceptions: vec![NewException {
+                request: 1,
+                type_name: "shop::PaymentError".into(),
+                message: "card declined".into(),
+                frames: vec![NewFrame {
+                    file: "src/orders.rs".into(),
+                    function: "shop::orders::create".into(),
+                    line: 12,
+                    code: "charge(&card).await?;".into(),
+                }],
+                user_captured: true,
+            }],
+            ..WriteBatch::default()
+        })
+        .expect("write");
+    path
+}
+
+#[test]
+fn filter_prompt_filtered_and_sorted_lists_and_the_detail() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = requests_db(dir.path());
+    let mut app = loaded_app(&db, 100, 24);
+    drive(&mut app, &db, "\n9]]");
+    assert!(app.on_tab(EndpointTab::Requests));
+    insta::assert_snapshot!("requests_tab_all_time", screen(&app, 100, 24));
+    drive(&mut app, &db, "/");
+    type_keys(&mut app, "status:5xx user:al*");
+    insta::assert_snapshot!("requests_tab_prompt", screen(&app, 100, 24));
+    drive(&mut app, &db, "\n");
+    insta::assert_snapshot!("requests_tab_filtered", screen(&app, 100, 24));
+    // A filter that does not parse stays on the prompt with the reason.
+    drive(&mut app, &db, "/");
+    type_keys(&mut app, " colour:red");
+    drive(&mut app, &db, "\n");
+    insta::assert_snapshot!("requests_tab_refused_filter", screen(&app, 100, 24));
+    drive(&mut app, &db, "\x1b");
+    assert!(app.requests.query.filter.is_empty(), "Esc on the prompt clears the filter");
+    drive(&mut app, &db, "s");
+    insta::assert_snapshot!("requests_tab_longest_first", screen(&app, 100, 24));
+    drive(&mut app, &db, "\n");
+    insta::assert_snapshot!("requests_tab_detail", screen(&app, 100, 24));
+    let detail = app.request_detail().expect("the detail loaded");
+    let titles: Vec<String> =
+        crate::render::request_detail::sections(detail, &app).into_iter().map(|s| s.title).collect();
+    assert_eq!(titles.first().map(String::as_str), Some("Request"));
+    assert!(titles.iter().any(|t| t == "Outlier · stack"), "{titles:?}");
+    assert_eq!(titles.last().map(String::as_str), Some("Exception · captured with capture()"), "{titles:?}");
+    drive(&mut app, &db, "jjjjjjjjjjjj");
+    insta::assert_snapshot!("requests_tab_detail_scrolled", screen(&app, 100, 24));
+    drive(&mut app, &db, "\x1b");
+    assert_eq!(app.requests.detail, None);
+    assert!(app.on_tab(EndpointTab::Requests), "Esc closed the detail, not the endpoint");
+    for (width, height) in [(40, 12), (120, 40)] {
+        let mut app = loaded_app(&db, width, height);
+        drive(&mut app, &db, "\n9]]s\n");
+        insta::assert_snapshot!(format!("requests_tab_detail_{width}x{height}"), screen(&app, width, height));
+    }
+}
+
+#[test]
+fn the_cursor_stays_on_its_request_when_new_ones_arrive() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = requests_db(dir.path());
+    let mut app = loaded_app(&db, 100, 24);
+    drive(&mut app, &db, "\n9]]jjjjj");
+    let before = app.requests.selected.expect("a request is selected");
+    assert_eq!(app.cursor.row, 5);
+    // Three newer requests are written; the live refresh brings them.
+    let mut store = Store::open_writer(&db, "").expect("writer");
+    let id = store.ensure_endpoint("/api/orders", 2, "2.1", at("2026-11-01T00:00:00Z")).expect("endpoint").id;
+    let newer = (1..=3)
+        .map(|n| NewRequest {
+            endpoint_id: id,
+            duration_ms: 1.0,
+            time_micros: at("2026-11-27T22:00:00Z") + n * 1_000_000,
+            group_by: "dave".into(),
+            ip: "10.0.0.9".into(),
+            status_code: 200,
+        })
+        .collect();
+    store.write(&WriteBatch { version: "2.1".into(), requests: newer, ..WriteBatch::default() }).expect("write");
+    drop(store);
+    app.request_view();
+    refresh(&mut app, &db);
+    assert_eq!(app.requests.selected, Some(before), "still on the same request");
+    assert_eq!(app.cursor.row, 8, "three rows further down");
+    insta::assert_snapshot!("requests_tab_cursor_kept", screen(&app, 100, 24));
+}
