@@ -14,6 +14,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use fmd_core::store::DeletedRows;
 
+use crate::activity::{self, Activity};
 use crate::cursor::Cursor;
 use crate::keys::{self, Action, Context};
 use crate::nav::{self, Compare, DashTab, EndpointTab, Window, PRUNE_AGES};
@@ -181,6 +182,8 @@ pub struct App {
     pub pace: Pace,
     /// The Requests tab: filter, order, the request under the cursor, the detail.
     pub requests: RequestsTab,
+    /// Requests arriving: the rate, and how many since the screen froze.
+    pub activity: Activity,
 }
 
 impl App {
@@ -225,6 +228,7 @@ impl App {
             profiler: ProfilerState::default(),
             pace: Pace::default(),
             requests: RequestsTab::default(),
+            activity: Activity::default(),
         }
     }
 
@@ -506,10 +510,14 @@ impl App {
 
     /// The live refresh period has passed.
     pub fn on_refresh_tick(&mut self) {
+        let now = Instant::now();
         if self.frozen {
+            // The screen keeps its data; the overview is still asked for, only to count what arrives.
+            if self.pace.due(Slot::Overview, now, self.overview_pending) {
+                self.request_overview();
+            }
             return;
         }
-        let now = Instant::now();
         if self.pace.due(Slot::Overview, now, self.overview_pending) {
             self.request_overview();
         }
@@ -554,7 +562,9 @@ impl App {
                     self.overview_pending = false;
                 }
                 match result {
+                    Ok(overview) if self.frozen => self.activity.observe(now, activity::total(&overview.rows)),
                     Ok(overview) => {
+                        self.activity.observe(now, activity::total(&overview.rows));
                         self.table.set_overview(overview.rows, overview.trends, overview.exceptions, now);
                         self.dropped = overview.dropped;
                         self.failed = overview.failed;
@@ -856,6 +866,7 @@ impl App {
             }
             Action::Freeze => {
                 self.frozen = !self.frozen;
+                self.activity.set_frozen(self.frozen);
                 if !self.frozen {
                     self.request_overview();
                     self.request_view();
@@ -1412,7 +1423,19 @@ mod tests {
         key(&mut app, KeyCode::Char('f'));
         assert!(app.frozen);
         app.on_refresh_tick();
-        assert!(app.take_jobs().is_empty());
+        let counting = app.take_jobs();
+        let Some(Job::Overview { seq, now }) = counting.first().cloned() else { panic!("{counting:?}") };
+        assert_eq!(counting.len(), 1, "frozen, only the overview is asked for (to count what arrives)");
+        let more = Overview {
+            rows: vec![row(1, "index", 35), row(2, "search", 20), row(3, "upload", 10)],
+            dropped: 0,
+            failed: 0,
+            trends: Default::default(),
+            exceptions: Default::default(),
+        };
+        app.apply(Reply::Overview { seq, now, result: Ok(more) });
+        assert_eq!(app.table.row(1).map(|r| r.hits_overall), Some(30), "the screen keeps its data");
+        assert_eq!(app.activity.new_since_freeze(), Some(5));
         key(&mut app, KeyCode::Char('r'));
         let jobs = app.take_jobs();
         let Some(Job::Overview { seq, now }) = jobs.first().cloned() else { panic!("{jobs:?}") };

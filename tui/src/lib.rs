@@ -14,6 +14,7 @@
 
 #![warn(missing_docs)]
 
+mod activity;
 mod app;
 mod cursor;
 mod format;

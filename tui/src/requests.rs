@@ -118,9 +118,12 @@ impl RequestsTab {
     }
 
     /// New `rows` arrived: the cursor moves to the request it was on (rows arrived above it, or it moved down
-    /// when older ones were pruned); when that request is gone it keeps its row. `page` rows fit on screen.
+    /// when older ones were pruned); when that request is gone it keeps its row. On the first row of the
+    /// newest-first list it stays on top, following the newest request as `tail -f` would. `page` rows fit on
+    /// screen.
     pub fn follow(&mut self, rows: &[RequestRow], cursor: &mut Cursor, page: usize) {
-        if let Some(at) = self.selected.and_then(|id| rows.iter().position(|r| r.id == id)) {
+        let tailing = cursor.row == 0 && self.query.order == RequestOrder::Time;
+        if let Some(at) = self.selected.and_then(|id| rows.iter().position(|r| r.id == id)).filter(|_| !tailing) {
             // Scroll with it: the rows it passed stay where they were on screen.
             let shift = at as isize - cursor.row as isize;
             cursor.offset = cursor.offset.saturating_add_signed(shift);
@@ -304,6 +307,11 @@ mod tests {
         // Fewer rows than the cursor's row: the last one.
         tab.follow(&rows(&[13, 12]), &mut cursor, 4);
         assert_eq!((cursor.row, tab.selected), (1, Some(12)));
+        // On the first row it follows the newest.
+        cursor.move_row(isize::MIN, 2, 4);
+        tab.track(&rows(&[13, 12]), &cursor);
+        tab.follow(&rows(&[15, 14, 13, 12]), &mut cursor, 4);
+        assert_eq!((cursor.row, tab.selected), (0, Some(15)));
     }
 
     #[test]

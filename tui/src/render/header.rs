@@ -1,5 +1,6 @@
 //! The header line:
-//! ` fmd  demo.db  ·  Overview › search › Users    7d  22:56:55 UTC  ● live  dropped 0  ⟳ ⠙  ? help`.
+//! ` fmd  demo.db  ·  Overview › search › Users    7d  22:56:55 UTC  ● live  4.2 req/s  dropped 0  ⟳ ⠙  ? help`
+//! (frozen: `❚❚ frozen  12 new`).
 //!
 //! The breadcrumb names the dashboard tab, and on an endpoint its name and tab; then the time window, the data's
 //! time and zone. When narrow, items drop by rank: the data's time, the help hint, the time zone, a zero loss
@@ -45,6 +46,11 @@ fn right_items(app: &App) -> Vec<Item> {
     let state =
         if app.frozen { Span::styled("❚❚ frozen", theme.frozen) } else { Span::styled("● live", theme.live) };
     items.push(Item { spans: vec![state], rank: 1, sep: "  " });
+    // Requests arriving: the rate live, how many since while frozen.
+    if let Some(label) = app.activity.label() {
+        let style = if app.frozen { theme.frozen } else { theme.dim };
+        items.push(Item { spans: vec![Span::styled(label, style)], rank: 3, sep: "  " });
+    }
     let dropped_style = if app.dropped > 0 { theme.alarm } else { theme.dim };
     items.push(Item {
         spans: vec![Span::styled(format!("dropped {}", format::count(app.dropped)), dropped_style)],

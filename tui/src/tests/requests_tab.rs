@@ -1,5 +1,6 @@
 //! The Requests tab: the filter prompt and its errors, the duration order, the detail popup (with an outlier
-//! and an exception), millisecond times, and the cursor staying on its request while new ones arrive.
+//! and an exception), millisecond times, the cursor staying on its request while new ones arrive, and the
+//! header counting the requests that arrive while frozen.
 
 use fmd_core::store::{NewException, NewFrame, NewOutlier, NewRequest, WriteBatch};
 use fmd_core::Store;
@@ -129,4 +130,41 @@ fn the_cursor_stays_on_its_request_when_new_ones_arrive() {
     assert_eq!(app.requests.selected, Some(before), "still on the same request");
     assert_eq!(app.cursor.row, 8, "three rows further down");
     insta::assert_snapshot!("requests_tab_cursor_kept", screen(&app, 100, 24));
+}
+
+/// Writes `n` requests of `/api/orders` newer than the others.
+fn write_newer(db: &std::path::Path, n: i64) {
+    let mut store = Store::open_writer(db, "").expect("writer");
+    let id = store.ensure_endpoint("/api/orders", 2, "2.1", at("2026-11-01T00:00:00Z")).expect("endpoint").id;
+    let newer = (1..=n)
+        .map(|k| NewRequest {
+            endpoint_id: id,
+            duration_ms: 1.0,
+            time_micros: at("2026-11-27T22:10:00Z") + k * 1_000_000,
+            group_by: "erin".into(),
+            ip: "10.0.0.8".into(),
+            status_code: 200,
+        })
+        .collect();
+    store.write(&WriteBatch { version: "2.1".into(), requests: newer, ..WriteBatch::default() }).expect("write");
+}
+
+#[test]
+fn frozen_the_header_counts_the_requests_that_arrive_and_the_screen_keeps_still() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = requests_db(dir.path());
+    let mut app = loaded_app(&db, 120, 20);
+    drive(&mut app, &db, "\n9]]f");
+    let before = screen(&app, 120, 20);
+    assert!(before.lines().next().is_some_and(|l| l.contains("frozen  0 new")), "{before}");
+    write_newer(&db, 7);
+    app.on_refresh_tick();
+    super::settle(&mut app, &db);
+    let after = screen(&app, 120, 20);
+    insta::assert_snapshot!("requests_tab_frozen_new", after);
+    assert!(after.lines().next().is_some_and(|l| l.contains("frozen  7 new")), "{after}");
+    assert_eq!(before.lines().skip(1).collect::<Vec<_>>(), after.lines().skip(1).collect::<Vec<_>>(), "body kept");
+    drive(&mut app, &db, "f");
+    let live = screen(&app, 120, 20);
+    assert!(live.contains("erin") && !live.contains(" new "), "resumed: the new rows show\n{live}");
 }
