@@ -70,6 +70,9 @@ pub struct TuiArgs {
     /// End of the custom time window (exclusive), same forms as --from (default: no end).
     #[arg(long, value_name = "TIME")]
     pub to: Option<String>,
+    /// Leave the mouse to the terminal (its own text selection) instead of clicks and the wheel.
+    #[arg(long)]
+    pub no_mouse: bool,
 }
 
 /// `fmd prune`.

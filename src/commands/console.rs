@@ -31,6 +31,7 @@ pub fn run(settings: &Settings, args: &TuiArgs) -> Result<(), Failure> {
         refresh: Duration::from_secs(1),
         colors: settings.colors,
         window: (from, to),
+        mouse: !args.no_mouse,
     };
     fmd_tui::run(options).map_err(|e| match e {
         fmd_tui::ConsoleError::Store(e) => Failure::from(e),

@@ -27,6 +27,7 @@ fn main() {
         refresh: Duration::from_secs(1),
         colors,
         window: (None, None),
+        mouse: true,
     };
     if let Err(error) = fmd_tui::run(options) {
         eprintln!("fmd: {error}");

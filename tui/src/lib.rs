@@ -19,6 +19,7 @@ mod app;
 mod cursor;
 mod format;
 mod keys;
+mod mouse;
 mod nav;
 mod pace;
 mod profiler;
@@ -61,6 +62,8 @@ pub struct ConsoleOptions {
     /// A custom time window (`--from`, `--to`; `None`, `None`: only the presets), shown first and cycled
     /// after `all`.
     pub window: (Option<chrono::DateTime<chrono::Utc>>, Option<chrono::DateTime<chrono::Utc>>),
+    /// Capture the mouse (clicks and wheel); false with `--no-mouse`, leaving the terminal's own selection.
+    pub mouse: bool,
 }
 
 /// Why the console stopped with an error. Displays as one line naming the file and the problem.
@@ -97,7 +100,7 @@ pub fn run(options: ConsoleOptions) -> Result<(), ConsoleError> {
     }
     app.pace = pace::Pace::measuring();
 
-    let mut guard = terminal::enter()?;
+    let mut guard = terminal::enter(options.mouse)?;
     let result = event_loop(&mut guard, &mut app, &worker, &options);
     drop(guard);
     result
@@ -145,6 +148,10 @@ fn event_loop(
                 match event::read()? {
                     Event::Key(key) => {
                         app.handle_key(key);
+                        dirty = true;
+                    }
+                    Event::Mouse(mouse) => {
+                        mouse::handle(app, mouse);
                         dirty = true;
                     }
                     Event::Resize(width, height) => {

@@ -106,6 +106,7 @@ fn options(db: std::path::PathBuf) -> ConsoleOptions {
         refresh: Duration::from_secs(1),
         colors: false,
         window: (None, None),
+        mouse: true,
     }
 }
 
