@@ -16,6 +16,7 @@ use fmd_core::store::DeletedRows;
 
 use crate::activity::{self, Activity};
 use crate::cursor::Cursor;
+use crate::export;
 use crate::keys::{self, Action, Context};
 use crate::nav::{self, Compare, DashTab, EndpointTab, Window, PRUNE_AGES};
 use crate::pace::{Pace, Slot};
@@ -80,6 +81,8 @@ pub enum Popup {
         /// Keep custom graph data older than the cutoff.
         keep_graphs: bool,
     },
+    /// Choosing CSV or JSON for exporting the view on screen.
+    Export,
     /// What `op` would delete, asking whether to go ahead.
     Confirm {
         /// The operation.
@@ -184,6 +187,8 @@ pub struct App {
     pub requests: RequestsTab,
     /// Requests arriving: the rate, and how many since the screen froze.
     pub activity: Activity,
+    /// Where `e` writes its files (the directory the console started in).
+    pub export_dir: std::path::PathBuf,
 }
 
 impl App {
@@ -229,6 +234,7 @@ impl App {
             pace: Pace::default(),
             requests: RequestsTab::default(),
             activity: Activity::default(),
+            export_dir: std::path::PathBuf::from("."),
         }
     }
 
@@ -267,6 +273,7 @@ impl App {
             (Some(Popup::MergePicker { .. }), _, _) => Context::MergePicker,
             (Some(Popup::PrunePicker { .. }), _, _) => Context::PrunePicker,
             (Some(Popup::Confirm { .. }), _, _) => Context::Confirm,
+            (Some(Popup::Export), _, _) => Context::Export,
             (None, true, _) => Context::Filter,
             (None, false, Screen::Endpoint(_)) => Context::Endpoint,
             (None, false, Screen::Dashboard) => Context::Dashboard,
@@ -419,6 +426,7 @@ impl App {
             }
             Action::WindowShorter | Action::WindowLonger => !self.view_key().is_some_and(|k| k.kind.ignores_window()),
             Action::Compare => report,
+            Action::Export => export::json(self).is_some(),
             Action::DeleteEndpoint => overview && self.table.selected().is_some(),
             Action::MergeEndpoint => overview && self.table.selected().is_some() && self.table.all_rows().len() > 1,
             Action::Prune => overview,
@@ -690,6 +698,19 @@ impl App {
                 }
             }
             Action::Back if self.request_open() => self.close_request(),
+            Action::Export => {
+                if self.available(Action::Export) {
+                    self.popup = Some(Popup::Export);
+                }
+            }
+            Action::ExportCsv | Action::ExportJson => {
+                self.popup = None;
+                let format = if action == Action::ExportCsv { export::Format::Csv } else { export::Format::Json };
+                self.message = Some(match export::write(self, format, &self.export_dir) {
+                    Ok((path, rows)) => Message::info(format!("wrote {rows} rows to {}", path.display())),
+                    Err(e) => Message::error(format!("export: {e}"), false),
+                });
+            }
             Action::Down => self.step(context, 1),
             Action::Up => self.step(context, -1),
             Action::PageDown => self.step(context, self.page() as isize),
@@ -1166,7 +1187,7 @@ impl App {
                     *choice = (*choice as isize).saturating_add(delta).clamp(0, last) as usize;
                 }
             }
-            Context::Confirm => {}
+            Context::Confirm | Context::Export => {}
             Context::Help => {
                 let max = render::help::max_scroll(self.size.0, self.size.1);
                 if let Some(Popup::Help { scroll }) = &mut self.popup {

@@ -17,6 +17,7 @@
 mod activity;
 mod app;
 mod cursor;
+mod export;
 mod format;
 mod keys;
 mod mouse;

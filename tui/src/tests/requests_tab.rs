@@ -168,3 +168,37 @@ fn frozen_the_header_counts_the_requests_that_arrive_and_the_screen_keeps_still(
     let live = screen(&app, 120, 20);
     assert!(live.contains("erin") && !live.contains(" new "), "resumed: the new rows show\n{live}");
 }
+
+#[test]
+fn e_exports_the_view_as_fmd_show_prints_it_or_as_csv() {
+    use fmd_core::store::TimeRange;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = requests_db(dir.path());
+    let out = tempfile::tempdir().expect("out");
+    let mut app = loaded_app(&db, 100, 24);
+    app.export_dir = out.path().to_path_buf();
+    drive(&mut app, &db, "\n9]]e");
+    insta::assert_snapshot!("requests_tab_export_popup", screen(&app, 100, 24));
+    drive(&mut app, &db, "j");
+    let message = app.message.as_ref().map(|m| m.text.clone()).unwrap_or_default();
+    let name = "fmd-export-requests-api_orders-20261127T225655Z.json";
+    assert!(message.starts_with("wrote 30 rows to ") && message.ends_with(name), "{message}");
+    let written = std::fs::read_to_string(out.path().join(name)).expect("the file");
+    // What `fmd show requests --endpoint /api/orders --limit 200 --json` prints (all time: the window shown).
+    let store = Store::open_reader(&db, None).expect("reader");
+    let shown = store.recent_requests(1, TimeRange::ALL, crate::app::PAGE_ROWS, 0).expect("requests");
+    assert_eq!(written, serde_json::to_string_pretty(&shown).expect("json") + "\n");
+    // Filtered and longest first: the same query's answer.
+    drive(&mut app, &db, "/");
+    type_keys(&mut app, "status:200");
+    drive(&mut app, &db, "\nsec");
+    let csv = std::fs::read_to_string(out.path().join(name.replace("json", "csv"))).expect("the csv");
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("id,endpoint_id,duration,time_requested,version_requested,group_by,ip,status_code"));
+    let query = app.requests.query.clone();
+    let want = store.requests(1, TimeRange::ALL, &query, crate::app::PAGE_ROWS, 0).expect("requests");
+    let ids: Vec<i64> = lines.map(|l| l.split(',').next().and_then(|id| id.parse().ok()).expect("id")).collect();
+    assert_eq!(ids, want.iter().map(|r| r.id).collect::<Vec<_>>());
+    assert!(want.len() > 5 && want.windows(2).all(|w| w[0].duration >= w[1].duration));
+    assert_eq!(csv.lines().nth(1).map(|l| l.split(',').nth(3)), Some(Some("2026-11-27T21:58:58.765433Z")));
+}
