@@ -17,6 +17,10 @@ pub use super::request_query::{RequestFilter, RequestOrder, RequestQuery, Status
 pub(crate) const REQUEST_COLUMNS: &str =
     "id, endpoint_id, duration, time_requested, version_requested, group_by, ip, status_code";
 
+/// Requests of the walk a user, IP or version filter over all time looks at before scanning the table instead
+/// (see `Store::rows_filter_plan`).
+const PROBE: i64 = 4096;
+
 /// One `Request` row, every column read leniently (FMD's `row2dict` keys).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RequestRow {
@@ -117,31 +121,46 @@ impl Store {
         ];
         let t = &self.tables.request;
         self.view_snapshot(|| {
-            let access = if query.filter.needs_rows() { Access::Rows } else { Access::Covered };
-            let mut filter = match query.order {
-                RequestOrder::Time => self.view_filter(&range, endpoint_id, access)?,
+            let order = match query.order {
+                RequestOrder::Time => "time_requested DESC, id DESC",
+                RequestOrder::Duration => "duration DESC, id DESC",
+            };
+            // The walk: the endpoint's requests in the range, in the query's order.
+            let mut walk = match query.order {
+                RequestOrder::Time => self.view_filter(&range, endpoint_id, Access::Covered)?,
                 // Over all time the endpoint's duration index holds the order; over a window the time index
                 // bounds the walk.
                 RequestOrder::Duration if range.is_bounded() => Filter::on_time_index(&range, Some(endpoint_id)),
                 RequestOrder::Duration => Filter::new(&range, Some(endpoint_id)),
             };
-            query.filter.add_to(&mut filter);
             if query.order == RequestOrder::Duration {
-                filter = filter.and(VALID_DURATION);
+                walk = walk.and(VALID_DURATION);
             }
-            let sql = match query.order {
-                RequestOrder::Time => format!(
-                    "SELECT {REQUEST_COLUMNS} FROM {t} WHERE {} ORDER BY time_requested DESC, id DESC LIMIT ? OFFSET ?",
-                    filter.sql()
-                ),
-                RequestOrder::Duration => format!(
-                    "SELECT {REQUEST_COLUMNS} FROM {t} WHERE id IN (SELECT id FROM {t} WHERE {} \
-                     ORDER BY duration DESC, id DESC LIMIT ? OFFSET ?) ORDER BY duration DESC, id DESC",
-                    filter.sql()
-                ),
+            let mut conditions = Filter::default();
+            query.filter.add_to(&mut conditions);
+            let (sql, params) = if query.filter.needs_rows() && !range.is_bounded() {
+                self.rows_filter_plan(endpoint_id, &walk, &conditions, order, limit.saturating_add(offset))?
+            } else {
+                // Status is in the time index; a window bounds the walk: filter on the way.
+                let sql = match query.order {
+                    RequestOrder::Time => format!(
+                        "SELECT {REQUEST_COLUMNS} FROM {t} WHERE {} AND {} ORDER BY {order} LIMIT ? OFFSET ?",
+                        walk.sql(),
+                        conditions.sql()
+                    ),
+                    // Only the page's rows are read: the walk holds id and duration.
+                    RequestOrder::Duration => format!(
+                        "SELECT {REQUEST_COLUMNS} FROM {t} WHERE id IN (SELECT id FROM {t} WHERE {} AND {} \
+                         ORDER BY {order} LIMIT ? OFFSET ?) ORDER BY {order}",
+                        walk.sql(),
+                        conditions.sql()
+                    ),
+                };
+                (sql, walk.params.iter().chain(&conditions.params).cloned().collect())
             };
             let mut stmt = self.conn.prepare(&sql)?;
-            let mut rows = stmt.query(filter.params_with(&page))?;
+            let all: Vec<Value> = params.into_iter().chain(page.iter().cloned()).collect();
+            let mut rows = stmt.query(rusqlite::params_from_iter(all))?;
             let mut out = Vec::new();
             while let Some(r) = rows.next()? {
                 if let Some(row) = request_row(r)? {
@@ -150,6 +169,53 @@ impl Store {
             }
             Ok(out)
         })
+    }
+
+    /// The query for a user, IP or version filter over all time (the columns are outside the indexes, so every
+    /// request looked at costs a table lookup): when the first [`PROBE`] requests of the walk hold the page (or
+    /// are all there is), the page is taken from them; else (a rare value) the endpoint's rows are scanned in
+    /// table order, which bounds the cost at one pass over the file instead of a random lookup per request.
+    /// `need` is the page's end (offset + limit). Returns the SQL (ending in `LIMIT ? OFFSET ?`) and its
+    /// parameters before those two.
+    fn rows_filter_plan(
+        &self,
+        endpoint_id: i64,
+        walk: &Filter,
+        conditions: &Filter,
+        order: &str,
+        need: usize,
+    ) -> rusqlite::Result<(String, Vec<Value>)> {
+        let t = &self.tables.request;
+        let candidates = format!("SELECT * FROM {t} WHERE {} ORDER BY {order} LIMIT {PROBE}", walk.sql());
+        let walked: i64 = self.conn.query_row(
+            &format!("SELECT count(*) FROM (SELECT 1 FROM {t} WHERE {} LIMIT {PROBE})", walk.sql()),
+            rusqlite::params_from_iter(walk.params.iter()),
+            |r| r.get(0),
+        )?;
+        let need_param = Value::Integer(i64::try_from(need).unwrap_or(i64::MAX));
+        let found: i64 = self.conn.query_row(
+            &format!("SELECT count(*) FROM (SELECT 1 FROM ({candidates}) WHERE {} LIMIT ?)", conditions.sql()),
+            rusqlite::params_from_iter(walk.params.iter().chain(&conditions.params).chain([&need_param])),
+            |r| r.get(0),
+        )?;
+        let found = usize::try_from(found).unwrap_or(0);
+        if walked < PROBE || found >= need {
+            let sql = format!(
+                "SELECT {REQUEST_COLUMNS} FROM ({candidates}) WHERE {} ORDER BY {order} LIMIT ? OFFSET ?",
+                conditions.sql()
+            );
+            return Ok((sql, walk.params.iter().chain(&conditions.params).cloned().collect()));
+        }
+        // `+endpoint_id` and NOT INDEXED: one pass over the table, the few matches sorted.
+        let scan = Filter::on_time_index(&TimeRange::ALL, Some(endpoint_id));
+        let duration = if order.starts_with("duration") { VALID_DURATION } else { "1" };
+        let sql = format!(
+            "SELECT {REQUEST_COLUMNS} FROM {t} NOT INDEXED WHERE {} AND {} AND {duration} ORDER BY {order} \
+             LIMIT ? OFFSET ?",
+            scan.sql(),
+            conditions.sql()
+        );
+        Ok((sql, scan.params.iter().chain(&conditions.params).cloned().collect()))
     }
 
     /// Hits, errors, median, first and last request and number of versions of an endpoint in `range`;
