@@ -7,12 +7,12 @@ mod text;
 
 use chrono::{DateTime, Duration, Utc};
 use fmd_core::report::{Interval, Preset, ReportOptions};
-use fmd_core::store::views::GroupColumn;
+use fmd_core::store::views::{GroupColumn, RequestFilter, RequestOrder, RequestQuery, StatusRange, TextMatch};
 use fmd_core::store::{DayRange, TimeRange};
 use fmd_core::{Store, StoreError};
 use serde::Serialize;
 
-use crate::cli::{ReportPreset, ShowArgs, View};
+use crate::cli::{ReportPreset, RequestSort, ShowArgs, View};
 use crate::failure::Failure;
 use crate::settings::Settings;
 use crate::timearg;
@@ -28,6 +28,17 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
     let store = Store::open_reader(&settings.db, settings.table_prefix.as_deref())?;
     if args.request.is_some() && args.view != View::Profiler {
         return Err(Failure::Input(format!("--request only applies to `fmd show profiler`, not {:?}", args.view)));
+    }
+    let filtered = args.status.is_some()
+        || args.user.is_some()
+        || args.ip.is_some()
+        || args.app_version.is_some()
+        || args.sort.is_some();
+    if filtered && args.view != View::Requests {
+        return Err(Failure::Input(format!(
+            "--status, --user, --ip, --app-version and --sort only apply to `fmd show requests`, not {:?}",
+            args.view
+        )));
     }
     let ctx = Context::new(settings, args, &store)?;
     match args.view {
@@ -98,7 +109,7 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
             let id = ctx.require_endpoint(args)?;
             let (limit, offset) =
                 (usize::try_from(args.limit).unwrap_or(usize::MAX), usize::try_from(args.offset).unwrap_or(0));
-            emit(args, &store.recent_requests(id, ctx.range, limit, offset)?)
+            emit(args, &store.requests(id, ctx.range, &request_query(args)?, limit, offset)?)
         }
         View::Report => report(&store, &ctx, settings, args),
         View::Graphs => {
@@ -133,6 +144,26 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
             emit(args, &groups)
         }
     }
+}
+
+/// The filter and order of `fmd show requests` (`--status`, `--user`, `--ip`, `--app-version`, `--sort`).
+fn request_query(args: &ShowArgs) -> Result<RequestQuery, Failure> {
+    let text = |flag: &str, value: &Option<String>| {
+        value.as_deref().map(|v| v.parse::<TextMatch>().map_err(|e| Failure::Input(format!("{flag}: {e}")))).transpose()
+    };
+    let status = args.status.as_deref().map(str::parse::<StatusRange>).transpose();
+    Ok(RequestQuery {
+        filter: RequestFilter {
+            status: status.map_err(|e| Failure::Input(format!("--status: {e}")))?,
+            user: text("--user", &args.user)?,
+            ip: text("--ip", &args.ip)?,
+            version: text("--app-version", &args.app_version)?,
+        },
+        order: match args.sort {
+            Some(RequestSort::Duration) => RequestOrder::Duration,
+            Some(RequestSort::Time) | None => RequestOrder::Time,
+        },
+    })
 }
 
 /// `fmd show outliers`: FMD's `/api/num_outliers/<id>` and `/api/outlier_table/<id>/<offset>/<per_page>`.
