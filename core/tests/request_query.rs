@@ -49,7 +49,7 @@ fn expected(all: &[RequestRow], range: TimeRange, query: &RequestQuery, limit: u
         .filter(|r| text_ok(&f.user, &r.group_by) && text_ok(&f.ip, &r.ip) && text_ok(&f.version, &r.version_requested))
         .collect();
     match query.order {
-        RequestOrder::Time => rows.sort_by(|x, y| (y.time_requested, y.id).cmp(&(x.time_requested, x.id))),
+        RequestOrder::Time => rows.sort_by_key(|r| std::cmp::Reverse((r.time_requested, r.id))),
         RequestOrder::Duration => rows.sort_by(|x, y| {
             y.duration.partial_cmp(&x.duration).unwrap_or(std::cmp::Ordering::Equal).then(y.id.cmp(&x.id))
         }),

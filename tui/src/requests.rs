@@ -41,7 +41,7 @@ pub struct RequestsTab {
 impl RequestsTab {
     /// The key of the applied query.
     pub fn key(&self) -> RequestsKey {
-        RequestsKey::new(&self.query).unwrap_or_default()
+        RequestsKey::new(&self.query)
     }
 
     /// `s`: newest first ↔ longest first. The cursor goes back to the top (another list).

@@ -29,11 +29,11 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
     if args.request.is_some() && args.view != View::Profiler {
         return Err(Failure::Input(format!("--request only applies to `fmd show profiler`, not {:?}", args.view)));
     }
-    let filtered = args.status.is_some()
-        || args.user.is_some()
-        || args.ip.is_some()
-        || args.app_version.is_some()
-        || args.sort.is_some();
+    let filtered = args.requests.status.is_some()
+        || args.requests.user.is_some()
+        || args.requests.ip.is_some()
+        || args.requests.app_version.is_some()
+        || args.requests.sort.is_some();
     if filtered && args.view != View::Requests {
         return Err(Failure::Input(format!(
             "--status, --user, --ip, --app-version and --sort only apply to `fmd show requests`, not {:?}",
@@ -151,15 +151,15 @@ fn request_query(args: &ShowArgs) -> Result<RequestQuery, Failure> {
     let text = |flag: &str, value: &Option<String>| {
         value.as_deref().map(|v| v.parse::<TextMatch>().map_err(|e| Failure::Input(format!("{flag}: {e}")))).transpose()
     };
-    let status = args.status.as_deref().map(str::parse::<StatusRange>).transpose();
+    let status = args.requests.status.as_deref().map(str::parse::<StatusRange>).transpose();
     Ok(RequestQuery {
         filter: RequestFilter {
             status: status.map_err(|e| Failure::Input(format!("--status: {e}")))?,
-            user: text("--user", &args.user)?,
-            ip: text("--ip", &args.ip)?,
-            version: text("--app-version", &args.app_version)?,
+            user: text("--user", &args.requests.user)?,
+            ip: text("--ip", &args.requests.ip)?,
+            version: text("--app-version", &args.requests.app_version)?,
         },
-        order: match args.sort {
+        order: match args.requests.sort {
             Some(RequestSort::Duration) => RequestOrder::Duration,
             Some(RequestSort::Time) | None => RequestOrder::Time,
         },

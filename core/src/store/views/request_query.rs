@@ -283,10 +283,10 @@ mod tests {
         assert_eq!(f.version, Some(TextMatch { text: "1.2".into(), prefix: false }));
         assert_eq!(RequestFilter::parse(&f.to_string()), Ok(f.clone()), "prints back: {f}");
         assert!(RequestFilter::parse("  ").expect("empty").is_empty());
-        assert!(RequestFilter::parse("alice").unwrap_err().contains("key:value"));
-        assert!(RequestFilter::parse("colour:red").unwrap_err().contains("unknown filter key `colour`"));
-        assert!(RequestFilter::parse("user:").unwrap_err().contains("user:"));
-        assert!(RequestFilter::parse("user:\"open").unwrap_err().contains("quote"));
+        assert!(RequestFilter::parse("alice").expect_err("refused").contains("key:value"));
+        assert!(RequestFilter::parse("colour:red").expect_err("refused").contains("unknown filter key `colour`"));
+        assert!(RequestFilter::parse("user:").expect_err("refused").contains("user:"));
+        assert!(RequestFilter::parse("user:\"open").expect_err("refused").contains("quote"));
         assert!(RequestFilter::parse(&format!("ip:{}", "9".repeat(101))).is_err());
     }
 }
