@@ -426,7 +426,7 @@ impl App {
             }
             Action::WindowShorter | Action::WindowLonger => !self.view_key().is_some_and(|k| k.kind.ignores_window()),
             Action::Compare => report,
-            Action::Export => export::json(self).is_some(),
+            Action::Export => export::exportable(self),
             Action::DeleteEndpoint => overview && self.table.selected().is_some(),
             Action::MergeEndpoint => overview && self.table.selected().is_some() && self.table.all_rows().len() > 1,
             Action::Prune => overview,

@@ -31,36 +31,51 @@ impl Format {
     }
 }
 
+/// The data on screen: the request detail when open, the Requests list (also under it), else the tab's view.
+fn data(app: &App) -> Option<&ViewData> {
+    if app.on_tab(crate::nav::EndpointTab::Requests) && !app.request_open() {
+        return app.request_list().map(|c| &c.data);
+    }
+    app.view().map(|c| &c.data)
+}
+
+/// Whether the tab on screen can be exported (cheap: the footer asks on every draw).
+pub fn exportable(app: &App) -> bool {
+    json_of(data(app), false).is_some()
+}
+
 /// The JSON of the data on screen, `None` on tabs that have no exportable view (the overview, dashboard
 /// versions and status, graphs, report, outliers, exceptions and the profiler list for now).
 pub fn json(app: &App) -> Option<Value> {
-    let data = if app.request_open() {
-        &app.view()?.data
-    } else if app.on_tab(crate::nav::EndpointTab::Requests) {
-        &app.request_list()?.data
-    } else {
-        &app.view()?.data
-    };
-    match data {
-        ViewData::Requests(rows) => to(rows),
-        ViewData::Summary(summary) => to(summary),
-        ViewData::Status(status) => to(status),
-        ViewData::Matrix(matrix) => to(matrix),
-        ViewData::Performance(p) => to(p),
-        ViewData::Hourly(h) => to(h),
-        ViewData::Daily(d) => to(d),
-        ViewData::Groups(g) => to(g),
-        ViewData::VersionPerformance(v) => to(v),
-        ViewData::Grouped(g) => to(&g.lines),
-        ViewData::CallTree(Some(tree)) => to(tree),
-        ViewData::RequestDetail(Some(detail)) => to(detail),
-        _ => None,
-    }
+    json_of(data(app), true)
 }
 
-/// The JSON of one of the store's values (serialising them never fails; `None` if it did).
-fn to<T: serde::Serialize>(value: &T) -> Option<Value> {
-    serde_json::to_value(value).ok()
+/// The JSON of `data` (`Value::Null` when `serialise` is false, only to say that there is one).
+fn json_of(data: Option<&ViewData>, serialise: bool) -> Option<Value> {
+    fn to<T: serde::Serialize>(value: &T, serialise: bool) -> Option<Value> {
+        if serialise {
+            // The store's types always serialise; `None` if one did not.
+            serde_json::to_value(value).ok()
+        } else {
+            Some(Value::Null)
+        }
+    }
+    let s = serialise;
+    match data? {
+        ViewData::Requests(rows) => to(rows, s),
+        ViewData::Summary(summary) => to(summary, s),
+        ViewData::Status(status) => to(status, s),
+        ViewData::Matrix(matrix) => to(matrix, s),
+        ViewData::Performance(p) => to(p, s),
+        ViewData::Hourly(h) => to(h, s),
+        ViewData::Daily(d) => to(d, s),
+        ViewData::Groups(g) => to(g, s),
+        ViewData::VersionPerformance(v) => to(v, s),
+        ViewData::Grouped(g) => to(&g.lines, s),
+        ViewData::CallTree(Some(tree)) => to(tree, s),
+        ViewData::RequestDetail(Some(detail)) => to(detail, s),
+        _ => None,
+    }
 }
 
 /// `value` as CSV text.
