@@ -117,3 +117,51 @@ fn the_default_query_is_the_plain_listing() {
     let prefix = store.requests(a, TimeRange::ALL, &query("user:a*"), 10_000, 0).expect("prefix");
     assert!(prefix.iter().any(|r| r.group_by == "alice") && prefix.iter().all(|r| r.group_by.starts_with('a')));
 }
+
+#[test]
+fn a_request_detail_holds_its_row_outlier_and_exceptions() {
+    use fmd_core::store::{NewException, NewFrame, NewOutlier};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = Store::open_writer(dir.path().join("fmd.db"), "").expect("writer");
+    let at = t("2026-11-27T10:00:00.123456Z").timestamp_micros();
+    let e = store.ensure_endpoint("/pay", 2, "1.0", at).expect("endpoint").id;
+    let request = |ms: f64| NewRequest {
+        endpoint_id: e,
+        duration_ms: ms,
+        time_micros: at,
+        group_by: "alice".into(),
+        ip: "10.0.0.1".into(),
+        status_code: 500,
+    };
+    let frame = NewFrame { file: "src/pay.rs".into(), function: "pay::charge".into(), line: 7, code: "x?;".into() };
+    store
+        .write(&WriteBatch {
+            version: "1.0".into(),
+            requests: vec![request(5.0), request(900.0)],
+            outliers: vec![NewOutlier { request: 1, request_url: "https://x/pay".into(), ..NewOutlier::default() }],
+            exceptions: vec![NewException {
+                request: 1,
+                type_name: "PayError".into(),
+                message: "declined".into(),
+                frames: vec![frame],
+                user_captured: true,
+            }],
+            ..WriteBatch::default()
+        })
+        .expect("write");
+    drop(store);
+    let store = Store::open_reader(dir.path().join("fmd.db"), None).expect("reader");
+    let rows = store.recent_requests(e, TimeRange::ALL, 10, 0).expect("rows");
+    let slow = rows.iter().find(|r| r.duration == Some(900.0)).expect("the slow one");
+    let plain = rows.iter().find(|r| r.duration == Some(5.0)).expect("the quick one");
+    let detail = store.request_detail(slow.id).expect("detail").expect("exists");
+    assert_eq!(&detail.request, slow);
+    assert_eq!(detail.outlier.as_ref().and_then(|o| o.request_url.as_deref()), Some("https://x/pay"));
+    assert_eq!(detail.exceptions.len(), 1);
+    let x = &detail.exceptions[0];
+    assert_eq!((x.type_name.as_str(), x.message.as_str(), x.user_captured), ("PayError", "declined", true));
+    assert_eq!(x.stack.iter().map(|f| f.line_number).collect::<Vec<_>>(), [7]);
+    let quick = store.request_detail(plain.id).expect("detail").expect("exists");
+    assert!(quick.outlier.is_none() && quick.exceptions.is_empty());
+    assert_eq!(store.request_detail(9_999).expect("detail"), None, "no such request");
+}
