@@ -17,8 +17,8 @@ pub use super::request_query::{RequestFilter, RequestOrder, RequestQuery, Status
 pub(crate) const REQUEST_COLUMNS: &str =
     "id, endpoint_id, duration, time_requested, version_requested, group_by, ip, status_code";
 
-/// Requests of the walk a user, IP or version filter over all time looks at before scanning the table instead
-/// (see `Store::rows_filter_plan`).
+/// Requests of the walk that a user, IP or version filter over all time (before scanning the table instead)
+/// and a longest-first listing over a window look at first (see `Store::probe`).
 const PROBE: i64 = 4096;
 
 /// One `Request` row, every column read leniently (FMD's `row2dict` keys).
@@ -102,11 +102,14 @@ impl Store {
     /// An endpoint's requests in `range` that `query`'s filter keeps, in its order (ties by id, descending),
     /// skipping `offset` rows and returning at most `limit`. The filter and the order run in the query:
     ///
-    /// * by time, the time index is walked newest first (status is in it; user, IP and version need the row);
+    /// * by time, the time index is walked newest first (status is in it);
     /// * by duration over all time, the `(endpoint_id, duration)` index is walked longest first, so the first
     ///   page costs a few lookups however busy the endpoint;
-    /// * by duration over a window, the time index is walked over the window only (it holds the durations),
-    ///   and only the page's rows are read.
+    /// * by duration over a window, the endpoint's [`PROBE`] longest requests are looked at first (enough when
+    ///   the window holds much of the endpoint's traffic), else the time index is walked over the window only
+    ///   (it holds the durations) and only the page's rows are read;
+    /// * user, IP and version (outside the indexes) over all time: the first [`PROBE`] requests of the walk,
+    ///   else one pass over the table (a rare value), instead of a random lookup per request of the endpoint.
     pub fn requests(
         &self,
         endpoint_id: i64,
@@ -138,8 +141,24 @@ impl Store {
             }
             let mut conditions = Filter::default();
             query.filter.add_to(&mut conditions);
-            let (sql, params) = if query.filter.needs_rows() && !range.is_bounded() {
-                self.rows_filter_plan(endpoint_id, &walk, &conditions, order, limit.saturating_add(offset))?
+            let need = limit.saturating_add(offset);
+            let planned = if query.filter.needs_rows() && !range.is_bounded() {
+                // User, IP and version are outside the indexes: each request looked at costs a lookup.
+                match self.probe(&walk, &conditions, order, need)? {
+                    Some(plan) => Some(plan),
+                    None => Some(self.scan_plan(endpoint_id, &conditions, order)),
+                }
+            } else if query.order == RequestOrder::Duration && range.is_bounded() {
+                // A window holding much of the endpoint's requests holds much of its longest ones too.
+                let longest = Filter::new(&TimeRange::ALL, Some(endpoint_id)).and(VALID_DURATION);
+                let mut in_window = Filter::new(&range, None);
+                query.filter.add_to(&mut in_window);
+                self.probe(&longest, &in_window, order, need)?
+            } else {
+                None
+            };
+            let (sql, params) = if let Some(plan) = planned {
+                plan
             } else {
                 // Status is in the time index; a window bounds the walk: filter on the way.
                 let sql = match query.order {
@@ -171,20 +190,17 @@ impl Store {
         })
     }
 
-    /// The query for a user, IP or version filter over all time (the columns are outside the indexes, so every
-    /// request looked at costs a table lookup): when the first [`PROBE`] requests of the walk hold the page (or
-    /// are all there is), the page is taken from them; else (a rare value) the endpoint's rows are scanned in
-    /// table order, which bounds the cost at one pass over the file instead of a random lookup per request.
-    /// `need` is the page's end (offset + limit). Returns the SQL (ending in `LIMIT ? OFFSET ?`) and its
-    /// parameters before those two.
-    fn rows_filter_plan(
+    /// When the first [`PROBE`] requests of `walk` (in `order`) that meet `conditions` hold the page (its end
+    /// is `need`), or the walk has no more, the query taking the page from them: the SQL (ending in
+    /// `LIMIT ? OFFSET ?`) and its parameters before those two. `None` when they do not (a rare value, a small
+    /// window): the caller takes another path. Costs at most [`PROBE`] lookups.
+    fn probe(
         &self,
-        endpoint_id: i64,
         walk: &Filter,
         conditions: &Filter,
         order: &str,
         need: usize,
-    ) -> rusqlite::Result<(String, Vec<Value>)> {
+    ) -> rusqlite::Result<Option<(String, Vec<Value>)>> {
         let t = &self.tables.request;
         let candidates = format!("SELECT * FROM {t} WHERE {} ORDER BY {order} LIMIT {PROBE}", walk.sql());
         let walked: i64 = self.conn.query_row(
@@ -204,9 +220,16 @@ impl Store {
                 "SELECT {REQUEST_COLUMNS} FROM ({candidates}) WHERE {} ORDER BY {order} LIMIT ? OFFSET ?",
                 conditions.sql()
             );
-            return Ok((sql, walk.params.iter().chain(&conditions.params).cloned().collect()));
+            return Ok(Some((sql, walk.params.iter().chain(&conditions.params).cloned().collect())));
         }
-        // `+endpoint_id` and NOT INDEXED: one pass over the table, the few matches sorted.
+        Ok(None)
+    }
+
+    /// The endpoint's requests meeting `conditions` in `order`, by one pass over the table in its own order
+    /// (`+endpoint_id`, NOT INDEXED) and a sort of the matches: for a rare user, IP or version over all time,
+    /// one sequential read of the file instead of a random lookup per request of the endpoint.
+    fn scan_plan(&self, endpoint_id: i64, conditions: &Filter, order: &str) -> (String, Vec<Value>) {
+        let t = &self.tables.request;
         let scan = Filter::on_time_index(&TimeRange::ALL, Some(endpoint_id));
         let duration = if order.starts_with("duration") { VALID_DURATION } else { "1" };
         let sql = format!(
@@ -215,7 +238,7 @@ impl Store {
             scan.sql(),
             conditions.sql()
         );
-        Ok((sql, scan.params.iter().chain(&conditions.params).cloned().collect()))
+        (sql, scan.params.iter().chain(&conditions.params).cloned().collect())
     }
 
     /// Hits, errors, median, first and last request and number of versions of an endpoint in `range`;
