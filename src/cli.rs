@@ -70,6 +70,9 @@ pub struct TuiArgs {
     /// End of the custom time window (exclusive), same forms as --from (default: no end).
     #[arg(long, value_name = "TIME")]
     pub to: Option<String>,
+    /// Leave the mouse to the terminal (its own text selection) instead of clicks and the wheel.
+    #[arg(long)]
+    pub no_mouse: bool,
 }
 
 /// `fmd prune`.
@@ -157,6 +160,9 @@ pub struct ShowArgs {
     /// Users or IPs in the version matrices (busiest first).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     pub top: u64,
+    /// `fmd show requests`' filters and order.
+    #[command(flatten)]
+    pub requests: Box<RequestArgs>,
     /// Report: compare the current day, ISO week or month with the previous one.
     #[arg(long, value_enum, conflicts_with_all = ["compare_version", "baseline_from"])]
     pub preset: Option<ReportPreset>,
@@ -172,6 +178,35 @@ pub struct ShowArgs {
     /// Report: ... with those of this one.
     #[arg(long, value_name = "VERSION", requires = "compare_version")]
     pub baseline_version: Option<String>,
+}
+
+/// `fmd show requests`' filters and order (boxed in [`ShowArgs`]: most views never use them).
+#[derive(Debug, Args, Clone, Default)]
+pub struct RequestArgs {
+    /// Requests: only these status codes (`404`, `5xx`, `400-499`).
+    #[arg(long, value_name = "CODES")]
+    pub status: Option<String>,
+    /// Requests: only this user (group-by); a trailing `*` matches a prefix.
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+    /// Requests: only this client IP; a trailing `*` matches a prefix (`10.0.*`).
+    #[arg(long, value_name = "ADDR")]
+    pub ip: Option<String>,
+    /// Requests: only this version requested; a trailing `*` matches a prefix.
+    #[arg(long, value_name = "VERSION")]
+    pub app_version: Option<String>,
+    /// Requests: newest first (`time`, the default) or longest first (`duration`).
+    #[arg(long, value_enum)]
+    pub sort: Option<RequestSort>,
+}
+
+/// Orders of `fmd show requests`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RequestSort {
+    /// Newest first.
+    Time,
+    /// Longest first.
+    Duration,
 }
 
 /// Report presets.

@@ -35,6 +35,7 @@ pub fn run(settings: &Settings, args: &TuiArgs) -> Result<(), Failure> {
             constant: settings.config.dashboard.outlier_detection_constant,
             min_samples: settings.config.dashboard.outlier_min_samples,
         },
+        mouse: !args.no_mouse,
     };
     fmd_tui::run(options).map_err(|e| match e {
         fmd_tui::ConsoleError::Store(e) => Failure::from(e),

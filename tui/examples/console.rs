@@ -28,6 +28,7 @@ fn main() {
         colors,
         window: (None, None),
         outliers: Default::default(),
+        mouse: true,
     };
     if let Err(error) = fmd_tui::run(options) {
         eprintln!("fmd: {error}");

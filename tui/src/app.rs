@@ -14,13 +14,16 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use fmd_core::store::DeletedRows;
 
+use crate::activity::{self, Activity};
 use crate::cursor::Cursor;
+use crate::export;
 use crate::keys::{self, Action, Context};
 use crate::nav::{self, Compare, DashTab, EndpointTab, Window, PRUNE_AGES};
 use crate::pace::{Pace, Slot};
 use crate::profiler::{self, FrameStep, ProfilerState};
 use crate::query::{Housekeeping, Job, Reply};
 use crate::render;
+use crate::requests::RequestsTab;
 use crate::table::OverviewTable;
 use crate::theme::Theme;
 use crate::views::{Cached, ViewCache, ViewKey, ViewKind};
@@ -78,6 +81,8 @@ pub enum Popup {
         /// Keep custom graph data older than the cutoff.
         keep_graphs: bool,
     },
+    /// Choosing CSV or JSON for exporting the view on screen.
+    Export,
     /// What `op` would delete, asking whether to go ahead.
     Confirm {
         /// The operation.
@@ -180,6 +185,12 @@ pub struct App {
     pub pace: Pace,
     /// When recorders capture outliers (for the Outliers tab's note).
     pub outlier_rule: render::outliers::OutlierRule,
+    /// The Requests tab: filter, order, the request under the cursor, the detail.
+    pub requests: RequestsTab,
+    /// Requests arriving: the rate, and how many since the screen froze.
+    pub activity: Activity,
+    /// Where `e` writes its files (the directory the console started in).
+    pub export_dir: std::path::PathBuf,
 }
 
 impl App {
@@ -224,6 +235,9 @@ impl App {
             profiler: ProfilerState::default(),
             pace: Pace::default(),
             outlier_rule: render::outliers::OutlierRule::default(),
+            requests: RequestsTab::default(),
+            activity: Activity::default(),
+            export_dir: std::path::PathBuf::from("."),
         }
     }
 
@@ -241,6 +255,8 @@ impl App {
     pub fn typed(&self) -> &str {
         if self.profiler.searching {
             &self.profiler.search
+        } else if let Some(prompt) = &self.requests.prompt {
+            prompt
         } else {
             self.filter()
         }
@@ -253,13 +269,14 @@ impl App {
 
     /// Which part of the key table applies now.
     pub fn context(&self) -> Context {
-        let typing = self.filter_editing || self.profiler.searching;
+        let typing = self.filter_editing || self.profiler.searching || self.requests.prompt.is_some();
         match (&self.popup, typing, self.screen) {
             (Some(Popup::Help { .. }), _, _) => Context::Help,
             (Some(Popup::LevelPicker { .. }), _, _) => Context::LevelPicker,
             (Some(Popup::MergePicker { .. }), _, _) => Context::MergePicker,
             (Some(Popup::PrunePicker { .. }), _, _) => Context::PrunePicker,
             (Some(Popup::Confirm { .. }), _, _) => Context::Confirm,
+            (Some(Popup::Export), _, _) => Context::Export,
             (None, true, _) => Context::Filter,
             (None, false, Screen::Endpoint(_)) => Context::Endpoint,
             (None, false, Screen::Dashboard) => Context::Dashboard,
@@ -272,6 +289,10 @@ impl App {
             Screen::Dashboard => (ViewKind::of_dashboard(self.dash_tab, self.compare)?, None),
             Screen::Endpoint(id) => match (self.endpoint_tab, self.profiler.open) {
                 (EndpointTab::Profiler, Some(request)) => (ViewKind::CallTree(request), Some(id)),
+                (EndpointTab::Requests, _) => match self.requests.detail {
+                    Some((request, _)) => (ViewKind::RequestDetail(request), Some(id)),
+                    None => (ViewKind::Requests(self.requests.key()), Some(id)),
+                },
                 (tab, _) => (ViewKind::of_endpoint(tab), Some(id)),
             },
         };
@@ -399,7 +420,7 @@ impl App {
         let overview = dashboard && self.dash_tab == DashTab::Overview;
         let report = dashboard && self.dash_tab == DashTab::Report;
         match action {
-            Action::FilterClear => self.filter_editing || !self.filter.is_empty(),
+            Action::FilterClear => self.filter_editing || !self.filter.is_empty() || self.requests.prompt.is_some(),
             Action::Filter => {
                 dashboard
                     && matches!(
@@ -409,6 +430,7 @@ impl App {
             }
             Action::WindowShorter | Action::WindowLonger => self.window_applies(),
             Action::Compare => report,
+            Action::Export => export::exportable(self),
             Action::DeleteEndpoint => overview && self.table.selected().is_some(),
             Action::MergeEndpoint => overview && self.table.selected().is_some() && self.table.all_rows().len() > 1,
             Action::Prune => overview,
@@ -421,18 +443,23 @@ impl App {
             Action::SortNext => {
                 overview
                     || self.on_tab(EndpointTab::Outliers)
+                    || (self.on_tab(EndpointTab::Requests) && !self.request_open())
                     || (self.on_tab(EndpointTab::Grouped) && !self.on_flame())
             }
             Action::Toggle => {
                 self.profiler.open.is_some() && self.on_tab(EndpointTab::Profiler) && self.row_count() > 0
             }
             Action::Flame => self.on_tab(EndpointTab::Grouped),
-            Action::Search => self.on_tab(EndpointTab::Grouped) && self.grouped().is_some_and(|g| !g.lines.is_empty()),
+            Action::Search => {
+                (self.on_tab(EndpointTab::Grouped) && self.grouped().is_some_and(|g| !g.lines.is_empty()))
+                    || (self.on_tab(EndpointTab::Requests) && !self.request_open())
+            }
             Action::NextMatch => self.on_flame() && !self.profiler.search.is_empty(),
             Action::SortPrev | Action::SortInvert => overview,
             Action::Detail => {
-                (self.on_incidents() || self.on_tab(EndpointTab::Profiler) || self.on_tab(EndpointTab::Grouped))
-                    && self.row_count() > 0
+                ((self.on_incidents() || self.on_tab(EndpointTab::Profiler) || self.on_tab(EndpointTab::Grouped))
+                    && self.row_count() > 0)
+                    || (self.on_tab(EndpointTab::Requests) && !self.request_open() && self.row_count() > 0)
             }
             Action::DetailDown | Action::DetailUp | Action::Copy => self.detail_shown(),
             Action::Open => dashboard && self.selected_endpoint().is_some(),
@@ -442,7 +469,7 @@ impl App {
             }
             Action::LogScale => self.on_box_plots(),
             Action::Down | Action::Up | Action::Top | Action::Bottom | Action::PageDown | Action::PageUp => {
-                self.popup.is_some() || overview || self.row_count() > 0
+                self.popup.is_some() || overview || self.row_count() > 0 || self.request_open()
             }
             _ => true,
         }
@@ -511,10 +538,14 @@ impl App {
 
     /// The live refresh period has passed.
     pub fn on_refresh_tick(&mut self) {
+        let now = Instant::now();
         if self.frozen {
+            // The screen keeps its data; the overview is still asked for, only to count what arrives.
+            if self.pace.due(Slot::Overview, now, self.overview_pending) {
+                self.request_overview();
+            }
             return;
         }
-        let now = Instant::now();
         if self.pace.due(Slot::Overview, now, self.overview_pending) {
             self.request_overview();
         }
@@ -559,7 +590,9 @@ impl App {
                     self.overview_pending = false;
                 }
                 match result {
+                    Ok(overview) if self.frozen => self.activity.observe(now, activity::total(&overview.rows)),
                     Ok(overview) => {
+                        self.activity.observe(now, activity::total(&overview.rows));
                         self.table.set_overview(overview.rows, overview.trends, overview.exceptions, now);
                         self.dropped = overview.dropped;
                         self.failed = overview.failed;
@@ -578,6 +611,7 @@ impl App {
                     Ok(data) => {
                         self.keep_grouped_frames(&key, &data);
                         self.views.insert(key, now, limit, data);
+                        self.request_list_arrived(&key);
                         self.clear_query_message();
                     }
                     Err(error) => self.message = Some(Message::error(error, true)),
@@ -662,6 +696,41 @@ impl App {
 
     fn perform(&mut self, action: Action, context: Context, code: KeyCode) {
         match action {
+            Action::FilterType | Action::FilterDelete | Action::FilterKeep | Action::FilterClear
+                if self.requests.prompt.is_some() =>
+            {
+                self.request_prompt_key(action, code)
+            }
+            Action::Search if self.on_tab(EndpointTab::Requests) => {
+                if self.available(Action::Search) {
+                    self.requests.start_prompt();
+                    self.message = Some(Message::info(crate::requests::PROMPT_HELP.into()));
+                }
+            }
+            Action::SortNext if self.on_tab(EndpointTab::Requests) => {
+                if self.available(Action::SortNext) {
+                    self.toggle_request_order();
+                }
+            }
+            Action::Detail if self.on_tab(EndpointTab::Requests) => {
+                if self.available(Action::Detail) {
+                    self.open_request();
+                }
+            }
+            Action::Back if self.request_open() => self.close_request(),
+            Action::Export => {
+                if self.available(Action::Export) {
+                    self.popup = Some(Popup::Export);
+                }
+            }
+            Action::ExportCsv | Action::ExportJson => {
+                self.popup = None;
+                let format = if action == Action::ExportCsv { export::Format::Csv } else { export::Format::Json };
+                self.message = Some(match export::write(self, format, &self.export_dir) {
+                    Ok((path, rows)) => Message::info(format!("wrote {rows} rows to {}", path.display())),
+                    Err(e) => Message::error(format!("export: {e}"), false),
+                });
+            }
             Action::Down => self.step(context, 1),
             Action::Up => self.step(context, -1),
             Action::PageDown => self.step(context, self.page() as isize),
@@ -838,6 +907,7 @@ impl App {
             }
             Action::Freeze => {
                 self.frozen = !self.frozen;
+                self.activity.set_frozen(self.frozen);
                 if !self.frozen {
                     self.request_overview();
                     self.request_view();
@@ -1029,6 +1099,7 @@ impl App {
 
     /// A tab (or screen) just came up: a fresh cursor, and its data.
     fn show_tab(&mut self) {
+        self.requests.detail = None;
         self.detail_open = false;
         self.detail_scroll = 0;
         let hour = self.now().with_timezone(&self.timezone).hour() as usize;
@@ -1037,7 +1108,7 @@ impl App {
     }
 
     /// Asks for the data on screen, unless frozen with an answer for exactly this already at hand.
-    fn show_view(&mut self) {
+    pub(crate) fn show_view(&mut self) {
         let cached = self.view_key().is_some_and(|key| self.views.get(&key).is_some());
         if !(self.frozen && cached) {
             self.request_view();
@@ -1067,7 +1138,7 @@ impl App {
     }
 
     /// Rows one page holds on the screen in front.
-    fn page(&self) -> usize {
+    pub(crate) fn page(&self) -> usize {
         match self.context() {
             Context::Help => render::help::page(self.size.0, self.size.1),
             Context::MergePicker => render::housekeeping::picker_rows(self.size.0, self.size.1),
@@ -1090,6 +1161,10 @@ impl App {
                 -1 => self.step_frame(FrameStep::Up),
                 _ => {}
             },
+            Context::Endpoint if self.request_open() => self.scroll_request(match delta {
+                isize::MIN => isize::MIN / 2,
+                d => d,
+            }),
             Context::Endpoint if self.detail_open && self.on_incidents() => {
                 let delta = match delta {
                     isize::MIN => -(self.detail_scroll as isize),
@@ -1110,6 +1185,7 @@ impl App {
                     let (len, page) = (self.row_count(), self.page());
                     self.cursor.move_row(delta, len, page);
                     self.more_rows_if_needed();
+                    self.request_cursor_moved();
                 }
                 if self.cursor.row != before {
                     self.detail_scroll = 0;
@@ -1132,7 +1208,7 @@ impl App {
                     *choice = (*choice as isize).saturating_add(delta).clamp(0, last) as usize;
                 }
             }
-            Context::Confirm => {}
+            Context::Confirm | Context::Export => {}
             Context::Help => {
                 let max = render::help::max_scroll(self.size.0, self.size.1);
                 if let Some(Popup::Help { scroll }) = &mut self.popup {
@@ -1390,7 +1466,19 @@ mod tests {
         key(&mut app, KeyCode::Char('f'));
         assert!(app.frozen);
         app.on_refresh_tick();
-        assert!(app.take_jobs().is_empty());
+        let counting = app.take_jobs();
+        let Some(Job::Overview { seq, now }) = counting.first().cloned() else { panic!("{counting:?}") };
+        assert_eq!(counting.len(), 1, "frozen, only the overview is asked for (to count what arrives)");
+        let more = Overview {
+            rows: vec![row(1, "index", 35), row(2, "search", 20), row(3, "upload", 10)],
+            dropped: Some(0),
+            failed: 0,
+            trends: Default::default(),
+            exceptions: Default::default(),
+        };
+        app.apply(Reply::Overview { seq, now, result: Ok(more) });
+        assert_eq!(app.table.row(1).map(|r| r.hits_overall), Some(30), "the screen keeps its data");
+        assert_eq!(app.activity.new_since_freeze(), Some(5));
         key(&mut app, KeyCode::Char('r'));
         let jobs = app.take_jobs();
         let Some(Job::Overview { seq, now }) = jobs.first().cloned() else { panic!("{jobs:?}") };
@@ -1516,7 +1604,7 @@ mod tests {
         key(&mut app, KeyCode::Char('9'));
         assert_eq!(app.endpoint_tab, EndpointTab::Requests);
         let keys = view_jobs(&mut app);
-        assert_eq!(keys.last().map(|k| (k.kind, k.endpoint)), Some((ViewKind::Requests, Some(1))));
+        assert_eq!(keys.last().map(|k| (k.kind, k.endpoint)), Some((ViewKind::Requests(Default::default()), Some(1))));
         key(&mut app, KeyCode::Tab);
         assert_eq!(app.endpoint_tab, EndpointTab::Outliers, "tabs 10 to 13 are reached with Tab");
         let keys = view_jobs(&mut app);

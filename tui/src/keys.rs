@@ -121,11 +121,13 @@ pub enum Context {
     PrunePicker,
     /// A confirmation popup showing what an action will delete.
     Confirm,
+    /// Choosing the format of an export (`e`).
+    Export,
 }
 
 impl Context {
     /// Every context, in help order.
-    pub const ALL: [Context; 8] = [
+    pub const ALL: [Context; 9] = [
         Context::Dashboard,
         Context::Endpoint,
         Context::Filter,
@@ -134,6 +136,7 @@ impl Context {
         Context::MergePicker,
         Context::PrunePicker,
         Context::Confirm,
+        Context::Export,
     ];
 
     /// Short name shown in the help popup.
@@ -147,6 +150,7 @@ impl Context {
             Context::MergePicker => "merge",
             Context::PrunePicker => "prune",
             Context::Confirm => "confirm",
+            Context::Export => "export",
         }
     }
 }
@@ -250,6 +254,12 @@ pub enum Action {
     Search,
     /// Grouped profiler's icicle: select the next frame matching the search.
     NextMatch,
+    /// Export the view on screen (opens the format popup).
+    Export,
+    /// Export as CSV.
+    ExportCsv,
+    /// Export as JSON.
+    ExportJson,
 }
 
 /// One line of the key table.
@@ -270,8 +280,8 @@ pub struct Binding {
 }
 
 use Context::{
-    Confirm as C, Dashboard as D, Endpoint as E, Filter as F, Help as H, LevelPicker as L, MergePicker as M,
-    PrunePicker as P,
+    Confirm as C, Dashboard as D, Endpoint as E, Export as X, Filter as F, Help as H, LevelPicker as L,
+    MergePicker as M, PrunePicker as P,
 };
 
 const fn bind(
@@ -318,7 +328,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(&[Key::Enter], Action::Detail, "open: detail, tree line (fold), icicle zoom", Some("open"), &[E]),
     bind(&[Key::Char(' ')], Action::Toggle, "call tree: fold / unfold the line", Some("fold"), &[E]),
     bind(&[Key::Char('v')], Action::Flame, "grouped profiler: table / icicle view", Some("view"), &[E]),
-    bind(&[Key::Char('/')], Action::Search, "grouped profiler: highlight matching frames", Some("find"), &[E]),
+    bind(&[Key::Char('/')], Action::Search, "requests: filter; grouped profiler: find frames", Some("find"), &[E]),
     bind(&[Key::Char('n')], Action::NextMatch, "icicle: select the next matching frame", Some("next"), &[E]),
     bind(&[Key::Char('J')], Action::DetailDown, "scroll the detail down", Some("scroll"), &[E]),
     bind(&[Key::Char('K')], Action::DetailUp, "scroll the detail up", Some("scroll"), &[E]),
@@ -365,9 +375,13 @@ pub const BINDINGS: &[Binding] = &[
     bind(&[Key::Char('y')], Action::Confirm, "yes: delete what the popup shows (only y)", Some("yes"), &[C]),
     bind(&[Key::Char('n'), Key::Esc], Action::Close, "no: change nothing", Some("no"), &[C]),
     bind(&[Key::Esc], Action::Close, "close the popup", Some("close"), &[L, H, M, P]),
+    bind(&[Key::Char('e')], Action::Export, "export the view as CSV or JSON", Some("export"), &[D, E]),
+    bind(&[Key::Char('c')], Action::ExportCsv, "export as CSV", Some("CSV"), &[X]),
+    bind(&[Key::Char('j')], Action::ExportJson, "export as JSON", Some("JSON"), &[X]),
+    bind(&[Key::Esc], Action::Close, "close the export popup", Some("close"), &[X]),
     bind(&[Key::Char('?')], Action::Help, "show / hide this help", Some("help"), &[D, E, H]),
     bind(&[Key::Char('q')], Action::Quit, "quit", Some("quit"), &[D, E, L, H, M, P, C]),
-    bind(&[Key::Ctrl('c')], Action::Quit, "quit (everywhere)", None, &[D, E, F, L, H, M, P, C]),
+    bind(&[Key::Ctrl('c')], Action::Quit, "quit (everywhere)", None, &[D, E, F, L, H, M, P, C, X]),
 ];
 
 /// Only presses count: terminals that report releases and repeats as separate events send them too.

@@ -14,16 +14,21 @@
 
 #![warn(missing_docs)]
 
+mod activity;
 mod app;
 mod code_text;
 mod cursor;
+mod export;
 mod format;
 mod keys;
+mod mouse;
 mod nav;
 mod pace;
 mod profiler;
 mod query;
 mod render;
+mod requests;
+mod requests_key;
 mod table;
 mod terminal;
 mod theme;
@@ -62,6 +67,8 @@ pub struct ConsoleOptions {
     pub window: (Option<chrono::DateTime<chrono::Utc>>, Option<chrono::DateTime<chrono::Utc>>),
     /// When recorders capture outliers (from the configuration), for the Outliers tab's note.
     pub outliers: OutlierRule,
+    /// Capture the mouse (clicks and wheel); false with `--no-mouse`, leaving the terminal's own selection.
+    pub mouse: bool,
 }
 
 /// Why the console stopped with an error. Displays as one line naming the file and the problem.
@@ -99,7 +106,7 @@ pub fn run(options: ConsoleOptions) -> Result<(), ConsoleError> {
     app.pace = pace::Pace::measuring();
     app.outlier_rule = options.outliers;
 
-    let mut guard = terminal::enter()?;
+    let mut guard = terminal::enter(options.mouse)?;
     let result = event_loop(&mut guard, &mut app, &worker, &options);
     drop(guard);
     result
@@ -147,6 +154,10 @@ fn event_loop(
                 match event::read()? {
                     Event::Key(key) => {
                         app.handle_key(key);
+                        dirty = true;
+                    }
+                    Event::Mouse(mouse) => {
+                        mouse::handle(app, mouse);
                         dirty = true;
                     }
                     Event::Resize(width, height) => {

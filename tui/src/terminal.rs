@@ -1,11 +1,12 @@
 //! Entering and leaving the terminal's raw mode and alternate screen, so that every way out (normal
-//! return, error, panic) leaves the user's terminal as it was.
+//! return, error, panic) leaves the user's terminal as it was (mouse capture off again too).
 
 use std::io::{self, Stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Once;
 
 use crossterm::cursor::Show;
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
 use crossterm::terminal::{disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen};
 use ratatui::backend::CrosstermBackend;
@@ -39,13 +40,16 @@ fn install_panic_hook() {
     });
 }
 
-/// Switches to raw mode and the alternate screen.
-pub fn enter() -> io::Result<Guard> {
+/// Switches to raw mode and the alternate screen, capturing the mouse when `mouse`.
+pub fn enter(mouse: bool) -> io::Result<Guard> {
     install_panic_hook();
     enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
     let setup = || -> io::Result<Terminal<CrosstermBackend<Stdout>>> {
         execute!(io::stdout(), EnterAlternateScreen)?;
+        if mouse {
+            execute!(io::stdout(), EnableMouseCapture)?;
+        }
         let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
         terminal.clear()?;
         Ok(terminal)
@@ -59,12 +63,13 @@ pub fn enter() -> io::Result<Guard> {
     }
 }
 
-/// Leaves the alternate screen and raw mode and shows the cursor; does nothing when not entered.
+/// Stops capturing the mouse, leaves the alternate screen and raw mode and shows the cursor; does nothing when
+/// not entered. (Turning capture off when it was never on is harmless, so it is always sent.)
 pub fn restore() -> io::Result<()> {
     if !ACTIVE.swap(false, Ordering::SeqCst) {
         return Ok(());
     }
-    let screen = execute!(io::stdout(), LeaveAlternateScreen, Show);
+    let screen = execute!(io::stdout(), DisableMouseCapture, LeaveAlternateScreen, Show);
     let raw = disable_raw_mode();
     screen.and(raw)
 }

@@ -53,8 +53,10 @@ pub enum ViewKind {
     IpVersion,
     /// An endpoint's status codes and latest errors.
     Status,
-    /// An endpoint's latest requests.
-    Requests,
+    /// An endpoint's requests, filtered and ordered as the key says.
+    Requests(crate::requests_key::RequestsKey),
+    /// One request with its outlier and exceptions (the Requests tab's detail), by request id.
+    RequestDetail(i64),
     /// An endpoint's outliers (all time).
     Outliers,
     /// An endpoint's exception groups with their stacks (all time).
@@ -95,7 +97,7 @@ impl ViewKind {
             EndpointTab::UserVersion => ViewKind::UserVersion,
             EndpointTab::IpVersion => ViewKind::IpVersion,
             EndpointTab::Status => ViewKind::Status,
-            EndpointTab::Requests => ViewKind::Requests,
+            EndpointTab::Requests => ViewKind::Requests(crate::requests_key::RequestsKey::default()),
             EndpointTab::Outliers => ViewKind::Outliers,
             EndpointTab::Exceptions => ViewKind::Exceptions,
             EndpointTab::Profiler => ViewKind::Profiler,
@@ -105,7 +107,7 @@ impl ViewKind {
 
     /// Lists whose length the user pages through (the query is asked for as many rows as scrolling needs).
     pub fn is_paged(self) -> bool {
-        matches!(self, ViewKind::DashStatus | ViewKind::Status | ViewKind::Requests)
+        matches!(self, ViewKind::DashStatus | ViewKind::Status | ViewKind::Requests(_))
     }
 
     /// Queries over all time: the time window does not apply (outliers and exceptions are rare and kept
@@ -118,6 +120,7 @@ impl ViewKind {
                 | ViewKind::Exceptions
                 | ViewKind::Profiler
                 | ViewKind::CallTree(_)
+                | ViewKind::RequestDetail(_)
                 | ViewKind::Grouped
         )
     }
@@ -323,6 +326,8 @@ pub enum ViewData {
     Status(StatusCodes),
     /// Latest requests.
     Requests(Vec<RequestRow>),
+    /// One request with its outlier and exceptions (`None`: the request is gone).
+    RequestDetail(Option<Box<fmd_core::store::RequestDetail>>),
     /// Every custom graph over the window.
     Graphs(Vec<GraphSeries>),
     /// Which endpoints changed.
@@ -368,6 +373,7 @@ impl ViewData {
             ViewData::Matrix(m) => m.groups.len(),
             ViewData::Status(s) => s.error_requests.len(),
             ViewData::Requests(r) => r.len(),
+            ViewData::RequestDetail(_) => 0,
             ViewData::Graphs(g) => g.len(),
             ViewData::Report(r) => r.rows.len(),
             ViewData::Outliers(o) => o.rows.len(),
@@ -482,12 +488,12 @@ mod tests {
     fn cache_answers_exactly_or_with_another_window_and_stays_bounded() {
         let mut cache = ViewCache::default();
         let now = Utc::now();
-        let a = key(ViewKind::Requests, Window::Week, Some(1));
+        let a = key(ViewKind::Requests(Default::default()), Window::Week, Some(1));
         cache.insert(a, now, 10, ViewData::Requests(Vec::new()));
-        let b = key(ViewKind::Requests, Window::Day, Some(1));
+        let b = key(ViewKind::Requests(Default::default()), Window::Day, Some(1));
         assert!(cache.get(&b).is_none());
         assert_eq!(cache.get_or_similar(&b).map(|c| c.key), Some(a));
-        assert!(cache.get_or_similar(&key(ViewKind::Requests, Window::Day, Some(2))).is_none());
+        assert!(cache.get_or_similar(&key(ViewKind::Requests(Default::default()), Window::Day, Some(2))).is_none());
         for id in 0..100 {
             cache.insert(key(ViewKind::Summary, Window::Week, Some(id)), now, 0, ViewData::Summary(None));
         }

@@ -19,6 +19,7 @@ mod overview;
 pub mod profiler;
 mod profiles;
 mod prune;
+mod request_detail;
 mod schema;
 pub mod summary;
 mod tables;
@@ -36,6 +37,7 @@ pub use overview::{OverviewRow, Window};
 pub use profiler::{CallLine, CallTree, CodeRef, GroupedLine, GroupedProfile, ProfiledPage, ProfiledRequest};
 pub use profiles::{CodeLineCache, NewProfile, NewStackLine};
 pub use prune::{DeletedRows, PruneOptions, PruneReport, PRUNE_BATCH_SIZE};
+pub use request_detail::{RequestDetail, RequestException};
 pub use schema::SCHEMA_VERSION;
 pub use summary::{
     default_cache_dir, RefreshOptions, SummaryCache, SummaryHome, SummaryPolicy, SummaryState, SummaryStatus, Verify,

@@ -133,6 +133,35 @@ fn text_or_blob(value: ValueRef<'_>) -> Option<String> {
     }
 }
 
+/// The SELECT list [`outlier_row`] reads: an outlier `o` with its request `r`.
+pub(super) const OUTLIER_COLUMNS: &str = "o.id, o.request_id, o.request_header, o.request_environment, o.request_url, \
+     o.cpu_percent, o.memory, o.stacktrace, r.id, r.endpoint_id, r.duration, r.time_requested, r.version_requested, \
+     r.group_by, r.ip, r.status_code";
+
+/// Reads a row selected with [`OUTLIER_COLUMNS`].
+pub(super) fn outlier_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutlierRow> {
+    Ok(OutlierRow {
+        id: r.get(0)?,
+        request_id: r.get(1)?,
+        request_header: text_or_blob(r.get_ref(2)?),
+        request_environment: text_or_blob(r.get_ref(3)?),
+        request_url: text_or_blob(r.get_ref(4)?),
+        cpu_percent: text_or_blob(r.get_ref(5)?),
+        memory: text_or_blob(r.get_ref(6)?),
+        stacktrace: text_or_blob(r.get_ref(7)?),
+        request: OutlierRequest {
+            id: r.get(8)?,
+            endpoint_id: r.get(9)?,
+            duration: r.get(10)?,
+            time_requested: text_or_blob(r.get_ref(11)?),
+            version_requested: text_or_blob(r.get_ref(12)?),
+            group_by: text_or_blob(r.get_ref(13)?),
+            ip: text_or_blob(r.get_ref(14)?).unwrap_or_default(),
+            status_code: r.get(15)?,
+        },
+    })
+}
+
 impl Store {
     /// The outliers of an endpoint with their requests, newest request first (FMD orders by
     /// `time_requested` descending), skipping `offset` and returning at most `limit`.
@@ -140,35 +169,11 @@ impl Store {
         let t = &self.tables;
         let run = || -> rusqlite::Result<Vec<OutlierRow>> {
             let mut stmt = self.conn.prepare_cached(&format!(
-                "SELECT o.id, o.request_id, o.request_header, o.request_environment, o.request_url, o.cpu_percent, \
-                 o.memory, o.stacktrace, r.id, r.endpoint_id, r.duration, r.time_requested, r.version_requested, \
-                 r.group_by, r.ip, r.status_code \
-                 FROM {} o JOIN {} r ON r.id = o.request_id WHERE r.endpoint_id = ?1 \
+                "SELECT {OUTLIER_COLUMNS} FROM {} o JOIN {} r ON r.id = o.request_id WHERE r.endpoint_id = ?1 \
                  ORDER BY r.time_requested DESC, o.id DESC LIMIT ?2 OFFSET ?3",
                 t.outlier, t.request
             ))?;
-            let rows = stmt.query_map(params![endpoint_id, limit, offset], |r| {
-                Ok(OutlierRow {
-                    id: r.get(0)?,
-                    request_id: r.get(1)?,
-                    request_header: text_or_blob(r.get_ref(2)?),
-                    request_environment: text_or_blob(r.get_ref(3)?),
-                    request_url: text_or_blob(r.get_ref(4)?),
-                    cpu_percent: text_or_blob(r.get_ref(5)?),
-                    memory: text_or_blob(r.get_ref(6)?),
-                    stacktrace: text_or_blob(r.get_ref(7)?),
-                    request: OutlierRequest {
-                        id: r.get(8)?,
-                        endpoint_id: r.get(9)?,
-                        duration: r.get(10)?,
-                        time_requested: text_or_blob(r.get_ref(11)?),
-                        version_requested: text_or_blob(r.get_ref(12)?),
-                        group_by: text_or_blob(r.get_ref(13)?),
-                        ip: text_or_blob(r.get_ref(14)?).unwrap_or_default(),
-                        status_code: r.get(15)?,
-                    },
-                })
-            })?;
+            let rows = stmt.query_map(params![endpoint_id, limit, offset], outlier_row)?;
             rows.collect()
         };
         run().map_err(|e| self.wrap(e))

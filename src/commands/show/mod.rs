@@ -8,12 +8,12 @@ mod text;
 
 use chrono::{DateTime, Duration, Utc};
 use fmd_core::report::{Interval, Preset, ReportOptions};
-use fmd_core::store::views::GroupColumn;
+use fmd_core::store::views::{GroupColumn, RequestFilter, RequestOrder, RequestQuery, StatusRange, TextMatch};
 use fmd_core::store::{DayRange, TimeRange};
 use fmd_core::{Store, StoreError};
 use serde::Serialize;
 
-use crate::cli::{ReportPreset, ShowArgs, View};
+use crate::cli::{ReportPreset, RequestSort, ShowArgs, View};
 use crate::failure::Failure;
 use crate::settings::Settings;
 use crate::timearg;
@@ -29,6 +29,17 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
     let store = Store::open_reader(&settings.db, settings.table_prefix.as_deref())?;
     if args.request.is_some() && args.view != View::Profiler {
         return Err(Failure::Input(format!("--request only applies to `fmd show profiler`, not {:?}", args.view)));
+    }
+    let filtered = args.requests.status.is_some()
+        || args.requests.user.is_some()
+        || args.requests.ip.is_some()
+        || args.requests.app_version.is_some()
+        || args.requests.sort.is_some();
+    if filtered && args.view != View::Requests {
+        return Err(Failure::Input(format!(
+            "--status, --user, --ip, --app-version and --sort only apply to `fmd show requests`, not {:?}",
+            args.view
+        )));
     }
     let ctx = Context::new(settings, args, &store)?;
     match args.view {
@@ -100,7 +111,7 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
             let id = ctx.require_endpoint(args)?;
             let (limit, offset) =
                 (usize::try_from(args.limit).unwrap_or(usize::MAX), usize::try_from(args.offset).unwrap_or(0));
-            emit(args, &store.recent_requests(id, ctx.range, limit, offset)?)
+            emit(args, &store.requests(id, ctx.range, &request_query(args)?, limit, offset)?)
         }
         View::Report => report(&store, &ctx, settings, args),
         View::Graphs => {
@@ -135,6 +146,26 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
             emit(args, &groups)
         }
     }
+}
+
+/// The filter and order of `fmd show requests` (`--status`, `--user`, `--ip`, `--app-version`, `--sort`).
+fn request_query(args: &ShowArgs) -> Result<RequestQuery, Failure> {
+    let text = |flag: &str, value: &Option<String>| {
+        value.as_deref().map(|v| v.parse::<TextMatch>().map_err(|e| Failure::Input(format!("{flag}: {e}")))).transpose()
+    };
+    let status = args.requests.status.as_deref().map(str::parse::<StatusRange>).transpose();
+    Ok(RequestQuery {
+        filter: RequestFilter {
+            status: status.map_err(|e| Failure::Input(format!("--status: {e}")))?,
+            user: text("--user", &args.requests.user)?,
+            ip: text("--ip", &args.requests.ip)?,
+            version: text("--app-version", &args.requests.app_version)?,
+        },
+        order: match args.requests.sort {
+            Some(RequestSort::Duration) => RequestOrder::Duration,
+            Some(RequestSort::Time) | None => RequestOrder::Time,
+        },
+    })
 }
 
 /// `fmd show outliers`: FMD's `/api/num_outliers/<id>` and `/api/outlier_table/<id>/<offset>/<per_page>`.

@@ -142,8 +142,12 @@ impl StoreSource {
                 ViewData::Matrix(store.version_matrix(id, column, range, MATRIX_TOP).map_err(e)?)
             }
             ViewKind::Status => ViewData::Status(store.status_codes(Self::endpoint(&key)?, range, limit).map_err(e)?),
-            ViewKind::Requests => {
-                ViewData::Requests(store.recent_requests(Self::endpoint(&key)?, range, limit, 0).map_err(e)?)
+            ViewKind::Requests(query) => {
+                let id = Self::endpoint(&key)?;
+                ViewData::Requests(store.requests(id, range, &query.query(), limit, 0).map_err(e)?)
+            }
+            ViewKind::RequestDetail(request) => {
+                ViewData::RequestDetail(store.request_detail(request).map_err(e)?.map(Box::new))
             }
             ViewKind::DashGraphs => ViewData::Graphs(self.graphs(range, now)?),
             ViewKind::DashReport(compare) => ViewData::Report(self.report(compare, now)?),

@@ -1,5 +1,6 @@
 //! The header line:
-//! ` fmd  demo.db  ·  Overview › search › Users    7d  22:56:55 UTC  ● live  dropped 0  ⟳ ⠙  ? help`.
+//! ` fmd  demo.db  ·  Overview › search › Users    7d  22:56:55 UTC  ● live  4.2 req/s  dropped 0  ⟳ ⠙  ? help`
+//! (frozen: `❚❚ frozen  12 new`).
 //!
 //! The breadcrumb names the dashboard tab, and on an endpoint its name and tab; then the time window (on a tab
 //! that ignores it, what the tab covers: `today/7d/all` on the overview, `all time`), the data's time and zone.
@@ -47,6 +48,11 @@ fn right_items(app: &App) -> Vec<Item> {
     let state =
         if app.frozen { Span::styled("❚❚ frozen", theme.frozen) } else { Span::styled("● live", theme.live) };
     items.push(Item { spans: vec![state], rank: 1, sep: "  " });
+    // Requests arriving: the rate live, how many since while frozen.
+    if let Some(label) = app.activity.label() {
+        let style = if app.frozen { theme.frozen } else { theme.dim };
+        items.push(Item { spans: vec![Span::styled(label, style)], rank: 3, sep: "  " });
+    }
     // A file without recorder counters (written by Python FMD) has no loss count to show, not a zero one.
     if let Some(dropped) = app.dropped {
         let dropped_style = if dropped > 0 { theme.alarm } else { theme.dim };

@@ -33,6 +33,7 @@ pub mod bars;
 pub mod boxplot;
 pub mod daily;
 pub mod exceptions;
+pub mod export;
 pub mod footer;
 pub mod graphs;
 pub mod grouped;
@@ -49,6 +50,7 @@ pub mod overview;
 pub mod performance;
 pub mod profiler;
 pub mod report;
+pub mod request_detail;
 pub mod requests;
 pub mod status;
 pub mod summary;
@@ -173,6 +175,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     match &app.popup {
         Some(Popup::Help { scroll }) => help::render(frame, body, app, *scroll),
         Some(picker @ Popup::LevelPicker { .. }) => level_picker::render(frame, body, app, picker),
+        Some(Popup::Export) => export::render(frame, body, app),
         Some(Popup::MergePicker { .. } | Popup::PrunePicker { .. } | Popup::Confirm { .. }) => {
             housekeeping::render(frame, body, app)
         }

@@ -1,6 +1,7 @@
-//! An endpoint's Requests tab: its latest requests, newest first, scrolled with `j`/`k`, PgUp/PgDn, `g`/`G`
-//! (more are fetched as the cursor nears the end of what was loaded). [`table`] draws any list of requests
-//! (also the Status tabs' latest errors): time, status, duration, endpoint (when several), user, IP, version;
+//! An endpoint's Requests tab: its requests, newest first or (`s`) longest first, filtered with `/` (status,
+//! user, IP, version), scrolled with `j`/`k`, PgUp/PgDn, `g`/`G` (more are fetched as the cursor nears the end
+//! of what was loaded); `Enter` opens one in the detail popup (`render::request_detail`). [`table`] draws any list of requests
+//! (also the Status tabs' latest errors): time (to the millisecond), status, duration, endpoint (when several), user, IP, version;
 //! columns drop by priority when narrow and only the visible rows are built.
 
 use fmd_core::store::views::RequestRow;
@@ -57,7 +58,7 @@ impl Col {
     /// Widest this column gets.
     fn max(self) -> usize {
         match self {
-            Col::Time => 19,
+            Col::Time => 23,
             Col::Status => 4,
             Col::Duration => 8,
             Col::Endpoint => 24,
@@ -105,17 +106,15 @@ pub fn table(frame: &mut Frame, area: Rect, app: &App, rows: &[RequestRow], curs
         all.push(Col::Endpoint);
     }
     all.extend([Col::User, Col::Ip, Col::Version]);
-    // Local date and time when there is room for the rest, else month-day and time.
+    // Local date and time to the millisecond when there is room for the rest, else without the year, else
+    // without the milliseconds: (format, width).
     let essential: usize = all.iter().filter(|c| c.priority() <= 3).map(|c| c.max().min(12) + 2).sum();
-    let time_format = if essential + 19 - 12 <= width { "%Y-%m-%d %H:%M:%S" } else { "%m-%d %H:%M:%S" };
+    let (time_format, time_width) = [("%Y-%m-%d %H:%M:%S%.3f", 23), ("%m-%d %H:%M:%S%.3f", 18), ("%m-%d %H:%M:%S", 14)]
+        .into_iter()
+        .find(|(_, w)| essential + w - 12 <= width)
+        .unwrap_or(("%m-%d %H:%M:%S", 14));
     let natural = |c: Col| match c {
-        Col::Time => {
-            if time_format.starts_with("%Y") {
-                19
-            } else {
-                14
-            }
-        }
+        Col::Time => time_width,
         c => visible
             .iter()
             .map(|r| format::width(&text(app, r, c, time_format)))
@@ -173,7 +172,14 @@ pub fn table(frame: &mut Frame, area: Rect, app: &App, rows: &[RequestRow], curs
 
 /// Draws the Requests tab into `area` (the body).
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
-    let cached = app.view();
+    list(frame, area, app);
+    if app.request_open() {
+        super::request_detail::render(frame, area, app);
+    }
+}
+
+fn list(frame: &mut Frame, area: Rect, app: &App) {
+    let cached = app.request_list();
     let rows = match cached.map(|c| &c.data) {
         Some(ViewData::Requests(rows)) => Some(rows),
         _ => None,
@@ -186,10 +192,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         _ if more => format!("{}/{}+", cursor + 1, format::count(len as u64)),
         _ => format!("{}/{}", cursor + 1, format::count(len as u64)),
     };
-    let inner = body(frame, area, app, &view_title(app, "Requests · newest first", cached), &position, 1);
+    let what = format!("Requests · {}", app.requests.describe());
+    let inner = body(frame, area, app, &view_title(app, &what, cached), &position, 1);
     let Some(rows) = rows else { return no_data(frame, inner, app) };
     if rows.is_empty() {
-        return note(frame, inner, app, "no requests in this window");
+        let text = if app.requests.query.filter.is_empty() {
+            "no requests in this window"
+        } else {
+            "no request in this window matches the filter (/ to change it)"
+        };
+        return note(frame, inner, app, text);
     }
     table(frame, inner, app, rows, cursor, false);
 }

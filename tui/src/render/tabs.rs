@@ -40,8 +40,34 @@ fn width_of(texts: &[String], gap: usize) -> usize {
     texts.iter().map(|t| format::width(t)).sum::<usize>() + gap * texts.len().saturating_sub(1)
 }
 
+/// The tab bar's spans, each with the index of the tab it names (`None` for gaps and arrows), and the level
+/// text to show at the right when it fits.
+type Bar = (Vec<(Option<usize>, Span<'static>)>, Option<(String, ratatui::style::Style)>);
+
+/// The index of the tab drawn at column `x` of a bar `width` columns wide (mouse clicks).
+pub fn tab_at(app: &App, width: u16, x: u16) -> Option<usize> {
+    let (spans, _) = bar(app, width);
+    let mut left = 0usize;
+    for (tab, span) in spans {
+        let right = left + span.width();
+        if (left..right).contains(&usize::from(x)) {
+            return tab;
+        }
+        left = right;
+    }
+    None
+}
+
 /// Draws the tab bar into `area` (one line).
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    let (spans, right) = bar(app, area.width);
+    frame.render_widget(Paragraph::new(Line::from(spans.into_iter().map(|(_, s)| s).collect::<Vec<_>>())), area);
+    if let Some((text, style)) = right {
+        frame.render_widget(Paragraph::new(Line::styled(text, style)).alignment(Alignment::Right), area);
+    }
+}
+
+fn bar(app: &App, width: u16) -> Bar {
     let theme = &app.theme;
     let (names, shorts, current): (Vec<&str>, Vec<&str>, usize) = match app.screen {
         Screen::Dashboard => (
@@ -62,7 +88,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         }),
         Screen::Dashboard => None,
     };
-    let width = usize::from(area.width);
+    let width = usize::from(width);
     let right_width = right.as_ref().map_or(0, |(text, _)| format::width(text) + 2);
 
     let layouts = [
@@ -77,17 +103,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         .take(4)
         .find(|(t, gap)| 1 + width_of(t, *gap) + right_width <= width)
         .or_else(|| layouts.iter().find(|(t, gap)| width_of(t, *gap) < width));
-    let mut spans = vec![Span::raw(" ")];
+    let mut spans = vec![(None, Span::raw(" "))];
     let show_right;
     match chosen {
         Some((tabs, gap)) => {
             show_right = 1 + width_of(tabs, *gap) + right_width <= width;
             for (i, text) in tabs.iter().enumerate() {
                 if i > 0 {
-                    spans.push(Span::raw(" ".repeat(*gap)));
+                    spans.push((None, Span::raw(" ".repeat(*gap))));
                 }
                 let style = if i == current { theme.tab_active } else { theme.tab };
-                spans.push(Span::styled(text.clone(), style));
+                spans.push((Some(i), Span::styled(text.clone(), style)));
             }
         }
         None => {
@@ -114,22 +140,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                     break;
                 }
             }
-            spans.push(Span::styled(if first > 0 { "‹ " } else { "  " }, theme.dim));
+            spans.push((None, Span::styled(if first > 0 { "‹ " } else { "  " }, theme.dim)));
             for i in first..=last {
                 if i > first {
-                    spans.push(Span::raw(" "));
+                    spans.push((None, Span::raw(" ")));
                 }
                 let style = if i == current { theme.tab_active } else { theme.tab };
                 let text = tabs.get(i).map_or("", String::as_str);
-                spans.push(Span::styled(format::truncate(text, width.saturating_sub(5)).into_owned(), style));
+                spans
+                    .push((Some(i), Span::styled(format::truncate(text, width.saturating_sub(5)).into_owned(), style)));
             }
             if last + 1 < tabs.len() {
-                spans.push(Span::styled(" ›", theme.dim));
+                spans.push((None, Span::styled(" ›", theme.dim)));
             }
         }
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
-    if let (true, Some((text, style))) = (show_right, right) {
-        frame.render_widget(Paragraph::new(Line::styled(text, style)).alignment(Alignment::Right), area);
-    }
+    (spans, right.filter(|_| show_right))
 }

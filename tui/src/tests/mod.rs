@@ -12,6 +12,7 @@ mod labels;
 mod latency;
 mod profiler;
 mod readability;
+mod requests_tab;
 mod snapshots;
 mod timing;
 mod worker;

@@ -70,7 +70,7 @@ fn console_latency() {
         ViewKind::UserVersion,
         ViewKind::IpVersion,
         ViewKind::Status,
-        ViewKind::Requests,
+        ViewKind::Requests(Default::default()),
         ViewKind::Latency,
     ];
     for window in Window::ALL {
@@ -111,7 +111,7 @@ fn switching_tabs_interrupts_a_slow_query() {
     worker.submit(Job::View { seq: 1, key: key(ViewKind::Ips), now, limit: 0 });
     std::thread::sleep(Duration::from_millis(100));
     let start = Instant::now();
-    worker.submit(Job::View { seq: 2, key: key(ViewKind::Requests), now, limit: 100 });
+    worker.submit(Job::View { seq: 2, key: key(ViewKind::Requests(Default::default())), now, limit: 100 });
     let reply = worker.recv_timeout(Duration::from_secs(30)).expect("reply");
     let waited = start.elapsed();
     println!("the next tab answered after {:.1} ms", waited.as_secs_f64() * 1000.0);

@@ -4,19 +4,25 @@ use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use serde::Serialize;
 
-use super::EndpointRow;
 use super::{
     duration_of, int_of, lerp, percentile_sorted, ser, text_of, time_of, virtual_index, Access, TimeRange,
     VALID_DURATION,
 };
+use super::{EndpointRow, Filter};
 use crate::store::overview::median;
 use crate::store::summary::histogram::{Durations, Sum};
 use crate::store::summary::{keep_max, keep_min, key_is_null, Scope};
 use crate::store::{Store, StoreError};
 
+pub use super::request_query::{RequestFilter, RequestOrder, RequestQuery, StatusRange, TextMatch};
+
 /// The Request columns, in [`RequestRow`] order.
 pub(crate) const REQUEST_COLUMNS: &str =
     "id, endpoint_id, duration, time_requested, version_requested, group_by, ip, status_code";
+
+/// Requests of the walk that a user, IP or version filter over all time (before scanning the table instead)
+/// and a longest-first listing over a window look at first (see `Store::probe`).
+const PROBE: i64 = 4096;
 
 /// One `Request` row, every column read leniently (FMD's `row2dict` keys).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -93,7 +99,7 @@ pub struct EndpointSummary {
 
 impl Store {
     /// An endpoint's requests in `range`, newest first (ties by id, descending), skipping `offset` rows and
-    /// returning at most `limit`.
+    /// returning at most `limit` (`fmd show requests`): [`Store::requests`] with the default query.
     pub fn recent_requests(
         &self,
         endpoint_id: i64,
@@ -101,19 +107,90 @@ impl Store {
         limit: usize,
         offset: usize,
     ) -> Result<Vec<RequestRow>, StoreError> {
+        self.requests(endpoint_id, range, &RequestQuery::default(), limit, offset)
+    }
+
+    /// An endpoint's requests in `range` that `query`'s filter keeps, in its order (ties by id, descending),
+    /// skipping `offset` rows and returning at most `limit`. The filter and the order run in the query:
+    ///
+    /// * by time, the time index is walked newest first (status is in it);
+    /// * by duration over all time, the `(endpoint_id, duration)` index is walked longest first, so the first
+    ///   page costs a few lookups however busy the endpoint;
+    /// * by duration over a window, the endpoint's [`PROBE`] longest requests are looked at first (enough when
+    ///   the window holds much of the endpoint's traffic), else the time index is walked over the window only
+    ///   (it holds the durations) and only the page's rows are read;
+    /// * user, IP and version (outside the indexes) over all time: the first [`PROBE`] requests of the walk,
+    ///   else one pass over the table (a rare value), instead of a random lookup per request of the endpoint.
+    pub fn requests(
+        &self,
+        endpoint_id: i64,
+        range: TimeRange,
+        query: &RequestQuery,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<RequestRow>, StoreError> {
         let page = [
             Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)),
             Value::Integer(i64::try_from(offset).unwrap_or(i64::MAX)),
         ];
+        let t = &self.tables.request;
         self.view_snapshot(|| {
-            let filter = self.view_filter(&range, endpoint_id, Access::Covered)?;
-            let sql = format!(
-                "SELECT {REQUEST_COLUMNS} FROM {} WHERE {} ORDER BY time_requested DESC, id DESC LIMIT ? OFFSET ?",
-                self.tables.request,
-                filter.sql()
-            );
+            let order = match query.order {
+                RequestOrder::Time => "time_requested DESC, id DESC",
+                RequestOrder::Duration => "duration DESC, id DESC",
+            };
+            // The walk: the endpoint's requests in the range, in the query's order.
+            let mut walk = match query.order {
+                RequestOrder::Time => self.view_filter(&range, endpoint_id, Access::Covered)?,
+                // Over all time the endpoint's duration index holds the order; over a window the time index
+                // bounds the walk.
+                RequestOrder::Duration if range.is_bounded() => Filter::on_time_index(&range, Some(endpoint_id)),
+                RequestOrder::Duration => Filter::new(&range, Some(endpoint_id)),
+            };
+            if query.order == RequestOrder::Duration {
+                walk = walk.and(VALID_DURATION);
+            }
+            let mut conditions = Filter::default();
+            query.filter.add_to(&mut conditions);
+            let need = limit.saturating_add(offset);
+            let planned = if query.filter.needs_rows() && !range.is_bounded() {
+                // User, IP and version are outside the indexes: each request looked at costs a lookup.
+                match self.probe(&walk, &conditions, order, need)? {
+                    Some(plan) => Some(plan),
+                    None => Some(self.scan_plan(endpoint_id, &conditions, order)),
+                }
+            } else if query.order == RequestOrder::Duration && range.is_bounded() {
+                // A window holding much of the endpoint's requests holds much of its longest ones too.
+                let longest = Filter::new(&TimeRange::ALL, Some(endpoint_id)).and(VALID_DURATION);
+                let mut in_window = Filter::new(&range, None);
+                query.filter.add_to(&mut in_window);
+                self.probe(&longest, &in_window, order, need)?
+            } else {
+                None
+            };
+            let (sql, params) = if let Some(plan) = planned {
+                plan
+            } else {
+                // Status is in the time index; a window bounds the walk: filter on the way.
+                let sql = match query.order {
+                    RequestOrder::Time => format!(
+                        "SELECT {REQUEST_COLUMNS} FROM {t} WHERE {} AND {} ORDER BY {order} LIMIT ? OFFSET ?",
+                        walk.sql(),
+                        conditions.sql()
+                    ),
+                    // Only the page's rows are read: the walk holds id and duration.
+                    RequestOrder::Duration => format!(
+                        "SELECT {REQUEST_COLUMNS} FROM {t} WHERE id IN (SELECT id FROM {t} WHERE {} AND {} \
+                         ORDER BY {order} LIMIT ? OFFSET ?) ORDER BY {order}",
+                        walk.sql(),
+                        conditions.sql()
+                    ),
+                };
+                (sql, walk.params.iter().chain(&conditions.params).cloned().collect())
+            };
             let mut stmt = self.conn.prepare(&sql)?;
-            let mut rows = stmt.query(filter.params_with(&page))?;
+            let all: Vec<Value> = params.into_iter().chain(page.iter().cloned()).collect();
+            let mut rows = stmt.query(rusqlite::params_from_iter(all))?;
             let mut out = Vec::new();
             while let Some(r) = rows.next()? {
                 if let Some(row) = request_row(r)? {
@@ -122,6 +199,57 @@ impl Store {
             }
             Ok(out)
         })
+    }
+
+    /// When the first [`PROBE`] requests of `walk` (in `order`) that meet `conditions` hold the page (its end
+    /// is `need`), or the walk has no more, the query taking the page from them: the SQL (ending in
+    /// `LIMIT ? OFFSET ?`) and its parameters before those two. `None` when they do not (a rare value, a small
+    /// window): the caller takes another path. Costs at most [`PROBE`] lookups.
+    fn probe(
+        &self,
+        walk: &Filter,
+        conditions: &Filter,
+        order: &str,
+        need: usize,
+    ) -> rusqlite::Result<Option<(String, Vec<Value>)>> {
+        let t = &self.tables.request;
+        let candidates = format!("SELECT * FROM {t} WHERE {} ORDER BY {order} LIMIT {PROBE}", walk.sql());
+        let walked: i64 = self.conn.query_row(
+            &format!("SELECT count(*) FROM (SELECT 1 FROM {t} WHERE {} LIMIT {PROBE})", walk.sql()),
+            rusqlite::params_from_iter(walk.params.iter()),
+            |r| r.get(0),
+        )?;
+        let need_param = Value::Integer(i64::try_from(need).unwrap_or(i64::MAX));
+        let found: i64 = self.conn.query_row(
+            &format!("SELECT count(*) FROM (SELECT 1 FROM ({candidates}) WHERE {} LIMIT ?)", conditions.sql()),
+            rusqlite::params_from_iter(walk.params.iter().chain(&conditions.params).chain([&need_param])),
+            |r| r.get(0),
+        )?;
+        let found = usize::try_from(found).unwrap_or(0);
+        if walked < PROBE || found >= need {
+            let sql = format!(
+                "SELECT {REQUEST_COLUMNS} FROM ({candidates}) WHERE {} ORDER BY {order} LIMIT ? OFFSET ?",
+                conditions.sql()
+            );
+            return Ok(Some((sql, walk.params.iter().chain(&conditions.params).cloned().collect())));
+        }
+        Ok(None)
+    }
+
+    /// The endpoint's requests meeting `conditions` in `order`, by one pass over the table in its own order
+    /// (`+endpoint_id`, NOT INDEXED) and a sort of the matches: for a rare user, IP or version over all time,
+    /// one sequential read of the file instead of a random lookup per request of the endpoint.
+    fn scan_plan(&self, endpoint_id: i64, conditions: &Filter, order: &str) -> (String, Vec<Value>) {
+        let t = &self.tables.request;
+        let scan = Filter::on_time_index(&TimeRange::ALL, Some(endpoint_id));
+        let duration = if order.starts_with("duration") { VALID_DURATION } else { "1" };
+        let sql = format!(
+            "SELECT {REQUEST_COLUMNS} FROM {t} NOT INDEXED WHERE {} AND {} AND {duration} ORDER BY {order} \
+             LIMIT ? OFFSET ?",
+            scan.sql(),
+            conditions.sql()
+        );
+        (sql, scan.params.iter().chain(&conditions.params).cloned().collect())
     }
 
     /// Hits, errors, median, first and last request and number of versions of an endpoint in `range`;
