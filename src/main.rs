@@ -7,9 +7,11 @@ mod commands;
 mod confirm;
 mod demo;
 mod failure;
+mod output;
 mod rng;
 mod settings;
 mod summaries;
+mod table;
 mod timearg;
 
 use std::process::ExitCode;
@@ -20,7 +22,7 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     init_logging();
     match commands::run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) | Err(failure::Failure::ClosedPipe) => ExitCode::SUCCESS,
         Err(failure) => {
             eprintln!("fmd: {}", one_line(&failure.to_string()));
             failure.exit_code()

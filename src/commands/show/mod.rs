@@ -41,8 +41,7 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
                     .collect();
                 print_json(&json)
             } else {
-                print!("{}", overview::text(&rows));
-                Ok(())
+                crate::output::print(&overview::text(&rows))
             }
         }
         View::Hourly => emit(args, &store.hourly_load(ctx.days(DEFAULT_HOURLY_DAYS)?, settings.tz, ctx.endpoint_id)?),
@@ -181,8 +180,7 @@ fn report(store: &Store, ctx: &Context, settings: &Settings, args: &ShowArgs) ->
     if args.json {
         print_json(&report)
     } else {
-        print!("{}", text::report(&report));
-        Ok(())
+        crate::output::print(&text::report(&report))
     }
 }
 
@@ -286,13 +284,11 @@ fn emit<T: Serialize>(args: &ShowArgs, value: &T) -> Result<(), Failure> {
         print_json(value)
     } else {
         let value = serde_json::to_value(value).map_err(Failure::runtime)?;
-        print!("{}", text::render(&value));
-        Ok(())
+        crate::output::print(&text::render(&value))
     }
 }
 
 fn print_json(value: &impl Serialize) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value).map_err(Failure::runtime)?;
-    println!("{text}");
-    Ok(())
+    crate::output::println(&text)
 }

@@ -51,8 +51,7 @@ pub fn list_or_tree(store: &Store, ctx: &Context, args: &ShowArgs) -> Result<(),
     if args.json {
         print_json(&TreeJson { tree: &tree, hottest_path })
     } else {
-        print!("{}", tree_text(&tree, &hottest_path));
-        Ok(())
+        crate::output::print(&tree_text(&tree, &hottest_path))
     }
 }
 
@@ -63,8 +62,7 @@ pub fn grouped(store: &Store, ctx: &Context, args: &ShowArgs) -> Result<(), Fail
     if args.json {
         print_json(&profile.lines)
     } else {
-        print!("{}", grouped_text(&profile));
-        Ok(())
+        crate::output::print(&grouped_text(&profile))
     }
 }
 

@@ -1,0 +1,223 @@
+//! Aligned text tables that fit the terminal: the text form of `fmd show` and `fmd level`.
+//!
+//! Columns of numbers are right-aligned and never cut; when a table is wider than the width, its widest text
+//! columns are narrowed first and their cells cut with `…`. Long free text (stacks, headers) goes into
+//! [`block`]s wrapped under a row instead.
+
+use std::io::IsTerminal;
+
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// Width used when standard output is no terminal and `$COLUMNS` is unset or not a number.
+pub const DEFAULT_WIDTH: usize = 100;
+/// No text column is narrowed below this many cells.
+const MIN_COLUMN: usize = 6;
+/// Spaces between columns.
+const GAP: usize = 2;
+
+/// The width to fit: the terminal's when standard output is one, else `$COLUMNS`, else [`DEFAULT_WIDTH`].
+pub fn output_width() -> usize {
+    if std::io::stdout().is_terminal() {
+        if let Ok((columns, _)) = crossterm::terminal::size() {
+            if columns > 0 {
+                return usize::from(columns);
+            }
+        }
+    }
+    width_from(std::env::var("COLUMNS").ok().as_deref())
+}
+
+/// `$COLUMNS` as a width (at least 20), or [`DEFAULT_WIDTH`].
+fn width_from(columns: Option<&str>) -> usize {
+    columns.and_then(|c| c.trim().parse::<usize>().ok()).filter(|&c| c > 0).map_or(DEFAULT_WIDTH, |c| c.max(20))
+}
+
+/// A table: a header line and rows of cells.
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    headers: Vec<String>,
+    rows: Vec<Vec<String>>,
+    indent: usize,
+}
+
+impl Table {
+    /// A table with these column headers.
+    pub fn new<S: Into<String>>(headers: impl IntoIterator<Item = S>) -> Table {
+        Table { headers: headers.into_iter().map(Into::into).collect(), rows: Vec::new(), indent: 0 }
+    }
+
+    /// Indents every line by `spaces`.
+    pub fn indented(mut self, spaces: usize) -> Table {
+        self.indent = spaces;
+        self
+    }
+
+    /// Adds a row (missing cells are empty, extra cells are dropped).
+    pub fn row<S: Into<String>>(&mut self, cells: impl IntoIterator<Item = S>) {
+        let mut cells: Vec<String> = cells.into_iter().map(|c| clean(&c.into())).collect();
+        cells.resize(self.headers.len(), String::new());
+        self.rows.push(cells);
+    }
+
+    /// Whether no row was added.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The table as lines of at most `width` cells (unless even the narrowest columns need more).
+    pub fn render(&self, width: usize) -> String {
+        let n = self.headers.len();
+        let numeric: Vec<bool> = (0..n).map(|c| self.is_numeric(c)).collect();
+        let mut widths: Vec<usize> = (0..n)
+            .map(|c| {
+                let cells = self.rows.iter().map(|r| r[c].width());
+                cells.chain([self.headers[c].width()]).max().unwrap_or(0)
+            })
+            .collect();
+        let total = |w: &[usize]| self.indent + w.iter().sum::<usize>() + GAP * n.saturating_sub(1);
+        while total(&widths) > width {
+            // Narrow the widest text column by one; stop when none can give more.
+            let widest = (0..n).filter(|&c| !numeric[c] && widths[c] > MIN_COLUMN).max_by_key(|&c| (widths[c], c));
+            match widest {
+                Some(c) => widths[c] -= 1,
+                None => break,
+            }
+        }
+        let mut out = String::new();
+        for cells in std::iter::once(&self.headers).chain(&self.rows) {
+            let mut line = " ".repeat(self.indent);
+            for (c, cell) in cells.iter().enumerate() {
+                if c > 0 {
+                    line.push_str(&" ".repeat(GAP));
+                }
+                let text = truncate(cell, widths[c]);
+                let pad = " ".repeat(widths[c].saturating_sub(text.width()));
+                if numeric[c] {
+                    line.push_str(&pad);
+                    line.push_str(&text);
+                } else {
+                    line.push_str(&text);
+                    line.push_str(&pad);
+                }
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+
+    /// A column is numeric when every cell is a number (`12`, `4.020`, `35.2%`) or empty or `-`.
+    fn is_numeric(&self, c: usize) -> bool {
+        let mut any = false;
+        for row in &self.rows {
+            let cell = row[c].trim_end_matches('%');
+            if cell.is_empty() || cell == "-" {
+                continue;
+            }
+            if cell.parse::<f64>().is_err() {
+                return false;
+            }
+            any = true;
+        }
+        any
+    }
+}
+
+/// `text` cut to at most `width` cells, ending in `…` when cut.
+pub fn truncate(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for ch in text.chars() {
+        let w = ch.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(ch);
+        used += w;
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// Free text (a stack, headers) as a block indented by `indent`, each line wrapped at `width` cells, with
+/// control characters escaped.
+pub fn block(text: &str, indent: usize, width: usize) -> String {
+    let room = width.saturating_sub(indent).max(20);
+    let pad = " ".repeat(indent);
+    let mut out = String::new();
+    for line in text.lines() {
+        let line = clean(line.trim_end());
+        let mut rest = line.as_str();
+        loop {
+            let mut used = 0;
+            let mut cut = rest.len();
+            for (i, ch) in rest.char_indices() {
+                used += ch.width().unwrap_or(0);
+                if used > room {
+                    cut = i;
+                    break;
+                }
+            }
+            out.push_str(&pad);
+            out.push_str(&rest[..cut]);
+            out.push('\n');
+            rest = &rest[cut..];
+            if rest.is_empty() {
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Escapes control characters (and only those), so text from the database cannot move the cursor or change
+/// colours.
+pub fn clean(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars().flat_map(|c| if c.is_control() { c.escape_default().collect() } else { vec![c] }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_align_right_and_text_is_cut_to_fit() {
+        let mut t = Table::new(["name", "hits"]);
+        t.row(["a-very-long-endpoint-name", "3"]);
+        t.row(["b", "1200"]);
+        assert_eq!(
+            t.render(80),
+            "name                       hits\na-very-long-endpoint-name     3\nb                          1200\n"
+        );
+        let narrow = t.render(16);
+        assert_eq!(narrow, "name        hits\na-very-lo…     3\nb           1200\n");
+        assert!(narrow.lines().all(|l| l.width() <= 16), "{narrow}");
+    }
+
+    #[test]
+    fn control_characters_are_escaped_and_wide_characters_counted() {
+        let mut t = Table::new(["user", "n"]);
+        t.row(["al\u{1b}[31m", "1"]);
+        t.row(["日本語", "2"]);
+        let text = t.render(80);
+        assert!(!text.contains('\u{1b}'), "{text}");
+        assert_eq!(text.lines().nth(2), Some("日本語        2"));
+        assert_eq!(truncate("日本語", 5), "日本…");
+    }
+
+    #[test]
+    fn blocks_wrap_under_an_indent() {
+        assert_eq!(block(&"x".repeat(30), 4, 24), format!("    {}\n    {}\n", "x".repeat(20), "x".repeat(10)));
+        assert_eq!(width_from(Some("132")), 132);
+        assert_eq!(width_from(Some("wide")), DEFAULT_WIDTH);
+        assert_eq!(width_from(None), DEFAULT_WIDTH);
+    }
+}
