@@ -79,11 +79,7 @@ fn check_version(conn: &Connection, path: &Path, tables: &Tables) -> Result<(), 
 }
 
 fn require_file(path: &Path) -> Result<(), StoreError> {
-    match std::fs::metadata(path) {
-        Ok(meta) if meta.is_file() => Ok(()),
-        Ok(_) => Err(StoreError::NotSqlite(path.to_path_buf())),
-        Err(_) => Err(StoreError::Missing(path.to_path_buf())),
-    }
+    super::validate::check_file(path)
 }
 
 impl Store {
@@ -109,6 +105,7 @@ impl Store {
         let tables = Tables::new(prefix);
         check_version(&conn, &path, &tables)?;
         schema::ensure(&conn, &tables).map_err(|e| classify(&path, e))?;
+        super::validate::check_schema(&conn, &path, &tables)?;
         Ok(Store::assemble(conn, path, tables))
     }
 
@@ -122,6 +119,7 @@ impl Store {
         tune(&conn, &path, false)?;
         let tables = resolve_prefix(&conn, &path, prefix)?;
         check_version(&conn, &path, &tables)?;
+        super::validate::check_schema(&conn, &path, &tables)?;
         Ok(Store::assemble(conn, path, tables))
     }
 
@@ -136,6 +134,7 @@ impl Store {
         tune(&conn, &path, false)?;
         let tables = resolve_prefix(&conn, &path, prefix)?;
         check_version(&conn, &path, &tables)?;
+        super::validate::check_schema(&conn, &path, &tables)?;
         Ok(Store::assemble(conn, path, tables))
     }
 }
