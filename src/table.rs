@@ -37,13 +37,20 @@ fn width_from(columns: Option<&str>) -> usize {
 pub struct Table {
     headers: Vec<String>,
     rows: Vec<Vec<String>>,
+    /// Text printed under a row (already laid out, e.g. by [`block`]), by row index.
+    details: Vec<Option<String>>,
     indent: usize,
 }
 
 impl Table {
     /// A table with these column headers.
     pub fn new<S: Into<String>>(headers: impl IntoIterator<Item = S>) -> Table {
-        Table { headers: headers.into_iter().map(Into::into).collect(), rows: Vec::new(), indent: 0 }
+        Table {
+            headers: headers.into_iter().map(Into::into).collect(),
+            rows: Vec::new(),
+            details: Vec::new(),
+            indent: 0,
+        }
     }
 
     /// Indents every line by `spaces`.
@@ -57,6 +64,15 @@ impl Table {
         let mut cells: Vec<String> = cells.into_iter().map(|c| clean(&c.into())).collect();
         cells.resize(self.headers.len(), String::new());
         self.rows.push(cells);
+        self.details.push(None);
+    }
+
+    /// Adds a row with `detail` printed under it as it is (lay it out with [`block`]).
+    pub fn row_with_detail<S: Into<String>>(&mut self, cells: impl IntoIterator<Item = S>, detail: String) {
+        self.row(cells);
+        if let Some(last) = self.details.last_mut() {
+            *last = Some(detail);
+        }
     }
 
     /// Whether no row was added.
@@ -84,7 +100,8 @@ impl Table {
             }
         }
         let mut out = String::new();
-        for cells in std::iter::once(&self.headers).chain(&self.rows) {
+        let details = std::iter::once(&None).chain(&self.details);
+        for (cells, detail) in std::iter::once(&self.headers).chain(&self.rows).zip(details) {
             let mut line = " ".repeat(self.indent);
             for (c, cell) in cells.iter().enumerate() {
                 if c > 0 {
@@ -102,6 +119,9 @@ impl Table {
             }
             out.push_str(line.trim_end());
             out.push('\n');
+            if let Some(detail) = detail {
+                out.push_str(detail);
+            }
         }
         out
     }
@@ -150,8 +170,12 @@ pub fn block(text: &str, indent: usize, width: usize) -> String {
     let room = width.saturating_sub(indent).max(20);
     let pad = " ".repeat(indent);
     let mut out = String::new();
-    for line in text.lines() {
+    for line in text.trim_end().lines() {
         let line = clean(line.trim_end());
+        if line.is_empty() {
+            out.push('\n');
+            continue;
+        }
         let mut rest = line.as_str();
         loop {
             let mut used = 0;
@@ -163,8 +187,14 @@ pub fn block(text: &str, indent: usize, width: usize) -> String {
                     break;
                 }
             }
+            // Break after the last space of the line's second half, so words stay whole where they can.
+            if cut < rest.len() {
+                if let Some(space) = rest[..cut].rfind(' ').filter(|&s| s > cut / 2) {
+                    cut = space + 1;
+                }
+            }
             out.push_str(&pad);
-            out.push_str(&rest[..cut]);
+            out.push_str(rest[..cut].trim_end());
             out.push('\n');
             rest = &rest[cut..];
             if rest.is_empty() {
@@ -173,6 +203,11 @@ pub fn block(text: &str, indent: usize, width: usize) -> String {
         }
     }
     out
+}
+
+/// Preformatted lines each cut to `width` cells with `…`.
+pub fn fit_lines(text: &str, width: usize) -> String {
+    text.lines().map(|l| truncate(l, width) + "\n").collect()
 }
 
 /// Escapes control characters (and only those), so text from the database cannot move the cursor or change
