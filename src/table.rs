@@ -12,6 +12,8 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 pub const DEFAULT_WIDTH: usize = 100;
 /// No text column is narrowed below this many cells.
 const MIN_COLUMN: usize = 6;
+/// Text columns are narrowed to this before a table is split into parts.
+const SOFT_MIN: usize = 12;
 /// Spaces between columns.
 const GAP: usize = 2;
 
@@ -80,34 +82,82 @@ impl Table {
         self.rows.is_empty()
     }
 
-    /// The table as lines of at most `width` cells (unless even the narrowest columns need more).
+    /// The table as lines of at most `width` cells. Text columns are narrowed first (to [`SOFT_MIN`]); a table
+    /// still too wide is split into several, each repeating the first column; only then are cells cut down to
+    /// [`MIN_COLUMN`]. Row details are printed under the rows of the first part.
     pub fn render(&self, width: usize) -> String {
         let n = self.headers.len();
         let numeric: Vec<bool> = (0..n).map(|c| self.is_numeric(c)).collect();
-        let mut widths: Vec<usize> = (0..n)
+        // Numbers and times are never cut: only the other columns are narrowed.
+        let rigid: Vec<bool> = (0..n).map(|c| numeric[c] || self.is_time(c)).collect();
+        let natural: Vec<usize> = (0..n)
             .map(|c| {
                 let cells = self.rows.iter().map(|r| r[c].width());
                 cells.chain([self.headers[c].width()]).max().unwrap_or(0)
             })
             .collect();
-        let total = |w: &[usize]| self.indent + w.iter().sum::<usize>() + GAP * n.saturating_sub(1);
-        while total(&widths) > width {
-            // Narrow the widest text column by one; stop when none can give more.
-            let widest = (0..n).filter(|&c| !numeric[c] && widths[c] > MIN_COLUMN).max_by_key(|&c| (widths[c], c));
+        let all: Vec<usize> = (0..n).collect();
+        let mut widths = natural.clone();
+        self.shrink(&all, &mut widths, &rigid, width, SOFT_MIN);
+        if self.total(&all, &widths) <= width || n <= 2 {
+            self.shrink(&all, &mut widths, &rigid, width, MIN_COLUMN);
+            return self.render_columns(&all, &widths, &numeric, true);
+        }
+        // Split: the first column, then as many of the others as fit beside it.
+        let mut parts: Vec<Vec<usize>> = Vec::new();
+        for c in 1..n {
+            let fits = parts.last().is_some_and(|part| {
+                let mut cols = vec![0];
+                cols.extend(part.iter().copied().chain([c]));
+                self.total(&cols, &widths) <= width
+            });
+            match parts.last_mut() {
+                Some(part) if fits => part.push(c),
+                _ => parts.push(vec![c]),
+            }
+        }
+        let mut out = String::new();
+        for (i, part) in parts.iter().enumerate() {
+            let mut cols = vec![0];
+            cols.extend(part);
+            let mut part_widths = widths.clone();
+            self.shrink(&cols, &mut part_widths, &rigid, width, MIN_COLUMN);
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str(&self.render_columns(&cols, &part_widths, &numeric, i == 0));
+        }
+        out
+    }
+
+    fn total(&self, cols: &[usize], widths: &[usize]) -> usize {
+        self.indent + cols.iter().map(|&c| widths[c]).sum::<usize>() + GAP * cols.len().saturating_sub(1)
+    }
+
+    /// Narrows the widest text column of `cols` by one cell at a time, not below `floor`, until they fit.
+    fn shrink(&self, cols: &[usize], widths: &mut [usize], rigid: &[bool], width: usize, floor: usize) {
+        while self.total(cols, widths) > width {
+            let widest =
+                cols.iter().copied().filter(|&c| !rigid[c] && widths[c] > floor).max_by_key(|&c| (widths[c], c));
             match widest {
                 Some(c) => widths[c] -= 1,
                 None => break,
             }
         }
+    }
+
+    fn render_columns(&self, cols: &[usize], widths: &[usize], numeric: &[bool], details: bool) -> String {
         let mut out = String::new();
-        let details = std::iter::once(&None).chain(&self.details);
+        let none = Vec::new();
+        let row_details = if details { &self.details } else { &none };
+        let details = std::iter::once(&None).chain(row_details.iter().chain(std::iter::repeat(&None)));
         for (cells, detail) in std::iter::once(&self.headers).chain(&self.rows).zip(details) {
             let mut line = " ".repeat(self.indent);
-            for (c, cell) in cells.iter().enumerate() {
-                if c > 0 {
+            for (i, &c) in cols.iter().enumerate() {
+                if i > 0 {
                     line.push_str(&" ".repeat(GAP));
                 }
-                let text = truncate(cell, widths[c]);
+                let text = truncate(&cells[c], widths[c]);
                 let pad = " ".repeat(widths[c].saturating_sub(text.width()));
                 if numeric[c] {
                     line.push_str(&pad);
@@ -124,6 +174,26 @@ impl Table {
             }
         }
         out
+    }
+
+    /// A column of times: every cell `YYYY-MM-DD HH:MM[:SS]`, empty or `-`.
+    fn is_time(&self, c: usize) -> bool {
+        let time = |s: &str| {
+            let b = s.as_bytes();
+            (b.len() == 16 || b.len() == 19) && b[4] == b'-' && b[7] == b'-' && b[10] == b' ' && b[13] == b':'
+        };
+        let mut any = false;
+        for row in &self.rows {
+            let cell = row[c].as_str();
+            if cell.is_empty() || cell == "-" {
+                continue;
+            }
+            if !time(cell) {
+                return false;
+            }
+            any = true;
+        }
+        any
     }
 
     /// A column is numeric when every cell is a number (`12`, `4.020`, `35.2%`) or empty or `-`.
@@ -235,6 +305,16 @@ mod tests {
         let narrow = t.render(16);
         assert_eq!(narrow, "name        hits\na-very-lo…     3\nb           1200\n");
         assert!(narrow.lines().all(|l| l.width() <= 16), "{narrow}");
+    }
+
+    #[test]
+    fn a_table_too_wide_is_split_repeating_its_first_column() {
+        let mut t = Table::new(["endpoint", "a", "b", "c", "d"]);
+        t.row(["search", "1000000", "2000000", "3000000", "4000000"]);
+        assert_eq!(
+            t.render(30),
+            "endpoint        a        b\nsearch    1000000  2000000\n\nendpoint        c        d\nsearch    3000000  4000000\n"
+        );
     }
 
     #[test]

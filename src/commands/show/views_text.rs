@@ -229,27 +229,27 @@ pub fn outliers(v: &Value, endpoint: &str, style: &Style) -> String {
         ]);
     }
     out.push_str(&t.render(style.width));
-    out.push_str(&format!(
-        "stack, headers and environment of one: fmd show outliers --endpoint {} --request ID\n",
-        shell_word(endpoint)
-    ));
+    let hint =
+        format!("stack, headers and environment: fmd show outliers --endpoint {} --request ID", shell_word(endpoint));
+    out.push_str(&block(&hint, 0, style.width));
     out
 }
 
 /// One outlier in full: its request, then the stack, headers and environment as wrapped blocks.
 pub fn outlier_detail(o: &Value, style: &Style) -> String {
     let r = &o["request"];
-    let mut out = format!(
-        "outlier {} of request {} · {} · {} ms · status {} · version {} · user {} · ip {}\n",
-        cell(&o["id"], style),
-        cell(&r["id"], style),
-        cell(&r["time_requested"], style),
-        cell(&r["duration"], style),
-        cell(&r["status_code"], style),
-        cell(&r["version_requested"], style),
-        cell(&r["group_by"], style),
-        cell(&r["ip"], style),
-    );
+    let mut out = format!("outlier {} of request {}\n", cell(&o["id"], style), cell(&r["id"], style));
+    for (key, title) in [
+        ("time_requested", "time"),
+        ("duration", "ms"),
+        ("status_code", "status"),
+        ("version_requested", "version"),
+        ("group_by", "user"),
+        ("ip", "ip"),
+    ] {
+        out.push_str(&crate::table::truncate(&format!("  {title:<8} {}", cell(&r[key], style)), style.width));
+        out.push('\n');
+    }
     for (key, title) in [
         ("request_url", "url"),
         ("cpu_percent", "cpu % per core"),
@@ -258,7 +258,9 @@ pub fn outlier_detail(o: &Value, style: &Style) -> String {
         ("request_header", "headers"),
         ("request_environment", "environment"),
     ] {
-        let text = o[key].as_str().unwrap_or("");
+        // FMD separates a stack's frames with `<br />` (its web UI shows the text as HTML).
+        let text = o[key].as_str().unwrap_or("").replace("<br />", "\n");
+        let text = text.as_str();
         out.push_str(&format!("\n{title}:\n"));
         out.push_str(&if text.trim().is_empty() { "    (none)\n".to_string() } else { block(text, 4, style.width) });
     }
@@ -364,7 +366,8 @@ pub fn profiled(v: &Value, endpoint: &str, style: &Style) -> String {
         );
     }
     out.push_str(&t.render(style.width));
-    out.push_str(&format!("call tree of one: fmd show profiler --endpoint {} --request ID\n", shell_word(endpoint)));
+    let hint = format!("call tree: fmd show profiler --endpoint {} --request ID", shell_word(endpoint));
+    out.push_str(&block(&hint, 0, style.width));
     out
 }
 
