@@ -59,6 +59,7 @@ fn invocations() -> Vec<Vec<&'static str>> {
         ],
         vec!["report", "--compare-version", "1.1", "--baseline-version", "1.0"],
         vec!["requests", "--endpoint", "search", "--from", "7d"],
+        vec!["outliers", "--endpoint", "search", "--request", "554"],
     ]);
     all
 }
