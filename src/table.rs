@@ -103,7 +103,9 @@ impl Table {
             self.shrink(&all, &mut widths, &rigid, width, MIN_COLUMN);
             return self.render_columns(&all, &widths, &numeric, true);
         }
-        // Split: the first column, then as many of the others as fit beside it.
+        // Split: the first column, then as many of the others as fit beside it, at their natural widths (a
+        // split table has the room not to cut them).
+        let widths = natural;
         let mut parts: Vec<Vec<usize>> = Vec::new();
         for c in 1..n {
             let fits = parts.last().is_some_and(|part| {
@@ -196,9 +198,10 @@ impl Table {
         any
     }
 
-    /// A column is numeric when every cell is a number (`12`, `4.020`, `35.2%`) or empty or `-`.
+    /// A column is numeric when every cell is a number (`12`, `4.020`, `35.2%`) or empty or `-` (a column of
+    /// only `-` is a column of numbers not known yet).
     fn is_numeric(&self, c: usize) -> bool {
-        let mut any = false;
+        let mut any = self.rows.iter().any(|r| r[c] == "-");
         for row in &self.rows {
             let cell = row[c].trim_end_matches('%');
             if cell.is_empty() || cell == "-" {
