@@ -1,6 +1,7 @@
 //! `fmd`: the command line that ties the recorder and the console together.
 //!
-//! Exit codes: 0 success, 1 runtime failure, 2 bad input (arguments, configuration, database file).
+//! Exit codes: 0 success (also when the reader closes standard output early), 1 runtime failure, 2 bad input
+//! (arguments, configuration, database file).
 
 mod cli;
 mod commands;

@@ -102,6 +102,12 @@ fn a_directory_is_called_a_directory() {
     let folder = dir.path().join("data.db");
     std::fs::create_dir(&folder).expect("mkdir");
     assert_refused(&folder, &["is a directory"]);
+    // Also where fmd writes: `generate --append` into a directory.
+    let arg = folder.to_str().expect("utf8");
+    let out = fmd(&["generate", "--db", arg, "--append", "--requests", "10"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(arg) && err.contains("is a directory") && err.trim_end().lines().count() == 1, "{err}");
 }
 
 #[test]

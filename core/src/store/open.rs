@@ -99,6 +99,7 @@ impl Store {
     /// table created. The parent directory must exist.
     pub fn open_writer(path: impl Into<PathBuf>, prefix: &str) -> Result<Store, StoreError> {
         let path = path.into();
+        super::validate::check_writable_path(&path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(&path, flags).map_err(|e| classify(&path, e))?;
         tune(&conn, &path, true)?;

@@ -20,6 +20,14 @@ fn unusable(path: &Path, problem: impl Into<String>) -> StoreError {
     StoreError::Unusable { path: path.to_path_buf(), problem: problem.into() }
 }
 
+/// A path to record into may be missing (it is created) but not a directory.
+pub(super) fn check_writable_path(path: &Path) -> Result<(), StoreError> {
+    if path.is_dir() {
+        return Err(unusable(path, "is a directory, not a database file"));
+    }
+    Ok(())
+}
+
 /// The path must exist, be a regular file, be readable and not be empty.
 pub(super) fn check_file(path: &Path) -> Result<(), StoreError> {
     let meta = match std::fs::metadata(path) {
