@@ -33,8 +33,9 @@ pub struct Common {
     /// Time zone for days and hours, an IANA name or `local` (default: `visualization.timezone`).
     #[arg(long, global = true, value_name = "ZONE")]
     pub tz: Option<String>,
-    /// Compute "today" and "last 7 days" at this instant (RFC 3339) instead of the clock.
-    #[arg(long, global = true, value_name = "RFC3339")]
+    /// Compute "today" and "last 7 days" at this instant instead of the clock: RFC 3339, a local date or time,
+    /// `today`, or an age like `24h` (now minus the age).
+    #[arg(long, global = true, value_name = "TIME")]
     pub now: Option<String>,
     /// No colours in the console (also when NO_COLOR is set).
     #[arg(long, global = true)]
@@ -48,7 +49,7 @@ pub enum Command {
     Tui(TuiArgs),
     /// Print a view.
     Show(ShowArgs),
-    /// Set an endpoint's monitoring level (running recorders pick it up within a second).
+    /// Show the monitoring levels, or set an endpoint's (running recorders pick it up within a second).
     Level(LevelArgs),
     /// Run a self-contained demo: a monitored axum service, a load against it, then the console.
     Demo(DemoArgs),
@@ -268,14 +269,18 @@ pub enum View {
     GroupedProfiler,
 }
 
-/// `fmd level ENDPOINT LEVEL`.
+/// `fmd level [ENDPOINT [LEVEL]]`.
 #[derive(Debug, Args)]
 pub struct LevelArgs {
-    /// Endpoint name as stored (e.g. `/users/{id}`).
-    pub endpoint: String,
-    /// 0 = last request time only, 1 = every request, 2 = plus outliers, 3 = plus profiler.
+    /// Endpoint name as stored (e.g. `/users/{id}`); without it, every endpoint's level is shown.
+    pub endpoint: Option<String>,
+    /// The level to set: 0 = last request time only, 1 = every request, 2 = plus outliers, 3 = plus profiler.
+    /// Without it, the endpoint's level is shown.
     #[arg(value_parser = clap::value_parser!(u8).range(0..=3))]
-    pub level: u8,
+    pub level: Option<u8>,
+    /// Print the levels as JSON: `[{id, name, level}]`.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `fmd demo`.
@@ -307,8 +312,8 @@ pub struct GenerateArgs {
     /// Days of traffic, ending at --end.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub days: u32,
-    /// End of the period (RFC 3339; default: now).
-    #[arg(long, value_name = "RFC3339")]
+    /// End of the period: RFC 3339, a local date or time, `today`, or an age like `24h` (default: now).
+    #[arg(long, value_name = "TIME")]
     pub end: Option<String>,
     /// Seed of the generator.
     #[arg(long, default_value_t = 1)]

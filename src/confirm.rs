@@ -1,6 +1,6 @@
 //! Asking before destructive commands: an interactive yes/no on a terminal, `--yes` otherwise.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 
 use crate::failure::Failure;
 
@@ -12,8 +12,10 @@ pub fn confirm(question: &str, yes: bool) -> Result<(), Failure> {
     if !std::io::stdin().is_terminal() {
         return Err(Failure::Input(format!("{question}: refusing without --yes (standard input is not a terminal)")));
     }
-    print!("{question} [y/N] ");
-    std::io::stdout().flush().map_err(Failure::runtime)?;
+    crate::output::print(&format!("{question} [y/N] ")).map_err(|e| match e {
+        Failure::ClosedPipe => Failure::Input(format!("{question}: standard output is closed; nothing was changed")),
+        other => other,
+    })?;
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer).map_err(Failure::runtime)?;
     if matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {

@@ -10,6 +10,8 @@ pub enum Failure {
     Input(String),
     /// Something went wrong while running. Exit code 1.
     Runtime(String),
+    /// The reader of standard output closed it (`| head -1`): stop quietly, exit code 0, no message.
+    ClosedPipe,
 }
 
 impl Failure {
@@ -18,6 +20,7 @@ impl Failure {
         match self {
             Failure::Input(_) => ExitCode::from(2),
             Failure::Runtime(_) => ExitCode::from(1),
+            Failure::ClosedPipe => ExitCode::SUCCESS,
         }
     }
 
@@ -36,6 +39,7 @@ impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Failure::Input(m) | Failure::Runtime(m) => f.write_str(m),
+            Failure::ClosedPipe => f.write_str("standard output was closed"),
         }
     }
 }

@@ -1,15 +1,18 @@
 //! `fmd`: the command line that ties the recorder and the console together.
 //!
-//! Exit codes: 0 success, 1 runtime failure, 2 bad input (arguments, configuration, database file).
+//! Exit codes: 0 success (also when the reader closes standard output early), 1 runtime failure, 2 bad input
+//! (arguments, configuration, database file).
 
 mod cli;
 mod commands;
 mod confirm;
 mod demo;
 mod failure;
+mod output;
 mod rng;
 mod settings;
 mod summaries;
+mod table;
 mod timearg;
 
 use std::process::ExitCode;
@@ -20,7 +23,7 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     init_logging();
     match commands::run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) | Err(failure::Failure::ClosedPipe) => ExitCode::SUCCESS,
         Err(failure) => {
             eprintln!("fmd: {}", one_line(&failure.to_string()));
             failure.exit_code()

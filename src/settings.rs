@@ -8,6 +8,7 @@ use fmd_core::Config;
 
 use crate::cli::Common;
 use crate::failure::Failure;
+use crate::timearg;
 
 /// Configuration plus the flags that override it.
 #[derive(Debug, Clone)]
@@ -43,7 +44,7 @@ impl Settings {
             Some(name) => fmd_core::config::parse_timezone(name).map_err(|e| Failure::Input(format!("--tz: {e}")))?,
             None => config.visualization.timezone,
         };
-        let now = common.now.as_deref().map(parse_now).transpose()?;
+        let now = common.now.as_deref().map(|t| parse_flag("--now", t, Utc::now(), tz)).transpose()?;
         let colors = !common.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         Ok(Settings { config, db, table_prefix, tz, now, colors })
     }
@@ -54,11 +55,16 @@ impl Settings {
     }
 }
 
-/// Parses `--now`: RFC 3339 (`2026-11-27T22:56:55Z`, offsets allowed).
+/// Parses a time flag's value in any form of [`timearg::parse_instant`] (RFC 3339, a local date or time in
+/// `tz`, `now`, `today`, or an age counted back from `now`); the error names the flag.
+pub fn parse_flag(flag: &str, text: &str, now: DateTime<Utc>, tz: Tz) -> Result<DateTime<Utc>, Failure> {
+    timearg::parse_instant(text, now, tz).map_err(|e| Failure::Input(format!("{flag}: {e}")))
+}
+
+/// Parses an instant flag without a zone of its own (`--end` after [`crate::commands`] resolved it): any form
+/// of [`parse_flag`], local forms in UTC, ages from the clock.
 pub fn parse_now(text: &str) -> Result<DateTime<Utc>, Failure> {
-    DateTime::parse_from_rfc3339(text.trim()).map(|t| t.with_timezone(&Utc)).map_err(|e| {
-        Failure::Input(format!("--now: {text:?} is not an RFC 3339 instant like 2026-11-27T22:56:55Z ({e})"))
-    })
+    parse_flag("--now", text, Utc::now(), Tz::UTC)
 }
 
 #[cfg(test)]
@@ -66,10 +72,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn now_accepts_rfc3339_with_offsets() {
+    fn now_accepts_every_time_form() {
         let t = parse_now("2026-11-28T00:56:55+02:00").expect("valid");
         assert_eq!(t.to_rfc3339(), "2026-11-27T22:56:55+00:00");
         assert!(matches!(parse_now("yesterday"), Err(Failure::Input(m)) if m.contains("--now")));
-        assert!(parse_now("2026-11-27 22:56:55").is_err(), "RFC 3339 needs the T and an offset");
+        let tz: Tz = "Europe/Amsterdam".parse().expect("tz");
+        let clock: DateTime<Utc> = "2026-11-27T22:56:55Z".parse().expect("instant");
+        let at = |text: &str| parse_flag("--now", text, clock, tz).ok().map(|t| t.to_rfc3339());
+        assert_eq!(at("2026-11-27 22:56:55"), Some("2026-11-27T21:56:55+00:00".into()), "local time");
+        assert_eq!(at("2026-11-27"), Some("2026-11-26T23:00:00+00:00".into()), "local midnight");
+        assert_eq!(at("24h"), Some("2026-11-26T22:56:55+00:00".into()), "an age is now minus the age");
+        assert_eq!(at("now"), Some(clock.to_rfc3339()));
     }
 }

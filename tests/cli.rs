@@ -171,8 +171,17 @@ fn table_prefix_is_detected_or_must_be_chosen() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = fixture_copy(dir.path());
     let conn = rusqlite::Connection::open(&db).expect("open");
-    conn.execute_batch("ALTER TABLE Endpoint RENAME TO fmdEndpoint; ALTER TABLE Request RENAME TO fmdRequest;")
-        .expect("rename");
+    // FMD's TABLE_PREFIX prefixes every table of the set.
+    let names: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        .expect("prepare")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("names");
+    for name in names {
+        conn.execute_batch(&format!("ALTER TABLE \"{name}\" RENAME TO \"fmd{name}\";")).expect("rename");
+    }
     drop(conn);
     let arg = db.to_str().expect("utf8");
     let out = fmd(&["show", "overview", "--json", "--db", arg, "--now", NOW], dir.path());

@@ -52,7 +52,7 @@ fn no_graphs_is_an_empty_list() {
     assert_eq!(json(&db, &[]), Value::Array(Vec::new()));
     let text = show_graphs(&db, &[]);
     assert!(text.status.success());
-    assert_eq!(String::from_utf8_lossy(&text.stdout), "(none)\n");
+    assert_eq!(String::from_utf8_lossy(&text.stdout), "(no custom graphs)\n");
 }
 
 #[test]
@@ -90,8 +90,9 @@ fn graphs_and_values_with_fmd_keys() {
     let text = show_graphs(&db, &["--from", "2h"]);
     assert!(text.status.success());
     let text = String::from_utf8_lossy(&text.stdout);
-    assert!(text.contains("title: rss") && text.contains("title: errors"), "{text}");
-    assert!(text.contains("2026-11-27T21:56:55.000000Z"), "{text}");
+    assert!(text.starts_with("rss (graph 1, added 2026-11-20 10:00:00, version 1.1): 2 values\n"), "{text}");
+    assert!(text.contains("\nerrors (graph 2,"), "{text}");
+    assert!(text.contains("  2026-11-27 21:56:55     63\n"), "instants in --tz, values aligned: {text}");
 }
 
 #[test]

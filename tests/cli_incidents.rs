@@ -57,9 +57,15 @@ fn outliers_need_an_endpoint_and_print_as_text() {
     let out = fmd(&db, &["outliers", "--endpoint", "upload", "--limit", "2"]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.starts_with("num_outliers: 30\n"), "{text}");
-    assert!(text.contains("cpu_percent"), "{text}");
+    assert!(text.starts_with("30 outliers, newest first (2 shown)\n"), "{text}");
+    assert!(text.contains("cpu %") && text.contains("http://127.0.0.1:5055/upload"), "{text}");
     assert!(!text.contains('\r'), "control characters are escaped");
+    // The detail form: headers one per line, no raw carriage return.
+    let out = fmd(&db, &["outliers", "--endpoint", "upload", "--request", "3"]);
+    let detail = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && detail.starts_with("outlier "), "{detail}");
+    assert!(detail.contains("\nheaders:\n    Host: 127.0.0.1:5055\n"), "{detail}");
+    assert!(!detail.contains('\r'), "control characters are escaped: {detail}");
 }
 
 #[test]
@@ -98,5 +104,5 @@ fn exception_groups_of_the_fixture() {
     let out = fmd(&db, &["exceptions", "--endpoint", "boom"]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("RuntimeError") && text.contains("stack_trace_snapshot"), "{text}");
+    assert!(text.contains("RuntimeError") && text.contains("/work/steering/oracle/app.py:54 in boom"), "{text}");
 }

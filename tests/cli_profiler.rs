@@ -54,7 +54,8 @@ fn profiled_requests_page_and_open_as_trees() {
     assert!(shown.starts_with(&format!("request {id} · ")), "{shown}");
     assert!(shown.contains(" 100.0%") && shown.contains("def search():"), "{shown}");
     let listed = text(&db, &["profiler", "--endpoint", "search", "--limit", "3"]);
-    assert!(listed.contains("num_profiled: ") && listed.contains("stack_lines"), "{listed}");
+    assert!(listed.starts_with("275 profiled requests, newest first (3 shown)\n"), "{listed}");
+    assert!(listed.contains("stack lines") && listed.contains(&format!("\n    {id}  ")), "{listed}");
 }
 
 #[test]

@@ -139,6 +139,37 @@ pub fn parse_fmd(text: &str) -> Option<DateTime<Utc>> {
         .map(|naive| naive.and_utc())
 }
 
+/// An instant as fmd's JSON writes every instant: RFC 3339 in UTC with microseconds and `Z`
+/// (`2026-11-27T22:56:55.000123Z`).
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// FMD's stored DATETIME text (`2026-11-27 22:56:55.000123`, naive UTC) as [`rfc3339`] text. Text that is no
+/// FMD time (hostile or damaged content) is returned unchanged, so nothing read is lost.
+pub fn fmd_text_to_rfc3339(text: &str) -> String {
+    parse_fmd(text).map_or_else(|| text.to_string(), rfc3339)
+}
+
+/// Serde `serialize_with` helpers that write instants as [`rfc3339`] text.
+pub mod json {
+    use chrono::{DateTime, Utc};
+    use serde::Serializer;
+
+    /// An instant.
+    pub fn instant<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::rfc3339(*t))
+    }
+
+    /// Optional FMD DATETIME text (as read from a column) as RFC 3339, or null.
+    pub fn opt_fmd_text<S: Serializer>(t: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(text) => s.serialize_str(&super::fmd_text_to_rfc3339(text)),
+            None => s.serialize_none(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,6 +235,13 @@ mod tests {
             };
             check(&mut f, micros);
         }
+    }
+
+    #[test]
+    fn fmd_text_becomes_rfc3339_utc() {
+        assert_eq!(fmd_text_to_rfc3339("2026-12-04 19:05:57.491820"), "2026-12-04T19:05:57.491820Z");
+        assert_eq!(fmd_text_to_rfc3339("2026-12-04 19:05:57"), "2026-12-04T19:05:57.000000Z");
+        assert_eq!(fmd_text_to_rfc3339("not a time"), "not a time", "unknown text is kept");
     }
 
     #[test]

@@ -287,7 +287,7 @@ fn json_has_fmd_keys() {
     let json = serde_json::to_value(&report).expect("serialises");
     assert_eq!(
         json["baseline"],
-        serde_json::json!({"kind": "interval", "from": "2026-11-22 22:00:00.000000", "to": "2026-11-27 22:00:00.000000"})
+        serde_json::json!({"kind": "interval", "from": "2026-11-22T22:00:00.000000Z", "to": "2026-11-27T22:00:00.000000Z"})
     );
     // The same requests on both sides: nothing is significant.
     assert!(report.summaries.iter().all(|s| !s.has_anything_significant));

@@ -119,11 +119,9 @@ fn files_without_graph_tables_have_no_graphs() {
     assert!(reader.graphs().expect("graphs").is_empty(), "the fixture has the tables but no rows");
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("old.db");
-    let conn = rusqlite::Connection::open(&path).expect("create");
-    conn.execute_batch(
-        "CREATE TABLE Endpoint (id INTEGER PRIMARY KEY, name TEXT); CREATE TABLE Request (id INTEGER PRIMARY KEY);",
-    )
-    .expect("tables");
+    std::fs::copy(fixture(), &path).expect("copy");
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    conn.execute_batch("DROP TABLE CustomGraphData; DROP TABLE CustomGraph;").expect("an FMD without graphs");
     drop(conn);
     let reader = Store::open_reader(&path, None).expect("reader");
     assert!(reader.graphs().expect("graphs").is_empty());

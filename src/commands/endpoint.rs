@@ -22,14 +22,14 @@ pub fn run(settings: &Settings, args: &EndpointArgs) -> Result<(), Failure> {
             exists(name)?;
             confirm(&format!("delete endpoint {name:?} and all its requests from {}?", settings.db.display()), *yes)?;
             let done = store.delete_endpoint(name)?;
-            println!("deleted endpoint {name:?} with {} requests", done.deleted.requests);
+            crate::output::println(&format!("deleted endpoint {name:?} with {} requests", done.deleted.requests))?;
         }
         EndpointAction::Merge { from, into, yes } => {
             exists(from)?;
             exists(into)?;
             confirm(&format!("move every request of {from:?} to {into:?} and delete {from:?}?"), *yes)?;
             let done = store.merge_endpoints(from, into)?;
-            println!("merged {from:?} into {into:?}: {} requests moved", done.requests_moved);
+            crate::output::println(&format!("merged {from:?} into {into:?}: {} requests moved", done.requests_moved))?;
         }
     }
     Ok(())

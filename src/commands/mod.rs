@@ -22,7 +22,12 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Show(args)) => show::run(&settings, &args),
         Some(Command::Level(args)) => level::run(&settings, &args),
         Some(Command::Demo(args)) => crate::demo::run(&cli.common, settings, &args),
-        Some(Command::Generate(args)) => {
+        Some(Command::Generate(mut args)) => {
+            // --end takes every time form, local ones in --tz and ages from --now; generate gets RFC 3339.
+            if let Some(end) = &args.end {
+                let end = crate::settings::parse_flag("--end", end, settings.now_or_clock(), settings.tz)?;
+                args.end = Some(fmd_core::timefmt::rfc3339(end));
+            }
             let db = cli.common.db.as_deref().ok_or_else(|| {
                 Failure::Input("generate: --db PATH is required (it never writes into the configured database)".into())
             })?;

@@ -22,7 +22,7 @@ pub fn run(settings: &Settings, args: &PruneArgs) -> Result<(), Failure> {
     options.vacuum = args.vacuum;
 
     let preview = store.prune(&PruneOptions { dry_run: true, vacuum: false, ..options.clone() })?;
-    print_report(&preview, true);
+    print_report(&preview, true)?;
     if args.dry_run || preview.deleted.total() == 0 {
         return Ok(());
     }
@@ -41,14 +41,13 @@ pub fn run(settings: &Settings, args: &PruneArgs) -> Result<(), Failure> {
         bar.set_position(done);
     })?;
     bar.finish_and_clear();
-    print_report(&report, false);
-    Ok(())
+    print_report(&report, false)
 }
 
-fn print_report(report: &PruneReport, preview: bool) {
+fn print_report(report: &PruneReport, preview: bool) -> Result<(), Failure> {
     let verb = if preview { "would delete" } else { "deleted" };
     let d = &report.deleted;
-    println!(
+    crate::output::println(&format!(
         "{verb} {} requests recorded before {} UTC ({} outliers, {} stack lines, {} exception occurrences, {} code lines, \
          {} custom graph values, {} rows in all)",
         d.requests,
@@ -59,14 +58,15 @@ fn print_report(report: &PruneReport, preview: bool) {
         d.code_lines,
         d.custom_graph_data,
         d.total()
-    );
+    ))?;
     if !preview {
-        println!(
+        crate::output::println(&format!(
             "{} batches, longest {} ms, {} ms in all{}",
             report.batches,
             report.longest_batch_ms,
             report.elapsed_ms,
             if report.vacuumed { ", file compacted" } else { "" }
-        );
+        ))?;
     }
+    Ok(())
 }

@@ -54,7 +54,7 @@ pub use presets::{IntervalPair, Preset};
 use summarized::SidePlan;
 
 /// A time interval: requests with `time_requested > from AND time_requested <= to`.
-/// Serialises as `{from, to}` in FMD's timestamp text (naive UTC).
+/// Serialises as `{from, to}`, RFC 3339 UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Interval {
     /// Exclusive lower bound.
@@ -66,8 +66,8 @@ pub struct Interval {
 impl Serialize for Interval {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut s = serializer.serialize_struct("Interval", 2)?;
-        s.serialize_field("from", &timefmt::format_utc(self.from))?;
-        s.serialize_field("to", &timefmt::format_utc(self.to))?;
+        s.serialize_field("from", &timefmt::rfc3339(self.from))?;
+        s.serialize_field("to", &timefmt::rfc3339(self.to))?;
         s.end()
     }
 }

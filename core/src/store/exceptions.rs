@@ -250,9 +250,11 @@ pub struct ExceptionGroup {
     pub endpoint_id: i64,
     /// `StackTraceSnapshot.id` (read the stack with [`Store::exception_stack`]).
     pub stack_trace_snapshot_id: i64,
-    /// `time_requested` of the newest occurrence's request.
+    /// `time_requested` of the newest occurrence's request (FMD text; RFC 3339 UTC in JSON).
+    #[serde(serialize_with = "crate::timefmt::json::opt_fmd_text")]
     pub latest_timestamp: Option<String>,
-    /// `time_requested` of the oldest occurrence's request.
+    /// `time_requested` of the oldest occurrence's request (FMD text; RFC 3339 UTC in JSON).
+    #[serde(serialize_with = "crate::timefmt::json::opt_fmd_text")]
     pub first_timestamp: Option<String>,
     /// Number of occurrences.
     pub count: u64,

@@ -23,6 +23,7 @@ mod request_detail;
 mod schema;
 pub mod summary;
 mod tables;
+mod validate;
 pub mod views;
 mod write;
 
@@ -61,6 +62,15 @@ pub enum StoreError {
     /// The file is SQLite but holds no FMD tables.
     #[error("{0}: not an FMD database: {1}")]
     NotFmd(PathBuf, String),
+    /// The path cannot be read as the FMD database fmd needs: a directory, an empty or unreadable file, or FMD
+    /// tables without a table or column fmd reads (an older FMD's file). `problem` says which.
+    #[error("{path}: {problem}")]
+    Unusable {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, e.g. `table "Request" has no column status_code`.
+        problem: String,
+    },
     /// More than one FMD table set is present and none was chosen.
     #[error("{path}: holds FMD tables with several prefixes ({found}); choose one with --table-prefix")]
     AmbiguousPrefix {

@@ -80,11 +80,7 @@ fn check_version(conn: &Connection, path: &Path, tables: &Tables) -> Result<(), 
 }
 
 fn require_file(path: &Path) -> Result<(), StoreError> {
-    match std::fs::metadata(path) {
-        Ok(meta) if meta.is_file() => Ok(()),
-        Ok(_) => Err(StoreError::NotSqlite(path.to_path_buf())),
-        Err(_) => Err(StoreError::Missing(path.to_path_buf())),
-    }
+    super::validate::check_file(path)
 }
 
 /// Opens `path` read-only, changing nothing: `mode=ro`, or `immutable=1` (no locks, no `-wal`/`-shm`
@@ -142,6 +138,7 @@ impl Store {
     /// table created. The parent directory must exist.
     pub fn open_writer(path: impl Into<PathBuf>, prefix: &str) -> Result<Store, StoreError> {
         let path = path.into();
+        super::validate::check_writable_path(&path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(&path, flags).map_err(|e| classify(&path, e))?;
         tune(&conn, &path, true)?;
@@ -149,6 +146,7 @@ impl Store {
         check_version(&conn, &path, &tables)?;
         schema::ensure(&conn, &tables).map_err(|e| classify(&path, e))?;
         let uri = summary::uri(&path, "mode=ro");
+        super::validate::check_schema(&conn, &path, &tables)?;
         Ok(Store::assemble(conn, path, tables, SummaryHome::File, uri))
     }
 
@@ -175,6 +173,7 @@ impl Store {
             // fmd's own file, which a recorder may start writing at any moment: read it live.
             (conn, uri, immutable) = open_read_only(&path, false)?;
         }
+        super::validate::check_schema(&conn, &path, &tables)?;
         let home = summary::decide_home(&conn, &path, &tables, cache, !immutable).map_err(|e| classify(&path, e))?;
         let store = Store::assemble(conn, path, tables, home, uri);
         if let SummaryHome::Cache(file) = &store.home {
@@ -200,6 +199,7 @@ impl Store {
         let home = summary::decide_home(&conn, &path, &tables, &SummaryCache::Default, true)
             .map_err(|e| classify(&path, e))?;
         let uri = summary::uri(&path, "mode=ro");
+        super::validate::check_schema(&conn, &path, &tables)?;
         Ok(Store::assemble(conn, path, tables, home, uri))
     }
 }

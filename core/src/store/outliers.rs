@@ -43,7 +43,8 @@ pub struct OutlierRequest {
     pub endpoint_id: Option<i64>,
     /// Handler time in ms.
     pub duration: f64,
-    /// `Request.time_requested` as stored (`YYYY-MM-DD HH:MM:SS.ffffff`, UTC).
+    /// `Request.time_requested` as stored (`YYYY-MM-DD HH:MM:SS.ffffff`, UTC); RFC 3339 UTC in JSON.
+    #[serde(serialize_with = "crate::timefmt::json::opt_fmd_text")]
     pub time_requested: Option<String>,
     /// `Request.version_requested`.
     pub version_requested: Option<String>,

@@ -43,6 +43,11 @@ fn expand(sql: &str, tables: &Tables) -> String {
     sql.replace("{P}", tables.prefix()).replace("{p}", &tables.prefix().to_lowercase())
 }
 
+/// FMD's `CREATE TABLE` statements for `tables`' prefix, in creation order (what a file must hold).
+pub(super) fn fmd_ddl(tables: &Tables) -> impl Iterator<Item = String> + '_ {
+    FMD_DDL.iter().map(move |ddl| expand(ddl, tables))
+}
+
 /// Creates whatever of FMD's and fmd's tables is missing, and records fmd's schema version.
 /// Existing tables are left exactly as they are.
 pub(super) fn ensure(conn: &Connection, tables: &Tables) -> rusqlite::Result<()> {

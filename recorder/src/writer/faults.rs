@@ -43,6 +43,8 @@ impl FaultKind {
             }
             StoreError::NewerSchema { .. } => FaultKind::NewerSchema,
             StoreError::Missing(_) => FaultKind::CannotOpen,
+            // A directory, or FMD tables without columns fmd writes (an older FMD's file).
+            StoreError::Unusable { .. } => FaultKind::NotADatabase,
             StoreError::Sqlite { source: rusqlite::Error::SqliteFailure(e, _), .. } => match e.code {
                 ErrorCode::CannotOpen if parent_missing(path) => FaultKind::MissingDirectory,
                 ErrorCode::CannotOpen | ErrorCode::PermissionDenied => FaultKind::CannotOpen,
@@ -126,6 +128,7 @@ impl FaultLog {
         let detail = match error {
             StoreError::Sqlite { source, .. } => format!(" (SQLite: {source})"),
             StoreError::NewerSchema { found, .. } => format!(" (schema version {found})"),
+            StoreError::Unusable { problem, .. } => format!(" ({problem})"),
             _ => String::new(),
         };
         tracing::warn!(
@@ -172,6 +175,9 @@ mod tests {
         let nowhere = Path::new("/definitely/not/here/x.db");
         assert_eq!(FaultKind::of(&sqlite_error(14), nowhere), FaultKind::MissingDirectory);
         assert_eq!(FaultKind::of(&StoreError::NotSqlite("x.db".into()), here), FaultKind::NotADatabase);
+        let old =
+            StoreError::Unusable { path: "x.db".into(), problem: "table \"Request\" has no column status_code".into() };
+        assert_eq!(FaultKind::of(&old, here), FaultKind::NotADatabase);
         assert!(FaultKind::Locked.keeps_connection());
         assert!(!FaultKind::ReadOnly.keeps_connection());
     }

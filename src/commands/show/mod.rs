@@ -5,6 +5,7 @@ mod latency;
 mod overview;
 mod profiler;
 mod text;
+mod views_text;
 
 use chrono::{DateTime, Duration, Utc};
 use fmd_core::report::{Interval, Preset, ReportOptions};
@@ -27,8 +28,11 @@ const DEFAULT_DAILY_DAYS: u32 = 10;
 pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
     crate::summaries::prepare(&settings.db, settings.table_prefix.as_deref())?;
     let store = Store::open_reader(&settings.db, settings.table_prefix.as_deref())?;
-    if args.request.is_some() && args.view != View::Profiler {
-        return Err(Failure::Input(format!("--request only applies to `fmd show profiler`, not {:?}", args.view)));
+    if args.request.is_some() && !matches!(args.view, View::Profiler | View::Outliers) {
+        return Err(Failure::Input(format!(
+            "--request only applies to `fmd show profiler` and `fmd show outliers`, not {:?}",
+            args.view
+        )));
     }
     let filtered = args.requests.status.is_some()
         || args.requests.user.is_some()
@@ -53,35 +57,50 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
                     .collect();
                 print_json(&json)
             } else {
-                print!("{}", overview::text(&rows));
-                Ok(())
+                crate::output::print(&overview::text(&rows, &ctx.style))
             }
         }
-        View::Hourly => emit(args, &store.hourly_load(ctx.days(DEFAULT_HOURLY_DAYS)?, settings.tz, ctx.endpoint_id)?),
-        View::Daily => emit(args, &store.daily_requests(ctx.days(DEFAULT_DAILY_DAYS)?, settings.tz, ctx.endpoint_id)?),
+        View::Hourly => emit(
+            args,
+            &ctx,
+            &store.hourly_load(ctx.days(DEFAULT_HOURLY_DAYS)?, settings.tz, ctx.endpoint_id)?,
+            views_text::hourly,
+        ),
+        View::Daily => emit(
+            args,
+            &ctx,
+            &store.daily_requests(ctx.days(DEFAULT_DAILY_DAYS)?, settings.tz, ctx.endpoint_id)?,
+            views_text::daily,
+        ),
         View::Versions => match ctx.endpoint_id {
             None => emit(
                 args,
+                &ctx,
                 &VersionsJson {
                     versions: store.versions(ctx.range, None)?,
                     multi_version: Some(store.multi_version(ctx.range)?),
                     performance: None,
                 },
+                views_text::versions,
             ),
             Some(id) => emit(
                 args,
+                &ctx,
                 &VersionsJson {
                     versions: store.versions(ctx.range, Some(id))?,
                     multi_version: None,
                     performance: Some(store.version_performance(id, ctx.range)?),
                 },
+                views_text::versions,
             ),
         },
-        View::ApiPerformance => emit(args, &store.api_performance(ctx.range, ctx.endpoint_id)?),
+        View::ApiPerformance => {
+            emit(args, &ctx, &store.api_performance(ctx.range, ctx.endpoint_id)?, views_text::summaries)
+        }
         View::StatusCodes => {
             let limit = usize::try_from(args.limit).unwrap_or(usize::MAX);
             match ctx.endpoint_id {
-                Some(id) => emit(args, &store.status_codes(id, ctx.range, limit)?),
+                Some(id) => emit(args, &ctx, &store.status_codes(id, ctx.range, limit)?, views_text::status_codes),
                 None => {
                     let mut by_id: std::collections::HashMap<i64, _> =
                         store.status_codes_per_endpoint(ctx.range, limit)?.into_iter().collect();
@@ -91,27 +110,37 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
                             all.push(NamedStatus { endpoint: e.name.clone(), status });
                         }
                     }
-                    emit(args, &all)
+                    emit(args, &ctx, &all, views_text::status_codes)
                 }
             }
         }
         View::Endpoint => {
             let id = ctx.require_endpoint(args)?;
-            emit(args, &store.endpoint_summary(id, ctx.range)?)
+            emit(args, &ctx, &store.endpoint_summary(id, ctx.range)?, views_text::endpoint)
         }
         View::Latency => latency::show(&store.latency_series(ctx.range, ctx.endpoint_id)?, args.json, settings.tz),
-        View::Users => emit(args, &store.users(ctx.require_endpoint(args)?, ctx.range)?),
-        View::Ips => emit(args, &store.ips(ctx.require_endpoint(args)?, ctx.range)?),
+        View::Users => emit(args, &ctx, &store.users(ctx.require_endpoint(args)?, ctx.range)?, generic),
+        View::Ips => emit(args, &ctx, &store.ips(ctx.require_endpoint(args)?, ctx.range)?, generic),
         View::UserVersions | View::IpVersions => {
             let column = if args.view == View::UserVersions { GroupColumn::User } else { GroupColumn::Ip };
             let top = usize::try_from(args.top).unwrap_or(10);
-            emit(args, &store.version_matrix(ctx.require_endpoint(args)?, column, ctx.range, top)?)
+            emit(
+                args,
+                &ctx,
+                &store.version_matrix(ctx.require_endpoint(args)?, column, ctx.range, top)?,
+                views_text::matrix,
+            )
         }
         View::Requests => {
             let id = ctx.require_endpoint(args)?;
             let (limit, offset) =
                 (usize::try_from(args.limit).unwrap_or(usize::MAX), usize::try_from(args.offset).unwrap_or(0));
-            emit(args, &store.requests(id, ctx.range, &request_query(args)?, limit, offset)?)
+            emit(
+                args,
+                &ctx,
+                &store.requests(id, ctx.range, &request_query(args)?, limit, offset)?,
+                views_text::requests,
+            )
         }
         View::Report => report(&store, &ctx, settings, args),
         View::Graphs => {
@@ -120,20 +149,9 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
                 let values = store.graph_values(graph.graph_id, ctx.range)?;
                 graphs.push(GraphJson { graph, values });
             }
-            emit(args, &graphs)
+            emit(args, &ctx, &graphs, views_text::graphs)
         }
-        View::Outliers => {
-            let id = ctx.require_endpoint(args)?;
-            let (limit, offset) =
-                (u32::try_from(args.limit).unwrap_or(u32::MAX), u32::try_from(args.offset).unwrap_or(u32::MAX));
-            emit(
-                args,
-                &OutliersJson {
-                    num_outliers: store.num_outliers(id)?,
-                    outlier_table: store.outliers(id, limit, offset)?,
-                },
-            )
-        }
+        View::Outliers => outliers(&store, &ctx, args),
         View::Profiler => profiler::list_or_tree(&store, &ctx, args),
         View::GroupedProfiler => profiler::grouped(&store, &ctx, args),
         View::Exceptions => {
@@ -143,7 +161,7 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
                 let stack_trace_snapshot = store.exception_stack(group.stack_trace_snapshot_id)?;
                 groups.push(ExceptionJson { group, stack_trace_snapshot });
             }
-            emit(args, &groups)
+            emit(args, &ctx, &groups, views_text::exceptions)
         }
     }
 }
@@ -166,6 +184,34 @@ fn request_query(args: &ShowArgs) -> Result<RequestQuery, Failure> {
             Some(RequestSort::Time) | None => RequestOrder::Time,
         },
     })
+}
+
+/// `fmd show outliers`: the endpoint's outliers, or with `--request ID` that request's outlier in full.
+fn outliers(store: &Store, ctx: &Context, args: &ShowArgs) -> Result<(), Failure> {
+    let id = ctx.require_endpoint(args)?;
+    let name = args.endpoint.clone().unwrap_or_default();
+    let Some(request) = args.request else {
+        let (limit, offset) =
+            (u32::try_from(args.limit).unwrap_or(u32::MAX), u32::try_from(args.offset).unwrap_or(u32::MAX));
+        let json =
+            OutliersJson { num_outliers: store.num_outliers(id)?, outlier_table: store.outliers(id, limit, offset)? };
+        return emit(args, ctx, &json, |v, style| views_text::outliers(v, &name, style));
+    };
+    // An endpoint has few outliers (at most one per request): find the request's among all of them.
+    let all = store.outliers(id, u32::MAX, 0)?;
+    let Some(row) = all.into_iter().find(|o| o.request.id == request) else {
+        return Err(Failure::Input(format!(
+            "--request {request}: endpoint {} has no outlier of that request (see `fmd show outliers --endpoint {}`)",
+            text::clean(&name),
+            text::clean(&name)
+        )));
+    };
+    emit(args, ctx, &row, views_text::outlier_detail)
+}
+
+/// The generic text layout (tables of flat rows, aligned `key  value` lines).
+fn generic(value: &serde_json::Value, style: &text::Style) -> String {
+    text::render(value, style)
 }
 
 /// `fmd show outliers`: FMD's `/api/num_outliers/<id>` and `/api/outlier_table/<id>/<offset>/<per_page>`.
@@ -214,8 +260,7 @@ fn report(store: &Store, ctx: &Context, settings: &Settings, args: &ShowArgs) ->
     if args.json {
         print_json(&report)
     } else {
-        print!("{}", text::report(&report));
-        Ok(())
+        crate::output::print(&crate::table::fit_lines(&text::report(&report), ctx.style.width))
     }
 }
 
@@ -239,6 +284,7 @@ struct NamedStatus {
 
 /// What every view needs: the clock, the window and the endpoint.
 struct Context {
+    style: text::Style,
     now: DateTime<Utc>,
     tz: chrono_tz::Tz,
     range: TimeRange,
@@ -249,7 +295,9 @@ struct Context {
 impl Context {
     fn new(settings: &Settings, args: &ShowArgs, store: &Store) -> Result<Context, Failure> {
         let now = settings.now_or_clock();
-        let mut ctx = Context { now, tz: settings.tz, range: TimeRange::ALL, endpoint_id: None, days: args.days };
+        let style = text::Style { width: crate::table::output_width(), tz: settings.tz };
+        let mut ctx =
+            Context { style, now, tz: settings.tz, range: TimeRange::ALL, endpoint_id: None, days: args.days };
         let from = args.from.as_deref().map(|t| ctx.instant("--from", t)).transpose()?;
         let to = args.to.as_deref().map(|t| ctx.instant("--to", t)).transpose()?;
         if let (Some(f), Some(t)) = (from, to) {
@@ -314,18 +362,22 @@ fn find_endpoint(store: &Store, name: &str) -> Result<i64, Failure> {
     )))
 }
 
-fn emit<T: Serialize>(args: &ShowArgs, value: &T) -> Result<(), Failure> {
+/// Prints `value` as JSON with `--json`, else laid out as text by `text` (from the same JSON value).
+fn emit<T: Serialize>(
+    args: &ShowArgs,
+    ctx: &Context,
+    value: &T,
+    text: impl Fn(&serde_json::Value, &text::Style) -> String,
+) -> Result<(), Failure> {
     if args.json {
         print_json(value)
     } else {
         let value = serde_json::to_value(value).map_err(Failure::runtime)?;
-        print!("{}", text::render(&value));
-        Ok(())
+        crate::output::print(&text(&value, &ctx.style))
     }
 }
 
 fn print_json(value: &impl Serialize) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value).map_err(Failure::runtime)?;
-    println!("{text}");
-    Ok(())
+    crate::output::println(&text)
 }

@@ -79,8 +79,12 @@ fn ms(v: Option<f64>) -> String {
     v.map_or_else(|| "-".to_string(), |v| format!("{v:.2}"))
 }
 
-/// A plain aligned table of the overview, for terminals and scripts that do not want JSON.
-pub fn text(rows: &[OverviewRow]) -> String {
+/// The overview as a table fitted to the width: hits and error hits today / 7 days / overall, medians (ms)
+/// and the last request in the zone.
+pub fn text(rows: &[OverviewRow], style: &super::text::Style) -> String {
+    if rows.is_empty() {
+        return "(no endpoints)\n".into();
+    }
     let header = [
         "endpoint",
         "lvl",
@@ -99,11 +103,12 @@ pub fn text(rows: &[OverviewRow]) -> String {
         "p50 all",
         "p95 all",
         "p99 all",
+        "last request",
     ];
-    let mut table: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
+    let mut table = crate::table::Table::new(header);
     for r in rows {
-        table.push(vec![
-            r.name.escape_debug().to_string(),
+        table.row([
+            r.name.clone(),
             r.monitor_level.map_or_else(|| "-".into(), |l| l.to_string()),
             r.hits_today.to_string(),
             r.hits_today_errors.to_string(),
@@ -120,21 +125,9 @@ pub fn text(rows: &[OverviewRow]) -> String {
             ms(r.median_overall),
             ms(r.p95_overall),
             ms(r.p99_overall),
+            r.last_requested
+                .map_or_else(|| "-".into(), |t| t.with_timezone(&style.tz).format("%Y-%m-%d %H:%M").to_string()),
         ]);
     }
-    let widths: Vec<usize> = (0..header.len())
-        .map(|c| table.iter().map(|row| row[c].chars().count()).max().unwrap_or(0).min(usize::from(u16::MAX)))
-        .collect();
-    let mut out = String::new();
-    for row in &table {
-        for (c, cell) in row.iter().enumerate() {
-            if c == 0 {
-                out.push_str(&format!("{cell:<w$}", w = widths[c]));
-            } else {
-                out.push_str(&format!("  {cell:>w$}", w = widths[c]));
-            }
-        }
-        out.push('\n');
-    }
-    out
+    table.render(style.width)
 }

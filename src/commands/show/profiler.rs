@@ -33,7 +33,8 @@ pub fn list_or_tree(store: &Store, ctx: &Context, args: &ShowArgs) -> Result<(),
         let limit = u32::try_from(args.limit).unwrap_or(u32::MAX);
         let offset = u32::try_from(args.offset).unwrap_or(u32::MAX);
         let page = store.profiled_page(endpoint, limit, offset)?;
-        return emit(args, &ProfilerJson { num_profiled: page.total, profiled_requests: page.requests });
+        let json = ProfilerJson { num_profiled: page.total, profiled_requests: page.requests };
+        return emit(args, ctx, &json, |v, style| super::views_text::profiled(v, name, style));
     };
     if store.request_endpoint(request)? != Some(endpoint) {
         return Err(Failure::Input(format!(
@@ -51,8 +52,7 @@ pub fn list_or_tree(store: &Store, ctx: &Context, args: &ShowArgs) -> Result<(),
     if args.json {
         print_json(&TreeJson { tree: &tree, hottest_path })
     } else {
-        print!("{}", tree_text(&tree, &hottest_path));
-        Ok(())
+        crate::output::print(&crate::table::fit_lines(&tree_text(&tree, &hottest_path, ctx.style.tz), ctx.style.width))
     }
 }
 
@@ -63,8 +63,7 @@ pub fn grouped(store: &Store, ctx: &Context, args: &ShowArgs) -> Result<(), Fail
     if args.json {
         print_json(&profile.lines)
     } else {
-        print!("{}", grouped_text(&profile));
-        Ok(())
+        crate::output::print(&crate::table::fit_lines(&grouped_text(&profile), ctx.style.width))
     }
 }
 
@@ -74,12 +73,13 @@ fn ms(value: f64) -> String {
 }
 
 /// The call tree: one line per stack line, indented by depth, the hottest path marked with `*`.
-fn tree_text(tree: &CallTree, hottest: &[usize]) -> String {
+fn tree_text(tree: &CallTree, hottest: &[usize], tz: chrono_tz::Tz) -> String {
     let r = &tree.request;
     let mut out = format!(
         "request {} · {} · {} ms · version {} · {} stack lines\n",
         r.id,
-        r.time_requested.map_or_else(|| "-".to_string(), |t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+        r.time_requested
+            .map_or_else(|| "-".to_string(), |t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string()),
         r.duration.map_or_else(|| "-".to_string(), ms),
         clean(&r.version_requested),
         r.stack_lines

@@ -1,68 +1,65 @@
-//! Aligned text for `fmd show` without `--json`: arrays of flat objects become tables, objects become
-//! `key: value` lines, nested values are indented. Database strings are printed with control characters
-//! escaped, so a hostile value cannot drive the terminal.
+//! Readable text for `fmd show` without `--json`: aligned tables that fit the width ([`crate::table`]),
+//! instants in the `--tz` zone, objects as aligned `key  value` lines. The views with a shape of their own
+//! (hourly, daily, matrices, status codes, outliers, exceptions...) are laid out in [`super::views_text`];
+//! this module holds what they share and the generic layout of the rest. Database strings are printed with
+//! control characters escaped, so a hostile value cannot drive the terminal.
 
+use chrono::DateTime;
+use chrono_tz::Tz;
 use fmd_core::report::{Answer, Report};
 use serde_json::Value;
 
+pub use crate::table::clean;
+use crate::table::Table;
+
+/// How text is laid out: the width to fit and the zone of instants.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    /// Cells per line.
+    pub width: usize,
+    /// Zone instants are shown in.
+    pub tz: Tz,
+}
+
 /// Renders any JSON value as readable text.
-pub fn render(value: &Value) -> String {
+pub fn render(value: &Value, style: &Style) -> String {
     let mut out = String::new();
-    write_value(&mut out, value, 0);
+    write_value(&mut out, value, 0, style);
     out
 }
 
-fn indent(out: &mut String, depth: usize) {
-    out.push_str(&"  ".repeat(depth));
-}
-
-fn write_value(out: &mut String, value: &Value, depth: usize) {
+fn write_value(out: &mut String, value: &Value, depth: usize, style: &Style) {
+    let pad = "  ".repeat(depth);
     match value {
-        Value::Array(items) if items.is_empty() => {
-            indent(out, depth);
-            out.push_str("(none)\n");
-        }
-        Value::Array(items) if items.iter().all(is_flat_object) => write_table(out, items, depth),
-        Value::Array(items) if items.iter().all(is_scalar_array) => {
-            let rows: Vec<Value> = items
-                .iter()
-                .enumerate()
-                .map(|(i, row)| {
-                    let mut map = serde_json::Map::new();
-                    map.insert("#".into(), Value::from(i));
-                    if let Value::Array(cells) = row {
-                        for (c, cell) in cells.iter().enumerate() {
-                            map.insert(c.to_string(), cell.clone());
-                        }
-                    }
-                    Value::Object(map)
-                })
-                .collect();
-            write_table(out, &rows, depth);
+        Value::Array(items) if items.is_empty() => out.push_str(&format!("{pad}(none)\n")),
+        Value::Array(items) if items.iter().all(is_flat_object) => out.push_str(&table(items, depth * 2, style)),
+        Value::Array(items) if items.iter().all(is_scalar) => {
+            out.push_str(&format!("{pad}{}\n", items.iter().map(|v| cell(v, style)).collect::<Vec<_>>().join(", ")));
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                indent(out, depth);
-                out.push_str(&format!("[{i}]\n"));
-                write_value(out, item, depth + 1);
+                out.push_str(&format!("{pad}[{i}]\n"));
+                write_value(out, item, depth + 1, style);
             }
         }
         Value::Object(map) => {
+            let key_width = map.keys().map(|k| label(k).chars().count()).max().unwrap_or(0);
             for (key, v) in map {
-                indent(out, depth);
-                if is_scalar(v) || is_scalar_array(v) {
-                    out.push_str(&format!("{}: {}\n", clean(key), scalar(v)));
+                if is_scalar(v) || matches!(v, Value::Array(a) if a.iter().all(is_scalar) && !a.is_empty()) {
+                    let text = match v {
+                        Value::Array(items) => items.iter().map(|x| cell(x, style)).collect::<Vec<_>>().join(", "),
+                        other => cell(other, style),
+                    };
+                    let line = format!("{pad}{:<key_width$}  {text}", label(key));
+                    out.push_str(crate::table::truncate(line.trim_end(), style.width).as_str());
+                    out.push('\n');
                 } else {
-                    out.push_str(&format!("{}:\n", clean(key)));
-                    write_value(out, v, depth + 1);
+                    out.push_str(&format!("{pad}{}:\n", label(key)));
+                    write_value(out, v, depth + 1, style);
                 }
             }
         }
-        other => {
-            indent(out, depth);
-            out.push_str(&scalar(other));
-            out.push('\n');
-        }
+        other => out.push_str(&format!("{pad}{}\n", cell(other, style))),
     }
 }
 
@@ -70,16 +67,12 @@ fn is_scalar(v: &Value) -> bool {
     !matches!(v, Value::Array(_) | Value::Object(_))
 }
 
-fn is_scalar_array(v: &Value) -> bool {
-    matches!(v, Value::Array(items) if items.iter().all(is_scalar))
-}
-
 fn is_flat_object(v: &Value) -> bool {
     matches!(v, Value::Object(map) if map.values().all(|x| is_scalar(x) || is_flat_object(x)))
 }
 
 /// Flattens nested objects into dotted keys (`summary.p50`).
-fn flatten(prefix: &str, v: &Value, into: &mut Vec<(String, String)>) {
+fn flatten(prefix: &str, v: &Value, into: &mut Vec<(String, Value)>) {
     match v {
         Value::Object(map) => {
             for (k, x) in map {
@@ -87,12 +80,13 @@ fn flatten(prefix: &str, v: &Value, into: &mut Vec<(String, String)>) {
                 flatten(&key, x, into);
             }
         }
-        other => into.push((prefix.to_string(), scalar(other))),
+        other => into.push((prefix.to_string(), other.clone())),
     }
 }
 
-fn write_table(out: &mut String, rows: &[Value], depth: usize) {
-    let flat: Vec<Vec<(String, String)>> = rows
+/// An array of flat objects as a table; nested keys are named by their last part when that is unambiguous.
+pub fn table(rows: &[Value], indent: usize, style: &Style) -> String {
+    let flat: Vec<Vec<(String, Value)>> = rows
         .iter()
         .map(|r| {
             let mut cells = Vec::new();
@@ -108,55 +102,63 @@ fn write_table(out: &mut String, rows: &[Value], depth: usize) {
             }
         }
     }
-    let cell = |row: &Vec<(String, String)>, col: &str| {
-        row.iter().find(|(k, _)| k == col).map(|(_, v)| v.clone()).unwrap_or_default()
-    };
-    let widths: Vec<usize> = columns
+    let last = |c: &str| c.rsplit('.').next().unwrap_or(c).to_string();
+    let headers: Vec<String> = columns
         .iter()
         .map(|c| {
-            flat.iter()
-                .map(|r| cell(r, c).chars().count())
-                .max()
-                .unwrap_or(0)
-                .max(c.chars().count())
-                .min(usize::from(u16::MAX))
+            let unique = columns.iter().filter(|o| last(o) == last(c)).count() == 1;
+            label(&if unique { last(c) } else { c.clone() })
         })
         .collect();
-    let line = |cells: Vec<String>| {
-        let mut s = "  ".repeat(depth);
-        for (i, (text, w)) in cells.iter().zip(&widths).enumerate() {
-            let numeric = text.parse::<f64>().is_ok();
-            if i > 0 {
-                s.push_str("  ");
-            }
-            if numeric {
-                s.push_str(&format!("{text:>w$}"));
-            } else {
-                s.push_str(&format!("{text:<w$}"));
-            }
-        }
-        s.trim_end().to_string() + "\n"
-    };
-    out.push_str(&line(columns.iter().map(|c| clean(c)).collect()));
+    let mut t = Table::new(headers).indented(indent);
     for row in &flat {
-        out.push_str(&line(columns.iter().map(|c| cell(row, c)).collect()));
+        t.row(
+            columns.iter().map(|c| row.iter().find(|(k, _)| k == c).map(|(_, v)| cell(v, style)).unwrap_or_default()),
+        );
+    }
+    t.render(style.width)
+}
+
+/// A JSON key as a column or line label: FMD's column names in words.
+pub fn label(key: &str) -> String {
+    match key {
+        "time_requested" => "time".into(),
+        "version_requested" => "version".into(),
+        "group_by" => "user".into(),
+        "status_code" => "status".into(),
+        "duration" => "ms".into(),
+        "endpoint_id" => "endpoint id".into(),
+        "whisker_low" => "whisker lo".into(),
+        "whisker_high" => "whisker hi".into(),
+        "monitor_level" => "level".into(),
+        other => clean(&other.replace('_', " ")),
     }
 }
 
-fn scalar(v: &Value) -> String {
+/// A scalar as a cell: instants in the zone, floats rounded, null as `-`.
+pub fn cell(v: &Value, style: &Style) -> String {
     match v {
         Value::Null => "-".into(),
-        Value::String(s) => clean(s),
+        Value::String(s) => instant(s, style).unwrap_or_else(|| clean(s)),
         Value::Number(n) => match n.as_f64() {
             Some(f) if n.is_f64() => format_float(f),
             _ => n.to_string(),
         },
-        Value::Array(items) => items.iter().map(scalar).collect::<Vec<_>>().join(", "),
-        other => other.to_string(),
+        Value::Bool(b) => if *b { "yes" } else { "no" }.into(),
+        other => clean(&other.to_string()),
     }
 }
 
-fn format_float(f: f64) -> String {
+/// An RFC 3339 instant (how the JSON writes them) as `YYYY-MM-DD HH:MM:SS` in the zone.
+pub fn instant(s: &str, style: &Style) -> Option<String> {
+    if s.len() < 20 || s.as_bytes().get(10) != Some(&b'T') {
+        return None;
+    }
+    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&style.tz).format("%Y-%m-%d %H:%M:%S").to_string())
+}
+
+/// A float with three decimals below 100, one above, none when whole.
+pub fn format_float(f: f64) -> String {
     if f == f.trunc() && f.abs() < 1e15 {
         format!("{f:.0}")
     } else if f.abs() >= 100.0 {
@@ -164,20 +166,6 @@ fn format_float(f: f64) -> String {
     } else {
         format!("{f:.3}")
     }
-}
-
-/// Escapes control characters (and only those), so text from the database cannot move the cursor or
-/// change colours.
-pub fn clean(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// The report as text: the endpoints with a significant change first, with the evidence.
@@ -236,11 +224,15 @@ pub fn report(report: &Report) -> String {
 mod tests {
     use super::*;
 
+    fn style() -> Style {
+        Style { width: 100, tz: Tz::UTC }
+    }
+
     #[test]
     fn tables_and_nesting() {
         let v = serde_json::json!({"days": ["2026-11-26", "2026-11-27"], "rows": [{"user": "bob", "hits": 3}, {"user": "al\u{1b}[31m", "hits": 12}]});
-        let text = render(&v);
-        assert!(text.contains("days: 2026-11-26, 2026-11-27"), "{text}");
+        let text = render(&v, &style());
+        assert!(text.contains("days  2026-11-26, 2026-11-27"), "{text}");
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[2], "  user          hits", "{text}");
         assert_eq!(lines[3], "  bob              3", "{text}");
@@ -249,8 +241,9 @@ mod tests {
     }
 
     #[test]
-    fn matrices_get_row_numbers() {
-        let text = render(&serde_json::json!([[1, 2], [3, 40]]));
-        assert_eq!(text, "#  0   1\n0  1   2\n1  3  40\n");
+    fn instants_are_shown_in_the_zone() {
+        let amsterdam = Style { width: 100, tz: "Europe/Amsterdam".parse().expect("tz") };
+        assert_eq!(instant("2026-11-27T22:56:55.123456Z", &amsterdam).as_deref(), Some("2026-11-27 23:56:55"));
+        assert_eq!(instant("2026-11-27", &amsterdam), None, "a date stays a date");
     }
 }
