@@ -7,6 +7,7 @@ mod commands;
 mod confirm;
 mod demo;
 mod failure;
+mod generate;
 mod rng;
 mod settings;
 mod summaries;
