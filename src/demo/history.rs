@@ -201,7 +201,7 @@ fn crunch_profile(at: usize, duration_ms: f64, rng: &mut Rng) -> NewProfile {
 /// each nightly restart.
 fn graph(store: &Store, start: DateTime<Utc>, days: u32, seed: u64) -> Result<(), Failure> {
     let id = store.ensure_graph(GRAPH_TITLE, OLD_VERSION)?;
-    let mut rng = Rng::new(seed ^ 0x6772_6170_68);
+    let mut rng = Rng::new(seed ^ 0x0067_7261_7068);
     for hour in 0..i64::from(days) * 24 {
         let value = 38.0 + 1.5 * (hour % 24) as f64 + 4.0 * rng.unit();
         store.add_graph_value(id, start + Duration::hours(hour), (value * 10.0).round() / 10.0)?;
