@@ -29,6 +29,9 @@ const RELEASED_DAYS_AGO: u32 = 3;
 const ROUTES: [&str; 9] =
     ["/users/{id}", "/search", "/", "/report", "/upload", "/slow-report", "/crunch", "/boom", "/panic"];
 
+/// Median durations of [`ROUTES`] in ms, about what the live handlers take.
+const MEDIANS_MS: [f64; 9] = [2.5, 3.5, 0.02, 12.0, 0.03, 4.0, 30.0, 0.02, 0.05];
+
 /// The demo's users (the live mix sends the first four).
 const USERS: [&str; 8] = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"];
 
@@ -51,6 +54,7 @@ pub fn lay_down(db: &Path, prefix: &str, days: u32, end: DateTime<Utc>, seed: u6
     let shape = Shape {
         endpoints: ROUTES.len() as u32,
         routes: ROUTES.iter().map(|r| r.to_string()).collect(),
+        medians_ms: MEDIANS_MS.to_vec(),
         load: Load::Zipf(0.8),
         users: USERS.len() as u32,
         user_names: USERS.iter().map(|u| u.to_string()).collect(),

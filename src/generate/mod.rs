@@ -166,7 +166,8 @@ fn endpoint_models(
             }
         };
         let ep = store.ensure_endpoint(&name, 1, first_version, start.timestamp_micros())?;
-        let median_ms = 0.2 * 250f64.powf(rng.unit()); // 0.2 ms .. 50 ms
+        let drawn = 0.2 * 250f64.powf(rng.unit()); // 0.2 ms .. 50 ms
+        let median_ms = shape.medians_ms.get(k).copied().unwrap_or(drawn);
         let varied = if k % 7 == 3 { 0.08 } else { 0.002 + 0.02 * rng.unit() };
         models.push(Endpoint {
             id: ep.id,

@@ -72,6 +72,8 @@ pub struct Shape {
     /// Endpoint names, used in order (then `/v2/...` variants of the built-in routes); empty: the built-in
     /// routes.
     pub routes: Vec<String>,
+    /// Median durations in ms of the first endpoints, in order (the others' are drawn from 0.2-50 ms).
+    pub medians_ms: Vec<f64>,
     /// Spread of the requests over the endpoints.
     pub load: Load,
     /// Distinct users (group-by values `user00`, ...); a few heavy users and a long tail.
@@ -107,6 +109,7 @@ impl Shape {
         let default = Shape {
             endpoints: 12,
             routes: Vec::new(),
+            medians_ms: Vec::new(),
             load: Load::Zipf(1.0),
             users: 40,
             user_names: Vec::new(),
