@@ -23,5 +23,5 @@ cargo build --quiet --all-features --bin fmd   # the build `cargo test --all-fea
 fmd="$(cd "$target" && pwd)/debug/fmd"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-(cd "$work" && "$fmd" demo --no-tui --requests 1500 --db "$work/demo.db")
+(cd "$work" && "$fmd" demo --no-tui --history-days 0 --requests 1500 --db "$work/demo.db")
 "$venv/bin/python" -W ignore scripts/fmd_reads_ours.py "$fmd" "$work/demo.db"

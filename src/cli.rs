@@ -298,30 +298,13 @@ pub struct DemoArgs {
     /// Do not open the console afterwards.
     #[arg(long)]
     pub no_tui: bool,
+    /// Days of history written before the live load into a file without requests (0: none).
+    #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u32).range(0..=365))]
+    pub history_days: u32,
 }
 
-/// `fmd generate`.
-#[derive(Debug, Args)]
-pub struct GenerateArgs {
-    /// How many requests to write.
-    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
-    pub requests: u64,
-    /// How many endpoints.
-    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=10_000))]
-    pub endpoints: u32,
-    /// Days of traffic, ending at --end.
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
-    pub days: u32,
-    /// End of the period: RFC 3339, a local date or time, `today`, or an age like `24h` (default: now).
-    #[arg(long, value_name = "TIME")]
-    pub end: Option<String>,
-    /// Seed of the generator.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Add to an existing database instead of refusing it.
-    #[arg(long)]
-    pub append: bool,
-}
+/// `fmd generate` (its arguments live with the command).
+pub use crate::commands::GenerateArgs;
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,7 @@ mod commands;
 mod confirm;
 mod demo;
 mod failure;
+mod generate;
 mod output;
 mod rng;
 mod settings;

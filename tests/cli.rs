@@ -231,7 +231,10 @@ fn demo_records_every_request_it_sends() {
     let _demo = DEMO.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("demo.db");
-    let out = fmd(&["demo", "--db", db.to_str().expect("utf8"), "--requests", "400", "--no-tui"], dir.path());
+    let out = fmd(
+        &["demo", "--db", db.to_str().expect("utf8"), "--requests", "400", "--no-tui", "--history-days", "0"],
+        dir.path(),
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "stdout: {text}\nstderr: {}", stderr(&out));
     assert!(text.contains("sent 400 requests"), "{text}");
@@ -269,7 +272,10 @@ fn demo_profiles_crunch_two_to_one() {
     let _demo = DEMO.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("demo.db");
-    let out = fmd(&["demo", "--db", db.to_str().expect("utf8"), "--requests", "800", "--no-tui"], dir.path());
+    let out = fmd(
+        &["demo", "--db", db.to_str().expect("utf8"), "--requests", "800", "--no-tui", "--history-days", "0"],
+        dir.path(),
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let conn = rusqlite::Connection::open(&db).expect("open");
     let time_in = |function: &str| -> f64 {

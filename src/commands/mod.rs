@@ -3,6 +3,7 @@
 mod console;
 mod endpoint;
 mod generate;
+pub use generate::GenerateArgs;
 mod prune;
 
 pub use console::run as open_console;

@@ -1,7 +1,9 @@
 //! `fmd demo`: a self-contained tour. Starts a small axum service with the recorder on 127.0.0.1, sends it
 //! a seeded mix of requests over loopback, shuts it down gracefully, checks that every request sent is in
-//! the database, then opens the console on it.
+//! the database, then opens the console on it. Into a file without requests it first writes days of history
+//! (see [`history`]), so every tab has something to show; the live part is counted on its own.
 
+mod history;
 mod load;
 mod service;
 
@@ -28,6 +30,16 @@ pub fn run(common: &Common, mut settings: Settings, args: &DemoArgs) -> Result<(
             return Err(Failure::Input(format!("{}: directory {} does not exist", db.display(), parent.display())));
         }
     }
+    if args.history_days > 0 && count_requests(&db, &prefix)? == 0 {
+        let h = history::lay_down(&db, &prefix, args.history_days, chrono::Utc::now(), args.seed)?;
+        crate::output::println(&format!(
+            "demo: wrote {} requests of history over {} days (versions 1.0, then 1.1)",
+            h.requests, h.days
+        ))?;
+    }
+    // The demo service is version 1.1, whatever the configuration says about the user's own service.
+    settings.config.dashboard.app_version = history::LIVE_VERSION.to_string();
+    settings.config.dashboard.git = None;
     let before = count_requests(&db, &prefix)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -40,14 +52,14 @@ pub fn run(common: &Common, mut settings: Settings, args: &DemoArgs) -> Result<(
 
     let after = count_requests(&db, &prefix)?;
     let recorded = after.saturating_sub(before);
-    println!(
+    crate::output::println(&format!(
         "demo: sent {} requests ({} answered), recorded {recorded} (dropped {}, failed {}) in {}",
         outcome.sent,
         outcome.answered,
         outcome.report.dropped,
         outcome.report.failed,
         db.display()
-    );
+    ))?;
     if recorded != outcome.sent {
         return Err(Failure::Runtime(format!(
             "{} requests were sent but {recorded} were recorded; see the log above",
@@ -55,7 +67,7 @@ pub fn run(common: &Common, mut settings: Settings, args: &DemoArgs) -> Result<(
         )));
     }
     if args.no_tui {
-        println!("open the console with: fmd --db {}", db.display());
+        crate::output::println(&format!("open the console with: fmd --db {}", db.display()))?;
         return Ok(());
     }
     crate::commands::open_console(&settings, &crate::cli::TuiArgs::default())

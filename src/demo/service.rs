@@ -33,6 +33,9 @@ pub struct Outcome {
     pub report: ShutdownReport,
 }
 
+/// Title of the demo's custom graph.
+pub const GRAPH_TITLE: &str = "demo process RSS MB";
+
 /// Starts the service, drives the load, shuts both down and flushes the recorder.
 pub async fn serve_and_load(config: &Config, args: &DemoArgs) -> Result<Outcome, Failure> {
     watch_closely(config);
@@ -49,7 +52,7 @@ pub async fn serve_and_load(config: &Config, args: &DemoArgs) -> Result<Outcome,
         let kb = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).map(|v| v.trim().trim_end_matches("kB").trim());
         kb.and_then(|kb| kb.parse::<f64>().ok()).map(|kb| kb / 1024.0).ok_or_else(|| "no VmRSS line".to_string())
     };
-    if let Err(e) = recorder.add_graph("demo process RSS MB", rss_mb, fmd_recorder::Schedule::every_seconds(1)) {
+    if let Err(e) = recorder.add_graph(GRAPH_TITLE, rss_mb, fmd_recorder::Schedule::every_seconds(1)) {
         tracing::warn!("demo: {e}");
     }
     let app = router().layer(recorder.layer());

@@ -284,6 +284,21 @@ impl SummaryView<'_> {
 /// Status codes per endpoint key, keyed as the views key them (see [`view_code_key`]).
 pub(crate) type ViewCodes = HashMap<i64, BTreeMap<String, u64>>;
 
+/// Adds `n` requests of the stored code text `code` to endpoint `e` (allocating the text only for a new code).
+fn add_code(out: &mut ViewCodes, e: i64, code: ValueRef<'_>, n: u64) {
+    let code = match code {
+        ValueRef::Text(t) => String::from_utf8_lossy(t),
+        other => std::borrow::Cow::Owned(crate::store::views::text_of(other)),
+    };
+    let per_code = out.entry(e).or_default();
+    match per_code.get_mut(code.as_ref()) {
+        Some(sum) => *sum += n,
+        None => {
+            per_code.insert(code.into_owned(), n);
+        }
+    }
+}
+
 /// Removes the codes counted 0 and the endpoints left without codes.
 pub(crate) fn drop_zero_codes(codes: &mut ViewCodes) {
     for per_endpoint in codes.values_mut() {
@@ -323,15 +338,15 @@ impl SummaryView<'_> {
         let mut out = ViewCodes::new();
         if let Some((first_hour, end_hour)) = plan.hours {
             let only = if endpoint.is_some() { "endpoint = ?3" } else { "?3 IS NULL" };
+            // Summed here rather than by a GROUP BY, which sorts every row of the table first.
             let mut stmt = self.conn.prepare_cached(&format!(
-                "SELECT endpoint, code, sum(hits) FROM {} WHERE {only} AND hour >= ?1 AND hour < ?2 AND code != '' \
-                 GROUP BY endpoint, code",
+                "SELECT endpoint, code, hits FROM {} WHERE {only} AND hour >= ?1 AND hour < ?2 AND code != ''",
                 self.names.vcode
             ))?;
             let mut rows = stmt.query(params![first_hour, end_hour, endpoint])?;
             while let Some(r) = rows.next()? {
                 let n = u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0);
-                *out.entry(r.get(0)?).or_default().entry(r.get(1)?).or_default() += n;
+                add_code(&mut out, r.get(0)?, r.get_ref(1)?, n);
             }
         }
         plan.each_row(self.conn, |r| {
@@ -357,11 +372,29 @@ impl SummaryView<'_> {
             rows.collect()
         };
         let views = read(format!("SELECT endpoint, code, hits FROM {} WHERE {only} AND hits > 0", self.names.code))?;
-        let report = read(format!(
-            "SELECT endpoint, code, sum(hits) FROM {} WHERE {only} AND code != '' GROUP BY endpoint, code \
-             HAVING sum(hits) > 0",
+        // Summed here rather than by a GROUP BY, which sorts every row of the table first.
+        let mut sums: HashMap<i64, HashMap<String, i64>> = HashMap::new();
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT endpoint, code, hits FROM {} WHERE {only} AND code != ''",
             self.names.vcode
         ))?;
+        let mut rows = stmt.query(params![endpoint])?;
+        while let Some(r) = rows.next()? {
+            let (e, hits): (i64, i64) = (r.get(0)?, r.get(2)?);
+            let code = r.get_ref(1)?.as_str()?;
+            let per_code = sums.entry(e).or_default();
+            match per_code.get_mut(code) {
+                Some(sum) => *sum = sum.saturating_add(hits),
+                None => {
+                    per_code.insert(code.to_string(), hits);
+                }
+            }
+        }
+        let report: BTreeMap<(i64, String), i64> = sums
+            .into_iter()
+            .flat_map(|(e, per_code)| per_code.into_iter().map(move |(code, n)| ((e, code), n)))
+            .filter(|(_, n)| *n > 0)
+            .collect();
         Ok(views == report)
     }
 }

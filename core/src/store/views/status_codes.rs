@@ -1,9 +1,9 @@
 //! Status codes of an endpoint: the distribution and the latest error requests (FMD's
 //! `/api/endpoint_status_code_summary/<id>`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use rusqlite::types::Value;
+use rusqlite::types::{Value, ValueRef};
 use serde::Serialize;
 
 use super::requests::{request_row, RequestRow, REQUEST_COLUMNS};
@@ -53,6 +53,10 @@ impl Store {
 
     /// [`Store::status_codes`] of every endpoint in `range`, read in one snapshot, by endpoint id (what
     /// `fmd show status-codes` lists without `--endpoint`). Endpoints without requests get empty entries.
+    ///
+    /// The latest errors of all endpoints come from one walk back through the time index (see
+    /// [`Store::latest_errors_per_endpoint`]), not one walk or one endpoint's rows per endpoint: with dozens of
+    /// endpoints, the rarely failing ones each walked most of the index or looked up every row of theirs.
     pub fn status_codes_per_endpoint(
         &self,
         range: TimeRange,
@@ -64,14 +68,28 @@ impl Store {
                 Some(counts) => counts,
                 None => self.count_codes(&Filter::on_time_index(&range, None))?,
             };
-            // An endpoint with few requests over all time: seek them on the endpoint index (see `view_filter`).
-            let cap = if range.is_bounded() { 0 } else { self.max_rowid()? / LOOKUP_VS_INDEX };
-            let mut out = Vec::with_capacity(ids.len());
-            for id in ids {
-                let codes = counts.remove(&id).unwrap_or_default();
-                let few = u64::try_from(cap).is_ok_and(|cap| codes.values().sum::<u64>() < cap);
-                let filter = if few { Filter::new(&range, Some(id)) } else { Filter::on_time_index(&range, Some(id)) };
-                out.push((id, self.finish_status(codes, &filter, error_limit)?));
+            let mut out: Vec<(i64, StatusCodes)> =
+                ids.into_iter().map(|id| (id, tally(counts.remove(&id).unwrap_or_default()))).collect();
+            // In requests (with a status code) of the range: what walking back through them costs, roughly.
+            let rows: u64 = out.iter().map(|(_, s)| s.counts.values().sum::<u64>()).sum::<u64>()
+                + counts.values().flat_map(BTreeMap::values).sum::<u64>();
+            let plan: Vec<ErrorWant> = out
+                .iter()
+                .map(|(id, s)| ErrorWant {
+                    endpoint: *id,
+                    limit: error_cap(s.total_errors, error_limit),
+                    errors: s.total_errors,
+                    requests: s.counts.values().sum(),
+                })
+                .collect();
+            let (walk, seek) = split_walk(&plan, rows, range.is_bounded());
+            let mut found = self.latest_errors_per_endpoint(&Filter::on_time_index(&range, None), &walk)?;
+            for want in seek {
+                let rows = self.latest_errors(&Filter::new(&range, Some(want.endpoint)), want.limit)?;
+                found.insert(want.endpoint, rows);
+            }
+            for (id, status) in &mut out {
+                status.error_requests = found.remove(id).unwrap_or_default();
             }
             Ok(out)
         })
@@ -218,31 +236,146 @@ impl Store {
         filter: &Filter,
         error_limit: usize,
     ) -> rusqlite::Result<StatusCodes> {
-        let total: u64 = counts.values().sum();
-        let distribution = counts.iter().map(|(code, n)| (code.clone(), *n as f64 / total as f64)).collect();
-        let total_errors: u64 = counts
-            .iter()
-            .filter(|(code, _)| code.parse::<f64>().is_ok_and(|c| (400.0..=599.0).contains(&c)))
-            .map(|(_, n)| n)
-            .sum();
-        let limit = u64::try_from(error_limit).unwrap_or(u64::MAX).min(total_errors);
+        let mut status = tally(counts);
+        status.error_requests = self.latest_errors(filter, error_cap(status.total_errors, error_limit))?;
+        Ok(status)
+    }
+
+    /// The `limit` latest error requests (status 400-599) matching `filter`, newest first.
+    fn latest_errors(&self, filter: &Filter, limit: u64) -> rusqlite::Result<Vec<RequestRow>> {
         let mut error_requests = Vec::new();
-        if limit > 0 {
-            let errors = filter.clone().and("status_code >= 400 AND status_code <= 599");
+        if limit == 0 {
+            return Ok(error_requests);
+        }
+        let errors = filter.clone().and(ERRORS);
+        let sql = format!(
+            "SELECT {REQUEST_COLUMNS} FROM {} WHERE {} ORDER BY time_requested DESC, id DESC LIMIT ?",
+            self.tables.request,
+            errors.sql()
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query(errors.params_with(&[Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX))]))?;
+        while let Some(r) = rows.next()? {
+            if let Some(row) = request_row(r)? {
+                error_requests.push(row);
+            }
+        }
+        Ok(error_requests)
+    }
+
+    /// For each endpoint of `wants`, its `limit` latest error requests matching `filter` (which names no
+    /// endpoint), newest first: the same rows as [`Store::latest_errors`] with that endpoint's condition, found
+    /// in one walk back through the time index (which holds time, endpoint and status: only the rows kept are
+    /// read from the table), stopped once every endpoint has its share.
+    fn latest_errors_per_endpoint(
+        &self,
+        filter: &Filter,
+        wants: &[ErrorWant],
+    ) -> rusqlite::Result<HashMap<i64, Vec<RequestRow>>> {
+        let mut need: HashMap<i64, u64> = wants.iter().filter(|w| w.limit > 0).map(|w| (w.endpoint, w.limit)).collect();
+        let mut ids: HashMap<i64, Vec<i64>> = HashMap::new();
+        if !need.is_empty() {
+            let errors = filter.clone().and(ERRORS);
             let sql = format!(
-                "SELECT {REQUEST_COLUMNS} FROM {} WHERE {} ORDER BY time_requested DESC, id DESC LIMIT ?",
+                "SELECT id, endpoint_id FROM {} WHERE {} ORDER BY time_requested DESC, id DESC",
                 self.tables.request,
                 errors.sql()
             );
             let mut stmt = self.conn.prepare(&sql)?;
-            let mut rows =
-                stmt.query(errors.params_with(&[Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX))]))?;
+            let mut rows = stmt.query(errors.params())?;
             while let Some(r) = rows.next()? {
-                if let Some(row) = request_row(r)? {
-                    error_requests.push(row);
+                // `endpoint_id = ?` with an integer id matches integers only (the column's affinity stores every
+                // integral number as one).
+                let ValueRef::Integer(e) = r.get_ref(1)? else { continue };
+                let Some(left) = need.get_mut(&e) else { continue };
+                let Some(id) = int_of(r.get_ref(0)?) else { continue };
+                ids.entry(e).or_default().push(id);
+                *left -= 1;
+                if *left == 0 {
+                    need.remove(&e);
+                    if need.is_empty() {
+                        break;
+                    }
                 }
             }
         }
-        Ok(StatusCodes { distribution, counts, total_errors, error_requests })
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {REQUEST_COLUMNS} FROM {} WHERE id = ?1", self.tables.request))?;
+        let mut out = HashMap::new();
+        for (e, list) in ids {
+            let mut found = Vec::with_capacity(list.len());
+            for id in list {
+                let mut rows = stmt.query([id])?;
+                if let Some(r) = rows.next()? {
+                    if let Some(row) = request_row(r)? {
+                        found.push(row);
+                    }
+                }
+            }
+            out.insert(e, found);
+        }
+        Ok(out)
     }
+}
+
+/// The error statuses the views list.
+const ERRORS: &str = "status_code >= 400 AND status_code <= 599";
+
+/// The distribution and totals of `counts`, without error requests yet.
+fn tally(counts: BTreeMap<String, u64>) -> StatusCodes {
+    let total: u64 = counts.values().sum();
+    let distribution = counts.iter().map(|(code, n)| (code.clone(), *n as f64 / total as f64)).collect();
+    let total_errors: u64 = counts
+        .iter()
+        .filter(|(code, _)| code.parse::<f64>().is_ok_and(|c| (400.0..=599.0).contains(&c)))
+        .map(|(_, n)| n)
+        .sum();
+    StatusCodes { distribution, counts, total_errors, error_requests: Vec::new() }
+}
+
+/// How many error requests to list: at most `error_limit`, and no more than the counts hold (so a query stops
+/// once it has them all).
+fn error_cap(total_errors: u64, error_limit: usize) -> u64 {
+    u64::try_from(error_limit).unwrap_or(u64::MAX).min(total_errors)
+}
+
+/// One endpoint's share of the latest errors: how many to list, of how many errors in how many requests.
+#[derive(Debug, Clone, Copy)]
+struct ErrorWant {
+    endpoint: i64,
+    limit: u64,
+    errors: u64,
+    requests: u64,
+}
+
+/// Splits `wants` between the shared walk back through the time index and a seek of the endpoint's own rows
+/// (one table lookup each, about [`LOOKUP_VS_INDEX`] index entries): an endpoint whose listed errors lie deep
+/// in the past (estimated from its error share, over `rows` requests) and that has few requests is cheaper to
+/// seek than to walk down to. Bounded ranges always walk (the walk ends at the range's start).
+fn split_walk(wants: &[ErrorWant], rows: u64, bounded: bool) -> (Vec<ErrorWant>, Vec<ErrorWant>) {
+    let depth = |w: &ErrorWant| match w.errors {
+        0 => 0,
+        errors => rows.saturating_mul(w.limit) / errors,
+    };
+    let seek_cost = |w: &ErrorWant| w.requests.saturating_mul(LOOKUP_VS_INDEX.unsigned_abs());
+    let mut listed: Vec<ErrorWant> = wants.iter().copied().filter(|w| w.limit > 0).collect();
+    if bounded || listed.is_empty() {
+        return (listed, Vec::new());
+    }
+    // Deepest first: walking down to the k-th deepest seeks the k-1 deeper ones.
+    listed.sort_by_key(|w| std::cmp::Reverse(depth(w)));
+    let (mut best, mut best_cost, mut seeks) = (0usize, u64::MAX, 0u64);
+    for (k, w) in listed.iter().enumerate() {
+        let cost = depth(w).saturating_add(seeks);
+        if cost < best_cost {
+            (best, best_cost) = (k, cost);
+        }
+        seeks = seeks.saturating_add(seek_cost(w));
+    }
+    if seeks < best_cost {
+        best = listed.len();
+    }
+    let walk = listed.split_off(best);
+    (walk, listed)
 }
