@@ -50,6 +50,15 @@ impl From<fmd_core::ConfigError> for Failure {
     }
 }
 
+impl From<fmd_core::dashboard::DashboardError> for Failure {
+    fn from(e: fmd_core::dashboard::DashboardError) -> Self {
+        match e {
+            fmd_core::dashboard::DashboardError::Store(e) => e.into(),
+            other => Failure::input(other),
+        }
+    }
+}
+
 impl From<fmd_core::StoreError> for Failure {
     fn from(e: fmd_core::StoreError) -> Self {
         match e {

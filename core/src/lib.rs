@@ -4,9 +4,11 @@
 //! neither a terminal library nor an HTTP stack, so a service that embeds the recorder pays only for SQLite.
 //!
 //! * [`config`]: FMD's options as TOML, loaded from a path, `FMD_CONFIG` or defaults, with precise errors.
+//! * [`dashboard`]: the one layer every front-end asks for its views (console, `fmd show`, the web).
 //! * [`store`]: FMD 5.x schema, timestamps, batched writes, endpoint levels and the read queries of the console.
 
 pub mod config;
+pub mod dashboard;
 pub mod report;
 pub mod store;
 pub mod timefmt;

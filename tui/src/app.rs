@@ -286,14 +286,14 @@ impl App {
     /// The query of the tab on screen (`None` on the overview, which has its own).
     pub fn view_key(&self) -> Option<ViewKey> {
         let (kind, endpoint) = match self.screen {
-            Screen::Dashboard => (ViewKind::of_dashboard(self.dash_tab, self.compare)?, None),
+            Screen::Dashboard => (self.dash_tab.view(self.compare)?, None),
             Screen::Endpoint(id) => match (self.endpoint_tab, self.profiler.open) {
                 (EndpointTab::Profiler, Some(request)) => (ViewKind::CallTree(request), Some(id)),
                 (EndpointTab::Requests, _) => match self.requests.detail {
                     Some((request, _)) => (ViewKind::RequestDetail(request), Some(id)),
                     None => (ViewKind::Requests(self.requests.key()), Some(id)),
                 },
-                (tab, _) => (ViewKind::of_endpoint(tab), Some(id)),
+                (tab, _) => (tab.view(), Some(id)),
             },
         };
         // The report compares calendar units or versions: the time window does not apply.
@@ -499,7 +499,7 @@ impl App {
         match self.view_key() {
             _ if self.window_applies() => self.window.label(self.timezone),
             None => "today/7d/all".into(),
-            Some(k) if matches!(k.kind, ViewKind::DashReport(_)) => self.compare.label().into(),
+            Some(k) if matches!(k.kind, ViewKind::DashReport(_)) => self.compare.label(),
             Some(_) => "all time".into(),
         }
     }
@@ -1710,7 +1710,8 @@ mod tests {
         key(&mut app, KeyCode::Char('c'));
         assert_eq!(view_jobs(&mut app).last().map(|k| k.kind), Some(ViewKind::DashReport(Compare::Week)));
         // A fresh report is not recomputed by the live refresh, only by `r`.
-        let report = crate::views::ReportView { label: String::new(), note: None, rows: Vec::new() };
+        let report =
+            fmd_core::dashboard::ReportView { label: String::new(), note: None, rows: Vec::new(), report: None };
         let shown = app.view_key().expect("the report's key");
         let computed = app.now();
         app.views.insert(shown, computed, 0, crate::views::ViewData::Report(report));

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use crate::app::{App, Screen};
-use crate::views::ViewData;
+use crate::views::{VersionsView, ViewData};
 
 /// The two formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,7 +70,7 @@ fn json_of(data: Option<&ViewData>, serialise: bool) -> Option<Value> {
         ViewData::Hourly(h) => to(h, s),
         ViewData::Daily(d) => to(d, s),
         ViewData::Groups(g) => to(g, s),
-        ViewData::VersionPerformance(v) => to(v, s),
+        ViewData::Versions(VersionsView { performance: Some(v), .. }) => to(v, s),
         ViewData::Grouped(g) => to(&g.lines, s),
         ViewData::CallTree(Some(tree)) => to(tree, s),
         ViewData::RequestDetail(Some(detail)) => to(detail, s),

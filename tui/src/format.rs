@@ -10,15 +10,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 /// Shown where a value does not exist (no requests in the window, no errors to divide).
 pub const NONE: &str = "–";
 
-/// Orders status codes (as text) numerically; anything that is not a number comes after them, by text.
-pub fn status_code_order(a: &str, b: &str) -> std::cmp::Ordering {
-    match (a.parse::<i64>(), b.parse::<i64>()) {
-        (Ok(x), Ok(y)) => x.cmp(&y),
-        (Ok(_), Err(_)) => std::cmp::Ordering::Less,
-        (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
-        (Err(_), Err(_)) => a.cmp(b),
-    }
-}
+pub use fmd_core::dashboard::answer::status_code_order;
 
 /// The thousands separator of counts: a comma, so `1,687` reads as one number even between spaced columns or
 /// in a range (`751–1,687`), where a space would read as two.

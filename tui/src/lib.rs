@@ -28,7 +28,6 @@ mod profiler;
 mod query;
 mod render;
 mod requests;
-mod requests_key;
 mod table;
 mod terminal;
 mod theme;

@@ -3,7 +3,7 @@
 //! the request open in the detail popup (`Enter`).
 //!
 //! Filtering and sorting run in the database query ([`fmd_core::Store::requests`]); the tab's query key
-//! ([`RequestsKey`], in `requests_key`) carries them as `Copy` values, as the console's view cache keys are.
+//! ([`RequestsKey`], the dashboard layer's) carries them as `Copy` values, as the console's view cache keys are.
 
 use fmd_core::store::views::{RequestFilter, RequestOrder, RequestQuery, RequestRow};
 
@@ -13,8 +13,8 @@ use crate::app::{App, Message, Screen};
 use crate::cursor::Cursor;
 use crate::keys::Action;
 use crate::nav::EndpointTab;
-pub use crate::requests_key::RequestsKey;
 use crate::views::{Cached, ViewCache, ViewData, ViewKey, ViewKind};
+pub use fmd_core::dashboard::RequestsKey;
 
 /// Longest prompt accepted (characters).
 const MAX_PROMPT: usize = 400;

@@ -1,14 +1,12 @@
 //! `fmd show latency`: the median and 95th percentile per time bucket, as `{buckets: [...]}` JSON or a table
 //! with the buckets' starts and ends in the configured zone.
 
-use std::io::Write;
-
 use chrono_tz::Tz;
 use fmd_core::store::views::LatencySeries;
 
 use crate::failure::Failure;
 
-/// Prints `series` as JSON or as the table of [`text`]; a reader that stops early (`| head`) is not an error.
+/// Prints `series` as JSON or as the table of [`text`]; a reader that stops early (`| head`) ends it quietly.
 pub fn show(series: &LatencySeries, json: bool, tz: Tz) -> Result<(), Failure> {
     let out = if json {
         let mut text = serde_json::to_string_pretty(series).map_err(Failure::runtime)?;
@@ -17,10 +15,7 @@ pub fn show(series: &LatencySeries, json: bool, tz: Tz) -> Result<(), Failure> {
     } else {
         text(series, tz)
     };
-    match std::io::stdout().lock().write_all(out.as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::runtime(e)),
-        _ => Ok(()),
-    }
+    crate::output::print(&out)
 }
 
 fn ms(v: Option<f64>) -> String {

@@ -8,8 +8,11 @@ mod text;
 mod views_text;
 
 use chrono::{DateTime, Duration, Utc};
-use fmd_core::report::{Interval, Preset, ReportOptions};
-use fmd_core::store::views::{GroupColumn, RequestFilter, RequestOrder, RequestQuery, StatusRange, TextMatch};
+use fmd_core::dashboard::{
+    self, Compare, Limits, ReportView, RequestsKey, ViewData, ViewKey, ViewKind, ViewRequest, Window,
+};
+use fmd_core::report::Interval;
+use fmd_core::store::views::{RequestFilter, RequestOrder, RequestQuery, StatusRange, TextMatch};
 use fmd_core::store::{DayRange, TimeRange};
 use fmd_core::{Store, StoreError};
 use serde::Serialize;
@@ -46,124 +49,64 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
         )));
     }
     let ctx = Context::new(settings, args, &store)?;
+    let endpoint = ctx.endpoint_id;
+    let view = |kind: ViewKind, endpoint: Option<i64>| ctx.view(&store, args, kind, endpoint, None);
     match args.view {
         View::Overview => {
-            let rows = store.overview(ctx.now, settings.tz)?;
+            let ViewData::Overview(overview) = view(ViewKind::Overview, None)? else { return unexpected(args) };
             if args.json {
-                let exceptions = store.exception_group_counts()?;
-                let json: Vec<_> = rows
-                    .iter()
-                    .map(|r| overview::OverviewJson::new(r, exceptions.get(&r.id).copied().unwrap_or(0)))
-                    .collect();
-                print_json(&json)
+                print_json(&overview)
             } else {
-                crate::output::print(&overview::text(&rows, &ctx.style))
+                crate::output::print(&overview::text(&overview.rows, &ctx.style))
             }
         }
-        View::Hourly => emit(
-            args,
-            &ctx,
-            &store.hourly_load(ctx.days(DEFAULT_HOURLY_DAYS)?, settings.tz, ctx.endpoint_id)?,
-            views_text::hourly,
-        ),
-        View::Daily => emit(
-            args,
-            &ctx,
-            &store.daily_requests(ctx.days(DEFAULT_DAILY_DAYS)?, settings.tz, ctx.endpoint_id)?,
-            views_text::daily,
-        ),
-        View::Versions => match ctx.endpoint_id {
-            None => emit(
-                args,
-                &ctx,
-                &VersionsJson {
-                    versions: store.versions(ctx.range, None)?,
-                    multi_version: Some(store.multi_version(ctx.range)?),
-                    performance: None,
-                },
-                views_text::versions,
-            ),
-            Some(id) => emit(
-                args,
-                &ctx,
-                &VersionsJson {
-                    versions: store.versions(ctx.range, Some(id))?,
-                    multi_version: None,
-                    performance: Some(store.version_performance(id, ctx.range)?),
-                },
-                views_text::versions,
-            ),
-        },
-        View::ApiPerformance => {
-            emit(args, &ctx, &store.api_performance(ctx.range, ctx.endpoint_id)?, views_text::summaries)
+        View::Hourly => {
+            let days = ctx.days(DEFAULT_HOURLY_DAYS)?;
+            emit(args, &ctx, &ctx.view(&store, args, ViewKind::DashHourly, endpoint, Some(days))?, views_text::hourly)
         }
+        View::Daily => {
+            let days = ctx.days(DEFAULT_DAILY_DAYS)?;
+            emit(args, &ctx, &ctx.view(&store, args, ViewKind::DashDaily, endpoint, Some(days))?, views_text::daily)
+        }
+        View::Versions => {
+            let kind = if endpoint.is_some() { ViewKind::Versions } else { ViewKind::DashVersions };
+            emit(args, &ctx, &view(kind, endpoint)?, views_text::versions)
+        }
+        View::ApiPerformance => emit(args, &ctx, &view(ViewKind::DashPerformance, endpoint)?, views_text::summaries),
         View::StatusCodes => {
-            let limit = usize::try_from(args.limit).unwrap_or(usize::MAX);
-            match ctx.endpoint_id {
-                Some(id) => emit(args, &ctx, &store.status_codes(id, ctx.range, limit)?, views_text::status_codes),
-                None => {
-                    let mut by_id: std::collections::HashMap<i64, _> =
-                        store.status_codes_per_endpoint(ctx.range, limit)?.into_iter().collect();
-                    let mut all = Vec::new();
-                    for e in ctx.endpoints(&store)? {
-                        if let Some(status) = by_id.remove(&e.id) {
-                            all.push(NamedStatus { endpoint: e.name.clone(), status });
-                        }
-                    }
-                    emit(args, &ctx, &all, views_text::status_codes)
-                }
-            }
+            let kind = if endpoint.is_some() { ViewKind::Status } else { ViewKind::StatusPerEndpoint };
+            emit(args, &ctx, &view(kind, endpoint)?, views_text::status_codes)
         }
         View::Endpoint => {
-            let id = ctx.require_endpoint(args)?;
-            emit(args, &ctx, &store.endpoint_summary(id, ctx.range)?, views_text::endpoint)
+            emit(args, &ctx, &view(ViewKind::Summary, Some(ctx.require_endpoint(args)?))?, views_text::endpoint)
         }
-        View::Latency => latency::show(&store.latency_series(ctx.range, ctx.endpoint_id)?, args.json, settings.tz),
-        View::Users => emit(args, &ctx, &store.users(ctx.require_endpoint(args)?, ctx.range)?, generic),
-        View::Ips => emit(args, &ctx, &store.ips(ctx.require_endpoint(args)?, ctx.range)?, generic),
+        View::Latency => {
+            let kind = if endpoint.is_some() { ViewKind::Latency } else { ViewKind::DashLatency };
+            let ViewData::Latency(series) = view(kind, endpoint)? else { return unexpected(args) };
+            latency::show(&series, args.json, settings.tz)
+        }
+        View::Users => emit(args, &ctx, &view(ViewKind::UserHits, Some(ctx.require_endpoint(args)?))?, generic),
+        View::Ips => emit(args, &ctx, &view(ViewKind::IpHits, Some(ctx.require_endpoint(args)?))?, generic),
         View::UserVersions | View::IpVersions => {
-            let column = if args.view == View::UserVersions { GroupColumn::User } else { GroupColumn::Ip };
-            let top = usize::try_from(args.top).unwrap_or(10);
-            emit(
-                args,
-                &ctx,
-                &store.version_matrix(ctx.require_endpoint(args)?, column, ctx.range, top)?,
-                views_text::matrix,
-            )
+            let kind = if args.view == View::UserVersions { ViewKind::UserVersion } else { ViewKind::IpVersion };
+            emit(args, &ctx, &view(kind, Some(ctx.require_endpoint(args)?))?, views_text::matrix)
         }
         View::Requests => {
-            let id = ctx.require_endpoint(args)?;
-            let (limit, offset) =
-                (usize::try_from(args.limit).unwrap_or(usize::MAX), usize::try_from(args.offset).unwrap_or(0));
-            emit(
-                args,
-                &ctx,
-                &store.requests(id, ctx.range, &request_query(args)?, limit, offset)?,
-                views_text::requests,
-            )
+            let kind = ViewKind::Requests(RequestsKey::new(&request_query(args)?));
+            emit(args, &ctx, &view(kind, Some(ctx.require_endpoint(args)?))?, views_text::requests)
         }
-        View::Report => report(&store, &ctx, settings, args),
-        View::Graphs => {
-            let mut graphs = Vec::new();
-            for graph in store.graphs()? {
-                let values = store.graph_values(graph.graph_id, ctx.range)?;
-                graphs.push(GraphJson { graph, values });
-            }
-            emit(args, &ctx, &graphs, views_text::graphs)
-        }
+        View::Report => report(&store, &ctx, args),
+        View::Graphs => emit(args, &ctx, &view(ViewKind::GraphValues, None)?, views_text::graphs),
         View::Outliers => outliers(&store, &ctx, args),
         View::Profiler => profiler::list_or_tree(&store, &ctx, args),
         View::GroupedProfiler => profiler::grouped(&store, &ctx, args),
-        View::Exceptions => {
-            let limit = u32::try_from(args.limit).unwrap_or(u32::MAX);
-            let mut groups = Vec::new();
-            for group in store.exception_groups(ctx.endpoint_id, limit)? {
-                let stack_trace_snapshot = store.exception_stack(group.stack_trace_snapshot_id)?;
-                groups.push(ExceptionJson { group, stack_trace_snapshot });
-            }
-            emit(args, &ctx, &groups, views_text::exceptions)
-        }
+        View::Exceptions => emit(args, &ctx, &view(ViewKind::Exceptions, endpoint)?, views_text::exceptions),
     }
+}
+
+/// A view answered with another kind of data than it gives (a bug of the dashboard layer, never the user's).
+pub(super) fn unexpected(args: &ShowArgs) -> Result<(), Failure> {
+    Err(Failure::runtime(format!("the {:?} view gave an unexpected answer", args.view)))
 }
 
 /// The filter and order of `fmd show requests` (`--status`, `--user`, `--ip`, `--app-version`, `--sort`).
@@ -191,15 +134,10 @@ fn outliers(store: &Store, ctx: &Context, args: &ShowArgs) -> Result<(), Failure
     let id = ctx.require_endpoint(args)?;
     let name = args.endpoint.clone().unwrap_or_default();
     let Some(request) = args.request else {
-        let (limit, offset) =
-            (u32::try_from(args.limit).unwrap_or(u32::MAX), u32::try_from(args.offset).unwrap_or(u32::MAX));
-        let json =
-            OutliersJson { num_outliers: store.num_outliers(id)?, outlier_table: store.outliers(id, limit, offset)? };
-        return emit(args, ctx, &json, |v, style| views_text::outliers(v, &name, style));
+        let data = ctx.view(store, args, ViewKind::Outliers, Some(id), None)?;
+        return emit(args, ctx, &data, |v, style| views_text::outliers(v, &name, style));
     };
-    // An endpoint has few outliers (at most one per request): find the request's among all of them.
-    let all = store.outliers(id, u32::MAX, 0)?;
-    let Some(row) = all.into_iter().find(|o| o.request.id == request) else {
+    let ViewData::Outlier(Some(row)) = ctx.view(store, args, ViewKind::Outlier(request), Some(id), None)? else {
         return Err(Failure::Input(format!(
             "--request {request}: endpoint {} has no outlier of that request (see `fmd show outliers --endpoint {}`)",
             text::clean(&name),
@@ -214,72 +152,34 @@ fn generic(value: &serde_json::Value, style: &text::Style) -> String {
     text::render(value, style)
 }
 
-/// `fmd show outliers`: FMD's `/api/num_outliers/<id>` and `/api/outlier_table/<id>/<offset>/<per_page>`.
-#[derive(Serialize)]
-struct OutliersJson {
-    num_outliers: u64,
-    outlier_table: Vec<fmd_core::store::OutlierRow>,
-}
-
-/// `fmd show exceptions`: a group (FMD's `/api/detailed_exception_occurrence` keys) with its stack.
-#[derive(Serialize)]
-struct ExceptionJson {
-    #[serde(flatten)]
-    group: fmd_core::store::ExceptionGroup,
-    stack_trace_snapshot: Vec<fmd_core::store::ExceptionStackFrame>,
-}
-
-/// `fmd show graphs`: a graph (FMD's CustomGraph keys) with its values in the window (CustomGraphData keys).
-#[derive(Serialize)]
-struct GraphJson {
-    #[serde(flatten)]
-    graph: fmd_core::store::CustomGraph,
-    values: Vec<fmd_core::store::CustomGraphValue>,
-}
-
-fn report(store: &Store, ctx: &Context, settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
-    let options = ReportOptions::default();
-    let report = if let (Some(version), Some(baseline)) = (&args.compare_version, &args.baseline_version) {
-        store.report_versions(version, baseline, &options)?
+/// `fmd show report`: FMD's report of the comparison the flags name (a preset at `--now` by default).
+fn report(store: &Store, ctx: &Context, args: &ShowArgs) -> Result<(), Failure> {
+    let compare = if let (Some(version), Some(baseline)) = (&args.compare_version, &args.baseline_version) {
+        Compare::version_pair(version, baseline)
     } else if let (Some(from), Some(to)) = (&args.baseline_from, &args.baseline_to) {
         let interval = Interval {
             from: ctx.range.from.ok_or_else(|| Failure::Input("report: --baseline-from needs --from".into()))?,
             to: ctx.range.to.unwrap_or(ctx.now),
         };
         let baseline = Interval { from: ctx.instant("--baseline-from", from)?, to: ctx.instant("--baseline-to", to)? };
-        store.report_intervals(&interval, &baseline, &options)?
+        Compare::Intervals { interval, baseline }
     } else {
-        let preset = match args.preset.unwrap_or(ReportPreset::Day) {
-            ReportPreset::Day => Preset::Day,
-            ReportPreset::Week => Preset::Week,
-            ReportPreset::Month => Preset::Month,
-        };
-        let pair = preset.intervals(ctx.now, settings.tz);
-        store.report_intervals(&pair.interval, &pair.baseline, &options)?
+        match args.preset.unwrap_or(ReportPreset::Day) {
+            ReportPreset::Day => Compare::Day,
+            ReportPreset::Week => Compare::Week,
+            ReportPreset::Month => Compare::Month,
+        }
+    };
+    let ViewData::Report(ReportView { report: Some(report), .. }) =
+        ctx.view(store, args, ViewKind::DashReport(compare), None, None)?
+    else {
+        return unexpected(args);
     };
     if args.json {
         print_json(&report)
     } else {
         crate::output::print(&crate::table::fit_lines(&text::report(&report), ctx.style.width))
     }
-}
-
-/// `fmd show versions` output.
-#[derive(Serialize)]
-struct VersionsJson {
-    versions: Vec<fmd_core::store::views::VersionInfo>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    multi_version: Option<fmd_core::store::views::MultiVersion>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    performance: Option<Vec<fmd_core::store::views::VersionPerformance>>,
-}
-
-/// `fmd show status-codes` without `--endpoint`: one entry per endpoint.
-#[derive(Serialize)]
-struct NamedStatus {
-    endpoint: String,
-    #[serde(flatten)]
-    status: fmd_core::store::views::StatusCodes,
 }
 
 /// What every view needs: the clock, the window and the endpoint.
@@ -312,6 +212,30 @@ impl Context {
         Ok(ctx)
     }
 
+    /// The dashboard layer's answer for `kind` over the window, with the flags' row limits (`--limit`,
+    /// `--offset`, `--top`) and, for day-based views, `days`.
+    fn view(
+        &self,
+        store: &Store,
+        args: &ShowArgs,
+        kind: ViewKind,
+        endpoint: Option<i64>,
+        days: Option<DayRange>,
+    ) -> Result<ViewData, Failure> {
+        let window = match (self.range.from, self.range.to) {
+            (None, None) => Window::All,
+            (from, to) => Window::Custom { from, to },
+        };
+        let mut limits = Limits::page(
+            usize::try_from(args.limit).unwrap_or(usize::MAX),
+            usize::try_from(args.offset).unwrap_or(usize::MAX),
+        );
+        limits.matrix = usize::try_from(args.top).unwrap_or(10);
+        let request =
+            ViewRequest { key: ViewKey { kind, window, endpoint }, now: self.now, zone: self.tz, limits, days };
+        Ok(dashboard::answer(store, &request)?)
+    }
+
     fn instant(&self, flag: &str, text: &str) -> Result<DateTime<Utc>, Failure> {
         timearg::parse_instant(text, self.now, self.tz).map_err(|e| Failure::Input(format!("{flag}: {e}")))
     }
@@ -335,12 +259,6 @@ impl Context {
         self.endpoint_id.ok_or_else(|| {
             Failure::Input(format!("show {:?}: --endpoint NAME is required (see `fmd show overview`)", args.view))
         })
-    }
-
-    fn endpoints(&self, store: &Store) -> Result<Vec<fmd_core::store::EndpointLevel>, Failure> {
-        let mut list = store.endpoint_levels()?;
-        list.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(list)
     }
 }
 

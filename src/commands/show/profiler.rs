@@ -1,7 +1,8 @@
 //! `fmd show profiler` (an endpoint's profiled requests, or one request's call tree with `--request`) and
 //! `fmd show grouped-profiler` (FMD's grouped profiler; `--json` prints FMD's rows with FMD's keys).
 
-use fmd_core::store::{CallTree, GroupedProfile, ProfiledRequest};
+use fmd_core::dashboard::{ViewData, ViewKind};
+use fmd_core::store::{CallTree, GroupedProfile};
 use fmd_core::Store;
 use serde::Serialize;
 
@@ -9,13 +10,6 @@ use super::text::clean;
 use super::{emit, print_json, Context};
 use crate::cli::ShowArgs;
 use crate::failure::Failure;
-
-/// `fmd show profiler --json` without `--request`: FMD's `/api/num_profiled` and the page of requests.
-#[derive(Serialize)]
-struct ProfilerJson {
-    num_profiled: u64,
-    profiled_requests: Vec<ProfiledRequest>,
-}
 
 /// `fmd show profiler --request ID --json`: the tree and the indexes of its hottest path.
 #[derive(Serialize)]
@@ -30,11 +24,8 @@ pub fn list_or_tree(store: &Store, ctx: &Context, args: &ShowArgs) -> Result<(),
     let endpoint = ctx.require_endpoint(args)?;
     let name = args.endpoint.as_deref().unwrap_or_default();
     let Some(request) = args.request else {
-        let limit = u32::try_from(args.limit).unwrap_or(u32::MAX);
-        let offset = u32::try_from(args.offset).unwrap_or(u32::MAX);
-        let page = store.profiled_page(endpoint, limit, offset)?;
-        let json = ProfilerJson { num_profiled: page.total, profiled_requests: page.requests };
-        return emit(args, ctx, &json, |v, style| super::views_text::profiled(v, name, style));
+        let data = ctx.view(store, args, ViewKind::Profiler, Some(endpoint), None)?;
+        return emit(args, ctx, &data, |v, style| super::views_text::profiled(v, name, style));
     };
     if store.request_endpoint(request)? != Some(endpoint) {
         return Err(Failure::Input(format!(
@@ -43,7 +34,10 @@ pub fn list_or_tree(store: &Store, ctx: &Context, args: &ShowArgs) -> Result<(),
             clean(name)
         )));
     }
-    let Some(tree) = store.call_tree(request)?.filter(|t| !t.lines.is_empty()) else {
+    let ViewData::CallTree(tree) = ctx.view(store, args, ViewKind::CallTree(request), Some(endpoint), None)? else {
+        return super::unexpected(args);
+    };
+    let Some(tree) = tree.filter(|t| !t.lines.is_empty()) else {
         return Err(Failure::Input(format!(
             "--request {request}: the request has no stack lines (it was not profiled at level 3)"
         )));
@@ -59,7 +53,9 @@ pub fn list_or_tree(store: &Store, ctx: &Context, args: &ShowArgs) -> Result<(),
 /// FMD's grouped profiler of the endpoint.
 pub fn grouped(store: &Store, ctx: &Context, args: &ShowArgs) -> Result<(), Failure> {
     let endpoint = ctx.require_endpoint(args)?;
-    let profile = store.grouped_profiler(endpoint)?;
+    let ViewData::Grouped(profile) = ctx.view(store, args, ViewKind::Grouped, Some(endpoint), None)? else {
+        return super::unexpected(args);
+    };
     if args.json {
         print_json(&profile.lines)
     } else {

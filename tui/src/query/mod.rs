@@ -13,15 +13,16 @@
 mod reuse;
 mod source;
 
-pub use source::{StoreSource, GROUP_TOP, MATRIX_TOP};
+pub use fmd_core::dashboard::query::{CONSOLE_GROUPS as GROUP_TOP, CONSOLE_MATRIX as MATRIX_TOP};
+pub use source::StoreSource;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 use chrono::{DateTime, Utc};
-use fmd_core::store::{DeletedRows, OverviewRow};
+use fmd_core::store::DeletedRows;
 
 use crate::views::{ViewData, ViewKey};
 
@@ -85,23 +86,12 @@ pub enum Housekeeping {
     },
 }
 
-/// One overview result.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Overview {
-    /// The rows, busiest first.
-    pub rows: Vec<OverviewRow>,
-    /// Records recorders dropped (queue full); `None` when the file has no recorder counters (Python FMD's).
-    pub dropped: Option<u64>,
-    /// Records recorders lost to database faults.
-    pub failed: u64,
-    /// Requests per endpoint id in each of the last 24 hours, oldest hour first (endpoints without requests in
-    /// that time are absent).
-    pub trends: HashMap<i64, Vec<u64>>,
-    /// Exception groups per endpoint id (FMD's overview column `exceptions`; endpoints without any are absent).
-    pub exceptions: HashMap<i64, u64>,
-}
+/// One overview result (the dashboard layer's).
+pub use fmd_core::dashboard::Overview;
 
 /// What the worker answers.
+// One reply crosses the channel per query and is moved into the cache at once: its size costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
     /// The answer to [`Job::Overview`].
@@ -343,6 +333,7 @@ impl Drop for Worker {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
     use std::sync::mpsc::{Receiver, Sender};
     use std::time::Duration;
 

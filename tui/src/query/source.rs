@@ -1,51 +1,21 @@
-//! The real [`Source`]: the store's views, one per tab, over the window and endpoint of the [`ViewKey`].
+//! The real [`Source`]: the dashboard layer's answers ([`fmd_core::dashboard::answer`]) with the console's
+//! limits, the summaries kept current before each overview, and the housekeeping the console previews and runs.
 
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use fmd_core::report::{Preset, ReportOptions};
-use fmd_core::store::views::GroupColumn;
-use fmd_core::store::{DeletedRows, GraphSeries, PruneOptions, TimeRange};
+use fmd_core::dashboard::{self, Limits, ViewRequest};
+use fmd_core::store::{DeletedRows, PruneOptions};
 use fmd_core::Store;
 
 use super::reuse::Reuse;
 use super::{Housekeeping, Overview, Source};
-use crate::nav::{Compare, Window};
-use crate::views::{DashStatus, ExceptionEntry, OutlierView, ProfilerView, ReportView, ViewData, ViewKey, ViewKind};
-
-/// Hours in the overview's trend.
-pub const TREND_HOURS: usize = 24;
+use crate::nav::Window;
+use crate::views::{ViewData, ViewKey, ViewKind};
 
 /// Time the worker spends bringing the summary tables up to date before each overview.
 const SUMMARY_SLICE: std::time::Duration = std::time::Duration::from_millis(150);
-
-/// Most users or IPs listed with box plots (the busiest).
-pub const GROUP_TOP: usize = 500;
-/// Most users or IPs in a version matrix (the busiest).
-pub const MATRIX_TOP: usize = 200;
-/// Most custom graphs loaded (by id).
-pub const GRAPHS_TOP: usize = 100;
-/// Buckets per custom graph series (a chart is at most a few hundred braille dots wide).
-pub const GRAPH_POINTS: usize = 240;
-
-/// Most outliers listed (the newest; the title says how many there are in all).
-pub const OUTLIERS_TOP: u32 = 500;
-/// Most exception groups listed (the newest), each read with its stack.
-pub const EXCEPTIONS_TOP: u32 = 200;
-/// Most profiled requests listed (the newest; the title says how many there are in all).
-pub const PROFILED_TOP: u32 = 500;
-/// How far the Profiler tab counts an endpoint's profiled requests: counting reads every stack line of the
-/// requests it passes (and of other endpoints' between them), so beyond this the title says "2,000+".
-pub const PROFILED_COUNT_UP_TO: u32 = 2_000;
-
-/// The latency chart's window: a preset's open end is now, so the chart's last bucket ends at the clock.
-fn latency_range(range: TimeRange, now: DateTime<Utc>) -> TimeRange {
-    match range {
-        TimeRange { from: Some(from), to: None } => TimeRange::new(Some(from), Some(now.max(from))),
-        other => other,
-    }
-}
 
 /// The real source: a read-only store for queries; level writes open a short-lived editor on the same file.
 pub struct StoreSource {
@@ -80,140 +50,10 @@ impl StoreSource {
         self.queries
     }
 
-    fn endpoint(key: &ViewKey) -> Result<i64, String> {
-        key.endpoint.ok_or_else(|| format!("{:?} needs an endpoint", key.kind))
-    }
-
-    /// Every graph (the first [`GRAPHS_TOP`]) over `range`, bucketed for drawing.
-    fn graphs(&self, range: TimeRange, now: DateTime<Utc>) -> Result<Vec<GraphSeries>, String> {
-        let graphs = self.store.graphs().map_err(|e| e.to_string())?;
-        graphs
-            .iter()
-            .take(GRAPHS_TOP)
-            .map(|g| self.store.graph_series(g, range, GRAPH_POINTS, now).map_err(|e| e.to_string()))
-            .collect()
-    }
-
-    /// Runs the query behind `key`.
+    /// The dashboard layer's answer for `key` with the console's limits.
     fn query(&self, key: ViewKey, now: DateTime<Utc>, limit: usize) -> Result<ViewData, String> {
-        let store = &self.store;
-
-        let tz = self.timezone;
-        let range = key.window.range(now);
-        let days = || -> Result<_, String> {
-            let first = match key.window {
-                Window::All | Window::Custom { from: None, .. } => {
-                    store.first_request_time().map_err(|e| e.to_string())?.map(|t| t.with_timezone(&tz).date_naive())
-                }
-                _ => None,
-            };
-            Ok(key.window.days(now, tz, first))
-        };
-        let e = |error: fmd_core::StoreError| error.to_string();
-        Ok(match key.kind {
-            ViewKind::DashHourly => ViewData::Hourly(store.hourly_load(days()?, tz, None).map_err(e)?),
-            ViewKind::DashDaily => ViewData::Daily(store.daily_requests(days()?, tz, None).map_err(e)?),
-            ViewKind::DashVersions => ViewData::Versions(store.multi_version(range).map_err(e)?),
-            ViewKind::DashPerformance => ViewData::Performance(store.api_performance(range, None).map_err(e)?),
-            ViewKind::DashStatus => {
-                ViewData::DashStatus(DashStatus::from(store.dashboard_status_codes(range, limit).map_err(e)?))
-            }
-            ViewKind::Summary => ViewData::Summary(store.endpoint_summary(Self::endpoint(&key)?, range).map_err(e)?),
-            ViewKind::DashLatency => {
-                ViewData::Latency(store.latency_series(latency_range(range, now), None).map_err(e)?)
-            }
-            ViewKind::Latency => ViewData::Latency(
-                store.latency_series(latency_range(range, now), Some(Self::endpoint(&key)?)).map_err(e)?,
-            ),
-            ViewKind::Hourly => {
-                ViewData::Hourly(store.hourly_load(days()?, tz, Some(Self::endpoint(&key)?)).map_err(e)?)
-            }
-            ViewKind::Versions => {
-                ViewData::VersionPerformance(store.version_performance(Self::endpoint(&key)?, range).map_err(e)?)
-            }
-            ViewKind::Users | ViewKind::Ips => {
-                let column = if key.kind == ViewKind::Users { GroupColumn::User } else { GroupColumn::Ip };
-                let id = Self::endpoint(&key)?;
-                ViewData::Groups(store.group_performance(id, column, range, Some(GROUP_TOP)).map_err(e)?)
-            }
-            ViewKind::UserVersion | ViewKind::IpVersion => {
-                let column = if key.kind == ViewKind::UserVersion { GroupColumn::User } else { GroupColumn::Ip };
-                let id = Self::endpoint(&key)?;
-                ViewData::Matrix(store.version_matrix(id, column, range, MATRIX_TOP).map_err(e)?)
-            }
-            ViewKind::Status => ViewData::Status(store.status_codes(Self::endpoint(&key)?, range, limit).map_err(e)?),
-            ViewKind::Requests(query) => {
-                let id = Self::endpoint(&key)?;
-                ViewData::Requests(store.requests(id, range, &query.query(), limit, 0).map_err(e)?)
-            }
-            ViewKind::RequestDetail(request) => {
-                ViewData::RequestDetail(store.request_detail(request).map_err(e)?.map(Box::new))
-            }
-            ViewKind::DashGraphs => ViewData::Graphs(self.graphs(range, now)?),
-            ViewKind::DashReport(compare) => ViewData::Report(self.report(compare, now)?),
-            ViewKind::Outliers => {
-                let id = Self::endpoint(&key)?;
-                let total = store.num_outliers(id).map_err(e)?;
-                let rows = store.outliers(id, OUTLIERS_TOP, 0).map_err(e)?;
-                let average = store.mean_duration(id).map_err(e)?;
-                ViewData::Outliers(OutlierView { total, rows, average })
-            }
-            ViewKind::Exceptions => {
-                let groups = store.exception_groups(Some(Self::endpoint(&key)?), EXCEPTIONS_TOP).map_err(e)?;
-                let mut entries = Vec::with_capacity(groups.len());
-                for group in groups {
-                    let stack = store.exception_stack(group.stack_trace_snapshot_id).map_err(e)?;
-                    entries.push(ExceptionEntry { group, stack });
-                }
-                ViewData::Exceptions(entries)
-            }
-            ViewKind::Profiler => {
-                let id = Self::endpoint(&key)?;
-                let page = store.profiled_page_capped(id, PROFILED_TOP, PROFILED_COUNT_UP_TO).map_err(e)?;
-                ViewData::Profiler(ProfilerView {
-                    total: page.total,
-                    total_is_at_least: page.total_is_at_least,
-                    rows: page.requests,
-                })
-            }
-            ViewKind::CallTree(request) => ViewData::CallTree(store.call_tree(request).map_err(e)?),
-            ViewKind::Grouped => ViewData::Grouped(store.grouped_profiler(Self::endpoint(&key)?).map_err(e)?),
-        })
-    }
-
-    /// FMD's report for the comparison `compare` at `now`.
-    fn report(&self, compare: Compare, now: DateTime<Utc>) -> Result<ReportView, String> {
-        let options = ReportOptions::default();
-        let e = |error: fmd_core::StoreError| error.to_string();
-        let preset = match compare {
-            Compare::Day => Preset::Day,
-            Compare::Week => Preset::Week,
-            Compare::Month => Preset::Month,
-            Compare::Versions => {
-                let versions = self.store.versions(TimeRange::ALL, None).map_err(e)?;
-                let [newest, before, ..] = versions.as_slice() else {
-                    return Ok(ReportView {
-                        label: compare.label().to_string(),
-                        note: Some(format!(
-                            "needs requests of two versions; this database has {}",
-                            match versions.first() {
-                                Some(v) => format!("only version {}", crate::format::sanitize(&v.version)),
-                                None => "no requests".to_string(),
-                            }
-                        )),
-                        rows: Vec::new(),
-                    });
-                };
-                let report = self.store.report_versions(&newest.version, &before.version, &options).map_err(e)?;
-                return Ok(ReportView::from_report(
-                    &report,
-                    format!("version {} vs {}", newest.version, before.version),
-                ));
-            }
-        };
-        let pair = preset.intervals(now, self.timezone);
-        let report = self.store.report_intervals(&pair.interval, &pair.baseline, &options).map_err(e)?;
-        Ok(ReportView::from_report(&report, compare.label().to_string()))
+        let request = ViewRequest { key, now, zone: self.timezone, limits: Limits::console(limit), days: None };
+        dashboard::answer(&self.store, &request).map_err(|e| e.to_string())
     }
 }
 
@@ -223,12 +63,10 @@ impl Source for StoreSource {
         // (the `fmd` binary builds them in full, with a progress bar, before the console opens). A read-only
         // file or another process holding the build lease only means the views answer directly.
         let _ = self.store.refresh_summaries_within(SUMMARY_SLICE, |_, _| {});
-        let rows = self.store.overview(now, self.timezone).map_err(|e| e.to_string())?;
-        let (dropped, failed) = self.store.recorder_losses().map_err(|e| e.to_string())?;
-        let dropped = self.store.has_recorder_counters().map_err(|e| e.to_string())?.then_some(dropped);
-        let trends = self.store.request_trend(now, TREND_HOURS).map_err(|e| e.to_string())?;
-        let exceptions = self.store.exception_group_counts().map_err(|e| e.to_string())?;
-        Ok(Overview { rows, dropped, failed, trends, exceptions })
+        match self.query(ViewKey { kind: ViewKind::Overview, window: Window::All, endpoint: None }, now, 0)? {
+            ViewData::Overview(overview) => Ok(*overview),
+            other => Err(format!("the overview answered {other:?}")),
+        }
     }
 
     fn view(&mut self, key: ViewKey, now: DateTime<Utc>, limit: usize) -> Result<ViewData, String> {

@@ -111,7 +111,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let inner = body(frame, area, app, &with_filter(app, title), &position, 1);
     let Some(report) = report else { return no_data(frame, inner, app) };
     if let Some(why) = &report.note {
-        return note(frame, inner, app, &format!("{why} · c compares something else"));
+        return note(frame, inner, app, &format!("{} · c compares something else", format::sanitize(why)));
     }
     if rows.is_empty() {
         return note(frame, inner, app, "no endpoints");

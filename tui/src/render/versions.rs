@@ -21,7 +21,7 @@ use super::{bars, body, cell, line_at, no_data, note, view_title, with_filter};
 use crate::app::{App, Screen};
 use crate::cursor::visible_start;
 use crate::format;
-use crate::views::ViewData;
+use crate::views::{VersionsView, ViewData};
 
 /// Widest endpoint name.
 const LABEL_MAX: usize = 28;
@@ -41,7 +41,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
 fn dashboard(frame: &mut Frame, area: Rect, app: &App) {
     let cached = app.view();
     let multi = match cached.map(|c| &c.data) {
-        Some(ViewData::Versions(m)) => Some(m),
+        Some(ViewData::Versions(VersionsView { multi_version: Some(m), .. })) => Some(m),
         _ => None,
     };
     // (index in the data, name, hits), filtered.
@@ -132,7 +132,7 @@ fn dashboard(frame: &mut Frame, area: Rect, app: &App) {
 fn endpoint(frame: &mut Frame, area: Rect, app: &App) {
     let cached = app.view();
     let versions = match cached.map(|c| &c.data) {
-        Some(ViewData::VersionPerformance(v)) => Some(v),
+        Some(ViewData::Versions(VersionsView { performance: Some(v), .. })) => Some(v),
         _ => None,
     };
     let len = versions.map_or(0, Vec::len);
