@@ -389,7 +389,7 @@ impl App {
     /// The icicle's frames at this terminal size.
     pub fn flame_frames(&self) -> Vec<profiler::Frame> {
         let Some(g) = self.grouped() else { return Vec::new() };
-        let (width, rows) = render::grouped::flame_size(self.size.0, self.size.1);
+        let (width, rows) = crate::layout::flame_size(self.size.0, self.size.1);
         profiler::layout(g, self.profiler.zoom, width, rows)
     }
 
@@ -578,7 +578,7 @@ impl App {
     /// The terminal has a new size.
     pub fn resize(&mut self, width: u16, height: u16) {
         self.size = (width, height);
-        self.table.set_page(render::table_rows(width, height));
+        self.table.set_page(crate::layout::table_rows(width, height));
     }
 
     /// A worker reply arrived.
@@ -1046,7 +1046,7 @@ impl App {
             return false;
         }
         if self.on_tab(EndpointTab::Outliers) {
-            self.detail_open || render::outliers::split(self.size.0)
+            self.detail_open || crate::layout::split(self.size.0)
         } else {
             self.on_tab(EndpointTab::Exceptions) && self.detail_open
         }
@@ -1140,10 +1140,12 @@ impl App {
     /// Rows one page holds on the screen in front.
     pub(crate) fn page(&self) -> usize {
         match self.context() {
-            Context::Help => render::help::page(self.size.0, self.size.1),
-            Context::MergePicker => render::housekeeping::picker_rows(self.size.0, self.size.1),
-            Context::Dashboard if self.dash_tab == DashTab::Overview => render::table_rows(self.size.0, self.size.1),
-            _ => render::list_rows(self.size.0, self.size.1),
+            Context::Help => crate::layout::help_page(self.size.0, self.size.1),
+            Context::MergePicker => crate::layout::picker_rows(self.size.0, self.size.1),
+            Context::Dashboard if self.dash_tab == DashTab::Overview => {
+                crate::layout::table_rows(self.size.0, self.size.1)
+            }
+            _ => crate::layout::list_rows(self.size.0, self.size.1),
         }
         .max(1)
     }
@@ -1210,7 +1212,7 @@ impl App {
             }
             Context::Confirm | Context::Export => {}
             Context::Help => {
-                let max = render::help::max_scroll(self.size.0, self.size.1);
+                let max = crate::layout::help_max_scroll(self.size.0, self.size.1);
                 if let Some(Popup::Help { scroll }) = &mut self.popup {
                     *scroll = scroll.saturating_add_signed(delta).min(max);
                 }

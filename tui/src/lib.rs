@@ -21,6 +21,7 @@ mod cursor;
 mod export;
 mod format;
 mod keys;
+mod layout;
 mod mouse;
 mod nav;
 mod pace;

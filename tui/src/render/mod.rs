@@ -26,8 +26,8 @@
 //! end in `…` when cut ([`fit_line`]). Below [`MIN_WIDTH`] x [`MIN_HEIGHT`] the whole frame is one note:
 //! `too_small.rs`. The tab bar is left out below [`TABS_MIN_HEIGHT`] rows (the breadcrumb still names the tab).
 //!
-//! Drawing only reads the [`App`]; layout arithmetic the state needs (rows per page) lives here too, so both
-//! sides agree on it.
+//! Drawing only reads the [`App`] (and the state modules it holds); the layout arithmetic the state needs too
+//! (regions, rows per page) lives in `crate::layout`, so both sides agree on it without importing each other.
 
 pub mod bars;
 pub mod boxplot;
@@ -59,7 +59,7 @@ pub mod too_small;
 pub mod users;
 pub mod versions;
 
-use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Padding, Paragraph};
@@ -70,63 +70,7 @@ use crate::format;
 use crate::nav::{DashTab, EndpointTab, Window};
 use crate::views::Cached;
 
-/// Narrowest terminal with a usable console.
-pub const MIN_WIDTH: u16 = 30;
-/// Shortest terminal with a usable console.
-pub const MIN_HEIGHT: u16 = 8;
-/// Shortest terminal with a tab bar.
-pub const TABS_MIN_HEIGHT: u16 = 12;
-
-/// The regions of the frame.
-#[derive(Debug, Clone, Copy)]
-pub struct Regions {
-    /// Header line.
-    pub header: Rect,
-    /// Tab bar line, when tall enough.
-    pub tabs: Option<Rect>,
-    /// Bordered body.
-    pub body: Rect,
-    /// Footer line.
-    pub footer: Rect,
-}
-
-/// Header line, tab bar (when tall enough), bordered body, footer line.
-pub fn regions(area: Rect) -> Regions {
-    if area.height >= TABS_MIN_HEIGHT {
-        let [header, tabs, body, footer] =
-            Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)])
-                .areas(area);
-        Regions { header, tabs: Some(tabs), body, footer }
-    } else {
-        let [header, body, footer] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
-        Regions { header, tabs: None, body, footer }
-    }
-}
-
-/// True when the terminal is too small for anything but the note.
-pub fn too_small(width: u16, height: u16) -> bool {
-    width < MIN_WIDTH || height < MIN_HEIGHT
-}
-
-/// Rows inside the body's border at this terminal size.
-fn body_rows(width: u16, height: u16) -> usize {
-    if too_small(width, height) {
-        return 0;
-    }
-    usize::from(regions(Rect::new(0, 0, width, height)).body.height.saturating_sub(2))
-}
-
-/// Table rows visible in the overview at this terminal size (body minus borders minus the heading).
-pub fn table_rows(width: u16, height: u16) -> usize {
-    body_rows(width, height).saturating_sub(1)
-}
-
-/// Rows of a list or chart tab's page at this terminal size (body minus borders, heading and axis or legend);
-/// drawing corrects the scroll when a tab has more fixed lines, so this only needs to be close.
-pub fn list_rows(width: u16, height: u16) -> usize {
-    body_rows(width, height).saturating_sub(2)
-}
+pub use crate::layout::{centered, popup_space, regions, too_small, MIN_HEIGHT, MIN_WIDTH};
 
 /// Draws the whole screen for `app`.
 pub fn draw(frame: &mut Frame, app: &App) {
@@ -181,18 +125,6 @@ pub fn draw(frame: &mut Frame, app: &App) {
         }
         None => {}
     }
-}
-
-/// A `width` x `height` rectangle centred in `area` (shrunk to fit).
-pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let width = width.min(area.width);
-    let height = height.min(area.height);
-    Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height }
-}
-
-/// Where popups may go inside the body `area`: inside its borders, so the frame stays readable.
-pub fn popup_space(area: Rect) -> Rect {
-    area.inner(ratatui::layout::Margin { horizontal: 1, vertical: 1 })
 }
 
 /// Clears the popup's rectangle and a one-cell margin around it, within the body `area`'s border, so no text

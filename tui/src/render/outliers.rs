@@ -2,7 +2,7 @@
 //! `s` sorts by time or by duration), the selected one's detail on the right: request, stack (the service's
 //! own frames emphasised, library frames dim), CPU per core as small bars, memory, headers (sensitive values
 //! as stored: `[redacted]`) and environment. `J`/`K` scroll the detail, `y` copies the section on top.
-//! Narrower than [`SPLIT_MIN_WIDTH`], the list is alone and Enter opens the detail full-width.
+//! Narrower than [`crate::layout::SPLIT_MIN_WIDTH`], the list is alone and Enter opens the detail full-width.
 //!
 //! The detail is a list of [`Section`]s (also used by the Exceptions tab), built from the stored texts in
 //! FMD's formats: frames `File: "f", line n, in "fn": "code"` joined by `<br />`, `[12.5, 3.0]`,
@@ -20,10 +20,9 @@ use super::{bars, body, cell, line_at, no_data, note};
 use crate::app::App;
 use crate::cursor::visible_start;
 use crate::format;
+use crate::layout::split;
 use crate::views::{OutlierView, ViewData};
 
-/// Narrowest terminal that shows list and detail side by side.
-pub const SPLIT_MIN_WIDTH: u16 = 72;
 /// Width of the list in the split view (time, duration, × avg).
 const LIST_WIDTH: u16 = 35;
 /// Width of a CPU bar.
@@ -63,11 +62,6 @@ impl Section {
         self.lines.push(line.into());
         self.kinds.push(kind);
     }
-}
-
-/// True when the terminal is wide enough for list and detail side by side.
-pub fn split(width: u16) -> bool {
-    width >= SPLIT_MIN_WIDTH
 }
 
 /// The rows in screen order: newest first, or longest first.
