@@ -22,7 +22,6 @@ use crate::nav::{self, Compare, DashTab, EndpointTab, Window, PRUNE_AGES};
 use crate::pace::{Pace, Slot};
 use crate::profiler::{self, FrameStep, ProfilerState};
 use crate::query::{Housekeeping, Job, Reply};
-use crate::render;
 use crate::requests::RequestsTab;
 use crate::table::OverviewTable;
 use crate::theme::Theme;
@@ -184,7 +183,7 @@ pub struct App {
     /// Query costs: slow queries are refreshed less often.
     pub pace: Pace,
     /// When recorders capture outliers (for the Outliers tab's note).
-    pub outlier_rule: render::outliers::OutlierRule,
+    pub outlier_rule: crate::detail::outlier::OutlierRule,
     /// The Requests tab: filter, order, the request under the cursor, the detail.
     pub requests: RequestsTab,
     /// Requests arriving: the rate, and how many since the screen froze.
@@ -234,7 +233,7 @@ impl App {
             clipboard: None,
             profiler: ProfilerState::default(),
             pace: Pace::default(),
-            outlier_rule: render::outliers::OutlierRule::default(),
+            outlier_rule: crate::detail::outlier::OutlierRule::default(),
             requests: RequestsTab::default(),
             activity: Activity::default(),
             export_dir: std::path::PathBuf::from("."),
@@ -1053,16 +1052,16 @@ impl App {
     }
 
     /// The detail's sections for the selected row (title, lines), as drawn and copied.
-    pub fn detail_sections(&self) -> Vec<render::outliers::Section> {
+    pub fn detail_sections(&self) -> Vec<crate::detail::Section> {
         match self.view().map(|c| &c.data) {
             Some(crate::views::ViewData::Outliers(view)) if self.on_tab(EndpointTab::Outliers) => {
-                let rows = render::outliers::sorted(view, self.outliers_by_duration);
+                let rows = crate::detail::outlier::sorted(view, self.outliers_by_duration);
                 let row = rows.get(self.cursor.row.min(rows.len().saturating_sub(1)));
-                row.map(|r| render::outliers::sections(r, view.average, self.timezone)).unwrap_or_default()
+                row.map(|r| crate::detail::outlier::sections(r, view.average, self.timezone)).unwrap_or_default()
             }
             Some(crate::views::ViewData::Exceptions(entries)) if self.on_tab(EndpointTab::Exceptions) => {
                 let entry = entries.get(self.cursor.row.min(entries.len().saturating_sub(1)));
-                entry.map(|e| render::exceptions::sections(e, self.timezone, self.now())).unwrap_or_default()
+                entry.map(|e| crate::detail::exception::sections(e, self.timezone, self.now())).unwrap_or_default()
             }
             _ => Vec::new(),
         }
@@ -1082,7 +1081,7 @@ impl App {
             return;
         }
         let sections = self.detail_sections();
-        let Some(section) = render::outliers::section_at(&sections, self.detail_scroll) else { return };
+        let Some(section) = crate::detail::section_at(&sections, self.detail_scroll) else { return };
         let text = section.lines.join("\n");
         self.message = Some(Message::info(format!(
             "copied {} ({} lines) to the clipboard",

@@ -16,8 +16,10 @@
 
 mod activity;
 mod app;
+mod bars;
 mod code_text;
 mod cursor;
+mod detail;
 mod export;
 mod format;
 mod keys;
@@ -45,8 +47,8 @@ use crossterm::event::{self, Event};
 use fmd_core::{Store, StoreError};
 
 use app::App;
+pub use detail::outlier::OutlierRule;
 use query::{StoreSource, Worker};
-pub use render::outliers::OutlierRule;
 
 /// How the console is started.
 #[derive(Debug, Clone)]

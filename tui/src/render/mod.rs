@@ -29,7 +29,6 @@
 //! Drawing only reads the [`App`] (and the state modules it holds); the layout arithmetic the state needs too
 //! (regions, rows per page) lives in `crate::layout`, so both sides agree on it without importing each other.
 
-pub mod bars;
 pub mod boxplot;
 pub mod daily;
 pub mod exceptions;
@@ -70,6 +69,7 @@ use crate::format;
 use crate::nav::{DashTab, EndpointTab, Window};
 use crate::views::Cached;
 
+pub(crate) use crate::bars;
 pub use crate::layout::{centered, popup_space, regions, too_small, MIN_HEIGHT, MIN_WIDTH};
 
 /// Draws the whole screen for `app`.
