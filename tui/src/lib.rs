@@ -18,6 +18,7 @@ mod activity;
 mod app;
 mod bars;
 mod code_text;
+mod components;
 mod cursor;
 mod detail;
 mod export;

@@ -64,9 +64,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Padding, Paragraph};
 use ratatui::Frame;
 
-use crate::app::{App, Popup, Screen};
+use crate::app::{App, Screen};
+use crate::components::{self, Part};
 use crate::format;
-use crate::nav::{DashTab, EndpointTab, Window};
+use crate::nav::Window;
 use crate::views::Cached;
 
 pub(crate) use crate::bars;
@@ -88,42 +89,41 @@ pub fn draw(frame: &mut Frame, app: &App) {
         tabs::render(frame, tabs, app);
     }
     let body = regions.body;
-    match app.screen {
-        Screen::Dashboard => match app.dash_tab {
-            DashTab::Overview => overview::render(frame, body, app),
-            DashTab::Hourly => hourly::render(frame, body, app),
-            DashTab::Daily => daily::render(frame, body, app),
-            DashTab::Versions => versions::render(frame, body, app),
-            DashTab::Performance => performance::render(frame, body, app),
-            DashTab::Status => status::render(frame, body, app),
-            DashTab::Graphs => graphs::render(frame, body, app),
-            DashTab::Report => report::render(frame, body, app),
-            DashTab::Latency => latency::render(frame, body, app),
-        },
-        Screen::Endpoint(id) => match app.endpoint_tab {
-            EndpointTab::Summary => summary::render(frame, body, app, id),
-            EndpointTab::Latency => latency::render(frame, body, app),
-            EndpointTab::Hourly => hourly::render(frame, body, app),
-            EndpointTab::Versions => versions::render(frame, body, app),
-            EndpointTab::Users | EndpointTab::Ips => users::render(frame, body, app),
-            EndpointTab::UserVersion | EndpointTab::IpVersion => matrix::render(frame, body, app),
-            EndpointTab::Status => status::render(frame, body, app),
-            EndpointTab::Requests => requests::render(frame, body, app),
-            EndpointTab::Outliers => outliers::render(frame, body, app),
-            EndpointTab::Exceptions => exceptions::render(frame, body, app),
-            EndpointTab::Profiler => profiler::render(frame, body, app),
-            EndpointTab::Grouped => grouped::render(frame, body, app),
-        },
-    }
+    part(frame, body, app, components::tab(app).part(app));
     footer::render(frame, regions.footer, app);
-    match &app.popup {
-        Some(Popup::Help { scroll }) => help::render(frame, body, app, *scroll),
-        Some(picker @ Popup::LevelPicker { .. }) => level_picker::render(frame, body, app, picker),
-        Some(Popup::Export) => export::render(frame, body, app),
-        Some(Popup::MergePicker { .. } | Popup::PrunePicker { .. } | Popup::Confirm { .. }) => {
-            housekeeping::render(frame, body, app)
+    if let Some(popup) = components::popup(app) {
+        part(frame, body, app, popup.part(app));
+    }
+}
+
+/// Draws the component `part` into the body `area`.
+fn part(frame: &mut Frame, area: Rect, app: &App, part: Part) {
+    match part {
+        Part::Overview => overview::render(frame, area, app),
+        Part::Hourly => hourly::render(frame, area, app),
+        Part::Daily => daily::render(frame, area, app),
+        Part::Versions => versions::render(frame, area, app),
+        Part::Performance => performance::render(frame, area, app),
+        Part::Status => status::render(frame, area, app),
+        Part::Graphs => graphs::render(frame, area, app),
+        Part::Report => report::render(frame, area, app),
+        Part::Latency => latency::render(frame, area, app),
+        Part::Summary(id) => summary::render(frame, area, app, id),
+        Part::Users => users::render(frame, area, app),
+        Part::Matrix => matrix::render(frame, area, app),
+        Part::Requests => requests::render(frame, area, app),
+        Part::Outliers => outliers::render(frame, area, app),
+        Part::Exceptions => exceptions::render(frame, area, app),
+        Part::Profiler => profiler::render(frame, area, app),
+        Part::Grouped => grouped::render(frame, area, app),
+        Part::Help(scroll) => help::render(frame, area, app, scroll),
+        Part::LevelPicker => {
+            if let Some(picker) = &app.popup {
+                level_picker::render(frame, area, app, picker)
+            }
         }
-        None => {}
+        Part::Export => export::render(frame, area, app),
+        Part::Housekeeping => housekeeping::render(frame, area, app),
     }
 }
 
