@@ -371,11 +371,7 @@ impl App {
                     self.show_view();
                 }
             }
-            Action::LogScale => {
-                if self.on_box_plots() {
-                    self.log_scale = !self.log_scale;
-                }
-            }
+            Action::LogScale if self.on_box_plots() => self.log_scale = !self.log_scale,
             Action::Level => popups::open_level_picker(self),
             Action::Freeze => {
                 self.frozen = !self.frozen;
@@ -397,12 +393,10 @@ impl App {
             }
             Action::Close => self.popup = None,
             Action::Quit => self.quit = true,
-            Action::Compare => {
-                if self.available(Action::Compare) {
-                    self.compare = self.compare.next();
-                    self.cursor = Cursor::default();
-                    self.show_view();
-                }
+            Action::Compare if self.available(Action::Compare) => {
+                self.compare = self.compare.next();
+                self.cursor = Cursor::default();
+                self.show_view();
             }
             // A component's key where no component took it does nothing.
             _ => {}

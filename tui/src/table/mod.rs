@@ -31,10 +31,12 @@ pub(super) struct Extras {
 }
 
 impl Extras {
+    /// Endpoint `id`'s requests per hour of the last 24 hours, oldest first.
     pub(super) fn trend(&self, id: i64) -> Option<&[u64]> {
         self.trends.get(&id).map(Vec::as_slice)
     }
 
+    /// Endpoint `id`'s exception groups (0 without any).
     pub(super) fn exceptions(&self, id: i64) -> u64 {
         self.exceptions.get(&id).copied().unwrap_or(0)
     }
