@@ -16,15 +16,17 @@
 //!   from `boxplot.rs`), Status `status.rs`, Graphs `graphs.rs` (line charts), Report `report.rs`;
 //! * endpoint: Summary `summary.rs`, Hourly `hourly.rs`, Versions `versions.rs` (box plots), Users and IPs
 //!   `users.rs`, User×Version and IP×Version `matrix.rs`, Status `status.rs`, Requests `requests.rs`, Outliers
-//!   `outliers.rs` (list and detail sections, also used by) Exceptions `exceptions.rs`, Profiler `profiler.rs`
+//!   `outliers.rs` (list, and the detail sections of `crate::detail`, also drawn by) Exceptions `exceptions.rs`, Profiler `profiler.rs`
 //!   (profiled requests and call trees), Grouped `grouped.rs` (ranked table and icicle).
 //!
-//! Shared pieces: `bars.rs` (horizontal bars, sparklines), `boxplot.rs` (scale, ticks, box plot glyphs and the
+//! Which body and popup are drawn is the focused components' [`Part`] (`crate::components`).
+//!
+//! Shared pieces: `crate::bars` (horizontal bars, sparklines), `boxplot.rs` (scale, ticks, box plot glyphs and the
 //! box-plot table), `heatmap.rs` (shade scale and legend). Popups last, centred inside the body's border:
 //! `help.rs`, `level_picker.rs`, `housekeeping.rs` (merge and prune pickers, the confirmation with a dry run's
 //! counts); each clears a one-cell margin around itself first ([`clear_popup`]). Lines drawn with [`line_at`]
 //! end in `…` when cut ([`fit_line`]). Below [`MIN_WIDTH`] x [`MIN_HEIGHT`] the whole frame is one note:
-//! `too_small.rs`. The tab bar is left out below [`TABS_MIN_HEIGHT`] rows (the breadcrumb still names the tab).
+//! `too_small.rs`. The tab bar is left out below [`crate::layout::TABS_MIN_HEIGHT`] rows (the breadcrumb still names the tab).
 //!
 //! Drawing only reads the [`App`] (and the state modules it holds); the layout arithmetic the state needs too
 //! (regions, rows per page) lives in `crate::layout`, so both sides agree on it without importing each other.
