@@ -5,22 +5,30 @@
 //! then run in a worker thread (`query`) and the screen is redrawn only when something happens: a key, a
 //! result, a spinner tick.
 //!
-//! Inside: `app` (state and how keys change it), `nav` (tabs and time windows), `cursor` (list and grid
-//! positions), `table` (the overview's sort, filter, selection model), `views` (the query of each tab and the
-//! cache of answers), `profiler` (call-tree folding, icicle layout, zoom and search of the profiler tabs),
-//! `keys` (the key table that also generates footer and help), `query` (worker, latest-wins slots, the store's
-//! views and a few own queries), `format` (numbers, durations, times, safe strings), `theme`, `render/*` (one
-//! file per screen region or chart), `terminal` (raw mode and restore on every exit).
+//! Inside: `app` (the state, and the router of keys and worker replies), `components/*` (one component per tab
+//! family and per popup: its keys, what it offers, which part of the screen it is), `nav` (tabs and time
+//! windows), `cursor` (list and grid positions), `table/*` (the overview's columns, sort, filter, selection
+//! model), `views` (the query of each tab and the cache of answers), `detail/*` (the sections of the outlier,
+//! exception and request details), `profiler` (call-tree folding, icicle layout, zoom and search of the
+//! profiler tabs), `keys` (the key table that also generates footer and help), `layout` (regions and rows per
+//! page, shared by state and drawing), `query` (worker, latest-wins slots, the store's views and a few own
+//! queries), `format` (numbers, durations, times, safe strings), `bars` (text bars), `theme`, `render/*` (one
+//! file per screen region or chart; reads the state, never the other way round), `terminal` (raw mode and
+//! restore on every exit).
 
 #![warn(missing_docs)]
 
 mod activity;
 mod app;
+mod bars;
 mod code_text;
+mod components;
 mod cursor;
+mod detail;
 mod export;
 mod format;
 mod keys;
+mod layout;
 mod mouse;
 mod nav;
 mod pace;
@@ -43,8 +51,8 @@ use crossterm::event::{self, Event};
 use fmd_core::{Store, StoreError};
 
 use app::App;
+pub use detail::outlier::OutlierRule;
 use query::{StoreSource, Worker};
-pub use render::outliers::OutlierRule;
 
 /// How the console is started.
 #[derive(Debug, Clone)]

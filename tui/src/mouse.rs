@@ -35,10 +35,10 @@ fn press_n(app: &mut App, code: KeyCode, n: usize) {
 fn click(app: &mut App, x: u16, y: u16) {
     let on_screen = matches!(app.context(), Context::Dashboard | Context::Endpoint) && !app.request_open();
     let (width, height) = app.size;
-    if !on_screen || render::too_small(width, height) {
+    if !on_screen || crate::layout::too_small(width, height) {
         return;
     }
-    let regions = render::regions(Rect::new(0, 0, width, height));
+    let regions = crate::layout::regions(Rect::new(0, 0, width, height));
     if regions.tabs.is_some_and(|t| t.y == y) {
         if let Some(tab) = render::tabs::tab_at(app, width, x) {
             open_tab(app, tab);
@@ -163,7 +163,7 @@ mod tests {
         assert_eq!(app.cursor.row, 3);
         handle(&mut app, at(MouseEventKind::ScrollUp, 10, 10));
         assert_eq!(app.cursor.row, 0);
-        let body = render::regions(Rect::new(0, 0, 120, 30)).body;
+        let body = crate::layout::regions(Rect::new(0, 0, 120, 30)).body;
         handle(&mut app, left(5, body.y + 2 + 4));
         assert_eq!(app.cursor.row, 4);
         assert!(app.requests.selected.is_some());

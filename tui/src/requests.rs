@@ -247,7 +247,7 @@ impl App {
 
     /// Scrolls the open detail.
     pub(crate) fn scroll_request(&mut self, delta: isize) {
-        let lines = self.request_detail().map_or(0, |d| crate::render::request_detail::line_count(d, self));
+        let lines = self.request_detail().map_or(0, |d| crate::detail::request::line_count(d, self));
         self.requests.scroll(delta, lines);
     }
 

@@ -17,7 +17,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::Frame;
 
-use super::{body, cell, line_at, no_data, note, regions, too_small};
+use super::{body, cell, line_at, no_data, note};
 use crate::app::App;
 use crate::code_text;
 use crate::cursor::visible_start;
@@ -25,18 +25,7 @@ use crate::format;
 use crate::profiler::{self, Frame as Flame};
 use crate::views::ViewData;
 
-/// Lines under the icicle: the selected frame's numbers and the search.
-const INFO_LINES: usize = 2;
-
-/// Columns and rows of the icicle at this terminal size (the body inside its border and padding, minus the
-/// info lines).
-pub fn flame_size(width: u16, height: u16) -> (usize, usize) {
-    if too_small(width, height) {
-        return (0, 0);
-    }
-    let body = regions(Rect::new(0, 0, width, height)).body;
-    (usize::from(body.width.saturating_sub(4)), usize::from(body.height.saturating_sub(2)).saturating_sub(INFO_LINES))
-}
+use crate::layout::INFO_LINES;
 
 /// Draws the Grouped tab into `area` (the body).
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {

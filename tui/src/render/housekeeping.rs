@@ -19,26 +19,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
-use super::{centered, pad, popup_space, regions};
+use super::pad;
 use crate::app::{App, Popup};
 use crate::format;
 use crate::nav::PRUNE_AGES;
 use crate::query::Housekeeping;
 
-/// Widest popup.
-const WIDTH: u16 = 64;
-
-/// The merge picker's popup in the body `area`, for `choices` endpoints.
-fn picker_area(area: Rect, choices: usize) -> Rect {
-    let space = popup_space(area);
-    centered(space, WIDTH, (choices + 3).min(usize::from(u16::MAX)) as u16)
-}
-
-/// Endpoints the merge picker shows at once at this terminal size (for paging).
-pub fn picker_rows(width: u16, height: u16) -> usize {
-    let body = regions(Rect::new(0, 0, width, height)).body;
-    usize::from(picker_area(body, usize::from(u16::MAX)).height.saturating_sub(3)).max(1)
-}
+use crate::layout::{centered, picker_area, popup_space, PICKER_WIDTH as WIDTH};
 
 /// Rows of a deletion, by table, with their labels; requests always, the others when not zero.
 fn counted(rows: &DeletedRows) -> Vec<(&'static str, u64)> {

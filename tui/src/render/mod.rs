@@ -16,20 +16,21 @@
 //!   from `boxplot.rs`), Status `status.rs`, Graphs `graphs.rs` (line charts), Report `report.rs`;
 //! * endpoint: Summary `summary.rs`, Hourly `hourly.rs`, Versions `versions.rs` (box plots), Users and IPs
 //!   `users.rs`, User×Version and IP×Version `matrix.rs`, Status `status.rs`, Requests `requests.rs`, Outliers
-//!   `outliers.rs` (list and detail sections, also used by) Exceptions `exceptions.rs`, Profiler `profiler.rs`
+//!   `outliers.rs` (list, and the detail sections of `crate::detail`, also drawn by) Exceptions `exceptions.rs`, Profiler `profiler.rs`
 //!   (profiled requests and call trees), Grouped `grouped.rs` (ranked table and icicle).
 //!
-//! Shared pieces: `bars.rs` (horizontal bars, sparklines), `boxplot.rs` (scale, ticks, box plot glyphs and the
+//! Which body and popup are drawn is the focused components' [`Part`] (`crate::components`).
+//!
+//! Shared pieces: `crate::bars` (horizontal bars, sparklines), `boxplot.rs` (scale, ticks, box plot glyphs and the
 //! box-plot table), `heatmap.rs` (shade scale and legend). Popups last, centred inside the body's border:
 //! `help.rs`, `level_picker.rs`, `housekeeping.rs` (merge and prune pickers, the confirmation with a dry run's
 //! counts); each clears a one-cell margin around itself first ([`clear_popup`]). Lines drawn with [`line_at`]
 //! end in `…` when cut ([`fit_line`]). Below [`MIN_WIDTH`] x [`MIN_HEIGHT`] the whole frame is one note:
-//! `too_small.rs`. The tab bar is left out below [`TABS_MIN_HEIGHT`] rows (the breadcrumb still names the tab).
+//! `too_small.rs`. The tab bar is left out below [`crate::layout::TABS_MIN_HEIGHT`] rows (the breadcrumb still names the tab).
 //!
-//! Drawing only reads the [`App`]; layout arithmetic the state needs (rows per page) lives here too, so both
-//! sides agree on it.
+//! Drawing only reads the [`App`] (and the state modules it holds); the layout arithmetic the state needs too
+//! (regions, rows per page) lives in `crate::layout`, so both sides agree on it without importing each other.
 
-pub mod bars;
 pub mod boxplot;
 pub mod daily;
 pub mod exceptions;
@@ -59,74 +60,20 @@ pub mod too_small;
 pub mod users;
 pub mod versions;
 
-use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Padding, Paragraph};
 use ratatui::Frame;
 
-use crate::app::{App, Popup, Screen};
+use crate::app::{App, Screen};
+use crate::components::{self, Part};
 use crate::format;
-use crate::nav::{DashTab, EndpointTab, Window};
+use crate::nav::Window;
 use crate::views::Cached;
 
-/// Narrowest terminal with a usable console.
-pub const MIN_WIDTH: u16 = 30;
-/// Shortest terminal with a usable console.
-pub const MIN_HEIGHT: u16 = 8;
-/// Shortest terminal with a tab bar.
-pub const TABS_MIN_HEIGHT: u16 = 12;
-
-/// The regions of the frame.
-#[derive(Debug, Clone, Copy)]
-pub struct Regions {
-    /// Header line.
-    pub header: Rect,
-    /// Tab bar line, when tall enough.
-    pub tabs: Option<Rect>,
-    /// Bordered body.
-    pub body: Rect,
-    /// Footer line.
-    pub footer: Rect,
-}
-
-/// Header line, tab bar (when tall enough), bordered body, footer line.
-pub fn regions(area: Rect) -> Regions {
-    if area.height >= TABS_MIN_HEIGHT {
-        let [header, tabs, body, footer] =
-            Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)])
-                .areas(area);
-        Regions { header, tabs: Some(tabs), body, footer }
-    } else {
-        let [header, body, footer] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
-        Regions { header, tabs: None, body, footer }
-    }
-}
-
-/// True when the terminal is too small for anything but the note.
-pub fn too_small(width: u16, height: u16) -> bool {
-    width < MIN_WIDTH || height < MIN_HEIGHT
-}
-
-/// Rows inside the body's border at this terminal size.
-fn body_rows(width: u16, height: u16) -> usize {
-    if too_small(width, height) {
-        return 0;
-    }
-    usize::from(regions(Rect::new(0, 0, width, height)).body.height.saturating_sub(2))
-}
-
-/// Table rows visible in the overview at this terminal size (body minus borders minus the heading).
-pub fn table_rows(width: u16, height: u16) -> usize {
-    body_rows(width, height).saturating_sub(1)
-}
-
-/// Rows of a list or chart tab's page at this terminal size (body minus borders, heading and axis or legend);
-/// drawing corrects the scroll when a tab has more fixed lines, so this only needs to be close.
-pub fn list_rows(width: u16, height: u16) -> usize {
-    body_rows(width, height).saturating_sub(2)
-}
+pub(crate) use crate::bars;
+pub use crate::layout::{centered, popup_space, regions, too_small, MIN_HEIGHT, MIN_WIDTH};
 
 /// Draws the whole screen for `app`.
 pub fn draw(frame: &mut Frame, app: &App) {
@@ -144,55 +91,42 @@ pub fn draw(frame: &mut Frame, app: &App) {
         tabs::render(frame, tabs, app);
     }
     let body = regions.body;
-    match app.screen {
-        Screen::Dashboard => match app.dash_tab {
-            DashTab::Overview => overview::render(frame, body, app),
-            DashTab::Hourly => hourly::render(frame, body, app),
-            DashTab::Daily => daily::render(frame, body, app),
-            DashTab::Versions => versions::render(frame, body, app),
-            DashTab::Performance => performance::render(frame, body, app),
-            DashTab::Status => status::render(frame, body, app),
-            DashTab::Graphs => graphs::render(frame, body, app),
-            DashTab::Report => report::render(frame, body, app),
-            DashTab::Latency => latency::render(frame, body, app),
-        },
-        Screen::Endpoint(id) => match app.endpoint_tab {
-            EndpointTab::Summary => summary::render(frame, body, app, id),
-            EndpointTab::Latency => latency::render(frame, body, app),
-            EndpointTab::Hourly => hourly::render(frame, body, app),
-            EndpointTab::Versions => versions::render(frame, body, app),
-            EndpointTab::Users | EndpointTab::Ips => users::render(frame, body, app),
-            EndpointTab::UserVersion | EndpointTab::IpVersion => matrix::render(frame, body, app),
-            EndpointTab::Status => status::render(frame, body, app),
-            EndpointTab::Requests => requests::render(frame, body, app),
-            EndpointTab::Outliers => outliers::render(frame, body, app),
-            EndpointTab::Exceptions => exceptions::render(frame, body, app),
-            EndpointTab::Profiler => profiler::render(frame, body, app),
-            EndpointTab::Grouped => grouped::render(frame, body, app),
-        },
-    }
+    part(frame, body, app, components::tab(app).part(app));
     footer::render(frame, regions.footer, app);
-    match &app.popup {
-        Some(Popup::Help { scroll }) => help::render(frame, body, app, *scroll),
-        Some(picker @ Popup::LevelPicker { .. }) => level_picker::render(frame, body, app, picker),
-        Some(Popup::Export) => export::render(frame, body, app),
-        Some(Popup::MergePicker { .. } | Popup::PrunePicker { .. } | Popup::Confirm { .. }) => {
-            housekeeping::render(frame, body, app)
-        }
-        None => {}
+    if let Some(popup) = components::popup(app) {
+        part(frame, body, app, popup.part(app));
     }
 }
 
-/// A `width` x `height` rectangle centred in `area` (shrunk to fit).
-pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let width = width.min(area.width);
-    let height = height.min(area.height);
-    Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height }
-}
-
-/// Where popups may go inside the body `area`: inside its borders, so the frame stays readable.
-pub fn popup_space(area: Rect) -> Rect {
-    area.inner(ratatui::layout::Margin { horizontal: 1, vertical: 1 })
+/// Draws the component `part` into the body `area`.
+fn part(frame: &mut Frame, area: Rect, app: &App, part: Part) {
+    match part {
+        Part::Overview => overview::render(frame, area, app),
+        Part::Hourly => hourly::render(frame, area, app),
+        Part::Daily => daily::render(frame, area, app),
+        Part::Versions => versions::render(frame, area, app),
+        Part::Performance => performance::render(frame, area, app),
+        Part::Status => status::render(frame, area, app),
+        Part::Graphs => graphs::render(frame, area, app),
+        Part::Report => report::render(frame, area, app),
+        Part::Latency => latency::render(frame, area, app),
+        Part::Summary(id) => summary::render(frame, area, app, id),
+        Part::Users => users::render(frame, area, app),
+        Part::Matrix => matrix::render(frame, area, app),
+        Part::Requests => requests::render(frame, area, app),
+        Part::Outliers => outliers::render(frame, area, app),
+        Part::Exceptions => exceptions::render(frame, area, app),
+        Part::Profiler => profiler::render(frame, area, app),
+        Part::Grouped => grouped::render(frame, area, app),
+        Part::Help(scroll) => help::render(frame, area, app, scroll),
+        Part::LevelPicker => {
+            if let Some(picker) = &app.popup {
+                level_picker::render(frame, area, app, picker)
+            }
+        }
+        Part::Export => export::render(frame, area, app),
+        Part::Housekeeping => housekeeping::render(frame, area, app),
+    }
 }
 
 /// Clears the popup's rectangle and a one-cell margin around it, within the body `area`'s border, so no text

@@ -4,213 +4,26 @@
 //!
 //! Beside the store's rows it keeps each endpoint's requests per hour of the last 24 hours (the `trend 24h`
 //! column) and its number of exception groups (the `exc` column).
+//!
+//! `column` holds the columns (text and sort value of each cell), `sort` the order of the rows.
 
-use std::cmp::Ordering;
+mod column;
+mod sort;
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use fmd_core::store::OverviewRow;
 
+pub use column::{error_rate, Column, TREND_WIDTH};
+pub use sort::Sort;
+
 use crate::format;
-
-/// A column of the overview, in screen order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Column {
-    /// Endpoint name.
-    Endpoint,
-    /// Monitoring level.
-    Level,
-    /// Hits since local midnight.
-    Today,
-    /// Hits in the last 7 days.
-    Week,
-    /// All hits.
-    Total,
-    /// Error hits overall / all hits.
-    ErrPct,
-    /// Median duration today.
-    P50Today,
-    /// Median duration, last 7 days.
-    P50Week,
-    /// 95th percentile of the durations, last 7 days.
-    P95Week,
-    /// 99th percentile, last 7 days.
-    P99Week,
-    /// Median duration, all requests.
-    P50All,
-    /// Time since the last request.
-    LastSeen,
-    /// Exception groups of the endpoint (FMD's overview column `exceptions`).
-    Exceptions,
-    /// Requests per hour over the last 24 hours (a sparkline; sorted by their sum).
-    Trend,
-}
-
-/// Cells of the trend sparkline (two hours each).
-pub const TREND_WIDTH: usize = 12;
-
-impl Column {
-    /// Every column in screen order.
-    pub const ALL: [Column; 14] = [
-        Column::Endpoint,
-        Column::Level,
-        Column::Today,
-        Column::Week,
-        Column::Total,
-        Column::ErrPct,
-        Column::P50Today,
-        Column::P50Week,
-        Column::P95Week,
-        Column::P99Week,
-        Column::P50All,
-        Column::LastSeen,
-        Column::Exceptions,
-        Column::Trend,
-    ];
-
-    /// Position in [`Column::ALL`] (declaration order).
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    /// The heading.
-    pub fn heading(self) -> &'static str {
-        match self {
-            Column::Endpoint => "endpoint",
-            Column::Level => "lvl",
-            Column::Today => "today",
-            Column::Week => "7 days",
-            Column::Total => "total",
-            Column::ErrPct => "err%",
-            Column::P50Today => "p50 today",
-            Column::P50Week => "p50 7d",
-            Column::P95Week => "p95 7d",
-            Column::P99Week => "p99 7d",
-            Column::P50All => "p50 all",
-            Column::LastSeen => "last seen",
-            Column::Exceptions => "exc",
-            Column::Trend => "trend 24h",
-        }
-    }
-
-    /// Numbers are right-aligned.
-    pub fn right_aligned(self) -> bool {
-        !matches!(self, Column::Endpoint | Column::LastSeen | Column::Trend)
-    }
-
-    /// Which columns survive a narrow terminal: lower keeps longer. The endpoint always stays.
-    pub fn priority(self) -> u8 {
-        match self {
-            Column::Endpoint => 0,
-            Column::Today => 1,
-            Column::P50Today => 2,
-            Column::Total => 3,
-            Column::ErrPct => 4,
-            Column::LastSeen => 5,
-            Column::Level => 6,
-            Column::Week => 7,
-            Column::P50Week => 8,
-            Column::P95Week => 9,
-            Column::Exceptions => 10,
-            Column::P99Week => 11,
-            Column::P50All => 12,
-            Column::Trend => 13,
-        }
-    }
-
-    /// Names sort A-Z first; numbers biggest (and times most recent) first.
-    fn descending_by_default(self) -> bool {
-        self != Column::Endpoint
-    }
-
-    /// The cell text of `row` with its `exceptions` groups (the endpoint name sanitised, not yet cut to the
-    /// column); the trend is drawn, not written, so its text is blank.
-    pub fn text(self, row: &OverviewRow, exceptions: u64, now: DateTime<Utc>) -> String {
-        match self {
-            Column::Endpoint => format::sanitize(&row.name).into_owned(),
-            Column::Level => row.monitor_level.map_or_else(|| format::NONE.to_string(), |l| l.to_string()),
-            Column::Today => format::count(row.hits_today),
-            Column::Week => format::count(row.hits_week),
-            Column::Total => format::count(row.hits_overall),
-            Column::ErrPct => format::percent(error_rate(row)),
-            Column::P50Today => format::duration_ms(row.median_today),
-            Column::P50Week => format::duration_ms(row.median_week),
-            Column::P95Week => format::duration_ms(row.p95_week),
-            Column::P99Week => format::duration_ms(row.p99_week),
-            Column::P50All => format::duration_ms(row.median_overall),
-            Column::LastSeen => format::relative(row.last_requested, now),
-            Column::Exceptions => format::count(exceptions),
-            Column::Trend => " ".repeat(TREND_WIDTH),
-        }
-    }
-
-    /// The value sorted on, for every column but the endpoint; `trend` is the row's last 24 hours, `exceptions`
-    /// its exception groups.
-    fn number(self, row: &OverviewRow, trend: Option<&[u64]>, exceptions: u64) -> Option<f64> {
-        match self {
-            Column::Endpoint => None,
-            Column::Level => row.monitor_level.map(f64::from),
-            Column::Today => Some(row.hits_today as f64),
-            Column::Week => Some(row.hits_week as f64),
-            Column::Total => Some(row.hits_overall as f64),
-            Column::ErrPct => error_rate(row),
-            Column::P50Today => row.median_today,
-            Column::P50Week => row.median_week,
-            Column::P95Week => row.p95_week,
-            Column::P99Week => row.p99_week,
-            Column::P50All => row.median_overall,
-            Column::LastSeen => row.last_requested.map(|t| t.timestamp_micros() as f64),
-            Column::Exceptions => Some(exceptions as f64),
-            Column::Trend => Some(trend.map_or(0, |t| t.iter().sum::<u64>()) as f64),
-        }
-    }
-}
-
-/// Error hits overall / all hits, in percent (`None` without hits).
-pub fn error_rate(row: &OverviewRow) -> Option<f64> {
-    format::ratio(row.hits_overall_errors, row.hits_overall)
-}
-
-/// The sort column and direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sort {
-    /// Sorted on.
-    pub column: Column,
-    /// Biggest first.
-    pub descending: bool,
-}
-
-impl Default for Sort {
-    /// FMD's order: most hits overall first.
-    fn default() -> Sort {
-        Sort { column: Column::Total, descending: true }
-    }
-}
-
-fn by_name(a: &OverviewRow, b: &OverviewRow) -> Ordering {
-    a.name.chars().flat_map(char::to_lowercase).cmp(b.name.chars().flat_map(char::to_lowercase))
-}
-
-/// Orders two rows; rows without a value (no requests) come last in both directions, ties go by name, id.
-fn compare(sort: Sort, a: &OverviewRow, b: &OverviewRow, extras: &Extras) -> Ordering {
-    let direct = |o: Ordering| if sort.descending { o.reverse() } else { o };
-    let number =
-        |column: Column, row: &OverviewRow| column.number(row, extras.trend(row.id), extras.exceptions(row.id));
-    let primary = match sort.column {
-        Column::Endpoint => direct(by_name(a, b)),
-        column => match (number(column, a), number(column, b)) {
-            (Some(x), Some(y)) => direct(x.total_cmp(&y)),
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (None, None) => Ordering::Equal,
-        },
-    };
-    primary.then_with(|| by_name(a, b)).then_with(|| a.name.cmp(&b.name)).then_with(|| a.id.cmp(&b.id))
-}
+use sort::compare;
 
 /// What the overview knows of each endpoint beside its store row.
 #[derive(Debug, Clone, Default)]
-struct Extras {
+pub(super) struct Extras {
     /// Requests per hour of the last 24 hours, oldest first.
     trends: HashMap<i64, Vec<u64>>,
     /// Exception groups.
@@ -218,11 +31,13 @@ struct Extras {
 }
 
 impl Extras {
-    fn trend(&self, id: i64) -> Option<&[u64]> {
+    /// Endpoint `id`'s requests per hour of the last 24 hours, oldest first.
+    pub(super) fn trend(&self, id: i64) -> Option<&[u64]> {
         self.trends.get(&id).map(Vec::as_slice)
     }
 
-    fn exceptions(&self, id: i64) -> u64 {
+    /// Endpoint `id`'s exception groups (0 without any).
+    pub(super) fn exceptions(&self, id: i64) -> u64 {
         self.exceptions.get(&id).copied().unwrap_or(0)
     }
 }
