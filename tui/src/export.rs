@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use crate::app::{App, Screen};
-use crate::views::{VersionsView, ViewData};
+use crate::views::ViewData;
 
 /// The two formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,8 +44,8 @@ pub fn exportable(app: &App) -> bool {
     json_of(data(app), false).is_some()
 }
 
-/// The JSON of the data on screen, `None` on tabs that have no exportable view (the overview, dashboard
-/// versions and status, graphs, report, outliers, exceptions and the profiler list for now).
+/// The JSON of the data on screen (the dashboard layer's answer), `None` where nothing is on screen (the
+/// overview, whose rows the table holds, or a view still loading).
 pub fn json(app: &App) -> Option<Value> {
     json_of(data(app), true)
 }
@@ -62,19 +62,16 @@ fn json_of(data: Option<&ViewData>, serialise: bool) -> Option<Value> {
     }
     let s = serialise;
     match data? {
-        ViewData::Requests(rows) => to(rows, s),
-        ViewData::Summary(summary) => to(summary, s),
-        ViewData::Status(status) => to(status, s),
-        ViewData::Matrix(matrix) => to(matrix, s),
-        ViewData::Performance(p) => to(p, s),
-        ViewData::Hourly(h) => to(h, s),
-        ViewData::Daily(d) => to(d, s),
-        ViewData::Groups(g) => to(g, s),
-        ViewData::Versions(VersionsView { performance: Some(v), .. }) => to(v, s),
+        // The rows people look at, as `fmd show` prints them: FMD's grouped rows, the outliers' and profiled
+        // requests' tables (their counts are in the title).
         ViewData::Grouped(g) => to(&g.lines, s),
+        ViewData::Outliers(o) => to(&o.rows, s),
+        ViewData::Profiler(p) => to(&p.rows, s),
         ViewData::CallTree(Some(tree)) => to(tree, s),
         ViewData::RequestDetail(Some(detail)) => to(detail, s),
-        _ => None,
+        ViewData::CallTree(None) | ViewData::RequestDetail(None) => None,
+        // Every other view: the dashboard layer's answer as it serialises.
+        other => to(other, s),
     }
 }
 

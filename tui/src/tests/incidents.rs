@@ -250,3 +250,22 @@ fn no_size_panics_on_outliers_and_exceptions() {
         }
     }
 }
+
+#[test]
+fn outliers_and_exceptions_export_their_rows_as_fmd_show_prints_them() {
+    let (_dir, db) = fixture_copy();
+    let store = Store::open_reader(&db, None).expect("reader");
+    let id = store.endpoint_levels().expect("endpoints").into_iter().find(|e| e.name == "upload").expect("upload").id;
+    let mut app = loaded_app(&db, 120, 40);
+    drive(&mut app, &db, &to_outliers("upload"));
+    let rows = crate::export::json(&app).expect("the Outliers tab exports");
+    let want = store.outliers(id, 500, 0).expect("outliers");
+    assert!(!want.is_empty());
+    assert_eq!(rows, serde_json::to_value(&want).expect("json"), "FMD's outlier_table rows");
+    let mut app = loaded_app(&db, 120, 40);
+    drive(&mut app, &db, &to_exceptions("boom"));
+    assert_eq!(app.endpoint_tab, EndpointTab::Exceptions);
+    let groups = crate::export::json(&app).expect("the Exceptions tab exports");
+    let first = &groups.as_array().expect("a list")[0];
+    assert!(first["stack_trace_snapshot"].is_array() && first["count"].is_u64(), "{first}");
+}
