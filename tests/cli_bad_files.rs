@@ -3,19 +3,13 @@
 //! of any FMD table fmd reads, a directory, an empty file, a non-SQLite file, an unreadable file.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 mod fixture_support;
-use fixture_support::fixture_copy;
+use fixture_support::{fixture_copy, fmd_command};
 
 fn fmd(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fmd"))
-        .args(args)
-        .env_remove("FMD_CONFIG")
-        .env("NO_COLOR", "1")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run fmd")
+    fmd_command().args(args).stdin(std::process::Stdio::null()).output().expect("run fmd")
 }
 
 /// Every command that opens the database, on `db`.

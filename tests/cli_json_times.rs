@@ -5,42 +5,13 @@
 use serde_json::Value;
 
 mod fixture_support;
-use fixture_support::{fixture_copy, show_json};
+use fixture_support::{fixture_copy, show_json, DASHBOARD_VIEWS, ENDPOINT_VIEWS};
 
 /// Every view and variant `fmd show` has, on endpoints with and without outliers, exceptions and profiles.
 fn invocations() -> Vec<Vec<&'static str>> {
-    let mut all: Vec<Vec<&str>> = [
-        "overview",
-        "hourly",
-        "daily",
-        "versions",
-        "api-performance",
-        "status-codes",
-        "report",
-        "graphs",
-        "exceptions",
-    ]
-    .iter()
-    .map(|v| vec![*v])
-    .collect();
+    let mut all: Vec<Vec<&str>> = DASHBOARD_VIEWS.iter().map(|v| vec![*v]).collect();
     for endpoint in ["search", "boom", "user_detail"] {
-        for view in [
-            "hourly",
-            "daily",
-            "versions",
-            "api-performance",
-            "status-codes",
-            "endpoint",
-            "users",
-            "ips",
-            "user-versions",
-            "ip-versions",
-            "requests",
-            "outliers",
-            "profiler",
-            "grouped-profiler",
-            "exceptions",
-        ] {
+        for view in ENDPOINT_VIEWS {
             all.push(vec![view, "--endpoint", endpoint]);
         }
     }

@@ -1,13 +1,11 @@
 //! `fmd show latency` (median and 95th percentile per time bucket) and the overview's p95 / p99 on FMD's own
 //! database: the buckets' numbers equal numpy's percentiles of the requests `fmd show requests` lists in them.
 
-use std::process::{Command, Stdio};
-
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 mod fixture_support;
-use fixture_support::{fixture_copy, show, NOW};
+use fixture_support::{fixture_copy, into_closed_pipe, show, NOW};
 
 fn json(out: &std::process::Output) -> Value {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -95,16 +93,9 @@ fn latency_refuses_unknown_endpoints_and_survives_a_closed_pipe() {
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     assert!(err.contains("serch") && err.contains("search"), "{err}");
     // A reader that is gone before anything is written (`| head -0`).
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fmd"))
-        .args(["show", "latency", "--json", "--from", "30d", "--db", db.to_str().expect("utf8"), "--now", NOW])
-        .env_remove("FMD_CONFIG")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    drop(child.stdout.take());
-    let out = child.wait_with_output().expect("wait");
-    assert!(out.status.success(), "{:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+    let db = db.to_str().expect("utf8");
+    let (code, err) = into_closed_pipe(&["show", "latency", "--json", "--from", "30d", "--db", db, "--now", NOW]);
+    assert_eq!(code, Some(0), "{err}");
 }
 
 #[test]

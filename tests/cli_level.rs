@@ -2,19 +2,18 @@
 //! with a level it sets it.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
 mod fixture_support;
-use fixture_support::fixture_copy;
+use fixture_support::{fixture_copy, fmd_command};
 
 fn level(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fmd"))
+    fmd_command()
         .arg("level")
         .args(args)
         .args(["--db", db.to_str().expect("utf8")])
-        .env_remove("FMD_CONFIG")
         .env("COLUMNS", "100")
         .output()
         .expect("run fmd")

@@ -2,18 +2,15 @@
 //! `$COLUMNS`), as insta snapshots; and at any width, no line of any view is wider than the width.
 
 use std::path::Path;
-use std::process::Command;
 
 mod fixture_support;
-use fixture_support::{fixture_copy, NOW};
+use fixture_support::{fixture_copy, fmd_command, NOW};
 
 fn text(db: &Path, width: usize, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_fmd"))
+    let out = fmd_command()
         .arg("show")
         .args(args)
         .args(["--db", db.to_str().expect("utf8"), "--now", NOW, "--tz", "UTC"])
-        .env_remove("FMD_CONFIG")
-        .env("NO_COLOR", "1")
         .env("COLUMNS", width.to_string())
         .output()
         .expect("run fmd");

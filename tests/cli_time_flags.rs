@@ -3,10 +3,10 @@
 //! answer as the RFC 3339 instant it means.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 mod fixture_support;
-use fixture_support::fixture_copy;
+use fixture_support::{fixture_copy, fmd_command};
 
 /// The pinned clock of these tests and the zone its local forms are read in (UTC+1 in November).
 const NOW: &str = "2026-11-28T12:00:00Z";
@@ -24,12 +24,7 @@ const FORMS: [(&str, &str); 7] = [
 ];
 
 fn fmd(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fmd"))
-        .args(args)
-        .env_remove("FMD_CONFIG")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run fmd")
+    fmd_command().args(args).output().expect("run fmd")
 }
 
 fn ok_stdout(args: &[&str]) -> String {

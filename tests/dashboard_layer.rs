@@ -28,9 +28,7 @@ fn printed(db: &Path, args: &[&str]) -> String {
 fn answered(store: &Store, kind: ViewKind, window: Window, endpoint: Option<i64>) -> String {
     let mut limits = Limits::page(100, 0);
     limits.matrix = 10;
-    let request =
-        ViewRequest { key: ViewKey { kind, window, endpoint }, now: now(), zone: chrono_tz::UTC, limits, days: None };
-    let data = dashboard::answer(store, &request).expect("answer");
+    let data = dashboard::answer(store, &request(kind, window, endpoint, limits)).expect("answer");
     serde_json::to_string_pretty(&data).expect("json") + "\n"
 }
 
@@ -72,10 +70,11 @@ fn fmd_show_prints_the_layers_answer_for_every_view() {
         assert!(!printed.trim().is_empty(), "fmd show {args:?} printed nothing");
         assert_eq!(printed, answered, "fmd show {args:?}");
     }
-    let ViewData::Report(report) =
-        dashboard::answer(&store, &request(ViewKind::DashReport(Compare::Week), None, Limits::page(100, 0)))
-            .expect("report")
-    else {
+    let ViewData::Report(report) = dashboard::answer(
+        &store,
+        &request(ViewKind::DashReport(Compare::Week), Window::All, None, Limits::page(100, 0)),
+    )
+    .expect("report") else {
         panic!("the report view answers a report");
     };
     let answered_report = serde_json::to_string_pretty(&report.report.expect("a report")).expect("json") + "\n";
@@ -83,14 +82,9 @@ fn fmd_show_prints_the_layers_answer_for_every_view() {
     assert!(printed(&db, &["report", "--preset", "week"]) == answered_report, "fmd show report --preset week");
 }
 
-fn request(kind: ViewKind, endpoint: Option<i64>, limits: Limits) -> ViewRequest {
-    ViewRequest {
-        key: ViewKey { kind, window: Window::All, endpoint },
-        now: now(),
-        zone: chrono_tz::UTC,
-        limits,
-        days: None,
-    }
+/// `kind` over `window` at the fixture's instant in UTC.
+fn request(kind: ViewKind, window: Window, endpoint: Option<i64>, limits: Limits) -> ViewRequest {
+    ViewRequest { key: ViewKey { kind, window, endpoint }, now: now(), zone: chrono_tz::UTC, limits, days: None }
 }
 
 #[test]
@@ -99,7 +93,8 @@ fn the_consoles_limits_bound_lists_and_bring_the_mean_beside_outliers() {
     let db = fixture_copy(dir.path());
     let store = Store::open_reader(&db, None).expect("open");
     let search = endpoint_id(&store, "search");
-    let answer = |kind, limits| dashboard::answer(&store, &request(kind, Some(search), limits)).expect("answer");
+    let answer =
+        |kind, limits| dashboard::answer(&store, &request(kind, Window::All, Some(search), limits)).expect("answer");
     let ViewData::Outliers(console) = answer(ViewKind::Outliers, Limits::console(0)) else { panic!("outliers") };
     let ViewData::Outliers(page) = answer(ViewKind::Outliers, Limits::page(2, 1)) else { panic!("outliers") };
     assert!(console.total > 3, "the fixture's search endpoint has outliers: {}", console.total);
@@ -111,6 +106,6 @@ fn the_consoles_limits_bound_lists_and_bring_the_mean_beside_outliers() {
         panic!("requests")
     };
     assert_eq!(rows.len(), 7, "paged lists read as many rows as the console scrolls to");
-    let err = dashboard::answer(&store, &request(ViewKind::Summary, None, Limits::console(0)));
+    let err = dashboard::answer(&store, &request(ViewKind::Summary, Window::All, None, Limits::console(0)));
     assert!(matches!(err, Err(dashboard::DashboardError::NeedsEndpoint(ViewKind::Summary))), "{err:?}");
 }

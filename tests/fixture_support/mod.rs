@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
@@ -28,17 +28,56 @@ pub fn expected() -> Value {
         .expect("json")
 }
 
+/// The dashboard views `fmd show` has, and those of one endpoint (with `--endpoint`).
+pub const DASHBOARD_VIEWS: [&str; 9] =
+    ["overview", "hourly", "daily", "versions", "api-performance", "status-codes", "report", "graphs", "exceptions"];
+/// The views of one endpoint.
+pub const ENDPOINT_VIEWS: [&str; 15] = [
+    "hourly",
+    "daily",
+    "versions",
+    "api-performance",
+    "status-codes",
+    "endpoint",
+    "users",
+    "ips",
+    "user-versions",
+    "ip-versions",
+    "requests",
+    "outliers",
+    "profiler",
+    "grouped-profiler",
+    "exceptions",
+];
+
+/// `fmd` without a configuration file (`FMD_CONFIG`) or colour: what every CLI test runs.
+pub fn fmd_command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fmd"));
+    command.env_remove("FMD_CONFIG").env("NO_COLOR", "1");
+    command
+}
+
 /// Runs `fmd show ARGS` on `db` at the fixture's instant in UTC, without colour or a config file.
 pub fn show(db: &Path, args: &[&str]) -> Output {
     let mut all = vec!["show"];
     all.extend_from_slice(args);
     all.extend_from_slice(&["--db", db.to_str().expect("utf8"), "--now", NOW, "--tz", "UTC"]);
-    Command::new(env!("CARGO_BIN_EXE_fmd"))
-        .args(&all)
-        .env_remove("FMD_CONFIG")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run fmd")
+    fmd_command().args(&all).output().expect("run fmd")
+}
+
+/// Runs `fmd ARGS` with its standard output a pipe whose reading end is closed before fmd writes, so every
+/// write fails with EPIPE; returns the exit code and standard error.
+pub fn into_closed_pipe(args: &[&str]) -> (Option<i32>, String) {
+    let mut child = fmd_command()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run fmd");
+    drop(child.stdout.take()); // the reader goes away at once
+    let out = child.wait_with_output().expect("wait");
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 /// [`show`] with `--json`, which must succeed; its parsed output.
