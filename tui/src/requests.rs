@@ -274,18 +274,7 @@ mod tests {
     use super::*;
 
     fn rows(ids: &[i64]) -> Vec<RequestRow> {
-        ids.iter()
-            .map(|id| RequestRow {
-                id: *id,
-                endpoint_id: Some(1),
-                duration: Some(1.0),
-                time_requested: None,
-                version_requested: String::new(),
-                group_by: String::new(),
-                ip: String::new(),
-                status_code: Some(200),
-            })
-            .collect()
+        crate::tests::request_rows(ids.iter().copied())
     }
 
     #[test]

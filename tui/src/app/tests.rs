@@ -462,22 +462,7 @@ fn scrolling_near_the_end_of_a_paged_list_asks_for_more_rows() {
     let mut app = app();
     key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Char('9'));
-    let rows = |n: usize| {
-        crate::views::ViewData::Requests(
-            (0..n)
-                .map(|i| fmd_core::store::views::RequestRow {
-                    id: i as i64,
-                    endpoint_id: Some(1),
-                    duration: Some(1.0),
-                    time_requested: None,
-                    version_requested: String::new(),
-                    group_by: String::new(),
-                    ip: String::new(),
-                    status_code: Some(200),
-                })
-                .collect(),
-        )
-    };
+    let rows = |n: usize| crate::views::ViewData::Requests(crate::tests::request_rows(0..n as i64));
     let jobs = app.take_jobs();
     let Some(Job::View { seq, key: view, now, limit }) = jobs.last().cloned() else { panic!("{jobs:?}") };
     assert_eq!(limit, PAGE_ROWS);

@@ -47,6 +47,22 @@ pub fn fixture_copy() -> (tempfile::TempDir, PathBuf) {
     (dir, copy)
 }
 
+/// Requests of endpoint 1 with these ids (1 ms, status 200, nothing else set), for tests of lists and paging.
+pub fn request_rows(ids: impl IntoIterator<Item = i64>) -> Vec<fmd_core::store::views::RequestRow> {
+    ids.into_iter()
+        .map(|id| fmd_core::store::views::RequestRow {
+            id,
+            endpoint_id: Some(1),
+            duration: Some(1.0),
+            time_requested: None,
+            version_requested: String::new(),
+            group_by: String::new(),
+            ip: String::new(),
+            status_code: Some(200),
+        })
+        .collect()
+}
+
 /// An app on `db` with the first overview applied synchronously (no worker: deterministic).
 pub fn loaded_app(db: &Path, width: u16, height: u16) -> App {
     let mut app = App::new("demo.db".into(), chrono_tz::UTC, Some(now()), false);
