@@ -274,10 +274,8 @@ fn find_endpoint(store: &Store, name: &str) -> Result<i64, Failure> {
         .take(3)
         .collect();
     let hint = if close.is_empty() { String::new() } else { format!("; did you mean {}?", close.join(", ")) };
-    Err(Failure::Input(format!(
-        "{}",
-        StoreError::UnknownEndpoint { path: store.path().to_path_buf(), name: format!("{name}{hint}") }
-    )))
+    let unknown = StoreError::UnknownEndpoint { path: store.path().to_path_buf(), name: name.to_string() };
+    Err(Failure::Input(format!("{unknown}{hint}")))
 }
 
 /// Prints `value` as JSON with `--json`, else laid out as text by `text` (from the same JSON value).
