@@ -59,6 +59,20 @@ pub enum Command {
     Prune(PruneArgs),
     /// Delete an endpoint with its data, or merge one endpoint into another (renamed routes).
     Endpoint(EndpointArgs),
+    /// Serve the web dashboard (built with `--features web`): every view in the browser, FMD's JSON API, a
+    /// login (add users with `fmd user add`).
+    Web(WebArgs),
+}
+
+/// `fmd web`.
+#[derive(Debug, Args, Clone)]
+pub struct WebArgs {
+    /// Address to listen on (loopback by default; anything else exposes the dashboard to the network).
+    #[arg(long, default_value = "127.0.0.1:8050", value_name = "ADDR:PORT")]
+    pub listen: std::net::SocketAddr,
+    /// Mark the session cookie Secure (the dashboard is reached over HTTPS through a reverse proxy).
+    #[arg(long)]
+    pub secure_cookies: bool,
 }
 
 /// `fmd tui`.
@@ -298,6 +312,13 @@ pub struct DemoArgs {
     /// Do not open the console afterwards.
     #[arg(long)]
     pub no_tui: bool,
+    /// Serve the demo's database in the web dashboard instead of opening the console (needs `--features
+    /// web`; prints a one-time password for the demo's admin).
+    #[arg(long)]
+    pub web: bool,
+    /// Where `--web` listens.
+    #[arg(long, default_value = "127.0.0.1:8050", value_name = "ADDR:PORT", requires = "web")]
+    pub listen: std::net::SocketAddr,
     /// Days of history written before the live load into a file without requests (0: none).
     #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u32).range(0..=365))]
     pub history_days: u32,

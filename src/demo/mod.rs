@@ -66,11 +66,48 @@ pub fn run(common: &Common, mut settings: Settings, args: &DemoArgs) -> Result<(
             outcome.sent
         )));
     }
+    if args.web {
+        return web(&settings, args);
+    }
     if args.no_tui {
         crate::output::println(&format!("open the console with: fmd --db {}", db.display()))?;
         return Ok(());
     }
     crate::commands::open_console(&settings, &crate::cli::TuiArgs::default())
+}
+
+/// `fmd demo --web`: a demo admin with a password made for this run (printed once; there is no default
+/// password), then the web dashboard on the demo's database.
+#[cfg(feature = "web")]
+fn web(settings: &Settings, args: &DemoArgs) -> Result<(), Failure> {
+    let password = fmd_web::auth::session::random_token()
+        .map_err(|e| Failure::runtime(format!("no random numbers for the demo's password: {e}")))?;
+    let password = &password[..20];
+    let hash = fmd_core::password::hash(password, fmd_core::password::Scheme::Argon2id)
+        .map_err(|e| Failure::runtime(format!("cannot hash the demo's password: {e}")))?;
+    let store = Store::open_editor(&settings.db, settings.table_prefix.as_deref())?;
+    match store.user_by_name(DEMO_USER)? {
+        Some(user) => store.set_password(user.id, &hash)?,
+        None => {
+            store.add_user(DEMO_USER, &hash, true)?;
+        }
+    }
+    drop(store);
+    crate::summaries::prepare(&settings.db, settings.table_prefix.as_deref())?;
+    let banner = format!("demo: log in as {DEMO_USER:?} with the password {password} (made for this run)");
+    crate::commands::web::serve(settings, args.listen, false, Some(banner))
+}
+
+/// The demo's admin.
+#[cfg(feature = "web")]
+const DEMO_USER: &str = "demo";
+
+/// Without the `web` feature: says how to get it.
+#[cfg(not(feature = "web"))]
+fn web(_settings: &Settings, _args: &DemoArgs) -> Result<(), Failure> {
+    Err(Failure::Input(
+        "this fmd was built without the web dashboard; run `cargo run --release --features web -- demo --web`".into(),
+    ))
 }
 
 fn count_requests(db: &std::path::Path, prefix: &str) -> Result<u64, Failure> {

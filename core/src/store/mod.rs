@@ -23,6 +23,7 @@ mod request_detail;
 mod schema;
 pub mod summary;
 mod tables;
+mod users;
 mod validate;
 pub mod views;
 mod write;
@@ -44,6 +45,7 @@ pub use summary::{
     default_cache_dir, RefreshOptions, SummaryCache, SummaryHome, SummaryPolicy, SummaryState, SummaryStatus, Verify,
 };
 pub use tables::Tables;
+pub use users::User;
 pub use views::{DayRange, DurationSummary, TimeRange};
 pub use write::{EndpointLevel, NewRequest, RecorderCounters, WriteBatch};
 

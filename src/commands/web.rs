@@ -1,0 +1,58 @@
+//! `fmd web`: the web dashboard (cargo feature `web`), on the configured database; without the feature, a
+//! clear error that says how to build it.
+
+use crate::cli::WebArgs;
+use crate::failure::Failure;
+use crate::settings::Settings;
+
+/// Serves the dashboard until Ctrl-C.
+#[cfg(feature = "web")]
+pub fn run(settings: &Settings, args: &WebArgs) -> Result<(), Failure> {
+    crate::summaries::prepare(&settings.db, settings.table_prefix.as_deref())?;
+    serve(settings, args.listen, args.secure_cookies, None)
+}
+
+/// Serves `settings.db` on `listen`; `banner` is printed once the address is bound (the demo's password).
+#[cfg(feature = "web")]
+pub fn serve(
+    settings: &Settings,
+    listen: std::net::SocketAddr,
+    secure_cookies: bool,
+    banner: Option<String>,
+) -> Result<(), Failure> {
+    let config = &settings.config;
+    let seed_admin =
+        config.authentication.password_hash.clone().map(|hash| (config.authentication.username.clone(), hash));
+    let options = fmd_web::WebOptions {
+        db: settings.db.clone(),
+        prefix: settings.table_prefix.clone(),
+        listen,
+        link: config.dashboard.custom_link.clone(),
+        zone: settings.tz,
+        now: settings.now,
+        colors: config.visualization.colors.clone(),
+        secure_cookies,
+        seed_admin,
+    };
+    let link = options.link.trim_matches('/').to_string();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::runtime(format!("cannot start the async runtime: {e}")))?;
+    let result = runtime.block_on(fmd_web::serve(options, |addr| {
+        let exposed = if addr.ip().is_loopback() { "" } else { " (reachable from the network)" };
+        eprintln!("fmd web: serving {} at http://{addr}/{link}/{exposed}; Ctrl-C stops", settings.db.display());
+        if let Some(banner) = &banner {
+            eprintln!("{banner}");
+        }
+    }));
+    result.map_err(|e| if e.is_input() { Failure::Input(e.to_string()) } else { Failure::Runtime(e.to_string()) })
+}
+
+/// Without the `web` feature: says how to get it.
+#[cfg(not(feature = "web"))]
+pub fn run(_settings: &Settings, _args: &WebArgs) -> Result<(), Failure> {
+    Err(Failure::Input(
+        "this fmd was built without the web dashboard; build it with `cargo build --release --features web`".into(),
+    ))
+}

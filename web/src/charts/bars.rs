@@ -1,0 +1,1 @@
+//! Horizontal stacked bars. (to be drawn)

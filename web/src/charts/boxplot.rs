@@ -1,0 +1,1 @@
+//! Box plots on a shared axis. (to be drawn)

@@ -1,0 +1,1 @@
+//! Heatmaps with a legend. (to be drawn)

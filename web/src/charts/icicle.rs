@@ -1,0 +1,1 @@
+//! The icicle / flame view of the grouped profiler. (to be drawn)

@@ -1,0 +1,1 @@
+//! Lines over time. (to be drawn)

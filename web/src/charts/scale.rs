@@ -1,0 +1,1 @@
+//! Axes, ticks and colour scales. (to be drawn)

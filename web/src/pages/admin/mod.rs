@@ -1,0 +1,15 @@
+//! Admin pages and actions: level changes ([`level`]). Every action is a POST behind [`crate::auth::Admin`]
+//! and the CSRF guard; a guest gets 403 and nothing changes.
+
+pub mod level;
+
+use axum::Router;
+
+pub use level::level_cell;
+
+use crate::state::AppState;
+
+/// The routes of the admin pages and actions.
+pub fn routes(at: &str) -> Router<AppState> {
+    Router::new().merge(level::routes(at))
+}

@@ -1,0 +1,11 @@
+//! Pages of the dashboard (filled in by their own modules).
+
+use axum::Router;
+
+use crate::state::AppState;
+
+/// The routes of these pages.
+pub fn routes(at: &str) -> Router<AppState> {
+    let _ = at;
+    Router::new()
+}
