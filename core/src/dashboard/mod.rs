@@ -9,10 +9,12 @@
 //! * [`answer`](mod@answer): what views answer ([`ViewData`] and the composite answers).
 //! * [`query`]: [`answer`], the one function, and the [`Limits`] front-ends choose.
 //! * [`report`]: the report's view (which endpoints changed), from [`crate::report`].
+//! * [`icicle`]: the grouped profiler's icicle layout (frames sized by time share), for every front-end.
 //!
 //! Adding a view: one [`ViewKind`] variant, its query in [`query`], its [`ViewData`] variant, its renderers.
 
 pub mod answer;
+pub mod icicle;
 pub mod key;
 mod overview;
 pub mod query;
