@@ -114,3 +114,87 @@
   document.addEventListener("visibilitychange", function () { schedule(); if (!document.hidden) { refresh(); } });
   document.addEventListener("DOMContentLoaded", function () { wire(document); schedule(); });
 })();
+
+// The grouped profiler's icicle (svg[data-icicle]): clicking a frame zooms into it in place (its span fills
+// the width, frames outside it hide), clicking the top frame or "reset zoom" zooms out; the search box
+// (input[data-icicle-search]) highlights matching frames and table rows as you type. Without this the frames
+// are links the server zooms (?zoom=) and the search is a form (?find=).
+(function () {
+  "use strict";
+  function label(node) {
+    var t = node.querySelector("title");
+    return t ? t.textContent.split("\n")[0] : "";
+  }
+  function cut(text, chars) { return text.length <= chars ? text : text.slice(0, Math.max(0, chars - 1)) + "\u2026"; }
+  function setup(svg) {
+    var width = parseFloat(svg.getAttribute("data-width")) || 1200;
+    var row = parseFloat(svg.getAttribute("data-row")) || 20;
+    var nodes = Array.prototype.slice.call(svg.querySelectorAll("g[data-node]"));
+    var items = nodes.map(function (g) {
+      return { g: g, x: parseFloat(g.getAttribute("data-x")), w: parseFloat(g.getAttribute("data-w")),
+        d: parseInt(g.getAttribute("data-depth"), 10), label: label(g) };
+    });
+    var zoomed = null;
+    function draw(z) {
+      zoomed = z;
+      var x0 = z ? z.x : 0, w0 = z ? z.w : 1, d0 = z ? z.d : 0, rows = 0;
+      items.forEach(function (it) {
+        var inside = it.d >= d0 && it.x >= x0 - 1e-9 && it.x + it.w <= x0 + w0 + 1e-9;
+        if (!inside) { it.g.setAttribute("display", "none"); return; }
+        it.g.removeAttribute("display");
+        var x = (it.x - x0) / w0 * width, w = it.w / w0 * width, y = (it.d - d0) * row;
+        rows = Math.max(rows, it.d - d0 + 1);
+        var rect = it.g.querySelector("rect");
+        rect.setAttribute("x", x.toFixed(2)); rect.setAttribute("y", y.toFixed(1));
+        rect.setAttribute("width", Math.max(0.1, w - 0.5).toFixed(2));
+        var text = it.g.querySelector("text");
+        var chars = Math.floor((w - 6) / 6.6);
+        if (chars >= 3) {
+          if (!text) {
+            text = document.createElementNS("http://www.w3.org/2000/svg", "text");
+            rect.parentNode.appendChild(text);
+          }
+          text.setAttribute("x", (x + 3).toFixed(2)); text.setAttribute("y", (y + 14).toFixed(1));
+          text.textContent = cut(it.label, chars);
+        } else if (text) { text.remove(); }
+      });
+      var h = Math.max(1, rows) * row;
+      svg.setAttribute("viewBox", "0 0 " + width + " " + h);
+      svg.setAttribute("height", h);
+      document.body.classList.toggle("icicle-zoomed", !!z);
+    }
+    items.forEach(function (it) {
+      var link = it.g.querySelector("a");
+      if (!link) { return; }
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        draw(zoomed === it ? null : it);
+      });
+    });
+    document.querySelectorAll("a[data-icicle-reset]").forEach(function (reset) {
+      reset.addEventListener("click", function (event) {
+        if (zoomed) { event.preventDefault(); draw(null); }
+      });
+    });
+    var search = document.querySelector("input[data-icicle-search]");
+    var found = document.getElementById("icicle-found");
+    if (search) {
+      search.addEventListener("input", function () {
+        var q = search.value.toLowerCase(), n = 0;
+        items.forEach(function (it) {
+          var hit = q !== "" && it.label.toLowerCase().indexOf(q) >= 0;
+          it.g.classList.toggle("match", hit);
+          if (hit) { n += 1; }
+        });
+        document.querySelectorAll("table.grouped tr[data-line]").forEach(function (tr) {
+          var code = tr.querySelector("code");
+          tr.classList.toggle("match", q !== "" && !!code && code.textContent.toLowerCase().indexOf(q) >= 0);
+        });
+        if (found) { found.textContent = q === "" ? "" : n + " frames match"; }
+      });
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("svg[data-icicle]").forEach(setup);
+  });
+})();
