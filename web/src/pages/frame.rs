@@ -101,7 +101,8 @@ pub fn page(state: &AppState, frame: &Frame<'_>, content: Markup) -> Markup {
             span.user {
                 (frame.viewer.name) @if frame.viewer.admin { " (admin)" } @else { " (guest)" }
                 " · "
-                @if frame.viewer.admin { a href=(state.path("users")) { "users" } " · " a href=(state.path("info")) { "info" } " · " }
+                @if frame.viewer.admin { a href=(state.path("users")) { "users" } " · " a href=(state.path("prune")) { "prune" } " · " }
+                a href=(state.path("info")) { "info" } " · "
                 a href=(state.path("logout")) { "log out" }
             }
         }

@@ -1,6 +1,8 @@
-//! Admin pages and actions: level changes ([`level`]). Every action is a POST behind [`crate::auth::Admin`]
+//! Admin pages and actions: level changes ([`level`]); delete, merge and prune with previews
+//! ([`housekeeping`]). Every action is a POST behind [`crate::auth::Admin`]
 //! and the CSRF guard; a guest gets 403 and nothing changes.
 
+pub mod housekeeping;
 pub mod level;
 
 use axum::Router;
@@ -11,5 +13,5 @@ use crate::state::AppState;
 
 /// The routes of the admin pages and actions.
 pub fn routes(at: &str) -> Router<AppState> {
-    Router::new().merge(level::routes(at))
+    Router::new().merge(level::routes(at)).merge(housekeeping::routes(at))
 }
