@@ -10,6 +10,7 @@ pub use console::run as open_console;
 mod level;
 mod show;
 pub mod web;
+mod user;
 
 use crate::cli::{Cli, Command, TuiArgs};
 use crate::failure::Failure;
@@ -38,5 +39,6 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Prune(args)) => prune::run(&settings, &args),
         Some(Command::Endpoint(args)) => endpoint::run(&settings, &args),
         Some(Command::Web(args)) => web::run(&settings, &args),
+        Some(Command::User(args)) => user::run(&settings, &args),
     }
 }
