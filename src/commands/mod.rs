@@ -9,8 +9,8 @@ mod prune;
 pub use console::run as open_console;
 mod level;
 mod show;
-pub mod web;
 mod user;
+pub mod web;
 
 use crate::cli::{Cli, Command, TuiArgs};
 use crate::failure::Failure;
