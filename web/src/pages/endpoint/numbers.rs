@@ -216,15 +216,12 @@ async fn matrix_page(ep: &Endpoint, kind: ViewKind) -> Answer {
     };
     // Newest versions first, as the console shows them.
     let columns: Vec<usize> = (0..m.versions.len()).rev().take(MOST_VERSIONS).collect();
-    let medians: Vec<f64> = m.data.iter().flatten().flatten().copied().filter(|v| *v > 0.0).collect();
-    let (low, high) = medians.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
-    // Shades on a log scale from the fastest to the slowest median.
+    let mut medians: Vec<f64> = m.data.iter().flatten().flatten().copied().filter(|v| v.is_finite()).collect();
+    medians.sort_by(f64::total_cmp);
+    // Shades by quarter of the medians shown, from the fastest to the slowest.
     let cell_shade = |v: f64| {
-        if high.partial_cmp(&low) != Some(std::cmp::Ordering::Greater) {
-            return 2;
-        }
-        let t = (v.ln() - low.ln()) / (high.ln() - low.ln());
-        1 + (t * 3.999).floor().clamp(0.0, 3.0) as usize
+        let rank = medians.partition_point(|m| *m < v);
+        1 + (rank * 4 / medians.len().max(1)).min(3)
     };
     let content = html! {
         p.muted {
@@ -250,7 +247,7 @@ async fn matrix_page(ep: &Endpoint, kind: ViewKind) -> Answer {
                     }
                 }
             }
-            p.legend.small.muted { "shades from " span.h1 { "fastest" } " to " span.h4 { "slowest" } " median (log scale) · blank: no requests" }
+            p.legend.small.muted { "shades by quarter: " span.h1 { "fastest" } " " span.h2 { "·" } " " span.h3 { "·" } " " span.h4 { "slowest" } " median · blank: no requests" }
         }
     };
     Ok(ep.page(slug, title, kind, true, content))
