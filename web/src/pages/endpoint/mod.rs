@@ -66,9 +66,12 @@ pub fn routes(at: &str) -> Router<AppState> {
         .route(&tab("grouped"), get(grouped::page))
 }
 
-/// `/{link}/endpoint/{id}` without the slash: the summary.
-async fn to_summary(State(state): State<AppState>, Path(id): Path<String>) -> Redirect {
-    Redirect::permanent(&state.path(&format!("endpoint/{}/", crate::params::encode(&id))))
+/// `/{link}/endpoint/{id}` without the slash: the summary (anything but a number: no such page).
+async fn to_summary(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    match id.parse::<i64>() {
+        Ok(id) => Redirect::permanent(&state.path(&format!("endpoint/{id}/"))).into_response(),
+        Err(_) => super::not_found().await,
+    }
 }
 
 /// Why an endpoint page has no answer: a page error, or something that is not there (a framed 404 with a way
@@ -243,14 +246,6 @@ impl Endpoint {
             live,
         };
         (status, frame::page(&self.state, &frame, content)).into_response()
-    }
-
-    /// What the level says about recording: `level 1 (every request)`.
-    pub fn level_text(&self) -> String {
-        match self.level() {
-            Some(l) => format!("level {l}"),
-            None => "no level set".into(),
-        }
     }
 }
 
