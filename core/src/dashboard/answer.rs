@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::report::ReportView;
 use crate::store::views::{
-    DailyUtilization, EndpointPerformance, EndpointSummary, GroupPerformance, HourlyLoad, IpHits, LatencySeries,
-    MultiVersion, RequestRow, StatusCodes, UserHits, VersionInfo, VersionMatrix, VersionPerformance,
+    DailyUtilization, EndpointInfo, EndpointPerformance, EndpointSummary, GroupPerformance, HourlyLoad, IpHits,
+    LatencySeries, MultiVersion, RequestRow, StatusCodes, UserHits, VersionInfo, VersionMatrix, VersionPerformance,
 };
 use crate::store::{
     CallTree, CustomGraph, CustomGraphValue, ExceptionGroup, ExceptionStackFrame, GraphSeries, GroupedProfile,
@@ -208,6 +208,8 @@ pub enum ViewData {
     GraphValues(Vec<GraphValues>),
     /// One request's outlier (`None`: it has none).
     Outlier(Option<OutlierRow>),
+    /// The Endpoint table's rows.
+    Endpoints(Vec<EndpointInfo>),
 }
 
 impl ViewData {
@@ -252,6 +254,7 @@ impl ViewData {
             ViewData::IpHits(i) => i.len(),
             ViewData::GraphValues(g) => g.len(),
             ViewData::Outlier(o) => usize::from(o.is_some()),
+            ViewData::Endpoints(e) => e.len(),
         }
     }
 

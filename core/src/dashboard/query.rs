@@ -233,6 +233,7 @@ pub fn answer(store: &Store, request: &ViewRequest) -> Result<ViewData, Dashboar
         }
         ViewKind::CallTree(request) => ViewData::CallTree(store.call_tree(request)?),
         ViewKind::Grouped => ViewData::Grouped(store.grouped_profiler(endpoint()?)?),
+        ViewKind::Endpoints => ViewData::Endpoints(store.endpoint_infos()?),
     })
 }
 
