@@ -90,9 +90,16 @@ async fn drill_down(browser: &Browser, server: &Server, cookie: &str, id: i64, n
         browser.open(&grouped).await;
         let nodes = browser.client.find_all(Locator::Css("[data-icicle] [data-node]")).await.expect("nodes");
         if let Some(node) = nodes.get(1).or(nodes.first()) {
-            node.click().await.expect("click a node of the icicle");
+            // An SVG group may have no box of its own for WebDriver to click in: then the page gets the event.
+            if let Err(e) = node.clone().click().await {
+                note(&format!("WebDriver could not click an icicle node ({e}); dispatching the click instead"));
+                let script = "arguments[0].dispatchEvent(new MouseEvent('click', { bubbles: true })); return true";
+                browser.js(script, vec![serde_json::to_value(node).expect("an element reference")]).await;
+            }
             tokio::time::sleep(Duration::from_millis(300)).await;
-            assert_eq!(browser.here().await, grouped, "zooming stays on the page");
+            browser.settle().await;
+            let here = browser.here().await;
+            assert!(here.split('?').next() == Some(grouped.as_str()), "zooming stays on the grouped page: {here}");
             let search = browser.client.find_all(Locator::Css("input[data-icicle-search], [data-icicle] input")).await;
             if let Some(search) = search.ok().and_then(|s| s.into_iter().next()) {
                 search.send_keys("user").await.expect("type in the icicle's search");

@@ -149,7 +149,10 @@ impl Server {
         let hash = fmd_core::password::hash(GUEST.1, fmd_core::password::Scheme::Argon2id).expect("hash");
         editor.add_user(GUEST.0, &hash, false).expect("add the guest");
         drop(editor);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_fmd"))
+        // FMD_BROWSER_FMD drives another build of fmd (a release build, say) instead of this test's.
+        let fmd =
+            std::env::var_os("FMD_BROWSER_FMD").map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_fmd")), PathBuf::from);
+        let mut child = Command::new(fmd)
             .args(["--db"])
             .arg(&db)
             .args(["--now", FIXTURE_NOW, "--tz", "UTC", "web", "--listen", "127.0.0.1:0"])
