@@ -7,6 +7,7 @@
 //! * [`fmd_endpoint`]: FMD's routes of one endpoint (details, users, IPs, versions, status codes).
 //! * [`fmd_incidents`]: FMD's outlier and profiler routes.
 //! * [`fmd_admin`]: deployment details and configuration, users, the report, `set_rule`.
+//! * [`user_admin`]: FMD's `/api/user/create`, `edit`, `delete`.
 //! * [`views`]: `GET /api/view/{view}`, every view as `fmd show VIEW --json` prints it.
 //! * [`color`]: FMD's colour of a name.
 //!
