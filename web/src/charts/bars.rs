@@ -76,7 +76,7 @@ pub fn stacked(bars: &[Bar], width: f64, label: &str) -> Markup {
     let label_chars = bars.iter().map(|b| b.label.chars().count()).max().unwrap_or(0).min(LABEL_CHARS);
     let left = label_chars as f64 * CHAR_PX + 10.0;
     let most = bars.iter().map(|b| b.segments.iter().map(|s| s.value.max(0.0)).sum::<f64>()).fold(0.0, f64::max);
-    let scale = Scale::linear(0.0, most, left, (width - TOTAL).max(left + 40.0));
+    let scale = Scale::tight(0.0, most, left, (width - TOTAL).max(left + 40.0));
     let height = bars.len() as f64 * ROW + AXIS;
     let bottom = bars.len() as f64 * ROW;
     html! {
@@ -92,7 +92,7 @@ pub fn stacked(bars: &[Bar], width: f64, label: &str) -> Markup {
                 @let ends = ends(bar);
                 @for (segment, (from, to)) in bar.segments.iter().zip(&ends) {
                     @let (x0, x1) = (scale.px(*from), scale.px(*to));
-                    rect.seg class=[segment.paint.class()] fill=[segment.paint.fill()] x=(px(x0)) y=(px(y + 3.0))
+                    rect class={ "seg" @if let Some(c) = segment.paint.class() { " " (c) } } fill=[segment.paint.fill()] x=(px(x0)) y=(px(y + 3.0))
                         width=(px((x1 - x0).max(0.0))) height=(px(ROW - 6.0)) {
                         title { (segment.title) }
                     }
@@ -136,13 +136,17 @@ pub fn legend(keys: &[(Paint, String)]) -> Markup {
     html! {
         p.legend {
             @for (paint, text) in keys {
-                span.key {
-                    svg.swatch width="12" height="12" viewBox="0 0 12 12" aria-hidden="true" {
-                        rect class=[paint.class()] fill=[paint.fill()] x="0.5" y="0.5" width="11" height="11" {}
-                    }
-                    " " (text)
-                }
+                span.key { (swatch(paint)) " " (text) }
             }
+        }
+    }
+}
+
+/// A small square of `paint`'s colour.
+pub fn swatch(paint: &Paint) -> Markup {
+    html! {
+        svg.swatch width="12" height="12" viewBox="0 0 12 12" aria-hidden="true" {
+            rect class=[paint.class()] fill=[paint.fill()] x="0.5" y="0.5" width="11" height="11" {}
         }
     }
 }
@@ -182,8 +186,17 @@ mod tests {
         assert_eq!(svg.matches("<rect").count(), 3);
         assert!(svg.contains(r##"fill="#0072b2""##), "{svg}");
         assert!(svg.contains("<title>part 1: 30</title>"));
-        assert!(svg.contains(">40</text>"), "a round tick at the end: {svg}");
+        assert!(svg.contains(">20</text>") && !svg.contains(">50</text>"), "round ticks up to the longest bar: {svg}");
         assert!(!svg.contains("style="));
+        let classes = stacked(
+            &[Bar {
+                segments: vec![Segment { value: 1.0, paint: status_paint("500"), title: "x".into() }],
+                ..bar("c", &[])
+            }],
+            300.0,
+            "r",
+        );
+        assert!(classes.into_string().contains(r#"<rect class="seg s5""#), "one class attribute");
     }
 
     #[test]

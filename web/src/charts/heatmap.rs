@@ -4,7 +4,7 @@
 
 use maud::{html, Markup};
 
-use super::scale::{fit_text, px, text_px, HeatScale, HEAT_CLASSES};
+use super::scale::{fit_text, px, HeatScale, HEAT_CLASSES};
 
 /// Widest row label, in characters (longer ones are cut; the full text is their tooltip).
 const LABEL_CHARS: usize = 28;
@@ -135,11 +135,6 @@ pub fn count_legend(scale: &HeatScale, unit: &str) -> Markup {
         })
         .collect();
     legend(&entries, unit)
-}
-
-/// About how wide the heatmap's row labels are, for callers sizing cells.
-pub fn label_px(rows: &[Label]) -> f64 {
-    rows.iter().map(|r| text_px(&fit_text(&r.text, LABEL_CHARS))).fold(0.0, f64::max)
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ const BOTTOM: f64 = 22.0;
 /// Room above and to the right.
 const PAD: f64 = 10.0;
 /// X ticks a chart aims at.
-const X_TICKS: i64 = 6;
+const X_TICKS: i64 = 8;
 
 /// One point of a series.
 #[derive(Debug, Clone)]
@@ -150,7 +150,7 @@ const STEPS: [i64; 17] = [
     365 * 86_400,
 ];
 
-/// Ticks at round local times of `zone` between `from` and `to` (about six), with their text: `14:00`,
+/// Ticks at round local times of `zone` between `from` and `to` (about eight at most), with their text: `14:00`,
 /// `Fri 27 Nov 12:00`, `27 Nov`, `Nov 2026`.
 pub fn time_ticks(from: DateTime<Utc>, to: DateTime<Utc>, zone: Tz) -> Vec<(DateTime<Utc>, String)> {
     let span = (to - from).num_seconds().max(1);

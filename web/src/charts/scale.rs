@@ -40,6 +40,18 @@ impl Scale {
         Scale { lo, hi: if hi > lo { hi } else { lo + step }, log: false, step, from_px, to_px }
     }
 
+    /// A linear scale from a round value at or below `min` to `max` itself (bars: the longest one fills the
+    /// width); ticks at round values inside it.
+    pub fn tight(min: f64, max: f64, from_px: f64, to_px: f64) -> Scale {
+        let round = Scale::linear(min, max, from_px, to_px);
+        let (_, max) = finite_pair(min, max, 0.0, 1.0);
+        if max > round.lo {
+            Scale { hi: max, ..round }
+        } else {
+            round
+        }
+    }
+
     /// A logarithmic scale over `min..=max` (both raised to [`LOG_FLOOR`] at least), widened to powers of ten.
     pub fn log(min: f64, max: f64, from_px: f64, to_px: f64) -> Scale {
         let (min, max) = finite_pair(min, max, LOG_FLOOR, 1.0);
@@ -99,7 +111,7 @@ impl Scale {
             }
             ticks
         } else {
-            let n = ((self.hi - self.lo) / self.step).round() as i64;
+            let n = ((self.hi - self.lo) / self.step + 1e-9).floor() as i64;
             (0..=n).map(|i| clean(self.lo + i as f64 * self.step)).collect()
         }
     }
@@ -268,6 +280,14 @@ mod tests {
         assert_eq!(Scale::linear(0.0, 57.774, 0.0, 1.0).ticks(), [0.0, 20.0, 40.0, 60.0]);
         assert_eq!(Scale::linear(0.0, 0.34, 0.0, 1.0).ticks(), [0.0, 0.1, 0.2, 0.3, 0.4]);
         assert_eq!(nice_step(0.3, 3), 0.1);
+    }
+
+    #[test]
+    fn a_tight_scale_ends_at_its_largest_value() {
+        let bars = Scale::tight(0.0, 153.0, 0.0, 153.0);
+        assert_eq!(bars.domain(), (0.0, 153.0));
+        assert_eq!(bars.ticks(), [0.0, 50.0, 100.0, 150.0]);
+        assert_eq!(bars.px(153.0), 153.0);
     }
 
     #[test]
