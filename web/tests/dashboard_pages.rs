@@ -156,6 +156,9 @@ async fn the_heatmap_shows_the_layers_counts_in_its_cells() {
     // A month of days in Amsterdam: 30 rows.
     let month = app.get("/dashboard/hourly?window=30d&tz=Europe/Amsterdam", Some(&cookie)).await;
     assert_eq!(month.body.matches("</title></rect>").count(), 30 * 24);
+    let beyond = app.get("/dashboard/hourly?page=5", Some(&cookie)).await;
+    assert_eq!(beyond.status, StatusCode::OK);
+    assert!(beyond.body.contains("No days on this page: the window has 7 days.") && beyond.body.contains("newer days"));
 }
 
 #[tokio::test]

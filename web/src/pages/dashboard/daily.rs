@@ -62,6 +62,12 @@ fn body(page: &Page<'_>, daily: &DailyUtilization) -> Markup {
         shown.iter().take(COLOURED).enumerate().map(|(i, e)| (*e, page.paint(&e.name, i))).collect();
     let others = shown.len().saturating_sub(COLOURED);
     let days = day_page(daily.days.len(), page.query.page());
+    if days.is_empty() {
+        return html! {
+            (frame::empty(&format!("No days on this page: the window has {} days.", daily.days.len())))
+            (day_pager(page.query, page.query.page(), daily.days.len()))
+        };
+    }
     let day_total = |d: usize| shown.iter().map(|e| e.values.get(d).copied().unwrap_or(0)).sum::<u64>();
     let bars: Vec<Bar> = days
         .iter()

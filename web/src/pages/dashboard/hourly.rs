@@ -52,6 +52,12 @@ fn heat(page: &Page<'_>, load: &HourlyLoad) -> Markup {
         .max_by_key(|&(d, h)| (at(d, h), d))
         .unwrap_or((0, 0));
     let days = day_page(load.days.len(), page.query.page());
+    if days.is_empty() {
+        return html! {
+            (frame::empty(&format!("No days on this page: the window has {} days.", load.days.len())))
+            (day_pager(page.query, page.query.page(), load.days.len()))
+        };
+    }
     let rows: Vec<Label> = days.iter().map(|&d| Label::text(day_label(&load.days[d]))).collect();
     let cols: Vec<Label> = (0..24).map(|h| Label::text(format!("{h:02}"))).collect();
     let values: Vec<Vec<f64>> = days.iter().map(|&d| (0..24).map(|h| at(d, h) as f64).collect()).collect();

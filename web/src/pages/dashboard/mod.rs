@@ -147,10 +147,10 @@ pub(crate) fn day_page(len: usize, page: usize) -> Vec<usize> {
 /// Links to the newer and older days of a day-based chart of `len` days, on page `page` (from 1).
 pub(crate) fn day_pager(query: &PageQuery, page: usize, len: usize) -> Markup {
     let pages = len.div_ceil(DAYS_PER_PAGE).max(1);
-    if pages <= 1 {
+    if pages <= 1 && page <= 1 {
         return html! {};
     }
-    let newer = (page > 1).then(|| query.with(&[("page", Some(&(page - 1).to_string()))]));
+    let newer = (page > 1).then(|| query.with(&[("page", Some(&(page - 1).min(pages).to_string()))]));
     let older = (page < pages).then(|| query.with(&[("page", Some(&(page + 1).to_string()))]));
     html! {
         nav.pager aria-label="Days" {

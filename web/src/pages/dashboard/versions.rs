@@ -93,15 +93,18 @@ fn matrix(page: &Page<'_>, multi: &MultiVersion) -> Markup {
             share(n, version_total(v))
         )
     };
+    // Shades relative to the largest share drawn: with many versions every share is small.
+    let largest = values.iter().flatten().copied().fold(0.0, f64::max);
+    let scale = HeatScale::new(largest);
+    let digits = if largest >= 0.2 { 0 } else { 1 };
     let text = |r: usize, c: usize, _: f64| {
         let (n, s) = cell(rows_idx[r], cols_idx[c]);
         if n == 0 {
             String::new()
         } else {
-            format!("{:.0}%", s * 100.0)
+            format!("{:.digits$}%", s * 100.0)
         }
     };
-    let scale = HeatScale::new(1.0);
     let label = format!("Share of each endpoint's requests per version, {}", page.phrase(false));
     let map = Heatmap {
         label: &label,
@@ -118,7 +121,7 @@ fn matrix(page: &Page<'_>, multi: &MultiVersion) -> Markup {
             scale
                 .fraction_ranges()
                 .into_iter()
-                .map(|(l, above, upto)| (l, format!("{:.0}–{:.0}%", above * 100.0, upto * 100.0))),
+                .map(|(l, above, upto)| (l, format!("{:.digits$}–{:.digits$}%", above * 100.0, upto * 100.0))),
         )
         .collect();
     html! {
