@@ -30,7 +30,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use chrono::NaiveDate;
-use fmd_core::dashboard::Window;
 use maud::{html, Markup};
 
 use super::frame::{self, Frame, Tabs};
@@ -188,12 +187,6 @@ pub(crate) fn requests(n: u64) -> String {
     } else {
         format!("{} requests", super::format::count(n))
     }
-}
-
-/// Whether a window has a fixed start (for the versions' first-use dates, which only mean "first used" over
-/// all time).
-pub(crate) fn all_time(window: Window) -> bool {
-    matches!(window, Window::All | Window::Custom { from: None, .. })
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! `/{link}/versions`: how each endpoint's requests split over the service's versions (FMD's multi_version)
-//! as a heatmap, endpoints by requests, versions newest first; and the versions in the window with their first
-//! request and requests, sortable. Filtered by endpoint name.
+//! as a heatmap, endpoints by requests, versions newest first (shaded relative to the largest share); and the
+//! versions with requests in the window, their first use (over all time, as FMD dates them) and requests,
+//! sortable. Filtered by endpoint name.
 
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -8,7 +9,7 @@ use fmd_core::dashboard::{VersionsView, ViewData, ViewKind};
 use fmd_core::store::views::MultiVersion;
 use maud::{html, Markup};
 
-use super::{all_time, filter_form, order, requests, Page};
+use super::{filter_form, order, requests, Page};
 use crate::auth::Viewer;
 use crate::charts::heatmap::{self, Heatmap, Label};
 use crate::charts::scale::HeatScale;
@@ -151,7 +152,8 @@ fn list(page: &Page<'_>, multi: &MultiVersion) -> Markup {
     }
     let cut = rows.len().saturating_sub(LISTED);
     rows.truncate(LISTED);
-    let since = if all_time(page.view.window) { "first used" } else { "first request in the window" };
+    // The layer dates versions by their first use over all time (as FMD's multi_version), whatever the window.
+    let since = "first used (all time)";
     html! {
         table.data {
             thead { tr {
