@@ -50,7 +50,7 @@ fn body(page: &Page<'_>, daily: &DailyUtilization) -> Markup {
     let filter = filter_form(page.query, "filter endpoints…  (/)", note);
     if daily.data.iter().all(|e| e.values.iter().all(|v| *v == 0)) {
         return html! { (frame::empty(&format!(
-            "No requests in {}: bars appear as monitored services record requests (level 1 or more).",
+            "No requests in this window, {}: bars appear as monitored services record requests (level 1 or more).",
             page.phrase(true)
         ))) };
     }

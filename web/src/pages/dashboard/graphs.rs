@@ -94,7 +94,7 @@ fn graph(page: &Page<'_>, g: &GraphSeries) -> Markup {
                 @if let Some(v) = &g.graph.version_added { " · version " (v) }
             }
             @if g.count == 0 {
-                (frame::empty(&format!("No values of this graph in {}.", page.phrase(false))))
+                (frame::empty(&format!("No values of this graph in this window, {}.", page.phrase(false))))
             } @else {
                 p {
                     "n " (count(g.count))

@@ -42,7 +42,7 @@ fn heat(page: &Page<'_>, load: &HourlyLoad) -> Markup {
     let total: u64 = load.data.iter().flatten().sum();
     if total == 0 {
         return frame::empty(&format!(
-            "No requests in {}: the heatmap fills in as monitored services record requests (level 1 or more).",
+            "No requests in this window, {}: the heatmap fills in as monitored services record requests (level 1 or more).",
             page.phrase(true)
         ));
     }

@@ -43,11 +43,11 @@ pub fn chart(series: &LatencySeries, zone: Tz, phrase: &str) -> Markup {
     let total: u64 = series.buckets.iter().map(|b| b.count).sum();
     let (Some(first), Some(last)) = (series.buckets.first(), series.buckets.last()) else {
         return frame::empty(&format!(
-            "No requests in {phrase}: the chart fills in as monitored services record requests."
+            "No requests in this window, {phrase}: the chart fills in as monitored services record requests."
         ));
     };
     if total == 0 {
-        return frame::empty(&format!("No requests with a duration in {phrase}."));
+        return frame::empty(&format!("No requests with a duration in this window, {phrase}."));
     }
     let width = series.buckets.iter().map(|b| (b.end - b.start).num_seconds()).max().unwrap_or(0);
     let worst = series

@@ -51,7 +51,7 @@ fn body(page: &Page<'_>, all: &[EndpointPerformance]) -> Markup {
     let filter = filter_form(page.query, "filter endpoints…  (/)", note);
     if with_requests == 0 {
         return frame::empty(&format!(
-            "No requests with a duration in {}: box plots appear as monitored services record requests (level 1 \
+            "No requests with a duration in this window, {}: box plots appear as monitored services record requests (level 1 \
              or more).",
             page.phrase(false)
         ));

@@ -43,7 +43,7 @@ pub async fn page(
     let content = html! {
         h1 { "Status codes · " (page.phrase(false)) }
         @if total == 0 {
-            (frame::empty(&format!("No requests with a status code in {}.", page.phrase(false))))
+            (frame::empty(&format!("No requests with a status code in this window, {}.", page.phrase(false))))
         } @else {
             (codes(status, total))
             h2 { "Per endpoint" }

@@ -42,7 +42,7 @@ pub async fn page(
         h1 { "Versions · " (page.phrase(false)) }
         @if multi.endpoints.is_empty() {
             (frame::empty(&format!(
-                "No requests in {}: versions appear once monitored services record requests (the recorder's \
+                "No requests in this window, {}: versions appear once monitored services record requests (the recorder's \
                  `version`, FMD's APP_VERSION).", page.phrase(false))))
         } @else {
             (matrix(&page, multi))
