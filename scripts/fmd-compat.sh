@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Two-way compatibility, FMD's side: the real Flask-MonitoringDashboard 5.1.0 (from PyPI, in a virtualenv)
 # opens a database written by fmd's recorder (`fmd demo`: levels 1-3, outliers, exceptions, profiles) and its
-# JSON API answers what `fmd show` answers (scripts/fmd_reads_ours.py). The other way, fmd reading FMD's own
-# file, is tested in CI against fixtures/fmd-5.1.0-sample.db.
+# JSON API answers what `fmd show` answers (scripts/fmd_reads_ours.py); and both check each other's password
+# hashes: a user made by `fmd user add --werkzeug` logs in to FMD, a hash Werkzeug made verifies with fmd
+# (scripts/fmd_users_compat.py). The other way, fmd reading FMD's own file, is tested in CI against
+# fixtures/fmd-5.1.0-sample.db.
 #
 #   scripts/fmd-compat.sh                 # exit 0: no difference; 1: a difference; 3: FMD could not be installed
 #   VENV=/path/to/venv scripts/fmd-compat.sh
@@ -25,3 +27,4 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 (cd "$work" && "$fmd" demo --no-tui --history-days 0 --requests 1500 --db "$work/demo.db")
 "$venv/bin/python" -W ignore scripts/fmd_reads_ours.py "$fmd" "$work/demo.db"
+"$venv/bin/python" -W ignore scripts/fmd_users_compat.py "$fmd" "$work/demo.db"

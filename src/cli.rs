@@ -62,6 +62,8 @@ pub enum Command {
     /// Serve the web dashboard (built with `--features web`): every view in the browser, FMD's JSON API, a
     /// login (add users with `fmd user add`).
     Web(WebArgs),
+    /// Manage the web dashboard's users (FMD's User table): add, passwd, remove, list.
+    User(UserArgs),
 }
 
 /// `fmd web`.
@@ -73,6 +75,65 @@ pub struct WebArgs {
     /// Mark the session cookie Secure (the dashboard is reached over HTTPS through a reverse proxy).
     #[arg(long)]
     pub secure_cookies: bool,
+}
+
+/// `fmd user ...`.
+#[derive(Debug, Args)]
+#[command(after_help = "Passwords are asked twice without echo when standard input is a terminal, else read as \
+one line of standard input (printf '%s\\n' \"$PW\" | fmd user add alice); never from a flag. At least 8 \
+characters. Hashes are Argon2id by default; --werkzeug stores Werkzeug's pbkdf2 format, which Python FMD's \
+login checks too.")]
+pub struct UserArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: UserAction,
+}
+
+/// User management (passwords: see [`UserArgs`]'s help).
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Add a user.
+    Add {
+        /// Username (exactly as typed at the login; at most 250 characters).
+        name: String,
+        /// Make the user an admin (may change levels and manage users).
+        #[arg(long)]
+        admin: bool,
+        /// Store the password in Werkzeug's pbkdf2 format (pbkdf2:sha256:1000000), which Python FMD's login
+        /// checks too, so the user can log in to both. Default: Argon2id, which only fmd checks.
+        #[arg(long)]
+        werkzeug: bool,
+    },
+    /// Set a user's password.
+    Passwd {
+        /// Username.
+        name: String,
+        /// Store the new password in Werkzeug's pbkdf2 format, which Python FMD's login checks too (default:
+        /// Argon2id, which only fmd checks).
+        #[arg(long)]
+        werkzeug: bool,
+    },
+    /// Remove a user (never the only admin); asks first.
+    Remove {
+        /// Username.
+        name: String,
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// List the users: id, name, admin, the scheme of the password hash (never the hash).
+    List {
+        /// Print JSON: `[{id, username, is_admin, scheme}]`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// For scripts: reads a password as one line of standard input; exit 0 when it is NAME's, 1 when not,
+    /// 2 when there is no such user or its hash cannot be checked.
+    #[command(hide = true)]
+    Check {
+        /// Username.
+        name: String,
+    },
 }
 
 /// `fmd tui`.

@@ -9,6 +9,7 @@ mod prune;
 pub use console::run as open_console;
 mod level;
 mod show;
+mod user;
 pub mod web;
 
 use crate::cli::{Cli, Command, TuiArgs};
@@ -38,5 +39,6 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Prune(args)) => prune::run(&settings, &args),
         Some(Command::Endpoint(args)) => endpoint::run(&settings, &args),
         Some(Command::Web(args)) => web::run(&settings, &args),
+        Some(Command::User(args)) => user::run(&settings, &args),
     }
 }

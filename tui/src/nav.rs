@@ -167,8 +167,8 @@ impl EndpointTab {
     }
 }
 
-/// The ages the console's prune action offers.
-pub const PRUNE_AGES: [(&str, u32); 4] = [("30 days", 30), ("90 days", 90), ("180 days", 180), ("1 year", 365)];
+/// The ages the console's prune action offers (the dashboard layer's).
+pub use fmd_core::dashboard::PRUNE_AGES;
 
 /// The tab `step` places after (or, negative, before) `current` in `all`, wrapping around.
 pub fn cycle<T: Copy + PartialEq>(all: &[T], current: T, step: isize) -> T {

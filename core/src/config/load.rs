@@ -235,8 +235,14 @@ fn apply(config: &mut Config, section: &str, key: &str, value: &Value) -> Result
         ("authentication", "username") => config.authentication.username = non_empty(value)?,
         ("authentication", "password_hash") => {
             let hash = non_empty(value)?;
-            if !hash.starts_with("$argon2") && !hash.starts_with("pbkdf2:") {
-                return Err("must be a password hash (from `fmd hash-password`), never a clear-text password".into());
+            match crate::password::check_hash(&hash) {
+                Ok(()) => {}
+                Err(crate::password::PasswordError::Unrecognized) => {
+                    return Err("must be an Argon2 or Werkzeug pbkdf2 password hash, never a clear-text password; \
+                         add users with `fmd user add NAME --admin`"
+                        .into())
+                }
+                Err(e) => return Err(format!("{e}; add users with `fmd user add NAME --admin`")),
             }
             config.authentication.password_hash = Some(hash);
         }
@@ -486,6 +492,13 @@ mod tests {
             ("[database]\npath = \"postgresql://x\"", "database.path", "only SQLite"),
             ("[database]\ntable_prefix = \"a b\"", "database.table_prefix", "letters"),
             ("[authentication]\npassword_hash = \"admin\"", "authentication.password_hash", "clear-text"),
+            ("[authentication]\npassword_hash = \"$argon2id$nope\"", "authentication.password_hash", "fmd user add"),
+            ("[authentication]\npassword_hash = \"scrypt:1:8:1$s$h\"", "authentication.password_hash", "scrypt"),
+            (
+                "[authentication]\npassword_hash = \"pbkdf2:sha256:1000$salt$abc\"",
+                "authentication.password_hash",
+                "hex",
+            ),
             ("[recorder]\nqueue_capacity = 1", "recorder.queue_capacity", "between"),
         ];
         for (text, key, reason) in cases {

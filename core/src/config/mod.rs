@@ -80,7 +80,8 @@ pub struct Dashboard {
 pub struct Authentication {
     /// USERNAME of the administrator.
     pub username: String,
-    /// A password hash (`fmd hash-password`); there is deliberately no default password.
+    /// A password hash (Argon2 PHC string or Werkzeug pbkdf2, [`crate::password`]); there is deliberately no
+    /// default password.
     pub password_hash: Option<String>,
 }
 

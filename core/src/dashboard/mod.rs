@@ -9,10 +9,12 @@
 //! * [`answer`](mod@answer): what views answer ([`ViewData`] and the composite answers).
 //! * [`query`]: [`answer`], the one function, and the [`Limits`] front-ends choose.
 //! * [`report`]: the report's view (which endpoints changed), from [`crate::report`].
+//! * [`housekeeping`]: delete, merge and prune, previewed and applied the same way by every front-end.
 //!
 //! Adding a view: one [`ViewKind`] variant, its query in [`query`], its [`ViewData`] variant, its renderers.
 
 pub mod answer;
+pub mod housekeeping;
 pub mod key;
 mod overview;
 pub mod query;
@@ -22,6 +24,7 @@ pub mod window;
 pub use answer::{
     DashStatus, ExceptionEntry, GraphValues, NamedStatus, OutlierView, Overview, ProfilerView, VersionsView, ViewData,
 };
+pub use housekeeping::{Housekeeping, PRUNE_AGES};
 pub use key::{RequestsKey, ViewKey, ViewKind};
 pub use query::{answer, DashboardError, Limits, ViewRequest};
 pub use report::{ReportRow, ReportView, GROWN_POINTS};

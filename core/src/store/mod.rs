@@ -45,7 +45,7 @@ pub use summary::{
     default_cache_dir, RefreshOptions, SummaryCache, SummaryHome, SummaryPolicy, SummaryState, SummaryStatus, Verify,
 };
 pub use tables::Tables;
-pub use users::User;
+pub use users::{check_username, User, MAX_USERNAME_CHARS};
 pub use views::{DayRange, DurationSummary, TimeRange};
 pub use write::{EndpointLevel, NewRequest, RecorderCounters, WriteBatch};
 
@@ -106,6 +106,56 @@ pub enum StoreError {
         path: PathBuf,
         /// The endpoint named twice.
         name: String,
+    },
+    /// A username that is not in the database.
+    #[error("{path}: no user named {name:?}")]
+    UnknownUser {
+        /// The file.
+        path: PathBuf,
+        /// The name asked for.
+        name: String,
+    },
+    /// A user id that is not in the database.
+    #[error("{path}: no user with id {id}")]
+    UnknownUserId {
+        /// The file.
+        path: PathBuf,
+        /// The id asked for.
+        id: i64,
+    },
+    /// Adding a user whose name is taken.
+    #[error("{path}: a user named {name:?} already exists")]
+    DuplicateUser {
+        /// The file.
+        path: PathBuf,
+        /// The name.
+        name: String,
+    },
+    /// Removing the only admin user, or taking its admin flag.
+    #[error("{path}: {name:?} is the only admin user; make another user admin first")]
+    LastAdmin {
+        /// The file.
+        path: PathBuf,
+        /// The admin's name.
+        name: String,
+    },
+    /// A username [`check_username`] refuses.
+    #[error("{path}: {problem}")]
+    BadUsername {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// A value to store as a password hash that is not one fmd can verify (never quoted: it may be a
+    /// clear-text password).
+    #[error("{path}: {source}")]
+    BadPasswordHash {
+        /// The file.
+        path: PathBuf,
+        /// Why it is not a hash.
+        #[source]
+        source: crate::password::PasswordError,
     },
     /// A write referenced endpoint ids that no longer exist, or now belong to another endpoint (deleted or
     /// merged away by another connection since the writer resolved them); nothing of the batch was written. Resolve the endpoints again

@@ -4,6 +4,8 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tables {
     prefix: String,
+    /// `"{p}User"`: the web dashboard's users.
+    pub user: String,
     /// `"{p}Endpoint"`
     pub endpoint: String,
     /// `"{p}Request"`
@@ -46,6 +48,7 @@ impl Tables {
         let prefix: String = prefix.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
         let q = |name: &str| format!("\"{prefix}{name}\"");
         Tables {
+            user: q("User"),
             endpoint: q("Endpoint"),
             request: q("Request"),
             outlier: q("Outlier"),

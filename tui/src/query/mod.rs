@@ -60,31 +60,8 @@ pub enum Job {
     Apply(Housekeeping),
 }
 
-/// A destructive change the console can make, always previewed and confirmed first.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Housekeeping {
-    /// Delete an endpoint with its requests and what hangs off them.
-    DeleteEndpoint {
-        /// Endpoint name as stored.
-        name: String,
-    },
-    /// Move every request of `from` to `into`, then delete `from`.
-    MergeEndpoints {
-        /// The endpoint that goes away.
-        from: String,
-        /// The endpoint that keeps the requests.
-        into: String,
-    },
-    /// Delete requests recorded before `cutoff` (and what hangs off them).
-    Prune {
-        /// How the age was chosen (`90 days`).
-        age: &'static str,
-        /// Requests before this instant go (fixed when the preview was asked for, so the numbers match).
-        cutoff: DateTime<Utc>,
-        /// Keep custom graph data older than the cutoff.
-        keep_custom_graphs: bool,
-    },
-}
+/// A destructive change the console can make, always previewed and confirmed first (the dashboard layer's).
+pub use fmd_core::dashboard::Housekeeping;
 
 /// One overview result (the dashboard layer's).
 pub use fmd_core::dashboard::Overview;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use fmd_core::dashboard::{self, Limits, ViewRequest};
-use fmd_core::store::{DeletedRows, PruneOptions};
+use fmd_core::store::DeletedRows;
 use fmd_core::Store;
 
 use super::reuse::Reuse;
@@ -94,55 +94,12 @@ impl Source for StoreSource {
     }
 
     fn preview(&mut self, op: &Housekeeping) -> Result<DeletedRows, String> {
-        let store = &self.store;
-        let e = |error: fmd_core::StoreError| error.to_string();
-        match op {
-            Housekeeping::DeleteEndpoint { name } => store.endpoint_deletion_preview(name).map_err(e),
-            Housekeeping::MergeEndpoints { from, into } => {
-                if !store.endpoint_levels().map_err(e)?.iter().any(|l| &l.name == into) {
-                    let unknown = fmd_core::StoreError::UnknownEndpoint { path: self.path.clone(), name: into.clone() };
-                    return Err(unknown.to_string());
-                }
-                // Only the endpoint row goes; its requests move.
-                let moved = store.endpoint_deletion_preview(from).map_err(e)?.requests;
-                Ok(DeletedRows { requests: moved, ..DeletedRows::default() })
-            }
-            Housekeeping::Prune { cutoff, keep_custom_graphs, .. } => {
-                let options = PruneOptions {
-                    dry_run: true,
-                    keep_custom_graphs: *keep_custom_graphs,
-                    ..PruneOptions::new(*cutoff)
-                };
-                store.prune(&options).map(|report| report.deleted).map_err(e)
-            }
-        }
+        fmd_core::dashboard::housekeeping::preview(&self.store, op).map_err(|e| e.to_string())
     }
 
     fn apply(&mut self, op: &Housekeeping) -> Result<String, String> {
         let e = |error: fmd_core::StoreError| error.to_string();
         let editor = Store::open_editor(&self.path, Some(&self.prefix)).map_err(e)?;
-        match op {
-            Housekeeping::DeleteEndpoint { name } => {
-                let done = editor.delete_endpoint(name).map_err(e)?;
-                Ok(format!(
-                    "deleted endpoint {name} with {} requests ({} rows in all)",
-                    crate::format::count(done.deleted.requests),
-                    crate::format::count(done.deleted.total())
-                ))
-            }
-            Housekeeping::MergeEndpoints { from, into } => {
-                let done = editor.merge_endpoints(from, into).map_err(e)?;
-                Ok(format!("merged {from} into {into}: {} requests moved", crate::format::count(done.requests_moved)))
-            }
-            Housekeeping::Prune { age, cutoff, keep_custom_graphs } => {
-                let options = PruneOptions { keep_custom_graphs: *keep_custom_graphs, ..PruneOptions::new(*cutoff) };
-                let report = editor.prune(&options).map_err(e)?;
-                Ok(format!(
-                    "pruned {} requests older than {age} ({} rows in all)",
-                    crate::format::count(report.deleted.requests),
-                    crate::format::count(report.deleted.total())
-                ))
-            }
-        }
+        fmd_core::dashboard::housekeeping::apply(&editor, op, crate::format::count).map_err(e)
     }
 }

@@ -3,6 +3,7 @@
 //! Without a session a route answers 401; admin routes answer 403 to guests.
 
 pub mod fmd;
+pub mod user_admin;
 
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
@@ -13,7 +14,7 @@ use crate::state::AppState;
 
 /// Every API route.
 pub fn routes(at: &str) -> Router<AppState> {
-    Router::new().merge(fmd::routes(at))
+    Router::new().merge(fmd::routes(at)).merge(user_admin::routes(at))
 }
 
 /// Why an API route has no answer: its status and a JSON `{"error": ...}` naming the problem.

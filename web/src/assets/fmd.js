@@ -33,6 +33,9 @@
         var fresh = doc.getElementById("content");
         var current = content();
         if (!fresh || !current) { return; }
+        setLiveLabel("● live", false);
+        // The browser revalidates with the page's ETag: an unchanged answer comes back as the same text.
+        if (fresh.innerHTML === current.innerHTML) { return; }
         var focused = document.activeElement && document.activeElement.id;
         var selected = selectedIndex();
         current.replaceWith(fresh);

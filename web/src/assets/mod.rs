@@ -18,6 +18,8 @@ use crate::state::AppState;
 pub const CSS: &str = include_str!("fmd.css");
 /// The script (live refresh, keyboard, charts' hover and zoom).
 pub const JS: &str = include_str!("fmd.js");
+/// The tab icon.
+pub const ICON: &str = include_str!("icon.svg");
 
 struct Asset {
     name: String,
@@ -25,12 +27,16 @@ struct Asset {
     content_type: &'static str,
 }
 
-static ASSETS: LazyLock<[Asset; 2]> = LazyLock::new(|| {
+static ASSETS: LazyLock<[Asset; 3]> = LazyLock::new(|| {
     let named = |stem: &str, ext: &str, body: &'static str, content_type| {
         let hash = crate::headers::hex(&Sha256::digest(body.as_bytes())[..6]);
         Asset { name: format!("{stem}-{hash}.{ext}"), body, content_type }
     };
-    [named("fmd", "css", CSS, "text/css; charset=utf-8"), named("fmd", "js", JS, "text/javascript; charset=utf-8")]
+    [
+        named("fmd", "css", CSS, "text/css; charset=utf-8"),
+        named("fmd", "js", JS, "text/javascript; charset=utf-8"),
+        named("icon", "svg", ICON, "image/svg+xml"),
+    ]
 });
 
 /// The stylesheet's file name under `static/`.
@@ -41,6 +47,11 @@ pub fn css_name() -> &'static str {
 /// The script's file name under `static/`.
 pub fn js_name() -> &'static str {
     &ASSETS[1].name
+}
+
+/// The icon's file name under `static/`.
+pub fn icon_name() -> &'static str {
+    &ASSETS[2].name
 }
 
 /// `GET /{link}/static/{name}`.

@@ -94,14 +94,15 @@ pub fn page(state: &AppState, frame: &Frame<'_>, content: Markup) -> Markup {
             form.zone method="get" {
                 @for (key, value) in hidden_keeping(q, &["tz"]) { input type="hidden" name=(key) value=(value); }
                 label { span.visually-hidden { "Time zone" }
-                    input name="tz" value=(frame.zone.name()) list="zones" size="16" aria-label="Time zone"; }
+                    input name="tz" value=(frame.zone.name()) list="zones" aria-label="Time zone"; }
                 datalist #zones { @for zone in COMMON_ZONES { option value=(zone); } }
             }
             @if frame.live { span.live #live title="The page refreshes while it is visible" { "● live" } }
             span.user {
                 (frame.viewer.name) @if frame.viewer.admin { " (admin)" } @else { " (guest)" }
                 " · "
-                @if frame.viewer.admin { a href=(state.path("users")) { "users" } " · " a href=(state.path("info")) { "info" } " · " }
+                @if frame.viewer.admin { a href=(state.path("users")) { "users" } " · " a href=(state.path("prune")) { "prune" } " · " }
+                a href=(state.path("info")) { "info" } " · "
                 a href=(state.path("logout")) { "log out" }
             }
         }
@@ -125,6 +126,7 @@ fn document(state: &AppState, title: &str, csrf: Option<&str>, body: Markup) -> 
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 @if let Some(csrf) = csrf { meta name="csrf-token" content=(csrf); }
                 title { "fmd · " (title) }
+                link rel="icon" type="image/svg+xml" href=(state.path(&format!("static/{}", crate::assets::icon_name())));
                 link rel="stylesheet" href=(state.path(&format!("static/{}", crate::assets::css_name())));
                 script src=(state.path(&format!("static/{}", crate::assets::js_name()))) defer {}
             }

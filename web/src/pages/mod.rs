@@ -6,13 +6,15 @@
 //! * [`dashboard`]: `/{link}/hourly`, `daily`, `versions`, `performance`, `latency`, `status`, `exceptions`,
 //!   `graphs`, `report`.
 //! * [`endpoint`]: an endpoint's tabs, `/{link}/endpoint/ID/TAB`.
-//! * [`admin`]: level changes, delete, merge, prune, users, info.
+//! * [`admin`]: level changes, delete, merge, prune, users.
+//! * [`info`]: `/{link}/info`, what the dashboard serves.
 
 pub mod admin;
 pub mod dashboard;
 pub mod endpoint;
 pub mod format;
 pub mod frame;
+pub mod info;
 pub mod overview;
 pub mod table;
 
@@ -37,6 +39,7 @@ pub fn routes(at: &str) -> Router<AppState> {
         .merge(dashboard::routes(at))
         .merge(endpoint::routes(at))
         .merge(admin::routes(at))
+        .merge(info::routes(at))
 }
 
 /// `/{link}` without the slash.

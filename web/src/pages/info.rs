@@ -1,0 +1,91 @@
+//! `/{link}/info`: what this dashboard serves (FMD's deployment details, without FMD's leaks: the file's
+//! name and size, never a database URL or password): fmd's version, the file, its table prefix, the first
+//! request, totals, the recorders' losses, the summary tables' state, live sessions.
+
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use fmd_core::dashboard::{ViewData, ViewKind};
+use maud::html;
+
+use super::format::{count, instant};
+use super::frame::{self, Frame, Tabs};
+use super::{limits, PageError, View};
+use crate::auth::Viewer;
+use crate::params::PageQuery;
+use crate::state::AppState;
+
+/// `GET /{link}/info`.
+pub fn routes(at: &str) -> Router<AppState> {
+    Router::new().route(&format!("{at}/info"), get(page))
+}
+
+struct FileFacts {
+    prefix: String,
+    first: Option<chrono::DateTime<chrono::Utc>>,
+    summaries: String,
+}
+
+async fn page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<PageQuery>,
+) -> Result<Response, PageError> {
+    let view = View::of(&state, &query)?;
+    let data = view.ask(&state, ViewKind::Overview, None, limits(0, 0), None).await?;
+    let ViewData::Overview(overview) = &*data else { return Err(PageError::NotFound("no overview".into())) };
+    let facts = state
+        .pool()
+        .run(|store| {
+            let summaries = match store.summary_status() {
+                Ok(status) => {
+                    format!("{:?}: {} requests covered, {} behind", status.state, status.covered, status.behind)
+                }
+                Err(e) => format!("unavailable ({e})"),
+            };
+            Ok(FileFacts { prefix: store.tables().prefix().to_string(), first: store.first_request_time()?, summaries })
+        })
+        .await?;
+    let db = state.pool().db();
+    let size = std::fs::metadata(db).map(|m| m.len()).ok();
+    let name = db.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let total: u64 = overview.rows.iter().map(|r| r.hits_overall).sum();
+    let rows: Vec<(&str, maud::Markup)> = vec![
+        ("fmd", html! { (env!("CARGO_PKG_VERSION")) }),
+        (
+            "database file",
+            html! { code { (name) } @if let Some(size) = size { " · " (format!("{:.1} MB", size as f64 / 1e6)) } },
+        ),
+        (
+            "table prefix",
+            html! { @if facts.prefix.is_empty() { span.muted { "none" } } @else { code { (facts.prefix) } } },
+        ),
+        ("URL prefix", html! { code { "/" (state.link()) "/" } }),
+        ("time zone", html! { (view.zone.name()) }),
+        ("endpoints", html! { (count(overview.rows.len() as u64)) }),
+        ("requests", html! { (count(total)) }),
+        ("first request", html! { @if let Some(t) = facts.first { (instant(t, view.zone)) } @else { "none yet" } }),
+        (
+            "dropped by recorders (queue full)",
+            html! { @match overview.dropped { Some(n) => (count(n)), None => span.muted { "not recorded (a file Python FMD wrote)" } } },
+        ),
+        ("lost to database faults", html! { (count(overview.failed)) }),
+        ("summary tables", html! { (facts.summaries) }),
+        ("live sessions", html! { (count(state.sessions().count() as u64)) }),
+    ];
+    let content = html! {
+        h1 { "About this dashboard" }
+        table.data { tbody { @for (what, value) in rows { tr { th { (what) } td { (value) } } } } }
+    };
+    let frame = Frame {
+        title: "Info",
+        viewer: &viewer,
+        query: &query,
+        window: None,
+        zone: view.zone,
+        tabs: Tabs::None,
+        live: false,
+    };
+    Ok(frame::page(&state, &frame, content).into_response())
+}
