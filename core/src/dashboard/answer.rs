@@ -118,6 +118,9 @@ impl VersionsView {
 /// One endpoint's status codes, named (the entries of `fmd show status-codes` without an endpoint).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NamedStatus {
+    /// `Endpoint.id` (not in the JSON, which keeps `fmd show`'s shape; pages link to the endpoint with it).
+    #[serde(skip)]
+    pub endpoint_id: i64,
     /// `Endpoint.name`.
     pub endpoint: String,
     /// Its status codes and latest errors.
