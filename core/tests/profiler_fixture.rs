@@ -78,6 +78,7 @@ fn profiled_requests_are_listed_newest_first_with_their_trees() {
     assert_eq!(total, direct as u64);
     assert!(total > 100, "more than the grouped profiler merges");
     assert_eq!(store.profiled_page(id, 20, 0).expect("page").total, total, "counted in the same pass");
+    assert_eq!(store.profiled_page(id, 0, 0).expect("no rows").total, total, "counted without a row asked for");
     let page = store.profiled_requests(id, 20, 0).expect("page");
     assert_eq!(page.len(), 20);
     assert!(page.windows(2).all(|w| w[0].time_requested >= w[1].time_requested), "newest first");

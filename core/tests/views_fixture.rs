@@ -185,3 +185,14 @@ fn summaries_agree_with_the_overview_fmd_answered() {
         assert_eq!(Some(week.errors), row["hits-week-errors"].as_u64());
     }
 }
+
+#[test]
+fn endpoint_table_rows_are_fmds_columns() {
+    let rows = store().endpoint_infos().expect("endpoints");
+    assert_eq!(rows.len(), 6);
+    assert_eq!((rows[1].id, rows[1].name.as_str(), rows[1].monitor_level), (2, "user_detail", Some(3)));
+    assert_eq!(rows[1].version_added.as_deref(), Some("1.0"));
+    let json = serde_json::to_value(&rows[1]).expect("json");
+    assert_eq!(json["time_added"], "2026-11-27T22:49:15.670430Z");
+    assert_eq!(json["last_requested"], "2026-11-27T21:52:22.843878Z");
+}

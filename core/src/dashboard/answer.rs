@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::report::ReportView;
 use crate::store::views::{
-    DailyUtilization, EndpointPerformance, EndpointSummary, GroupPerformance, HourlyLoad, IpHits, LatencySeries,
-    MultiVersion, RequestRow, StatusCodes, UserHits, VersionInfo, VersionMatrix, VersionPerformance,
+    DailyUtilization, EndpointInfo, EndpointPerformance, EndpointSummary, GroupPerformance, HourlyLoad, IpHits,
+    LatencySeries, MultiVersion, RequestRow, StatusCodes, UserHits, VersionInfo, VersionMatrix, VersionPerformance,
 };
 use crate::store::{
     CallTree, CustomGraph, CustomGraphValue, ExceptionGroup, ExceptionStackFrame, GraphSeries, GroupedProfile,
@@ -118,6 +118,9 @@ impl VersionsView {
 /// One endpoint's status codes, named (the entries of `fmd show status-codes` without an endpoint).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NamedStatus {
+    /// `Endpoint.id` (not in the JSON, which keeps `fmd show`'s shape; pages link to the endpoint with it).
+    #[serde(skip)]
+    pub endpoint_id: i64,
     /// `Endpoint.name`.
     pub endpoint: String,
     /// Its status codes and latest errors.
@@ -208,6 +211,8 @@ pub enum ViewData {
     GraphValues(Vec<GraphValues>),
     /// One request's outlier (`None`: it has none).
     Outlier(Option<OutlierRow>),
+    /// The Endpoint table's rows.
+    Endpoints(Vec<EndpointInfo>),
 }
 
 impl ViewData {
@@ -252,6 +257,7 @@ impl ViewData {
             ViewData::IpHits(i) => i.len(),
             ViewData::GraphValues(g) => g.len(),
             ViewData::Outlier(o) => usize::from(o.is_some()),
+            ViewData::Endpoints(e) => e.len(),
         }
     }
 

@@ -139,6 +139,8 @@ pub enum ViewKind {
     GraphValues,
     /// The outlier of one request of the endpoint, by request id (`None`: it has none).
     Outlier(i64),
+    /// Every row of the Endpoint table (FMD's `/api/endpoints` columns), by id (the window does not apply).
+    Endpoints,
 }
 
 impl ViewKind {
@@ -161,6 +163,7 @@ impl ViewKind {
                 | ViewKind::CallTree(_)
                 | ViewKind::RequestDetail(_)
                 | ViewKind::Grouped
+                | ViewKind::Endpoints
         )
     }
 }

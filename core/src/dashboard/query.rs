@@ -166,7 +166,9 @@ pub fn answer(store: &Store, request: &ViewRequest) -> Result<ViewData, Dashboar
             endpoints.sort_by(|a, b| a.name.cmp(&b.name));
             let named = endpoints
                 .into_iter()
-                .filter_map(|e| by_id.remove(&e.id).map(|status| NamedStatus { endpoint: e.name, status }))
+                .filter_map(|e| {
+                    by_id.remove(&e.id).map(|status| NamedStatus { endpoint_id: e.id, endpoint: e.name, status })
+                })
                 .collect();
             ViewData::StatusPerEndpoint(named)
         }
@@ -233,6 +235,7 @@ pub fn answer(store: &Store, request: &ViewRequest) -> Result<ViewData, Dashboar
         }
         ViewKind::CallTree(request) => ViewData::CallTree(store.call_tree(request)?),
         ViewKind::Grouped => ViewData::Grouped(store.grouped_profiler(endpoint()?)?),
+        ViewKind::Endpoints => ViewData::Endpoints(store.endpoint_infos()?),
     })
 }
 

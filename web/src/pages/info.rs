@@ -35,9 +35,10 @@ async fn page(
     let view = View::of(&state, &query)?;
     let data = view.ask(&state, ViewKind::Overview, None, limits(0, 0), None).await?;
     let ViewData::Overview(overview) = &*data else { return Err(PageError::NotFound("no overview".into())) };
+    let total: u64 = overview.rows.iter().map(|r| r.hits_overall).sum();
     let facts = state
         .pool()
-        .run(|store| {
+        .run(move |store| {
             let summaries = match store.summary_status() {
                 Ok(status) => {
                     format!("{:?}: {} requests covered, {} behind", status.state, status.covered, status.behind)
@@ -50,7 +51,6 @@ async fn page(
     let db = state.pool().db();
     let size = std::fs::metadata(db).map(|m| m.len()).ok();
     let name = db.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let total: u64 = overview.rows.iter().map(|r| r.hits_overall).sum();
     let rows: Vec<(&str, maud::Markup)> = vec![
         ("fmd", html! { (env!("CARGO_PKG_VERSION")) }),
         (

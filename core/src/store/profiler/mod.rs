@@ -208,8 +208,8 @@ impl Store {
             }
             Ok(page)
         })?;
-        if page.total == 0 && offset > 0 {
-            // Past the end: no row carried the count.
+        if page.total == 0 && (offset > 0 || limit == 0) {
+            // Past the end, or no row asked for: no row carried the count.
             return Ok(ProfiledPage { total: self.num_profiled(endpoint_id)?, ..page });
         }
         Ok(page)

@@ -1,16 +1,66 @@
 //! Small console queries: the overview's trend (requests per endpoint in each of the last hours) and exception
-//! groups per endpoint, an endpoint's mean duration, the first request's time.
+//! groups per endpoint, an endpoint's mean duration, the first request's time, the Endpoint table's rows.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::types::ValueRef;
+use serde::Serialize;
 
-use super::int_of;
+use super::{int_of, text_of, time_of};
 use crate::store::{Store, StoreError};
 use crate::timefmt;
 
+/// One row of FMD's Endpoint table with FMD's column names (FMD's `/api/endpoints` rows, typed: numbers
+/// stay numbers, instants are RFC 3339 UTC).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EndpointInfo {
+    /// `Endpoint.id`.
+    pub id: i64,
+    /// `Endpoint.name` (lossy text).
+    pub name: String,
+    /// `Endpoint.monitor_level`, `None` when NULL or out of 0-3.
+    pub monitor_level: Option<u8>,
+    /// `Endpoint.time_added` (`None` when NULL or unparsable).
+    #[serde(serialize_with = "super::ser::opt_time")]
+    pub time_added: Option<DateTime<Utc>>,
+    /// `Endpoint.version_added` (`None` when NULL).
+    pub version_added: Option<String>,
+    /// `Endpoint.last_requested` (`None` when NULL or unparsable).
+    #[serde(serialize_with = "super::ser::opt_time")]
+    pub last_requested: Option<DateTime<Utc>>,
+}
+
 impl Store {
+    /// Every row of the Endpoint table, by id.
+    pub fn endpoint_infos(&self) -> Result<Vec<EndpointInfo>, StoreError> {
+        let sql = format!(
+            "SELECT id, name, monitor_level, time_added, version_added, last_requested FROM {} ORDER BY id",
+            self.tables.endpoint
+        );
+        self.view_snapshot(|| {
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let mut rows = stmt.query([])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                let Some(id) = int_of(r.get_ref(0)?) else { continue };
+                let version_added = match r.get_ref(4)? {
+                    ValueRef::Null => None,
+                    other => Some(text_of(other)),
+                };
+                out.push(EndpointInfo {
+                    id,
+                    name: text_of(r.get_ref(1)?),
+                    monitor_level: int_of(r.get_ref(2)?).filter(|l| (0..=3).contains(l)).map(|l| l as u8),
+                    time_added: time_of(r.get_ref(3)?),
+                    version_added,
+                    last_requested: time_of(r.get_ref(5)?),
+                });
+            }
+            Ok(out)
+        })
+    }
+
     /// Requests per endpoint id in each of the `hours` hours before `now` (`[now - hours h, now)`, oldest hour
     /// first); endpoints without requests in that time, and requests without a usable endpoint id or time,
     /// are absent.

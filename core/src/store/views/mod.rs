@@ -51,6 +51,7 @@ use super::{Store, StoreError};
 use crate::timefmt;
 
 pub use daily::{DailyUtilization, EndpointDays};
+pub use extras::EndpointInfo;
 pub use groups::{GroupColumn, GroupPerformance, IpHits, UserHits};
 pub use hourly::HourlyLoad;
 pub use latency::{bucket_width, LatencyBucket, LatencySeries, MIN_BUCKETS};
