@@ -273,6 +273,20 @@ async fn the_summary_and_number_tabs_show_the_fixtures_numbers() {
     let hourly = app.get("/dashboard/endpoint/2/hourly?window=all", Some(&cookie)).await;
     assert!(hourly.body.contains("443 requests over"));
     assert!(hourly.body.contains(r#"<td class="num h4""#), "the busiest hours shaded");
+    assert!(hourly.body.contains("<svg class=\"heatmap\""), "the heatmap");
+    for (tab, chart) in [
+        ("latency", "<svg class=\"lines\""),
+        ("versions", "<svg class=\"box\""),
+        ("users", "<svg class=\"box\""),
+        ("ips", "<svg class=\"box\""),
+        ("user-versions", "<svg class=\"heatmap\""),
+        ("ip-versions", "<svg class=\"heatmap\""),
+    ] {
+        let page = app.get(&format!("/dashboard/endpoint/2/{tab}?window=all"), Some(&cookie)).await;
+        assert!(page.body.contains(chart), "{tab} draws {chart}");
+    }
+    let matrix = app.get("/dashboard/endpoint/2/user-versions?window=all", Some(&cookie)).await;
+    assert!(matrix.body.contains("alice · version 1.1 · median"), "a cell's tooltip");
     let outliers = app.get("/dashboard/endpoint/1/outliers", Some(&cookie)).await;
     assert!(outliers.body.contains("77 outliers in all"));
     let exceptions = app.get("/dashboard/endpoint/6/exceptions", Some(&cookie)).await;
