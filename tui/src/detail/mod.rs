@@ -59,52 +59,8 @@ pub fn section_at(sections: &[Section], line: usize) -> Option<&Section> {
     sections.last()
 }
 
-/// A frame of a stack: file, line, function and source line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StackFrame {
-    /// Source file.
-    pub file: String,
-    /// Line number as stored.
-    pub line: String,
-    /// Function name.
-    pub function: String,
-    /// The source line (may be empty).
-    pub code: String,
-}
-
-/// Parses one stored frame `File: "f", line n, in "fn": "code"`; `None` for notes and other text.
-pub fn parse_frame(text: &str) -> Option<StackFrame> {
-    let rest = text.trim().strip_prefix("File: \"").or_else(|| text.trim().strip_prefix("File \""))?;
-    let (file, rest) = rest.split_once("\", line ")?;
-    let (line, rest) = rest.split_once(", in ")?;
-    let rest = rest.strip_prefix('"').unwrap_or(rest);
-    let (function, code) = match rest.split_once("\": \"") {
-        Some((function, code)) => (function, code.strip_suffix('"').unwrap_or(code)),
-        None => (rest.strip_suffix('"').unwrap_or(rest), ""),
-    };
-    Some(StackFrame {
-        file: file.to_string(),
-        line: line.trim().to_string(),
-        function: function.to_string(),
-        code: code.to_string(),
-    })
-}
-
-/// True for frames of libraries, the standard library or the runtime (Python or Rust), drawn dim.
-pub fn is_library(file: &str) -> bool {
-    const MARKERS: [&str; 9] = [
-        "/site-packages/",
-        "/dist-packages/",
-        "/lib/python",
-        "/.pyenv/",
-        "/.cargo/registry/",
-        "/.cargo/git/",
-        "/rustc/",
-        "/.rustup/",
-        "/library/std/",
-    ];
-    file.is_empty() || file.starts_with('<') || MARKERS.iter().any(|m| file.contains(m))
-}
+/// Stored stack frames (the dashboard layer's reading, shared with the web).
+pub use fmd_core::stored::{is_library, parse_frame, StackFrame};
 
 /// Adds the frame lines of `frame`: `File "x", line n, in "f"` and, indented, its source line.
 pub fn push_frame(section: &mut Section, frame: &StackFrame) {

@@ -6,7 +6,7 @@
 
 use axum::extract::{Path, Query, State};
 use fmd_core::dashboard::{ViewData, ViewKind};
-use fmd_core::store::{CallTree, CodeRef};
+use fmd_core::store::CallTree;
 use maud::{html, Markup};
 
 use super::{instant_ms, request_id, Answer, Endpoint};
@@ -17,48 +17,12 @@ use crate::pages::{frame, limits, PAGE_ROWS};
 use crate::params::PageQuery;
 use crate::state::AppState;
 
+pub use fmd_core::stored::code::{function, label, location};
+
 /// Most lines of a call tree on a page (position order; the rest are counted).
 pub const MOST_LINES: usize = 1000;
 /// Deepest `<details>` nesting; deeper lines are listed flat inside it, with their depth.
 const MAX_NESTING: usize = 48;
-
-/// True for an unsymbolized frame's "name": a code address such as `0x7f3a2c1b9e40`.
-fn is_address(text: &str) -> bool {
-    text.strip_prefix("0x").is_some_and(|hex| !hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit()))
-}
-
-/// The function's name when there is a real one (not empty, not FMD's `None`, not an address).
-pub fn function(code: &CodeRef) -> Option<&str> {
-    let name = code.function_name.trim();
-    (!name.is_empty() && name != "None" && !is_address(name)).then_some(name)
-}
-
-/// `file:line`, `file` when the line is unknown (0), `None` without a file.
-pub fn location(code: &CodeRef) -> Option<String> {
-    let file = code.filename.trim();
-    match (file.is_empty(), code.line_number > 0) {
-        (true, _) => None,
-        (false, true) => Some(format!("{file}:{}", code.line_number)),
-        (false, false) => Some(file.to_string()),
-    }
-}
-
-/// What to show for a line: its code; else its function and location; else `<unknown frame ADDRESS>`.
-pub fn label(code: &CodeRef) -> String {
-    let text = code.code.trim();
-    if !text.is_empty() {
-        return text.to_string();
-    }
-    match (function(code), location(code)) {
-        (Some(f), Some(l)) => format!("{f} ({l})"),
-        (Some(f), None) => f.to_string(),
-        (None, Some(l)) => l,
-        (None, None) if is_address(code.function_name.trim()) => {
-            format!("<unknown frame {}>", code.function_name.trim())
-        }
-        (None, None) => "<unknown frame>".to_string(),
-    }
-}
 
 /// The note of the Profiler and Grouped tabs without profiled requests for an endpoint at `level`.
 pub fn no_profiles(level: Option<u8>) -> String {

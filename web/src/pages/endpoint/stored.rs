@@ -4,56 +4,10 @@
 //! a stack and a list of names and values are drawn (escaped by maud, values through [`super::redact`]).
 
 use fmd_core::store::ExceptionStackFrame;
+pub use fmd_core::stored::{bytes, cpu_list, dict_items, is_library, memory_fields, parse_frame, StackFrame};
 use maud::{html, Markup};
 
 use super::redact;
-
-/// A frame of a stack: file, line, function and source line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StackFrame {
-    /// Source file.
-    pub file: String,
-    /// Line number as stored.
-    pub line: String,
-    /// Function name.
-    pub function: String,
-    /// The source line (may be empty).
-    pub code: String,
-}
-
-/// Parses one stored frame `File: "f", line n, in "fn": "code"`; `None` for notes and other text.
-pub fn parse_frame(text: &str) -> Option<StackFrame> {
-    let rest = text.trim().strip_prefix("File: \"").or_else(|| text.trim().strip_prefix("File \""))?;
-    let (file, rest) = rest.split_once("\", line ")?;
-    let (line, rest) = rest.split_once(", in ")?;
-    let rest = rest.strip_prefix('"').unwrap_or(rest);
-    let (function, code) = match rest.split_once("\": \"") {
-        Some((function, code)) => (function, code.strip_suffix('"').unwrap_or(code)),
-        None => (rest.strip_suffix('"').unwrap_or(rest), ""),
-    };
-    Some(StackFrame {
-        file: file.to_string(),
-        line: line.trim().to_string(),
-        function: function.to_string(),
-        code: code.to_string(),
-    })
-}
-
-/// True for frames of libraries, the standard library or the runtime (Python or Rust), drawn dim.
-pub fn is_library(file: &str) -> bool {
-    const MARKERS: [&str; 9] = [
-        "/site-packages/",
-        "/dist-packages/",
-        "/lib/python",
-        "/.pyenv/",
-        "/.cargo/registry/",
-        "/.cargo/git/",
-        "/rustc/",
-        "/.rustup/",
-        "/library/std/",
-    ];
-    file.is_empty() || file.starts_with('<') || MARKERS.iter().any(|m| file.contains(m))
-}
 
 /// A stack as a list, innermost last: the service's own frames emphasised, library frames dim, notes plain.
 pub fn stack(frames: &[Result<StackFrame, String>]) -> Markup {
@@ -105,98 +59,6 @@ pub fn exception_stack(frames: &[ExceptionStackFrame]) -> Vec<Result<StackFrame,
             })
         })
         .collect()
-}
-
-/// Numbers of a Python list literal `[12.5, 3.0]` (unreadable items skipped).
-pub fn cpu_list(text: &str) -> Vec<f64> {
-    text.trim()
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .split(',')
-        .filter_map(|v| v.trim().parse::<f64>().ok())
-        .filter(|v| v.is_finite())
-        .collect()
-}
-
-/// `key=value` pairs of `svmem(total=1, available=2)`.
-pub fn memory_fields(text: &str) -> Vec<(String, String)> {
-    let inner = text.trim();
-    let inner = inner.split_once('(').map_or(inner, |(_, rest)| rest.trim_end_matches(')'));
-    inner
-        .split(',')
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect()
-}
-
-/// Bytes as `25.3 GB`, `921 MB`.
-pub fn bytes(text: &str) -> String {
-    let Ok(n) = text.parse::<f64>() else { return text.to_string() };
-    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
-    let mut value = n;
-    let mut unit = 0;
-    while value >= 1000.0 && unit + 1 < UNITS.len() {
-        value /= 1000.0;
-        unit += 1;
-    }
-    let unit = UNITS.get(unit).copied().unwrap_or("B");
-    if value >= 100.0 || unit == "B" {
-        format!("{value:.0} {unit}")
-    } else {
-        format!("{value:.1} {unit}")
-    }
-}
-
-/// Top-level items of a Python dict text `{'A': 1, 'B': (1, 0)}` as `'A': 1` strings (brackets, parentheses,
-/// angle brackets and quotes respected).
-pub fn dict_items(text: &str) -> Vec<String> {
-    let inner = text.trim();
-    let inner = inner.strip_prefix('{').and_then(|t| t.strip_suffix('}')).unwrap_or(inner);
-    let mut items = Vec::new();
-    let mut current = String::new();
-    let mut depth = 0usize;
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    for c in inner.chars() {
-        if let Some(q) = quote {
-            current.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == q {
-                quote = None;
-            }
-            continue;
-        }
-        match c {
-            '\'' | '"' => {
-                quote = Some(c);
-                current.push(c);
-            }
-            '(' | '[' | '{' | '<' => {
-                depth += 1;
-                current.push(c);
-            }
-            ')' | ']' | '}' | '>' => {
-                depth = depth.saturating_sub(1);
-                current.push(c);
-            }
-            ',' if depth == 0 => {
-                let item = current.trim();
-                if !item.is_empty() {
-                    items.push(item.to_string());
-                }
-                current.clear();
-            }
-            c => current.push(c),
-        }
-    }
-    let item = current.trim();
-    if !item.is_empty() {
-        items.push(item.to_string());
-    }
-    items
 }
 
 /// A name and its value, or a line that is neither.
