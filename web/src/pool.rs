@@ -5,7 +5,10 @@
 //! blocking thread, at most [`READERS`] at a time. The change counter is SQLite's `data_version` of one
 //! dedicated connection, which moves whenever any other connection (a recorder, a console, `fmd prune`)
 //! commits; an answer is given again while it has not moved (and, for views that move with the clock, for
-//! [`CLOCK_FRESH`]), which makes a page refreshed by many open dashboards cost one query.
+//! [`CLOCK_FRESH`]), which makes a page refreshed by many open dashboards cost one query. While recorders
+//! write, the counter moves with every batch: an answer is then given again for [`LIVE_FRESH`] (live pages
+//! poll every 5 s, so they still show each change within seconds), and dashboards asking for the same view
+//! at once wait for one query instead of each running their own.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -20,6 +23,8 @@ use tokio::sync::Semaphore;
 pub const READERS: usize = 4;
 /// How long an answer that moves with the clock (today, the last hour) is given again on an unchanged file.
 pub const CLOCK_FRESH: Duration = Duration::from_secs(5);
+/// How long an answer is given again although the file changed since (recorders writing all the time).
+pub const LIVE_FRESH: Duration = Duration::from_secs(2);
 /// Answers kept (the oldest go first).
 const KEPT: usize = 256;
 /// Time spent bringing the summaries up to date after a change, per round.
@@ -52,6 +57,8 @@ struct Inner {
     permits: Semaphore,
     watch: Mutex<Store>,
     kept: Mutex<Kept>,
+    /// One lock per view being asked for, so that dashboards asking at once share one query.
+    asking: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 #[derive(Default)]
@@ -79,6 +86,7 @@ impl Pool {
             permits: Semaphore::new(READERS),
             watch: Mutex::new(watch),
             kept: Mutex::new(Kept::default()),
+            asking: Mutex::new(HashMap::new()),
         })))
     }
 
@@ -144,11 +152,25 @@ impl Pool {
     pub async fn answer(&self, request: ViewRequest, pinned_clock: bool) -> Result<Arc<ViewData>, PoolError> {
         let key = format!("{:?}|{:?}|{:?}|{:?}", request.key, request.zone, request.limits, request.days);
         let timeless = pinned_clock || request.key.kind.answer_is_timeless(request.key.window);
+        if let Some(data) = self.kept(&key, self.version()?) {
+            return Ok(data);
+        }
+        // One query per view at a time: who waited finds the answer of who asked first.
+        let gate = match self.0.asking.lock() {
+            Ok(mut asking) => Arc::clone(asking.entry(key.clone()).or_default()),
+            Err(e) => return Err(PoolError::Thread(e.to_string())),
+        };
+        let _turn = gate.lock().await;
         let version = self.version()?;
         if let Some(data) = self.kept(&key, version) {
             return Ok(data);
         }
         let data = Arc::new(self.run(move |store| Ok(dashboard::answer(store, &request)?)).await?);
+        if let Ok(mut asking) = self.0.asking.lock() {
+            if asking.len() > KEPT {
+                asking.retain(|_, gate| Arc::strong_count(gate) > 1);
+            }
+        }
         if let Ok(mut kept) = self.0.kept.lock() {
             if kept.answers.len() >= KEPT {
                 let oldest = kept.answers.iter().min_by_key(|(_, a)| a.at).map(|(k, _)| k.clone());
@@ -164,8 +186,9 @@ impl Pool {
     fn kept(&self, key: &str, version: i64) -> Option<Arc<ViewData>> {
         let kept = self.0.kept.lock().ok()?;
         let answer = kept.answers.get(key)?;
-        let fresh = answer.timeless || answer.at.elapsed() < CLOCK_FRESH;
-        (answer.version == version && fresh).then(|| Arc::clone(&answer.data))
+        let age = answer.at.elapsed();
+        let fresh = (answer.version == version && (answer.timeless || age < CLOCK_FRESH)) || age < LIVE_FRESH;
+        fresh.then(|| Arc::clone(&answer.data))
     }
 
     /// Forgets every kept answer (after an admin action changed the file through another connection, the
