@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::{ask, body, days, endpoint, endpoints, json, page, paging, strings, ApiError};
 use crate::auth::Viewer;
-use crate::pages::{limits, View};
+use crate::pages::View;
 use crate::params::PageQuery;
 use crate::state::AppState;
 
@@ -47,7 +47,7 @@ async fn overview(
     Query(query): Query<PageQuery>,
 ) -> Result<Response, ApiError> {
     let view = View::of(&state, &query)?;
-    let data = view.ask(&state, ViewKind::Overview, None, limits(0, 0), None).await?;
+    let data = view.ask(&state, ViewKind::Overview, None, crate::pages::overview_limits(), None).await?;
     Ok(json(&*data))
 }
 

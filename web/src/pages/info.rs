@@ -11,7 +11,7 @@ use maud::html;
 
 use super::format::{count, instant};
 use super::frame::{self, Frame, Tabs};
-use super::{limits, PageError, View};
+use super::{PageError, View};
 use crate::auth::Viewer;
 use crate::params::PageQuery;
 use crate::state::AppState;
@@ -33,7 +33,7 @@ async fn page(
     Query(query): Query<PageQuery>,
 ) -> Result<Response, PageError> {
     let view = View::of(&state, &query)?;
-    let data = view.ask(&state, ViewKind::Overview, None, limits(0, 0), None).await?;
+    let data = view.ask(&state, ViewKind::Overview, None, super::overview_limits(), None).await?;
     let ViewData::Overview(overview) = &*data else { return Err(PageError::NotFound("no overview".into())) };
     let total: u64 = overview.rows.iter().map(|r| r.hits_overall).sum();
     let facts = state

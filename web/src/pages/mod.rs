@@ -101,6 +101,14 @@ pub fn limits(rows: usize, offset: usize) -> Limits {
     limits
 }
 
+/// The limits every page that needs the overview asks it with (the overview page, endpoint pages, admin
+/// and info pages, FMD's `/api/overview`), so they share one kept answer: the console's with the 24-hour trend.
+pub fn overview_limits() -> Limits {
+    let mut web = limits(0, 0);
+    web.trend_hours = 24;
+    web
+}
+
 impl View {
     /// The window and zone of `query`.
     pub fn of(state: &AppState, query: &PageQuery) -> Result<View, BadParam> {

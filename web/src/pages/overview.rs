@@ -12,7 +12,7 @@ use maud::{html, Markup};
 
 use super::format::{ago, count, ms, share};
 use super::frame::{self, Frame, Tabs};
-use super::{limits, PageError, View};
+use super::{overview_limits, PageError, View};
 use crate::auth::Viewer;
 use crate::params::PageQuery;
 use crate::state::AppState;
@@ -44,9 +44,7 @@ async fn page(
     Query(query): Query<PageQuery>,
 ) -> Result<Response, PageError> {
     let view = View::of(&state, &query)?;
-    let mut web = limits(0, 0);
-    web.trend_hours = 24;
-    let data = view.ask(&state, ViewKind::Overview, None, web, None).await?;
+    let data = view.ask(&state, ViewKind::Overview, None, overview_limits(), None).await?;
     let ViewData::Overview(overview) = &*data else {
         return Err(PageError::NotFound("the overview has no answer".into()));
     };

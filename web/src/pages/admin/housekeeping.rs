@@ -17,7 +17,7 @@ use serde::Deserialize;
 use crate::auth::{Admin, Viewer};
 use crate::pages::format::count;
 use crate::pages::frame::{self, csrf_field, Frame, Tabs};
-use crate::pages::{limits, PageError, View};
+use crate::pages::{PageError, View};
 use crate::params::PageQuery;
 use crate::state::AppState;
 
@@ -82,7 +82,7 @@ impl Operation {
 
 /// The overview's rows (names and levels of every endpoint).
 async fn endpoints(state: &AppState, view: &View) -> Result<Vec<OverviewRow>, PageError> {
-    let data = view.ask(state, ViewKind::Overview, None, limits(0, 0), None).await?;
+    let data = view.ask(state, ViewKind::Overview, None, crate::pages::overview_limits(), None).await?;
     match &*data {
         ViewData::Overview(overview) => Ok(overview.rows.clone()),
         _ => Err(PageError::NotFound("the overview has no answer".into())),

@@ -35,7 +35,7 @@ use http::StatusCode;
 use maud::{html, Markup};
 
 use super::frame::{self, Frame, Tabs};
-use super::{limits, PageError, View};
+use super::{overview_limits, PageError, View};
 use crate::auth::Viewer;
 use crate::params::{BadParam, PageQuery};
 use crate::pool::PoolError;
@@ -138,13 +138,6 @@ fn missing(
 /// The query's window and zone only (what links to another view keep).
 pub fn keep_query(query: &PageQuery) -> String {
     query.with(&[("sort", None), ("dir", None), ("q", None), ("page", None)])
-}
-
-/// The overview's limits as the overview page asks for them (so both share one kept answer).
-fn overview_limits() -> Limits {
-    let mut web = limits(0, 0);
-    web.trend_hours = 24;
-    web
 }
 
 /// An endpoint page being drawn: who asks, what the URL says, and the endpoint.
