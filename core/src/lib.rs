@@ -18,4 +18,4 @@ pub mod stored;
 pub mod timefmt;
 
 pub use config::{Config, ConfigError};
-pub use store::{Store, StoreError};
+pub use store::{ErrorKind, Store, StoreError};

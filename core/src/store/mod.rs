@@ -167,6 +167,17 @@ pub enum StoreError {
         /// The missing `Endpoint.id`s, ascending.
         ids: Vec<i64>,
     },
+    /// A failure of a database server (PostgreSQL): `location` is the database as it may be shown (the URL
+    /// without its password), `kind` what went wrong, `message` the server's or client's words.
+    #[error("{location}: {message}")]
+    Backend {
+        /// The database, printable (never with a password).
+        location: String,
+        /// What kind of failure.
+        kind: ErrorKind,
+        /// What the server or client library said.
+        message: String,
+    },
     /// Any other SQLite failure.
     #[error("{path}: {source}")]
     Sqlite {
@@ -178,13 +189,103 @@ pub enum StoreError {
     },
 }
 
+/// What kind of failure a [`StoreError`] is, the same for every backend, so callers (the recorder's fault
+/// handling, the front-ends' messages) never look at a driver's own error codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// Contention: another connection holds a lock; trying again later works.
+    Busy,
+    /// The disk or quota is full.
+    Full,
+    /// The database may be read but not written.
+    ReadOnly,
+    /// The file or data is damaged, or not an FMD database of a layout fmd reads.
+    Corrupt,
+    /// The database, or something a write refers to, is gone (a missing file, endpoints deleted meanwhile).
+    Gone,
+    /// The server cannot be reached, or the connection was lost.
+    Unreachable,
+    /// The server refused: authentication, permissions.
+    Refused,
+    /// A statement ran past its time limit, or was cancelled.
+    Timeout,
+    /// A request for something that is not there (an unknown endpoint or user), or not allowed (the last admin).
+    Invalid,
+    /// Written by a newer fmd.
+    Newer,
+    /// Anything else.
+    Other,
+}
+
 impl StoreError {
     /// True when the failure is transient contention (another process holds the lock).
     pub fn is_busy(&self) -> bool {
+        self.kind() == ErrorKind::Busy
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        use rusqlite::ErrorCode as C;
+        match self {
+            StoreError::Missing(_) => ErrorKind::Gone,
+            StoreError::NotSqlite(_) | StoreError::NotFmd(..) | StoreError::Unusable { .. } => ErrorKind::Corrupt,
+            StoreError::AmbiguousPrefix { .. } => ErrorKind::Invalid,
+            StoreError::NewerSchema { .. } => ErrorKind::Newer,
+            StoreError::UnknownEndpoint { .. }
+            | StoreError::SameEndpoint { .. }
+            | StoreError::UnknownUser { .. }
+            | StoreError::UnknownUserId { .. }
+            | StoreError::DuplicateUser { .. }
+            | StoreError::LastAdmin { .. }
+            | StoreError::BadUsername { .. }
+            | StoreError::BadPasswordHash { .. } => ErrorKind::Invalid,
+            StoreError::EndpointsGone { .. } => ErrorKind::Gone,
+            StoreError::Backend { kind, .. } => *kind,
+            StoreError::Sqlite { source: rusqlite::Error::SqliteFailure(e, _), .. } => match e.code {
+                C::DatabaseBusy | C::DatabaseLocked => ErrorKind::Busy,
+                C::DiskFull => ErrorKind::Full,
+                C::ReadOnly => ErrorKind::ReadOnly,
+                C::NotADatabase | C::DatabaseCorrupt => ErrorKind::Corrupt,
+                C::CannotOpen | C::NotFound => ErrorKind::Gone,
+                C::PermissionDenied | C::AuthorizationForStatementDenied => ErrorKind::Refused,
+                C::OperationInterrupted => ErrorKind::Timeout,
+                _ => ErrorKind::Other,
+            },
+            StoreError::Sqlite { .. } => ErrorKind::Other,
+        }
+    }
+
+    /// True when the database could not be opened at all (a missing directory or file, no permission), as
+    /// opposed to a failure of an open connection; the recorder names the two differently.
+    pub fn is_cannot_open(&self) -> bool {
         matches!(
             self,
-            StoreError::Sqlite { source: rusqlite::Error::SqliteFailure(e, _), .. }
-                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            StoreError::Missing(_)
+                | StoreError::Sqlite {
+                    source: rusqlite::Error::SqliteFailure(
+                        rusqlite::ffi::Error {
+                            code: rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::PermissionDenied,
+                            ..
+                        },
+                        _
+                    ),
+                    ..
+                }
+        )
+    }
+
+    /// True for an I/O failure of the disk under the database.
+    pub fn is_io(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sqlite {
+                source: rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error { code: rusqlite::ErrorCode::SystemIoFailure, .. },
+                    _
+                ),
+                ..
+            }
         )
     }
 }

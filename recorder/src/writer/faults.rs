@@ -8,8 +8,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use fmd_core::StoreError;
-use rusqlite::ErrorCode;
+use fmd_core::{ErrorKind, StoreError};
 
 /// What is wrong with the database, as far as the recorder can tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,32 +29,38 @@ pub(crate) enum FaultKind {
     NewerSchema,
     /// An I/O error.
     Io,
+    /// The database server cannot be reached, or the connection was lost.
+    Unreachable,
+    /// The database server refused the connection (authentication, permissions).
+    Refused,
+    /// A statement ran past the server's time limit.
+    Timeout,
     /// Anything else.
     Other,
 }
 
 impl FaultKind {
-    /// Classifies a store error for the database at `path`.
+    /// Classifies a store error for the database at `path`, by its backend-neutral [`ErrorKind`].
     pub(crate) fn of(error: &StoreError, path: &Path) -> FaultKind {
-        match error {
-            StoreError::NotSqlite(_) | StoreError::NotFmd(..) | StoreError::AmbiguousPrefix { .. } => {
-                FaultKind::NotADatabase
-            }
-            StoreError::NewerSchema { .. } => FaultKind::NewerSchema,
-            StoreError::Missing(_) => FaultKind::CannotOpen,
-            // A directory, or FMD tables without columns fmd writes (an older FMD's file).
-            StoreError::Unusable { .. } => FaultKind::NotADatabase,
-            StoreError::Sqlite { source: rusqlite::Error::SqliteFailure(e, _), .. } => match e.code {
-                ErrorCode::CannotOpen if parent_missing(path) => FaultKind::MissingDirectory,
-                ErrorCode::CannotOpen | ErrorCode::PermissionDenied => FaultKind::CannotOpen,
-                ErrorCode::ReadOnly => FaultKind::ReadOnly,
-                ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => FaultKind::Locked,
-                ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt => FaultKind::NotADatabase,
-                ErrorCode::DiskFull => FaultKind::DiskFull,
-                ErrorCode::SystemIoFailure => FaultKind::Io,
-                _ => FaultKind::Other,
-            },
-            _ => FaultKind::Other,
+        if error.is_cannot_open() {
+            return if parent_missing(path) { FaultKind::MissingDirectory } else { FaultKind::CannotOpen };
+        }
+        if error.is_io() {
+            return FaultKind::Io;
+        }
+        match error.kind() {
+            ErrorKind::Busy => FaultKind::Locked,
+            ErrorKind::ReadOnly => FaultKind::ReadOnly,
+            ErrorKind::Corrupt => FaultKind::NotADatabase,
+            ErrorKind::Full => FaultKind::DiskFull,
+            ErrorKind::Newer => FaultKind::NewerSchema,
+            ErrorKind::Gone => FaultKind::CannotOpen,
+            ErrorKind::Unreachable => FaultKind::Unreachable,
+            ErrorKind::Refused => FaultKind::Refused,
+            ErrorKind::Timeout => FaultKind::Timeout,
+            // Two FMD table sets in one file: nothing the recorder may pick between.
+            ErrorKind::Invalid if matches!(error, StoreError::AmbiguousPrefix { .. }) => FaultKind::NotADatabase,
+            ErrorKind::Invalid | ErrorKind::Other => FaultKind::Other,
         }
     }
 
@@ -75,6 +80,9 @@ impl FaultKind {
             FaultKind::DiskFull => "the disk is full",
             FaultKind::NewerSchema => "the file was written by a newer fmd",
             FaultKind::Io => "an I/O error occurred",
+            FaultKind::Unreachable => "the database server cannot be reached",
+            FaultKind::Refused => "the database server refused the connection",
+            FaultKind::Timeout => "a statement ran past the server's time limit",
             FaultKind::Other => "a database error occurred",
         }
     }
@@ -129,6 +137,7 @@ impl FaultLog {
             StoreError::Sqlite { source, .. } => format!(" (SQLite: {source})"),
             StoreError::NewerSchema { found, .. } => format!(" (schema version {found})"),
             StoreError::Unusable { problem, .. } => format!(" ({problem})"),
+            StoreError::Backend { message, .. } => format!(" ({message})"),
             _ => String::new(),
         };
         tracing::warn!(
