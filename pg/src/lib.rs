@@ -6,9 +6,12 @@
 //!
 //! * [`url`]: the database URL (`postgres://`, FMD's `postgresql+psycopg2://`), its password (URL, `PGPASSWORD`,
 //!   a password file) and the printable location that never shows it.
+//! * `testing` (feature `testing`): a throwaway database per test on the server `FMD_TEST_PG_URL` names.
 //! * [`error`]: PostgreSQL's failures as `fmd_core`'s [`StoreError`] with its backend-neutral kinds.
 
 pub mod error;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod url;
 
 use std::cell::RefCell;
