@@ -7,9 +7,11 @@
 //! * [`url`]: the database URL (`postgres://`, FMD's `postgresql+psycopg2://`), its password (URL, `PGPASSWORD`,
 //!   a password file) and the printable location that never shows it.
 //! * `testing` (feature `testing`): a throwaway database per test on the server `FMD_TEST_PG_URL` names.
+//! * [`import`]: an FMD SQLite file's rows copied into PostgreSQL (moving a service's history, and the tests).
 //! * [`error`]: PostgreSQL's failures as `fmd_core`'s [`StoreError`] with its backend-neutral kinds.
 
 pub mod error;
+pub mod import;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod url;

@@ -72,6 +72,32 @@ impl TestDb {
     }
 }
 
+/// Python FMD 5.1.0's schema on PostgreSQL as its `pg_dump --schema-only` printed it (no prefix).
+pub const PYTHON_FMD_SCHEMA: &str = include_str!("../../fixtures/postgres/fmd-5.1.0-schema.sql");
+
+impl TestDb {
+    /// Creates FMD's tables exactly as Python FMD 5.1.0 created them (from its dump), as a database Python FMD
+    /// made would have them.
+    ///
+    /// # Panics
+    /// When the server refuses the dump.
+    #[allow(clippy::expect_used)]
+    pub fn create_python_fmd_schema(&self) {
+        let mut client = self.client();
+        client.batch_execute(PYTHON_FMD_SCHEMA).expect("Python FMD's schema");
+        // The dump empties search_path for its own session only; this connection ends here.
+    }
+
+    /// A store on the test database with the FMD tables of `prefix`.
+    ///
+    /// # Panics
+    /// When the server cannot be reached.
+    #[allow(clippy::expect_used)]
+    pub fn store(&self, prefix: &str) -> crate::PgStore {
+        crate::PgStore::connect(&self.pg_url(), prefix).expect("connect to the test database")
+    }
+}
+
 #[allow(clippy::expect_used)]
 fn admin_client(admin: &str) -> postgres::Client {
     PgUrl::parse(admin, None)
