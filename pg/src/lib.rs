@@ -12,6 +12,7 @@
 
 pub mod error;
 pub mod import;
+mod report;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod url;

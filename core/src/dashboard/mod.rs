@@ -8,6 +8,7 @@
 //! * [`key`]: what a view is ([`ViewKind`], [`ViewKey`], the Requests filter as a `Copy` [`RequestsKey`]).
 //! * [`answer`](mod@answer): what views answer ([`ViewData`] and the composite answers).
 //! * [`query`]: [`answer`], the one function, and the [`Limits`] front-ends choose.
+//! * [`source`]: [`ViewSource`], what the layer reads from a backend (SQLite's `Store`, PostgreSQL's `PgStore`).
 //! * [`report`]: the report's view (which endpoints changed), from [`crate::report`].
 //! * [`housekeeping`]: delete, merge and prune, previewed and applied the same way by every front-end.
 //! * [`icicle`]: the grouped profiler's icicle layout (frames sized by time share), for every front-end.
@@ -21,6 +22,7 @@ pub mod key;
 mod overview;
 pub mod query;
 pub mod report;
+pub mod source;
 pub mod window;
 
 pub use answer::{
@@ -30,4 +32,5 @@ pub use housekeeping::{Housekeeping, PRUNE_AGES};
 pub use key::{RequestsKey, ViewKey, ViewKind};
 pub use query::{answer, DashboardError, Limits, ViewRequest};
 pub use report::{ReportRow, ReportView, GROWN_POINTS};
+pub use source::ViewSource;
 pub use window::{Compare, Window};

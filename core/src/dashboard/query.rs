@@ -10,8 +10,9 @@ use super::answer::{
 };
 use super::key::{ViewKey, ViewKind};
 use super::report::report_view;
+use super::source::ViewSource;
 use crate::store::views::GroupColumn;
-use crate::store::{DayRange, GraphSeries, Store, StoreError, TimeRange};
+use crate::store::{DayRange, GraphSeries, StoreError, TimeRange};
 
 /// Most users or IPs the console lists with box plots (the busiest).
 pub const CONSOLE_GROUPS: usize = 500;
@@ -120,7 +121,7 @@ pub enum DashboardError {
 }
 
 /// The answer to `request`: the one call behind every console tab, `fmd show` view and web page.
-pub fn answer(store: &Store, request: &ViewRequest) -> Result<ViewData, DashboardError> {
+pub fn answer(store: &dyn ViewSource, request: &ViewRequest) -> Result<ViewData, DashboardError> {
     let key = request.key;
     let (now, tz, limits) = (request.now, request.zone, request.limits);
     let range = key.window.range(now);
@@ -245,7 +246,7 @@ fn small(n: usize) -> u32 {
 }
 
 /// The overview at `now` with the recorders' losses, exception groups and `trend_hours` hours of trend.
-fn overview(store: &Store, now: DateTime<Utc>, tz: Tz, trend_hours: usize) -> Result<Overview, StoreError> {
+fn overview(store: &dyn ViewSource, now: DateTime<Utc>, tz: Tz, trend_hours: usize) -> Result<Overview, StoreError> {
     let rows = store.overview(now, tz)?;
     let (dropped, failed) = store.recorder_losses()?;
     let dropped = store.has_recorder_counters()?.then_some(dropped);
@@ -256,7 +257,7 @@ fn overview(store: &Store, now: DateTime<Utc>, tz: Tz, trend_hours: usize) -> Re
 
 /// Every graph (the first [`Limits::graphs`]) over `range`, bucketed for drawing.
 fn graph_series(
-    store: &Store,
+    store: &dyn ViewSource,
     range: TimeRange,
     now: DateTime<Utc>,
     limits: &Limits,

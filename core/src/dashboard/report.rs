@@ -5,9 +5,10 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
+use super::source::ViewSource;
 use super::window::Compare;
-use crate::report::{Answer, Preset, Report, ReportOptions};
-use crate::store::{Store, StoreError, TimeRange};
+use crate::report::{Answer, Interval, Preset, Report, ReportOptions, Selection};
+use crate::store::{StoreError, TimeRange};
 
 /// The report's view: FMD's report distilled to what the screen shows, endpoints with a significant
 /// change first (busiest first within each group, as the report orders them).
@@ -111,7 +112,12 @@ impl ReportView {
 
 /// FMD's report for `compare` at `now` in zone `tz`; comparing the newest versions needs two of them (else a
 /// note says why there are no rows).
-pub fn report_view(store: &Store, compare: Compare, now: DateTime<Utc>, tz: Tz) -> Result<ReportView, StoreError> {
+pub fn report_view(
+    store: &dyn ViewSource,
+    compare: Compare,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> Result<ReportView, StoreError> {
     let options = ReportOptions::default();
     let label = compare.label().into_owned();
     let preset = match compare {
@@ -119,10 +125,10 @@ pub fn report_view(store: &Store, compare: Compare, now: DateTime<Utc>, tz: Tz) 
         Compare::Week => Preset::Week,
         Compare::Month => Preset::Month,
         Compare::Intervals { interval, baseline } => {
-            return Ok(ReportView::from_report(store.report_intervals(&interval, &baseline, &options)?, label));
+            return Ok(ReportView::from_report(intervals(store, &interval, &baseline, &options)?, label));
         }
         Compare::VersionPair { version, baseline } => {
-            return Ok(ReportView::from_report(store.report_versions(version, baseline, &options)?, label));
+            return Ok(ReportView::from_report(by_versions(store, version, baseline, &options)?, label));
         }
         Compare::Versions => {
             let versions = store.versions(TimeRange::ALL, None)?;
@@ -136,10 +142,34 @@ pub fn report_view(store: &Store, compare: Compare, now: DateTime<Utc>, tz: Tz) 
                 );
                 return Ok(ReportView { label, note: Some(note), rows: Vec::new(), report: None });
             };
-            let report = store.report_versions(&newest.version, &before.version, &options)?;
+            let report = by_versions(store, &newest.version, &before.version, &options)?;
             return Ok(ReportView::from_report(report, format!("version {} vs {}", newest.version, before.version)));
         }
     };
     let pair = preset.intervals(now, tz);
-    Ok(ReportView::from_report(store.report_intervals(&pair.interval, &pair.baseline, &options)?, label))
+    Ok(ReportView::from_report(intervals(store, &pair.interval, &pair.baseline, &options)?, label))
+}
+
+/// FMD's report comparing two intervals.
+fn intervals(
+    store: &dyn ViewSource,
+    interval: &Interval,
+    baseline: &Interval,
+    options: &ReportOptions,
+) -> Result<Report, StoreError> {
+    store.report(&Selection::Interval { interval: *interval }, &Selection::Interval { interval: *baseline }, options)
+}
+
+/// FMD's report comparing two versions.
+fn by_versions(
+    store: &dyn ViewSource,
+    version: &str,
+    baseline: &str,
+    options: &ReportOptions,
+) -> Result<Report, StoreError> {
+    store.report(
+        &Selection::Version { version: version.to_string() },
+        &Selection::Version { version: baseline.to_string() },
+        options,
+    )
 }

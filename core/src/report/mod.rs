@@ -238,9 +238,10 @@ pub struct StatusCodeAnswer {
     pub compared_to_count: u64,
 }
 
-/// What one side contributes, per endpoint.
+/// What one side contributes, per endpoint. A backend without fmd's summaries builds it with
+/// [`SideData::from_rows`] and hands both sides to [`assemble`].
 #[derive(Default)]
-struct SideData {
+pub struct SideData {
     /// Status code → count.
     status: HashMap<i64, BTreeMap<Option<i64>, u64>>,
     /// Requests with numeric durations.
@@ -301,22 +302,59 @@ impl Store {
         let base = read(baseline, base_plan).map_err(wrap)?;
         tx.finish().map_err(wrap)?;
 
-        let summaries = endpoints
-            .into_iter()
-            .map(|(id, name)| {
-                let answers = vec![
-                    Answer::MedianLatency(median_latency(id, &current, &base, options)),
-                    Answer::StatusCodeDistribution(status_distribution(id, &current, &base, options)),
-                ];
-                EndpointSummary {
-                    endpoint_id: id,
-                    endpoint_name: name,
-                    has_anything_significant: answers.iter().any(Answer::is_significant),
-                    answers,
-                }
-            })
-            .collect();
-        Ok(Report { comparison: comparison.clone(), baseline: baseline.clone(), summaries })
+        Ok(assemble(comparison, baseline, endpoints, &current, &base, options))
+    }
+}
+
+/// The report from both sides' data, one summary per endpoint of `endpoints` (busiest first, ties by name).
+pub fn assemble(
+    comparison: &Selection,
+    baseline: &Selection,
+    endpoints: Vec<(i64, String)>,
+    current: &SideData,
+    base: &SideData,
+    options: &ReportOptions,
+) -> Report {
+    let summaries = endpoints
+        .into_iter()
+        .map(|(id, name)| {
+            let answers = vec![
+                Answer::MedianLatency(median_latency(id, current, base, options)),
+                Answer::StatusCodeDistribution(status_distribution(id, current, base, options)),
+            ];
+            EndpointSummary {
+                endpoint_id: id,
+                endpoint_name: name,
+                has_anything_significant: answers.iter().any(Answer::is_significant),
+                answers,
+            }
+        })
+        .collect();
+    Report { comparison: comparison.clone(), baseline: baseline.clone(), summaries }
+}
+
+impl SideData {
+    /// One side from its requests `(endpoint_id, status_code, duration)` in `(time_requested, id)` order (NULL
+    /// times first), as the SQLite backend reads them: status codes counted, durations sampled evenly per endpoint
+    /// to at most `sample_size`.
+    pub fn from_rows(rows: impl IntoIterator<Item = (i64, Option<i64>, Option<f64>)>, sample_size: usize) -> SideData {
+        let mut data = SideData::default();
+        let mut kept: HashMap<i64, Vec<f64>> = HashMap::new();
+        for (endpoint, code, duration) in rows {
+            *data.status.entry(endpoint).or_default().entry(code).or_default() += 1;
+            let Some(duration) = duration else { continue };
+            *data.counts.entry(endpoint).or_default() += 1;
+            kept.entry(endpoint).or_default().push(duration);
+        }
+        let mut sampler = Sampler::new(sample_size);
+        for (endpoint, durations) in kept {
+            let n = data.counts.get(&endpoint).copied().unwrap_or(0);
+            for d in durations {
+                sampler.offer(endpoint, n, d);
+            }
+        }
+        data.samples = sampler.samples;
+        data
     }
 }
 
