@@ -84,7 +84,10 @@ impl TestDb {
     #[allow(clippy::expect_used)]
     pub fn create_python_fmd_schema(&self) {
         let mut client = self.client();
-        client.batch_execute(PYTHON_FMD_SCHEMA).expect("Python FMD's schema");
+        // The dump gives every table to its owner there (`postgres`), a role this server may not have.
+        let schema: String =
+            PYTHON_FMD_SCHEMA.lines().filter(|l| !l.contains(" OWNER TO ")).map(|l| format!("{l}\n")).collect();
+        client.batch_execute(&schema).expect("Python FMD's schema");
         // The dump empties search_path for its own session only; this connection ends here.
     }
 
