@@ -54,13 +54,13 @@ impl FaultKind {
             ErrorKind::Corrupt => FaultKind::NotADatabase,
             ErrorKind::Full => FaultKind::DiskFull,
             ErrorKind::Newer => FaultKind::NewerSchema,
-            ErrorKind::Gone => FaultKind::CannotOpen,
             ErrorKind::Unreachable => FaultKind::Unreachable,
             ErrorKind::Refused => FaultKind::Refused,
             ErrorKind::Timeout => FaultKind::Timeout,
             // Two FMD table sets in one file: nothing the recorder may pick between.
             ErrorKind::Invalid if matches!(error, StoreError::AmbiguousPrefix { .. }) => FaultKind::NotADatabase,
-            ErrorKind::Invalid | ErrorKind::Other => FaultKind::Other,
+            // A file that cannot be opened was told apart above; endpoints deleted meanwhile are no fault of the file.
+            ErrorKind::Gone | ErrorKind::Invalid | ErrorKind::Other => FaultKind::Other,
         }
     }
 
