@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use fmd_core::store::{NewException, NewFrame, NewOutlier, Tables};
-use postgres::types::ToSql;
+use postgres::types::{ToSql, Type};
 use postgres::{Statement, Transaction};
 
 use super::values::{clean, fit, CPU_CHARS, NAME_CHARS, TYPE_CHARS, URL_CHARS};
@@ -47,7 +47,19 @@ pub(super) fn insert_outliers(
         t.outlier
     );
     let [h, e, u, c, m, s] = &cols;
-    tx.execute(&sql, &[&request, h, e, u, c, m, s])?;
+    let text = Type::TEXT_ARRAY;
+    tx.execute_typed(
+        &sql,
+        &[
+            (&request, Type::INT4_ARRAY),
+            (h, text.clone()),
+            (e, text.clone()),
+            (u, text.clone()),
+            (c, text.clone()),
+            (m, text.clone()),
+            (s, text),
+        ],
+    )?;
     Ok(())
 }
 

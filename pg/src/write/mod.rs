@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use fmd_core::store::{CodeLineCache, DurationStats, EndpointLevel, WriteBatch};
 use fmd_core::StoreError;
 use postgres::error::SqlState;
+use postgres::types::Type;
 use postgres::{GenericClient, Transaction};
 
 #[doc(hidden)]
@@ -133,7 +134,7 @@ impl PgStore {
             incidents::insert_exceptions(&mut tx, &t, &batch.exceptions, &ids)?;
             profiles::insert(&mut tx, &t, &batch.profiles, &ids)?;
             if let Some(c) = &batch.counters {
-                tx.execute(
+                tx.execute_typed(
                     &format!(
                         "INSERT INTO {} (recorder_id, host, pid, started, last_seen, recorded, dropped, failed) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (recorder_id) DO UPDATE SET \
@@ -142,14 +143,14 @@ impl PgStore {
                         t.recorder
                     ),
                     &[
-                        &&*values::clean(&c.recorder_id),
-                        &&*values::clean(&c.host),
-                        &i64::from(c.pid),
-                        &timestamp(c.started_micros),
-                        &chrono::Utc::now().naive_utc(),
-                        &(c.recorded as i64),
-                        &(c.dropped as i64),
-                        &(c.failed as i64),
+                        (&&*values::clean(&c.recorder_id), Type::TEXT),
+                        (&&*values::clean(&c.host), Type::TEXT),
+                        (&i64::from(c.pid), Type::INT8),
+                        (&timestamp(c.started_micros), Type::TIMESTAMP),
+                        (&chrono::Utc::now().naive_utc(), Type::TIMESTAMP),
+                        (&(c.recorded as i64), Type::INT8),
+                        (&(c.dropped as i64), Type::INT8),
+                        (&(c.failed as i64), Type::INT8),
                     ],
                 )?;
             }
@@ -245,12 +246,12 @@ fn missing_endpoints(
     ids.sort_unstable();
     ids.dedup();
     let wanted: Vec<i32> = ids.iter().filter_map(|&id| i32::try_from(id).ok()).collect();
-    let rows = client.query(
+    let rows = client.query_typed(
         &format!(
             "SELECT id, name FROM {endpoint} WHERE id = ANY($1::int4[]) ORDER BY id{}",
             if lock { " FOR KEY SHARE" } else { "" }
         ),
-        &[&wanted],
+        &[(&wanted, Type::INT4_ARRAY)],
     )?;
     let found: Vec<(i64, String)> = rows.iter().map(|r| (i64::from(r.get::<_, i32>(0)), r.get(1))).collect();
     let mut names: Vec<(i64, &str)> = batch.endpoint_names.iter().map(|(id, name)| (*id, &**name)).collect();
@@ -281,11 +282,11 @@ fn touch_endpoints(tx: &mut Transaction<'_>, endpoint: &str, times: &[(i64, i64)
     latest.reverse();
     latest.dedup_by_key(|(id, _)| *id);
     latest.reverse();
-    let update = tx.prepare(&format!(
+    let update = format!(
         "UPDATE {endpoint} SET last_requested = $2 WHERE id = $1 AND (last_requested IS NULL OR last_requested < $2)"
-    ))?;
+    );
     for (id, micros) in latest {
-        tx.execute(&update, &[&int4(id), &timestamp(micros)])?;
+        tx.execute_typed(&update, &[(&int4(id), Type::INT4), (&timestamp(micros), Type::TIMESTAMP)])?;
     }
     Ok(())
 }

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use fmd_core::store::{NewProfile, Tables};
+use postgres::types::{ToSql, Type};
 use postgres::Transaction;
 
 use super::incidents::DEDUP_LOCK;
@@ -46,6 +47,16 @@ fn arrays(keys: &[CodeKey], at: &[usize]) -> (Vec<String>, Vec<i32>, Vec<String>
     out
 }
 
+/// The typed parameters of a key query (one round trip).
+fn key_params<'a>(
+    f: &'a Vec<String>,
+    l: &'a Vec<i32>,
+    n: &'a Vec<String>,
+    c: &'a Vec<String>,
+) -> [(&'a (dyn ToSql + Sync), Type); 4] {
+    [(f, Type::TEXT_ARRAY), (l, Type::INT4_ARRAY), (n, Type::TEXT_ARRAY), (c, Type::TEXT_ARRAY)]
+}
+
 /// Fills `ids[i]` for the keys at `at` that exist (the lowest id of equal rows), locking the rows found
 /// (`FOR KEY SHARE`) so that they stay until commit.
 fn find(
@@ -59,13 +70,13 @@ fn find(
         return Ok(());
     }
     let (f, l, n, c) = arrays(keys, at);
-    let rows = tx.query(
+    let rows = tx.query_typed(
         &format!(
             "SELECT k.ord::int4, c.id FROM unnest($1::text[], $2::int4[], $3::text[], $4::text[]) \
              WITH ORDINALITY AS k(f, l, n, c, ord) JOIN {table} c ON c.filename = k.f AND c.line_number = k.l \
              AND c.function_name = k.n AND c.code = k.c FOR KEY SHARE OF c"
         ),
-        &[&f, &l, &n, &c],
+        &key_params(&f, &l, &n, &c),
     )?;
     for row in rows {
         let ord: i32 = row.get(0);
@@ -121,14 +132,14 @@ pub(super) fn insert(
     if !missing.is_empty() {
         let (f, l, n, c) = arrays(&keys.keys, &missing);
         // Ids ascend in `ord` order (the default is evaluated after the sort): sorted, they map to `missing`.
-        let rows = tx.query(
+        let rows = tx.query_typed(
             &format!(
                 "INSERT INTO {} (filename, line_number, function_name, code) SELECT k.f, k.l, k.n, k.c \
                  FROM unnest($1::text[], $2::int4[], $3::text[], $4::text[]) WITH ORDINALITY AS k(f, l, n, c, ord) \
                  ORDER BY k.ord RETURNING id",
                 t.code_line
             ),
-            &[&f, &l, &n, &c],
+            &key_params(&f, &l, &n, &c),
         )?;
         let mut new: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
         new.sort_unstable();
@@ -148,13 +159,19 @@ pub(super) fn insert(
         indent.push(i);
         duration.push(d);
     }
-    tx.execute(
+    tx.execute_typed(
         &format!(
             "INSERT INTO {} (request_id, code_id, position, indent, duration) \
              SELECT * FROM unnest($1::int4[], $2::int4[], $3::int4[], $4::int4[], $5::float8[])",
             t.stack_line
         ),
-        &[&request, &code, &position, &indent, &duration],
+        &[
+            (&request, Type::INT4_ARRAY),
+            (&code, Type::INT4_ARRAY),
+            (&position, Type::INT4_ARRAY),
+            (&indent, Type::INT4_ARRAY),
+            (&duration, Type::FLOAT8_ARRAY),
+        ],
     )?;
     Ok(())
 }

@@ -15,7 +15,8 @@ use super::values::{fit, int4, timestamp, SHORT_CHARS};
 pub enum RequestInsert {
     /// One `INSERT … SELECT … FROM unnest($arrays) WITH ORDINALITY … ORDER BY ord [RETURNING id]`.
     Unnest,
-    /// Ids from `nextval` over `generate_series`, then `COPY … FROM STDIN (FORMAT binary)`.
+    /// `COPY … FROM STDIN (FORMAT binary)`; when the ids are needed, reserved first from `nextval` over
+    /// `generate_series`.
     Copy,
 }
 
@@ -52,8 +53,7 @@ impl<'a> Columns<'a> {
     }
 }
 
-/// Inserts the batch's Request rows; returns their ids in `batch.requests` order when `with_ids` (always for
-/// [`RequestInsert::Copy`], which assigns them itself).
+/// Inserts the batch's Request rows; returns their ids in `batch.requests` order when `with_ids`.
 pub(super) fn insert(
     tx: &mut Transaction<'_>,
     table: &str,
@@ -66,7 +66,7 @@ pub(super) fn insert(
     }
     match how {
         RequestInsert::Unnest => insert_unnest(tx, table, batch, with_ids),
-        RequestInsert::Copy => insert_copy(tx, table, batch),
+        RequestInsert::Copy => insert_copy(tx, table, batch, with_ids),
     }
 }
 
@@ -90,12 +90,22 @@ fn insert_unnest(
          WITH ORDINALITY AS u(e, d, t, g, i, s, ord) ORDER BY u.ord{}",
         if with_ids { " RETURNING id" } else { "" }
     );
-    let params: [&(dyn ToSql + Sync); 7] = [&&*version, &c.endpoint, &c.duration, &c.time, &group_by, &ip, &c.status];
+    let version: &str = &version;
+    // Typed parameters: parsed, bound and run in one round trip.
+    let params: [(&(dyn ToSql + Sync), Type); 7] = [
+        (&version, Type::TEXT),
+        (&c.endpoint, Type::INT4_ARRAY),
+        (&c.duration, Type::FLOAT8_ARRAY),
+        (&c.time, Type::TIMESTAMP_ARRAY),
+        (&group_by, Type::TEXT_ARRAY),
+        (&ip, Type::TEXT_ARRAY),
+        (&c.status, Type::INT4_ARRAY),
+    ];
     if !with_ids {
-        tx.execute(&sql, &params)?;
+        tx.execute_typed(&sql, &params)?;
         return Ok(Vec::new());
     }
-    let mut ids: Vec<i32> = tx.query(&sql, &params)?.iter().map(|r| r.get(0)).collect();
+    let mut ids: Vec<i32> = tx.query_typed(&sql, &params)?.iter().map(|r| r.get(0)).collect();
     ids.sort_unstable();
     Ok(ids)
 }
@@ -103,40 +113,64 @@ fn insert_unnest(
 /// Reserves `n` ids of `table`'s `id` sequence, ascending.
 pub(super) fn reserve_ids(tx: &mut Transaction<'_>, table: &str, n: usize) -> Result<Vec<i32>, postgres::Error> {
     let count = i32::try_from(n).unwrap_or(i32::MAX);
-    let rows = tx.query(
+    let rows = tx.query_typed(
         "WITH s AS (SELECT pg_get_serial_sequence($1, 'id')::regclass AS seq) \
          SELECT nextval(s.seq)::int4 FROM s, generate_series(1, $2)",
-        &[&table, &count],
+        &[(&table, Type::TEXT), (&count, Type::INT4)],
     )?;
     let mut ids: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
     ids.sort_unstable();
     Ok(ids)
 }
 
-fn insert_copy(tx: &mut Transaction<'_>, table: &str, batch: &WriteBatch) -> Result<Vec<i32>, postgres::Error> {
+fn insert_copy(
+    tx: &mut Transaction<'_>,
+    table: &str,
+    batch: &WriteBatch,
+    with_ids: bool,
+) -> Result<Vec<i32>, postgres::Error> {
+    if !with_ids {
+        return copy_rows(tx, table, batch, None).map(|()| Vec::new());
+    }
     let ids = reserve_ids(tx, table, batch.requests.len())?;
+    copy_rows(tx, table, batch, Some(&ids))?;
+    Ok(ids)
+}
+
+/// `COPY`s the batch's rows, with `ids` (else the column default gives them).
+fn copy_rows(
+    tx: &mut Transaction<'_>,
+    table: &str,
+    batch: &WriteBatch,
+    ids: Option<&[i32]>,
+) -> Result<(), postgres::Error> {
     let c = Columns::of(batch);
     let version = fit(&batch.version, SHORT_CHARS);
     let version: &str = &version;
     let sink = tx.copy_in(&format!(
-        "COPY {table} (id, endpoint_id, duration, time_requested, version_requested, group_by, ip, status_code) \
-         FROM STDIN (FORMAT binary)"
+        "COPY {table} ({}endpoint_id, duration, time_requested, version_requested, group_by, ip, status_code) \
+         FROM STDIN (FORMAT binary)",
+        if ids.is_some() { "id, " } else { "" }
     ))?;
-    let types = [
-        Type::INT4,
-        Type::INT4,
-        Type::FLOAT8,
-        Type::TIMESTAMP,
-        Type::VARCHAR,
-        Type::VARCHAR,
-        Type::VARCHAR,
-        Type::INT4,
-    ];
+    let mut types =
+        vec![Type::INT4, Type::FLOAT8, Type::TIMESTAMP, Type::VARCHAR, Type::VARCHAR, Type::VARCHAR, Type::INT4];
+    if ids.is_some() {
+        types.insert(0, Type::INT4);
+    }
     let mut writer = BinaryCopyInWriter::new(sink, &types);
-    for (i, id) in ids.iter().enumerate() {
+    for i in 0..batch.requests.len() {
         let (group_by, ip): (&str, &str) = (&c.group_by[i], &c.ip[i]);
-        writer.write(&[id, &c.endpoint[i], &c.duration[i], &c.time[i], &version, &group_by, &ip, &c.status[i]])?;
+        let row: [&(dyn ToSql + Sync); 7] =
+            [&c.endpoint[i], &c.duration[i], &c.time[i], &version, &group_by, &ip, &c.status[i]];
+        match ids {
+            Some(ids) => {
+                let mut with_id: Vec<&(dyn ToSql + Sync)> = vec![&ids[i]];
+                with_id.extend(row);
+                writer.write(&with_id)?;
+            }
+            None => writer.write(&row)?,
+        }
     }
     writer.finish()?;
-    Ok(ids)
+    Ok(())
 }
