@@ -178,8 +178,8 @@ impl PgStore {
     /// [`RECORDER_STATEMENT_TIMEOUT`], so a stuck server or lock turns into an error the writer retries
     /// instead of a writer that hangs.
     pub fn tune_for_recorder(&self) -> Result<(), StoreError> {
-        let ms = RECORDER_STATEMENT_TIMEOUT.as_millis();
-        self.with(|client| client.batch_execute(&format!("SET statement_timeout = {ms}")))
+        let ms = RECORDER_STATEMENT_TIMEOUT.as_millis().to_string();
+        self.with(|client| client.execute("SELECT set_config('statement_timeout', $1, false)", &[&ms])).map(|_| ())
     }
 
     /// True when the database has fmd's recorder counters table (databases written only by Python FMD have
