@@ -12,17 +12,24 @@
 
 pub mod error;
 pub mod import;
+mod open;
 mod report;
+mod schema;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod url;
+mod write;
 
 use std::cell::RefCell;
 
 use fmd_core::store::Tables;
 use fmd_core::StoreError;
 
+pub use schema::PG_SCHEMA_VERSION;
 pub use url::PgUrl;
+#[doc(hidden)]
+pub use write::RequestInsert;
+pub use write::RECORDER_STATEMENT_TIMEOUT;
 
 /// An open PostgreSQL database: one connection plus the table names for its prefix.
 pub struct PgStore {
