@@ -85,22 +85,25 @@ fn fences(p25: f64, p75: f64) -> (f64, f64) {
     (p25 - 1.5 * iqr, p75 + 1.5 * iqr)
 }
 
-/// Count and SQL mean (and maximum) of each endpoint's valid durations, all time.
+/// Count, SQL mean and maximum of each endpoint's valid durations, all time.
 type Moments = HashMap<i64, (u64, Option<f64>, Option<f64>)>;
 
 impl PgStore {
-    /// Count, `avg` and `max` of the valid durations per endpoint (only `endpoint` when given), over all time.
-    fn moments(&self, tx: &mut Transaction<'_>, endpoint: Option<i64>) -> Result<Moments, postgres::Error> {
-        let mut w = Where::range(&TimeRange::ALL, endpoint);
-        w.and(VALID_DURATION).and("endpoint_id IS NOT NULL");
+    /// Count, `avg` and `max` of the valid durations of each of `endpoints`, over all time: one aggregate per
+    /// endpoint on its `(endpoint_id, duration)` rows, so an endpoint's mean is the same whichever endpoints are
+    /// asked with it.
+    fn moments(&self, tx: &mut Transaction<'_>, endpoints: &[i64]) -> Result<Moments, postgres::Error> {
+        if endpoints.is_empty() {
+            return Ok(Moments::new());
+        }
         let sql = format!(
-            "SELECT endpoint_id::int8, count(*), avg(duration)::float8, max(duration)::float8 FROM {} WHERE {} \
-             GROUP BY endpoint_id",
-            self.tables().request,
-            w.sql()
+            "SELECT e, m.n, m.mean, m.max FROM unnest($1::int8[]) AS e CROSS JOIN LATERAL (SELECT count(*) AS n, \
+             avg(duration)::float8 AS mean, max(duration)::float8 AS max FROM {} WHERE endpoint_id = e \
+             AND {VALID_DURATION}) m",
+            self.tables().request
         );
         Ok(tx
-            .query(&sql, &w.params())?
+            .query(&sql, &[&endpoints])?
             .iter()
             .map(|r| (r.get(0), (u64::try_from(r.get::<_, i64>(1)).unwrap_or(0), r.get(2), r.get(3))))
             .collect())
@@ -141,7 +144,8 @@ impl PgStore {
                     }
                 }
             } else {
-                summaries = self.indexed_summaries(tx, endpoint)?;
+                let ids: Vec<i64> = endpoints.iter().map(|e| e.id).collect();
+                summaries = self.indexed_summaries(tx, &ids)?;
             }
             Ok(endpoints
                 .into_iter()
@@ -160,9 +164,9 @@ impl PgStore {
     fn indexed_summaries(
         &self,
         tx: &mut Transaction<'_>,
-        endpoint: Option<i64>,
+        endpoints: &[i64],
     ) -> Result<HashMap<i64, DurationSummary>, postgres::Error> {
-        let moments = self.moments(tx, endpoint)?;
+        let moments = self.moments(tx, endpoints)?;
         let usable: Vec<(i64, u64, f64)> =
             moments.iter().filter_map(|(e, (n, mean, _))| Some((*e, *n, (*mean)?))).filter(|m| m.1 > 0).collect();
         let mut wants = Vec::new();
@@ -320,7 +324,7 @@ impl PgStore {
         tx: &mut Transaction<'_>,
         endpoint_id: i64,
     ) -> Result<(Option<f64>, Option<f64>, Option<f64>, Option<f64>, Option<f64>), postgres::Error> {
-        let Some(&(n, mean, max)) = self.moments(tx, Some(endpoint_id))?.get(&endpoint_id) else {
+        let Some(&(n, mean, max)) = self.moments(tx, &[endpoint_id])?.get(&endpoint_id) else {
             return Ok((None, None, None, None, None));
         };
         if n == 0 {
