@@ -9,6 +9,7 @@
 //! `endpoint_summary` and `mean_duration`) are compared with a relative tolerance of 1e-9; everything else,
 //! bounded-window means included, must be equal bit for bit.
 
+use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -616,4 +617,113 @@ fn latency_buckets_hold_every_request() {
     assert_eq!(open.buckets.last().map(|b| b.end), Some(t("2026-10-24T11:00:00Z")));
     let counts: u64 = open.buckets.iter().map(|b| b.count).sum();
     assert_eq!(counts, 5);
+}
+
+/// Times every view of this file on `FMD_PG_BENCH_ROWS` (default 1 000 000) generated requests over a year, 30
+/// endpoints: `cargo test -p fmd-pg --test time_views --release -- --ignored --nocapture speed`.
+#[test]
+#[ignore = "a measurement, not a check"]
+fn speed() {
+    let Some(db) = TestDb::create("views_speed") else { return };
+    db.create_python_fmd_schema();
+    let rows: i64 = std::env::var("FMD_PG_BENCH_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let mut client = db.client();
+    let fill = std::time::Instant::now();
+    client
+        .batch_execute(&format!(
+            "INSERT INTO \"Endpoint\" (name, monitor_level, time_added, version_added) \
+             SELECT 'endpoint' || g, 1, '2026-01-01', '1.0' FROM generate_series(1, 30) g;
+             INSERT INTO \"Request\" (endpoint_id, duration, time_requested, version_requested, group_by, ip, status_code) \
+             SELECT 1 + (g * 7919) % 30 / (1 + (g % 3)), random() * 100, \
+             timestamp '2026-01-01' + g * (interval '1 second' * 31536000 / {rows}), 'v' || (g * 10 / {rows}), \
+             'user' || (g % 50), '10.0.0.' || (g % 200), \
+             CASE WHEN g % 50 = 0 THEN 500 WHEN g % 23 = 0 THEN 404 ELSE 200 END FROM generate_series(1::int8, {rows}) g;"
+        ))
+        .expect("fill");
+    client.batch_execute("VACUUM ANALYZE \"Request\"").expect("vacuum");
+    eprintln!("{rows} requests written in {:.1} s", fill.elapsed().as_secs_f64());
+    let pg = db.store("");
+    let now = t("2027-01-01T00:00:00Z");
+    let week = TimeRange::since(now - Duration::days(7));
+    let ams = chrono_tz::Europe::Amsterdam;
+    let month = DayRange::ending_today(now, ams, 31);
+    let busiest = 1;
+    let time = |name: &str, f: &dyn Fn()| {
+        f();
+        let start = std::time::Instant::now();
+        f();
+        eprintln!("{name:<40} {:>8.1} ms", start.elapsed().as_secs_f64() * 1000.0);
+    };
+    time("overview", &|| {
+        black_box(pg.overview(now, ams).expect("overview"));
+    });
+    time("hourly_load 31 days", &|| {
+        black_box(pg.hourly_load(month, ams, None).expect("hourly"));
+    });
+    time("hourly_load 31 days, one endpoint", &|| {
+        black_box(pg.hourly_load(month, ams, Some(busiest)).expect("hourly"));
+    });
+    time("daily_requests 31 days", &|| {
+        black_box(pg.daily_requests(month, ams, None).expect("daily"));
+    });
+    time("request_trend 24 h", &|| {
+        black_box(pg.request_trend(now, 24).expect("trend"));
+    });
+    time("first_request_time", &|| {
+        black_box(pg.first_request_time().expect("first"));
+    });
+    time("versions all time", &|| {
+        black_box(pg.versions(TimeRange::ALL, None).expect("versions"));
+    });
+    time("versions week, one endpoint", &|| {
+        black_box(pg.versions(week, Some(busiest)).expect("versions"));
+    });
+    time("multi_version all time", &|| {
+        black_box(pg.multi_version(TimeRange::ALL).expect("multi"));
+    });
+    time("multi_version week", &|| {
+        black_box(pg.multi_version(week).expect("multi"));
+    });
+    time("version_performance all time", &|| {
+        black_box(pg.version_performance(busiest, TimeRange::ALL).expect("vp"));
+    });
+    time("version_performance week", &|| {
+        black_box(pg.version_performance(busiest, week).expect("vp"));
+    });
+    time("api_performance all time", &|| {
+        black_box(pg.api_performance(TimeRange::ALL, None).expect("perf"));
+    });
+    time("api_performance week", &|| {
+        black_box(pg.api_performance(week, None).expect("perf"));
+    });
+    time("endpoint_summary all time", &|| {
+        black_box(pg.endpoint_summary(busiest, TimeRange::ALL).expect("summary"));
+    });
+    time("endpoint_summary week", &|| {
+        black_box(pg.endpoint_summary(busiest, week).expect("summary"));
+    });
+    time("status_codes all time", &|| {
+        black_box(pg.status_codes(busiest, TimeRange::ALL, 50).expect("status"));
+    });
+    time("status_codes_per_endpoint all time", &|| {
+        black_box(pg.status_codes_per_endpoint(TimeRange::ALL, 50).expect("status"));
+    });
+    time("dashboard_status_codes week", &|| {
+        black_box(pg.dashboard_status_codes(week, 50).expect("status"));
+    });
+    time("latency_series all time", &|| {
+        black_box(pg.latency_series(TimeRange::ALL, None).expect("latency"));
+    });
+    time("latency_series week, one endpoint", &|| {
+        black_box(pg.latency_series(week, Some(busiest)).expect("latency"));
+    });
+    time("mean_duration", &|| {
+        black_box(pg.mean_duration(busiest).expect("mean"));
+    });
+    time("endpoint_infos", &|| {
+        black_box(pg.endpoint_infos().expect("infos"));
+    });
+    time("exception_group_counts", &|| {
+        black_box(pg.exception_group_counts().expect("exceptions"));
+    });
 }

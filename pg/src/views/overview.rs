@@ -45,39 +45,48 @@ fn count(n: i64) -> u64 {
 
 impl PgStore {
     /// The overview at `now` in zone `tz`, busiest endpoint first (then by name), as
-    /// `fmd_core::Store::overview` answers it: counts of every window from one pass over the requests, the
-    /// medians and percentiles of today and the week from their durations, the overall ones at their ranks on
-    /// the `(endpoint_id, duration)` index.
+    /// `fmd_core::Store::overview` answers it: all-time counts from one pass over the requests, today's and the
+    /// week's counts, medians and percentiles from their rows on the time index, the all-time ones at their ranks
+    /// on the `(endpoint_id, duration)` index.
     pub fn overview(&self, now: DateTime<Utc>, tz: Tz) -> Result<Vec<OverviewRow>, StoreError> {
         let window = Window::at(now, tz);
         let (today, week) = (param_time(window.today_start), param_time(window.week_start));
         let errors = "status_code >= 400 AND status_code < 600";
-        let sql = format!(
-            "SELECT endpoint_id::int8, count(*), count(*) FILTER (WHERE {errors}), \
-             count(*) FILTER (WHERE time_requested >= $1), count(*) FILTER (WHERE time_requested >= $1 AND {errors}), \
-             count(*) FILTER (WHERE time_requested >= $2), count(*) FILTER (WHERE time_requested >= $2 AND {errors}), \
-             array_agg(duration::float8) FILTER (WHERE time_requested >= $1), \
-             array_agg(duration::float8) FILTER (WHERE time_requested >= $2) \
-             FROM {} GROUP BY endpoint_id",
-            self.tables().request
+        let t = &self.tables().request;
+        // All time: one pass over the table. The windows: their rows only, on the time index (which holds
+        // endpoint, status and duration), grouped by which of the two windows each row falls in.
+        let overall_sql =
+            format!("SELECT endpoint_id::int8, count(*), count(*) FILTER (WHERE {errors}) FROM {t} GROUP BY 1");
+        let windows_sql = format!(
+            "SELECT endpoint_id::int8, time_requested >= $1, time_requested >= $2, count(*), \
+             count(*) FILTER (WHERE {errors}), array_agg(duration::float8) FROM {t} \
+             WHERE time_requested >= least($1, $2) GROUP BY 1, 2, 3"
         );
         let (endpoints, counts, mut tails, overall) = self.read(|tx| {
             let endpoints = self.endpoint_rows(tx)?;
             let mut counts: HashMap<i64, Counts> = HashMap::new();
-            let mut tails: HashMap<i64, (Tail, Tail)> = HashMap::new();
-            for r in tx.query(&sql, &[&today, &week])? {
+            for r in tx.query(&overall_sql, &[])? {
                 let id = r.get::<_, Option<i64>>(0).unwrap_or(-1);
-                counts.insert(
-                    id,
-                    Counts {
-                        overall: (count(r.get(1)), count(r.get(2))),
-                        today: (count(r.get(3)), count(r.get(4))),
-                        week: (count(r.get(5)), count(r.get(6))),
-                    },
-                );
-                let durations = |i: usize| r.get::<_, Option<Vec<f64>>>(i).unwrap_or_default();
-                tails.insert(id, (Tail::of(durations(7)), Tail::of(durations(8))));
+                counts.entry(id).or_default().overall = (count(r.get(1)), count(r.get(2)));
             }
+            let mut durations: HashMap<i64, (Vec<f64>, Vec<f64>)> = HashMap::new();
+            for r in tx.query(&windows_sql, &[&today, &week])? {
+                let id = r.get::<_, Option<i64>>(0).unwrap_or(-1);
+                let (n, e) = (count(r.get(3)), count(r.get(4)));
+                let values: Vec<f64> = r.get::<_, Option<Vec<f64>>>(5).unwrap_or_default();
+                let c = counts.entry(id).or_default();
+                let d = durations.entry(id).or_default();
+                if r.get::<_, bool>(1) {
+                    c.today = (c.today.0 + n, c.today.1 + e);
+                    d.0.extend_from_slice(&values);
+                }
+                if r.get::<_, bool>(2) {
+                    c.week = (c.week.0 + n, c.week.1 + e);
+                    d.1.extend(values);
+                }
+            }
+            let tails: HashMap<i64, (Tail, Tail)> =
+                durations.into_iter().map(|(id, (a, b))| (id, (Tail::of(a), Tail::of(b)))).collect();
             let sets: Vec<(i64, u64)> =
                 endpoints.iter().map(|e| (e.id, counts.get(&e.id).map_or(0, |c| c.overall.0))).collect();
             let overall = overall_tails(self, tx, &sets)?;
@@ -174,14 +183,14 @@ fn overall_tails(
     sets: &[(i64, u64)],
 ) -> Result<HashMap<i64, Tail>, postgres::Error> {
     let pick = |n: u64, p: f64| virtual_index(n, p);
-    let mut wants: Vec<(i64, u64)> = Vec::new();
+    let mut wants: Vec<(i64, u64, u64)> = Vec::new();
     for &(e, n) in sets.iter().filter(|s| s.1 > 0) {
-        wants.push((e, (n - 1) / 2));
-        wants.push((e, (n - 1) / 2 + 1));
+        wants.push((e, n, (n - 1) / 2));
+        wants.push((e, n, (n - 1) / 2 + 1));
         for p in [95.0, 99.0] {
             if let Some((k, _)) = pick(n, p) {
-                wants.push((e, k));
-                wants.push((e, k + 1));
+                wants.push((e, n, k));
+                wants.push((e, n, k + 1));
             }
         }
     }

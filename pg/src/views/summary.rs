@@ -24,30 +24,46 @@ pub(crate) const VALID_DURATION: &str = "duration BETWEEN -1e308 AND 1e308";
 /// Finite durations (the SQLite store's `duration_of`).
 pub(crate) const FINITE_DURATION: &str = "abs(duration) < 'Infinity'::float8";
 
-/// The values at 0-based ranks `(endpoint, k)` of each endpoint's durations in ascending order (only
-/// [`VALID_DURATION`] ones when `valid`), in one query; ranks past the end are absent.
+/// The values at 0-based ranks `k` of endpoints' durations in ascending order, asked as `(endpoint, n, k)` with
+/// `n` the endpoint's number of durations (only [`VALID_DURATION`] ones when `valid`), in one query. Each is read
+/// from the nearer end of the `(endpoint_id, duration)` index, as the SQLite store does; ranks at or past `n`
+/// are absent.
 pub(crate) fn order_statistics(
     store: &PgStore,
     tx: &mut Transaction<'_>,
-    wants: &[(i64, u64)],
+    wants: &[(i64, u64, u64)],
     valid: bool,
 ) -> Result<HashMap<(i64, u64), f64>, postgres::Error> {
-    let mut wants = wants.to_vec();
+    let mut wants: Vec<(i64, u64, u64)> = wants.iter().copied().filter(|w| w.2 < w.1).collect();
     wants.sort_unstable();
     wants.dedup();
     if wants.is_empty() {
         return Ok(HashMap::new());
     }
     let endpoints: Vec<i64> = wants.iter().map(|w| w.0).collect();
-    let ranks: Vec<i64> = wants.iter().map(|w| i64::try_from(w.1).unwrap_or(i64::MAX)).collect();
+    let ranks: Vec<i64> = wants.iter().map(|w| i64::try_from(w.2).unwrap_or(i64::MAX)).collect();
+    let from_top: Vec<bool> = wants.iter().map(|&(_, n, k)| k > (n - 1) / 2).collect();
+    let offsets: Vec<i64> = wants
+        .iter()
+        .zip(&from_top)
+        .map(|(&(_, n, k), top)| i64::try_from(if *top { n - 1 - k } else { k }).unwrap_or(i64::MAX))
+        .collect();
     let condition = if valid { format!("AND {VALID_DURATION}") } else { String::new() };
+    let t = &store.tables().request;
+    let pick = |order: &str| {
+        format!(
+            "(SELECT duration::float8 FROM {t} WHERE endpoint_id = w.e {condition} ORDER BY duration {order} \
+             OFFSET w.o LIMIT 1)"
+        )
+    };
     let sql = format!(
-        "SELECT w.e, w.k, (SELECT duration::float8 FROM {} WHERE endpoint_id = w.e {condition} \
-         ORDER BY duration OFFSET w.k LIMIT 1) FROM unnest($1::int8[], $2::int8[]) AS w(e, k)",
-        store.tables().request
+        "SELECT w.e, w.k, CASE WHEN w.top THEN {} ELSE {} END \
+         FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::bool[]) AS w(e, k, o, top)",
+        pick("DESC"),
+        pick("ASC")
     );
     let mut out = HashMap::new();
-    for r in tx.query(&sql, &[&endpoints, &ranks])? {
+    for r in tx.query(&sql, &[&endpoints, &ranks, &offsets, &from_top])? {
         if let Some(v) = r.get::<_, Option<f64>>(2) {
             out.insert((r.get::<_, i64>(0), u64::try_from(r.get::<_, i64>(1)).unwrap_or(0)), v);
         }
@@ -66,10 +82,10 @@ fn pair(values: &HashMap<(i64, u64), f64>, endpoint: i64, n: u64, k: u64) -> Opt
 }
 
 /// The ranks [`pair`] reads for percentile `p` of `n` values.
-fn pair_ranks(endpoint: i64, n: u64, p: f64, wants: &mut Vec<(i64, u64)>) {
+fn pair_ranks(endpoint: i64, n: u64, p: f64, wants: &mut Vec<(i64, u64, u64)>) {
     if let Some((k, _)) = virtual_index(n, p) {
-        wants.push((endpoint, k));
-        wants.push((endpoint, k + 1));
+        wants.push((endpoint, n, k));
+        wants.push((endpoint, n, k + 1));
     }
 }
 
@@ -172,7 +188,7 @@ impl PgStore {
         let mut wants = Vec::new();
         for &(e, n, _) in &usable {
             // The minimum as the SQLite store reads it: the pair at rank 0.
-            wants.extend([(e, 0), (e, 1), (e, n - 1)]);
+            wants.extend([(e, n, 0), (e, n, 1), (e, n, n - 1)]);
             for p in [25.0, 50.0, 75.0, 95.0] {
                 pair_ranks(e, n, p, &mut wants);
             }
@@ -330,7 +346,7 @@ impl PgStore {
         if n == 0 {
             return Ok((None, None, None, None, None));
         }
-        let mut wants = vec![(endpoint_id, (n - 1) / 2), (endpoint_id, (n - 1) / 2 + 1)];
+        let mut wants = vec![(endpoint_id, n, (n - 1) / 2), (endpoint_id, n, (n - 1) / 2 + 1)];
         for p in [95.0, 99.0] {
             pair_ranks(endpoint_id, n, p, &mut wants);
         }
