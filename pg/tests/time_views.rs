@@ -619,6 +619,46 @@ fn latency_buckets_hold_every_request() {
     assert_eq!(counts, 5);
 }
 
+/// Each method has exactly the parameters and answer of `fmd_core::Store`'s (checked when this compiles), so
+/// the dashboard layer's trait can delegate to it.
+#[test]
+fn signatures_are_the_sqlite_stores() {
+    use std::collections::HashMap;
+
+    use fmd_core::store::views::{
+        DailyUtilization, EndpointInfo, EndpointPerformance, EndpointSummary, HourlyLoad, LatencySeries, MultiVersion,
+        StatusCodes, VersionInfo, VersionPerformance,
+    };
+    use fmd_core::store::OverviewRow;
+    use fmd_core::StoreError;
+
+    macro_rules! same {
+        ($($name:ident($($ty:ty),*) -> $ret:ty;)*) => {$(
+            let _: fn(&Store $(, $ty)*) -> Result<$ret, StoreError> = Store::$name;
+            let _: fn(&PgStore $(, $ty)*) -> Result<$ret, StoreError> = PgStore::$name;
+        )*};
+    }
+    same! {
+        first_request_time() -> Option<DateTime<Utc>>;
+        hourly_load(DayRange, Tz, Option<i64>) -> HourlyLoad;
+        daily_requests(DayRange, Tz, Option<i64>) -> DailyUtilization;
+        versions(TimeRange, Option<i64>) -> Vec<VersionInfo>;
+        multi_version(TimeRange) -> MultiVersion;
+        version_performance(i64, TimeRange) -> Vec<VersionPerformance>;
+        api_performance(TimeRange, Option<i64>) -> Vec<EndpointPerformance>;
+        dashboard_status_codes(TimeRange, usize) -> StatusCodes;
+        status_codes_per_endpoint(TimeRange, usize) -> Vec<(i64, StatusCodes)>;
+        status_codes(i64, TimeRange, usize) -> StatusCodes;
+        endpoint_summary(i64, TimeRange) -> Option<EndpointSummary>;
+        latency_series(TimeRange, Option<i64>) -> LatencySeries;
+        overview(DateTime<Utc>, Tz) -> Vec<OverviewRow>;
+        request_trend(DateTime<Utc>, usize) -> HashMap<i64, Vec<u64>>;
+        exception_group_counts() -> HashMap<i64, u64>;
+        endpoint_infos() -> Vec<EndpointInfo>;
+        mean_duration(i64) -> Option<f64>;
+    }
+}
+
 /// Times every view of this file on `FMD_PG_BENCH_ROWS` (default 1 000 000) generated requests over a year, 30
 /// endpoints: `cargo test -p fmd-pg --test time_views --release -- --ignored --nocapture speed`.
 #[test]
