@@ -619,6 +619,19 @@ fn latency_buckets_hold_every_request() {
     assert_eq!(counts, 5);
 }
 
+#[test]
+fn a_database_without_exception_tables_has_no_exception_groups() {
+    let Some(db) = TestDb::create("no_exceptions") else { return };
+    db.create_python_fmd_schema();
+    let mut client = db.client();
+    client.batch_execute("DROP TABLE \"ExceptionOccurrence\" CASCADE").expect("drop");
+    let pg = db.store("");
+    assert!(pg.exception_group_counts().expect("no table, no groups").is_empty());
+    // The connection is fine afterwards.
+    assert_eq!(pg.endpoint_infos().expect("infos"), []);
+    assert_eq!(pg.first_request_time().expect("first"), None);
+}
+
 /// Each method has exactly the parameters and answer of `fmd_core::Store`'s (checked when this compiles), so
 /// the dashboard layer's trait can delegate to it.
 #[test]
