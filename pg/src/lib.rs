@@ -8,6 +8,8 @@
 //!   a password file) and the printable location that never shows it.
 //! * `testing` (feature `testing`): a throwaway database per test on the server `FMD_TEST_PG_URL` names.
 //! * [`import`]: an FMD SQLite file's rows copied into PostgreSQL (moving a service's history, and the tests).
+//! * `views`: the dashboard's reads (overview, hourly and daily load, versions, box plots, status codes,
+//!   latency, ...) as inherent methods of [`PgStore`] with `fmd_core::Store`'s names, parameters and answers.
 //! * [`error`]: PostgreSQL's failures as `fmd_core`'s [`StoreError`] with its backend-neutral kinds.
 
 pub mod error;
@@ -18,6 +20,7 @@ mod schema;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod url;
+mod views;
 mod write;
 
 use std::cell::RefCell;

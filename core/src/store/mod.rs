@@ -35,7 +35,7 @@ pub use graphs::{CustomGraph, CustomGraphValue, GraphPoint, GraphSeries, MAX_GRA
 pub use housekeeping::{Batching, EndpointDeletion, EndpointMerge};
 pub use open::detect_prefixes;
 pub use outliers::{DurationStats, NewOutlier, OutlierRequest, OutlierRow};
-pub use overview::{OverviewRow, Window};
+pub use overview::{median, OverviewRow, Window};
 pub use profiler::{CallLine, CallTree, CodeRef, GroupedLine, GroupedProfile, ProfiledPage, ProfiledRequest};
 pub use profiles::{CodeLineCache, NewProfile, NewStackLine};
 pub use prune::{DeletedRows, PruneOptions, PruneReport, PRUNE_BATCH_SIZE};

@@ -236,7 +236,7 @@ pub fn percentile_sorted(sorted: &[f64], p: f64) -> Option<f64> {
 }
 
 /// numpy's virtual index of percentile `p` among `n` sorted values: `(floor, fraction)`.
-pub(crate) fn virtual_index(n: u64, p: f64) -> Option<(u64, f64)> {
+pub fn virtual_index(n: u64, p: f64) -> Option<(u64, f64)> {
     if n == 0 {
         return None;
     }
@@ -248,7 +248,7 @@ pub(crate) fn virtual_index(n: u64, p: f64) -> Option<(u64, f64)> {
 }
 
 /// numpy's `_lerp(a, b, t)`.
-pub(crate) fn lerp(a: f64, b: f64, t: f64) -> f64 {
+pub fn lerp(a: f64, b: f64, t: f64) -> f64 {
     let diff = b - a;
     if t >= 0.5 {
         b - diff * (1.0 - t)
