@@ -110,7 +110,7 @@ impl Tail {
 }
 
 /// Median of an unsorted sample (mean of the two middle values for even sizes, as numpy does).
-pub(crate) fn median(values: &mut [f64]) -> Option<f64> {
+pub fn median(values: &mut [f64]) -> Option<f64> {
     let n = values.len();
     if n == 0 {
         return None;

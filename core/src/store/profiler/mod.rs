@@ -19,7 +19,7 @@ use super::views::{duration_of, int_of, text_of};
 use super::{Store, StoreError};
 use crate::timefmt;
 
-pub use grouped::{GroupedLine, GroupedProfile, GROUPED_REQUESTS};
+pub use grouped::{group, GroupedLine, GroupedProfile, GROUPED_REQUESTS};
 
 /// A profiled request: one with stack lines (FMD's `/api/profiler_table` rows, without the lines).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -137,7 +137,7 @@ impl CallTree {
 
 /// The parent of each line: the nearest earlier line whose indent is one less (FMD's rule), else none.
 /// One pass: the nearest earlier line at a given indent is the last one seen there.
-pub(crate) fn parents(indents: &[u32]) -> Vec<Option<usize>> {
+pub fn parents(indents: &[u32]) -> Vec<Option<usize>> {
     let mut last_at: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
     let mut out = Vec::with_capacity(indents.len());
     for (i, &indent) in indents.iter().enumerate() {
@@ -147,13 +147,17 @@ pub(crate) fn parents(indents: &[u32]) -> Vec<Option<usize>> {
     out
 }
 
-/// A stack line as read.
+/// A stack line as read (what [`group`] merges).
 #[derive(Debug, Clone)]
-pub(crate) struct RawLine {
-    pub(crate) position: i64,
-    pub(crate) indent: u32,
-    pub(crate) duration: f64,
-    pub(crate) code: CodeRef,
+pub struct RawLine {
+    /// `StackLine.position`.
+    pub position: i64,
+    /// `StackLine.indent` (0 when unusable).
+    pub indent: u32,
+    /// `StackLine.duration` in ms (0 when unusable).
+    pub duration: f64,
+    /// The `CodeLine` it points at (empty texts when missing).
+    pub code: CodeRef,
 }
 
 impl Store {
