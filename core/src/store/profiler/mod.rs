@@ -111,6 +111,27 @@ pub struct CallTree {
 }
 
 impl CallTree {
+    /// The tree of `request` from its stack lines in position order: each line's parent (FMD's rule, see
+    /// [`parents`]) and its share of the request's duration (of the first line's when the request has none).
+    pub fn from_lines(request: ProfiledRequest, raw: Vec<RawLine>) -> CallTree {
+        let indents: Vec<u32> = raw.iter().map(|l| l.indent).collect();
+        let parents = parents(&indents);
+        let whole = request.duration.filter(|d| *d > 0.0).or_else(|| raw.first().map(|l| l.duration));
+        let lines = raw
+            .into_iter()
+            .zip(parents)
+            .map(|(l, parent)| CallLine {
+                position: l.position,
+                indent: l.indent,
+                percent: whole.filter(|w| *w > 0.0).map(|w| l.duration * 100.0 / w),
+                duration: l.duration,
+                code: l.code,
+                parent,
+            })
+            .collect();
+        CallTree { request, lines }
+    }
+
     /// Indexes of the hottest path: from the costliest root, the costliest child at every level down (on a
     /// tie the later line, so FMD's `def` line wins over the decorator lines above it).
     pub fn hottest_path(&self) -> Vec<usize> {
@@ -291,22 +312,7 @@ impl Store {
                 .flatten();
             let Some(request) = request else { return Ok(None) };
             let raw = self.stack_lines(request_id)?;
-            let indents: Vec<u32> = raw.iter().map(|l| l.indent).collect();
-            let parents = parents(&indents);
-            let whole = request.duration.filter(|d| *d > 0.0).or_else(|| raw.first().map(|l| l.duration));
-            let lines = raw
-                .into_iter()
-                .zip(parents)
-                .map(|(l, parent)| CallLine {
-                    position: l.position,
-                    indent: l.indent,
-                    percent: whole.filter(|w| *w > 0.0).map(|w| l.duration * 100.0 / w),
-                    duration: l.duration,
-                    code: l.code,
-                    parent,
-                })
-                .collect();
-            Ok(Some(CallTree { request, lines }))
+            Ok(Some(CallTree::from_lines(request, raw)))
         })
     }
 
