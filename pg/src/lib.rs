@@ -15,6 +15,7 @@ pub mod import;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod url;
+mod views;
 
 use std::cell::RefCell;
 

@@ -1,0 +1,259 @@
+//! The endpoint detail views on PostgreSQL give exactly the SQLite store's answers on the same rows: users,
+//! IPs, per-group summaries and the version matrix, request listings with every filter term, request details,
+//! outliers, exceptions, the profiler and custom graphs. Two data sets go into both backends: FMD 5.1.0's own
+//! sample (written by Python FMD) and a synthetic set written with fmd's SQLite writer plus rows only Python FMD
+//! leaves (NULL times, versions, users and status codes), imported into PostgreSQL with `import_sqlite`.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Duration, Utc};
+use fmd_core::store::views::{GroupColumn, RequestFilter, RequestOrder, RequestQuery};
+use fmd_core::store::{
+    NewException, NewFrame, NewOutlier, NewProfile, NewRequest, NewStackLine, TimeRange, WriteBatch,
+};
+use fmd_core::Store;
+use fmd_pg::import::import_sqlite;
+use fmd_pg::testing::TestDb;
+use fmd_pg::PgStore;
+
+const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/fmd-5.1.0-sample.db");
+
+fn t(s: &str) -> DateTime<Utc> {
+    s.parse().expect("instant")
+}
+
+/// The same rows in both backends.
+struct Both {
+    sqlite: Store,
+    pg: PgStore,
+    /// Endpoint ids to ask about (one of them unknown).
+    endpoints: Vec<i64>,
+    /// Ranges to ask about.
+    ranges: Vec<TimeRange>,
+    _db: TestDb,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn load(name: &str, path: &Path, dir: Option<tempfile::TempDir>, ranges: Vec<TimeRange>) -> Option<Both> {
+    let db = TestDb::create(name)?;
+    db.create_python_fmd_schema();
+    let pg = db.store("");
+    import_sqlite(path, "", &pg).expect("import");
+    let sqlite = Store::open_reader(path, None).expect("reader");
+    let mut endpoints: Vec<i64> = sqlite.endpoint_levels().expect("endpoints").into_iter().map(|e| e.id).collect();
+    endpoints.sort_unstable();
+    endpoints.push(999);
+    Some(Both { sqlite, pg, endpoints, ranges, _db: db, _dir: dir })
+}
+
+/// FMD 5.1.0's sample, requests from 2026-11-17 to 2026-11-27.
+fn sample(name: &str) -> Option<Both> {
+    let ranges = vec![
+        TimeRange::ALL,
+        TimeRange::since(t("2026-11-20T00:00:00Z")),
+        TimeRange::new(Some(t("2026-11-18T06:30:00Z")), Some(t("2026-11-25T00:00:00Z"))),
+        TimeRange::new(None, Some(t("2026-11-22T13:00:00.5Z"))),
+        TimeRange::since(t("2027-01-01T00:00:00Z")),
+        TimeRange::new(Some(t("2026-11-25T00:00:00Z")), Some(t("2026-11-20T00:00:00Z"))),
+    ];
+    load(name, SAMPLE.as_ref(), None, ranges)
+}
+
+/// Busy and quiet endpoints over 2026-03-27 to 2026-04-01 (across midnight and Europe's DST change on the 29th),
+/// several versions, users (with "" and "None"), IPv4 and IPv6, status codes 200/302/404/500, durations with
+/// ties; outliers, exceptions, profiles and graphs; then Python FMD's NULLs written behind the writer's back.
+fn synthetic(name: &str) -> Option<Both> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("fmd.db");
+    write_synthetic(&path);
+    let ranges = vec![
+        TimeRange::ALL,
+        TimeRange::new(Some(t("2026-03-28T22:00:00Z")), Some(t("2026-03-29T03:00:00Z"))),
+        TimeRange::since(t("2026-03-30T00:00:00Z")),
+        TimeRange::new(None, Some(t("2026-03-29T01:00:00Z"))),
+        TimeRange::new(Some(t("2030-01-01T00:00:00Z")), Some(t("2031-01-01T00:00:00Z"))),
+        TimeRange::new(Some(DateTime::<Utc>::MIN_UTC), Some(t("2026-03-31T12:00:00Z"))),
+    ];
+    load(name, &path, Some(dir), ranges)
+}
+
+fn write_synthetic(path: &PathBuf) {
+    let mut store = Store::open_writer(path, "").expect("writer");
+    let start = t("2026-03-27T18:00:00Z");
+    let micros = start.timestamp_micros();
+    let a = store.ensure_endpoint("/a", 3, "1.0", micros).expect("a").id;
+    let b = store.ensure_endpoint("/b", 3, "1.0", micros).expect("b").id;
+    let c = store.ensure_endpoint("/c", 1, "1.0", micros).expect("c").id;
+    store.ensure_endpoint("/never", 1, "1.0", micros).expect("never");
+    let users = ["alice", "bob", "None", "", "zoë", "a*b", "carol"];
+    let ips = ["10.0.0.1", "::1", "2001:db8::5", "10.0.1.7", "10.0.0.12"];
+    let codes = [200, 200, 200, 404, 500, 302, 200, 201];
+    let mut n = 0i64;
+    for (batch, version) in ["1.0", "1.1", "2.0", "1.1", "2.0-rc"].iter().enumerate() {
+        let mut requests = Vec::new();
+        let mut outliers = Vec::new();
+        let mut exceptions = Vec::new();
+        let mut profiles = Vec::new();
+        for _ in 0..260 {
+            n += 1;
+            let endpoint = match n % 10 {
+                0..=5 => a,
+                6 | 7 => b,
+                _ => c,
+            };
+            // Every 7 minutes and a few µs, so some requests share a minute and the days cross midnight.
+            let time = start + Duration::minutes(n * 7 + n % 3) + Duration::microseconds(n % 5);
+            let position = requests.len();
+            requests.push(NewRequest {
+                endpoint_id: endpoint,
+                duration_ms: ((n * 37) % 50) as f64 / 4.0 + if n % 97 == 0 { 900.0 } else { 0.0 },
+                time_micros: time.timestamp_micros(),
+                group_by: users[(n % 7) as usize].to_string(),
+                ip: ips[((n / 3) % 5) as usize].to_string(),
+                status_code: codes[(n % 8) as usize],
+            });
+            if n % 13 == 0 {
+                outliers.push(NewOutlier {
+                    request: position,
+                    request_header: format!("Host: x\r\nX-N: {n}\r\n\r\n"),
+                    request_environment: "{'REQUEST_METHOD': 'GET'}".into(),
+                    request_url: format!("/a?n={n}"),
+                    cpu_percent: "[12.5, 3.0]".into(),
+                    memory: "svmem(total=1)".into(),
+                    stacktrace: "main<br />handler".into(),
+                });
+            }
+            if n % 11 == 0 {
+                let frames = vec![
+                    NewFrame {
+                        file: "src/main.rs".into(),
+                        function: "app::main".into(),
+                        line: 10,
+                        code: "run()".into(),
+                    },
+                    NewFrame {
+                        file: "src/h.rs".into(),
+                        function: "app::handler".into(),
+                        line: 20 + (n % 2) as u32,
+                        code: if n % 2 == 0 { "boom()".into() } else { String::new() },
+                    },
+                ];
+                exceptions.push(NewException {
+                    request: position,
+                    type_name: if n % 3 == 0 { "panic".into() } else { "io::Error".into() },
+                    message: format!("failed {}", n % 4),
+                    frames,
+                    user_captured: n % 3 != 0,
+                });
+            }
+            if n % 5 == 0 {
+                let line = |indent: u32, code: &str, function: &str, line_number: u32, duration_ms: f64| NewStackLine {
+                    filename: if indent == 0 { "src/main.rs".into() } else { "src/work.rs".into() },
+                    line_number,
+                    function_name: function.into(),
+                    code: code.into(),
+                    indent,
+                    duration_ms,
+                };
+                let d = ((n * 37) % 50) as f64 / 4.0;
+                let mut lines = vec![
+                    line(0, "fn handler() {", "app::handler", 3, d),
+                    line(1, "let x = load();", "app::handler", 4, d * 0.6),
+                    line(2, "", "app::load", 40 + (n % 3) as u32, d * 0.5),
+                ];
+                if n % 2 == 0 {
+                    lines.push(line(1, "render(x)", "app::handler", 5, d * 0.3));
+                    lines.push(line(2, "fmt(x)", "app::render", 70, d * 0.1));
+                }
+                profiles.push(NewProfile { request: position, lines });
+            }
+        }
+        store
+            .write(&WriteBatch {
+                version: version.to_string(),
+                requests,
+                outliers,
+                exceptions,
+                profiles,
+                last_requested: vec![(a, micros)],
+                ..WriteBatch::default()
+            })
+            .expect("write");
+        let _ = batch;
+    }
+    let rss = store.ensure_graph("process RSS MB", "1.0").expect("graph");
+    let queue = store.ensure_graph("queue length", "1.1").expect("graph");
+    store.ensure_graph("never drawn", "1.1").expect("graph");
+    for i in 0..500i64 {
+        let at = start + Duration::seconds(i * 613) + Duration::microseconds(i * 250 % 1000);
+        store.add_graph_value(rss, at, 100.0 + ((i * 31) % 17) as f64 / 3.0).expect("value");
+        if i % 4 == 0 {
+            store.add_graph_value(queue, at, (i % 9) as f64).expect("value");
+        }
+    }
+    drop(store);
+    // Rows Python FMD may leave: NULL time, version, user and status (duration and ip are NOT NULL there), and an
+    // infinite duration (no usable duration).
+    let conn = rusqlite::Connection::open(path).expect("open");
+    conn.execute_batch(&format!(
+        "INSERT INTO Request (endpoint_id, duration, time_requested, version_requested, group_by, ip, status_code) \
+         VALUES ({a}, 3.5, NULL, '1.0', 'alice', '10.0.0.1', 200), \
+                ({a}, 4.5, '2026-03-29 00:30:00.000000', NULL, NULL, '10.0.0.1', NULL), \
+                ({a}, 2.5, '2026-03-30 01:30:00.000000', '1.1', NULL, '::1', 500), \
+                ({b}, 7.25, NULL, NULL, NULL, '::1', NULL), \
+                ({c}, 1.0, '2026-03-31 23:59:59.999999', '', '', '', 404), \
+                ({a}, 1e999, '2026-03-29 00:31:00.000000', '1.1', 'bob', '::1', 200);"
+    ))
+    .expect("NULL rows");
+}
+
+#[test]
+fn users_ips_group_summaries_and_matrices_equal_sqlites() {
+    for both in [sample("groups_sample"), synthetic("groups_synth")].into_iter().flatten() {
+        let mut non_empty = 0;
+        for &id in &both.endpoints {
+            for range in &both.ranges {
+                let users = both.sqlite.users(id, *range).expect("sqlite users");
+                assert_eq!(both.pg.users(id, *range).expect("pg users"), users, "users {id} {range:?}");
+                non_empty += usize::from(!users.is_empty());
+                let ips = both.sqlite.ips(id, *range).expect("sqlite ips");
+                assert_eq!(both.pg.ips(id, *range).expect("pg ips"), ips, "ips {id} {range:?}");
+                for column in [GroupColumn::User, GroupColumn::Ip] {
+                    for top in [None, Some(2), Some(0)] {
+                        let want = both.sqlite.group_performance(id, column, *range, top).expect("sqlite");
+                        let got = both.pg.group_performance(id, column, *range, top).expect("pg");
+                        assert_eq!(got, want, "group_performance {id} {column:?} {range:?} {top:?}");
+                    }
+                    for top in [10, 2, 0] {
+                        let want = both.sqlite.version_matrix(id, column, *range, top).expect("sqlite");
+                        let got = both.pg.version_matrix(id, column, *range, top).expect("pg");
+                        assert_eq!(got, want, "version_matrix {id} {column:?} {range:?} {top}");
+                    }
+                }
+            }
+        }
+        assert!(non_empty > 10, "most answers hold rows: {non_empty}");
+    }
+}
+
+#[test]
+fn the_samples_users_are_fmds() {
+    let Some(both) = sample("groups_known") else { return };
+    // FMD 5.1.0's /api/users/2 (user_detail) on its sample.
+    let users: Vec<(String, u64)> =
+        both.pg.users(2, TimeRange::ALL).expect("users").into_iter().map(|u| (u.user, u.hits)).collect();
+    let want = [("alice", 130), ("bob", 119), ("dave", 105), ("carol", 89)];
+    assert_eq!(users, want.map(|(u, n)| (u.to_string(), n)));
+    let matrix = both.pg.version_matrix(2, GroupColumn::User, TimeRange::ALL, 10).expect("matrix");
+    // In the sample 1.1 was requested first (Python FMD's generator), so it is the first column.
+    let versions: Vec<(&str, Option<DateTime<Utc>>)> =
+        matrix.versions.iter().map(|v| (v.version.as_str(), v.date)).collect();
+    assert_eq!(
+        versions,
+        [("1.1", Some(t("2026-11-17T22:13:49.415461Z"))), ("1.0", Some(t("2026-11-18T04:14:30.114230Z")))]
+    );
+    assert_eq!(matrix.groups.iter().map(|g| g.hits).sum::<u64>(), 443, "every request of user_detail");
+}
+
+#[allow(dead_code)]
+fn unused(_: RequestFilter, _: RequestOrder, _: RequestQuery) {}
