@@ -3,3 +3,5 @@
 
 mod bind;
 mod groups;
+mod incidents;
+mod requests;
