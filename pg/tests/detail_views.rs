@@ -370,3 +370,44 @@ fn the_samples_outliers_and_exceptions_are_fmds() {
     assert!(!groups.is_empty() && groups.iter().all(|g| g.count > 0));
     assert_eq!(groups.iter().map(|g| g.count).sum::<u64>(), 98, "every occurrence of the sample");
 }
+
+#[test]
+fn the_profiler_equals_sqlites() {
+    for both in [sample("profiler_sample"), synthetic("profiler_synth")].into_iter().flatten() {
+        let mut lines = 0;
+        for &id in &both.endpoints {
+            for (limit, offset) in [(10, 0), (10, 5), (u32::MAX, 0), (0, 0), (0, 3), (5, 10_000)] {
+                let want = both.sqlite.profiled_page(id, limit, offset).expect("sqlite");
+                assert_eq!(both.pg.profiled_page(id, limit, offset).expect("pg"), want, "page {id} {limit}/{offset}");
+            }
+            for (limit, up_to) in [(10, 50), (10, 3), (0, 0), (u32::MAX, u32::MAX), (100, 10), (7, 100_000)] {
+                let want = both.sqlite.profiled_page_capped(id, limit, up_to).expect("sqlite");
+                let got = both.pg.profiled_page_capped(id, limit, up_to).expect("pg");
+                assert_eq!(got, want, "capped page {id} {limit} up to {up_to}");
+            }
+            let want = both.sqlite.grouped_profiler(id).expect("sqlite");
+            assert_eq!(both.pg.grouped_profiler(id).expect("pg"), want, "grouped {id}");
+            lines += want.lines.len();
+        }
+        assert!(lines > 5, "grouped rows to compare: {lines}");
+        let mut trees = 0;
+        for id in request_ids(&both) {
+            let want = both.sqlite.call_tree(id).expect("sqlite");
+            assert_eq!(both.pg.call_tree(id).expect("pg"), want, "call tree {id}");
+            trees += usize::from(want.is_some_and(|t| !t.lines.is_empty()));
+        }
+        assert!(trees > 50, "call trees with lines: {trees}");
+    }
+}
+
+#[test]
+fn the_samples_grouped_profiler_is_fmds() {
+    let Some(both) = sample("profiler_known") else { return };
+    // FMD 5.1.0's /api/grouped_profiler/2 (user_detail) on its sample: its first row.
+    let grouped = both.pg.grouped_profiler(2).expect("grouped");
+    assert_eq!(grouped.requests, 100);
+    let first = grouped.lines.first().expect("rows");
+    assert_eq!(first.code, "@app.route(\"/users/<int:uid>\")");
+    assert_eq!((first.duration, first.hits, first.indent), (560.0740909576416, 100, 0));
+    assert_eq!((first.std, first.total_hits), (4.376223516224199, 100));
+}

@@ -4,4 +4,5 @@
 mod bind;
 mod groups;
 mod incidents;
+mod profiler;
 mod requests;
