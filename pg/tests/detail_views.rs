@@ -184,6 +184,11 @@ fn write_synthetic(path: &PathBuf) {
     let rss = store.ensure_graph("process RSS MB", "1.0").expect("graph");
     let queue = store.ensure_graph("queue length", "1.1").expect("graph");
     store.ensure_graph("never drawn", "1.1").expect("graph");
+    // Values on half milliseconds, which SQLite's julianday rounds up: a series of 1 ms buckets shows where.
+    let ticks = store.ensure_graph("ticks", "1.1").expect("graph");
+    for i in 0..200i64 {
+        store.add_graph_value(ticks, start + Duration::microseconds(i * 1000 + 500), i as f64).expect("value");
+    }
     for i in 0..500i64 {
         let at = start + Duration::seconds(i * 613) + Duration::microseconds(i * 250 % 1000);
         store.add_graph_value(rss, at, 100.0 + ((i * 31) % 17) as f64 / 3.0).expect("value");
@@ -410,4 +415,78 @@ fn the_samples_grouped_profiler_is_fmds() {
     assert_eq!(first.code, "@app.route(\"/users/<int:uid>\")");
     assert_eq!((first.duration, first.hits, first.indent), (560.0740909576416, 100, 0));
     assert_eq!((first.std, first.total_hits), (4.376223516224199, 100));
+}
+
+/// `a` equals `b` up to a relative 1e-9 (floats SQL aggregates sum in an engine's own order).
+fn close(a: f64, b: f64) -> bool {
+    a == b || (a - b).abs() <= 1e-9 * a.abs().max(b.abs())
+}
+
+#[test]
+fn custom_graphs_equal_sqlites() {
+    for both in [sample("graphs_sample"), synthetic("graphs_synth")].into_iter().flatten() {
+        let graphs = both.sqlite.graphs().expect("sqlite");
+        assert_eq!(both.pg.graphs().expect("pg"), graphs);
+        let mut ranges = both.ranges.clone();
+        ranges.push(TimeRange::new(Some(t("2026-03-28T10:00:00.000250Z")), Some(t("2026-03-28T10:53:00.0005Z"))));
+        ranges.push(TimeRange::new(Some(t("2026-03-27T18:00:00Z")), Some(t("2026-03-27T18:00:00.1Z"))));
+        ranges.push(TimeRange::new(Some(t("2026-03-27T18:00:00.0005Z")), Some(t("2026-03-27T18:00:00.1005Z"))));
+        let mut points = 0;
+        for graph in &graphs {
+            for range in &ranges {
+                let want = both.sqlite.graph_values(graph.graph_id, *range).expect("sqlite");
+                assert_eq!(both.pg.graph_values(graph.graph_id, *range).expect("pg"), want, "values {range:?}");
+                for buckets in [1, 7, 60, 100, 1000, 0] {
+                    for now in [t("2026-04-02T00:00:00Z"), t("2026-03-28T00:00:00Z")] {
+                        let want = both.sqlite.graph_series(graph, *range, buckets, now).expect("sqlite");
+                        let mut got = both.pg.graph_series(graph, *range, buckets, now).expect("pg");
+                        let what = format!("series {} {range:?} {buckets} {now}", graph.title);
+                        // The means come from SQL's avg: equal up to the last bits; the rest exactly.
+                        assert_eq!(got.points.len(), want.points.len(), "{what}");
+                        for (g, w) in got.points.iter_mut().zip(&want.points) {
+                            assert!(close(g.mean, w.mean), "{what}: mean {} vs {}", g.mean, w.mean);
+                            g.mean = w.mean;
+                        }
+                        assert_eq!(got, want, "{what}");
+                        points += want.points.len();
+                    }
+                }
+            }
+        }
+        let unknown =
+            fmd_core::store::CustomGraph { graph_id: 999, title: "gone".into(), time_added: None, version_added: None };
+        let now = t("2026-04-02T00:00:00Z");
+        assert_eq!(
+            both.pg.graph_series(&unknown, TimeRange::ALL, 10, now).expect("pg"),
+            both.sqlite.graph_series(&unknown, TimeRange::ALL, 10, now).expect("sqlite")
+        );
+        assert_eq!(both.pg.graph_values(999, TimeRange::ALL).expect("pg"), []);
+        if !graphs.is_empty() {
+            assert!(points > 1000, "points to compare: {points}");
+        }
+    }
+}
+
+#[test]
+fn a_graph_series_holds_the_values_it_should() {
+    let Some(both) = synthetic("graphs_known") else { return };
+    let graphs = both.pg.graphs().expect("graphs");
+    let titles: Vec<&str> = graphs.iter().map(|g| g.title.as_str()).collect();
+    assert_eq!(titles, ["process RSS MB", "queue length", "never drawn", "ticks"]);
+    let now = t("2026-04-02T00:00:00Z");
+    let series = both.pg.graph_series(&graphs[1], TimeRange::ALL, 10, now).expect("series");
+    assert_eq!(series.count, 125, "every fourth of 500 values");
+    assert_eq!((series.min, series.max), (Some(0.0), Some(8.0)));
+    assert_eq!(series.from, t("2026-03-27T18:00:00Z"), "an open window starts at the first value");
+    assert_eq!(series.points.iter().map(|p| p.count).sum::<u64>(), 125);
+    assert!(series.points.len() <= 10);
+    let last = series.last.expect("last value");
+    assert_eq!((last.value, last.time), ((496 % 9) as f64, t("2026-03-27T18:00:00Z") + Duration::seconds(496 * 613)));
+    // 18:00:00.000500 counts as 18:00:00.001 (SQLite's julianday rounds half milliseconds up): with 1 ms buckets
+    // from 18:00 the first holds no value, and tick i lies in bucket i + 1.
+    let window = TimeRange::new(Some(t("2026-03-27T18:00:00Z")), Some(t("2026-03-27T18:00:00.1Z")));
+    let series = both.pg.graph_series(&graphs[3], window, 100, now).expect("series");
+    let first = series.points.first().expect("points");
+    assert_eq!((first.time, first.min, first.count), (t("2026-03-27T18:00:00.001Z"), 0.0, 1));
+    assert_eq!(series.count, 100);
 }

@@ -2,6 +2,7 @@
 //! and answers of `fmd_core::Store`'s (see each file), so the storage trait can delegate to either backend.
 
 mod bind;
+mod graphs;
 mod groups;
 mod incidents;
 mod profiler;
