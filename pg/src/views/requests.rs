@@ -14,7 +14,7 @@ use fmd_core::store::{RequestDetail, RequestException, TimeRange};
 use fmd_core::StoreError;
 use postgres::Row;
 
-use super::bind::{big, usable, utc, Bind, VALID_DURATION};
+use super::bind::{big, count, usable, utc, Bind, VALID_DURATION};
 use super::groups::requests_of;
 use super::incidents::{outlier_row, OUTLIER_COLUMNS};
 use crate::PgStore;
@@ -66,6 +66,11 @@ fn add_match(bind: &mut Bind, m: &TextMatch, column: &str) {
 impl PgStore {
     /// An endpoint's requests in `range` that `query`'s filter keeps, in its order (ties by id, descending),
     /// skipping `offset` rows and returning at most `limit`.
+    ///
+    /// Newest first reads the requests with a time through the time index (backwards, ties sorted on the way),
+    /// and only when the page reaches past them the ones without (SQLite's NULLs sort lowest): one ORDER BY
+    /// with `NULLS LAST` would sort every request of the endpoint first. Longest first walks the
+    /// `(endpoint_id, duration)` index.
     pub fn requests(
         &self,
         endpoint_id: i64,
@@ -74,22 +79,46 @@ impl PgStore {
         limit: usize,
         offset: usize,
     ) -> Result<Vec<RequestRow>, StoreError> {
-        let mut bind = requests_of(endpoint_id, &range);
-        let order = match query.order {
-            RequestOrder::Time => "time_requested DESC NULLS LAST, id DESC",
-            RequestOrder::Duration => {
-                bind.and(VALID_DURATION);
-                "duration DESC, id DESC"
-            }
+        let t = &self.tables.request;
+        let kept = |extra: &str| {
+            let mut bind = requests_of(endpoint_id, &range);
+            bind.and(extra);
+            add_filter(&mut bind, &query.filter);
+            bind
         };
-        add_filter(&mut bind, &query.filter);
-        let conditions = bind.conditions();
-        let (limit, offset) = (bind.int(big(limit)), bind.int(big(offset)));
-        let sql = format!(
-            "SELECT {REQUEST_COLUMNS} FROM {} WHERE {conditions} ORDER BY {order} LIMIT {limit} OFFSET {offset}",
-            self.tables.request
-        );
-        self.with(|c| c.query(&sql, &bind.params())?.iter().map(request_row).collect())
+        let page = |extra: &str, order: &str, limit: usize, offset: usize| {
+            let mut bind = kept(extra);
+            let conditions = bind.conditions();
+            let (limit, offset) = (bind.int(big(limit)), bind.int(big(offset)));
+            let sql = format!(
+                "SELECT {REQUEST_COLUMNS} FROM {t} WHERE {conditions} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
+            );
+            (sql, bind)
+        };
+        let read = |c: &mut postgres::Transaction<'_>, (sql, bind): (String, Bind)| -> Result<Vec<RequestRow>, _> {
+            c.query(&sql, &bind.params())?.iter().map(request_row).collect()
+        };
+        if query.order == RequestOrder::Duration {
+            return self.read_snapshot(|c| read(c, page(VALID_DURATION, "duration DESC, id DESC", limit, offset)));
+        }
+        const TIMED: &str = "time_requested IS NOT NULL";
+        self.read_snapshot(|c| {
+            let mut rows = read(c, page(TIMED, "time_requested DESC, id DESC", limit, offset))?;
+            if range.is_bounded() || rows.len() >= limit {
+                return Ok(rows);
+            }
+            // The page ends past the requests with a time: those without follow, newest id first.
+            let skip = if rows.is_empty() && offset > 0 {
+                let bind = kept(TIMED);
+                let sql = format!("SELECT count(*) FROM {t} WHERE {}", bind.conditions());
+                let timed = count(c.query_one(&sql, &bind.params())?.try_get(0)?);
+                offset.saturating_sub(usize::try_from(timed).unwrap_or(usize::MAX))
+            } else {
+                0
+            };
+            rows.extend(read(c, page("time_requested IS NULL", "id DESC", limit - rows.len(), skip))?);
+            Ok(rows)
+        })
     }
 
     /// The request `id` with its outlier and exceptions (each with its stack); `None` when there is no such
