@@ -323,6 +323,15 @@ fn request_listings_with_every_filter_term_equal_sqlites() {
 }
 
 #[test]
+fn a_filter_text_postgresql_cannot_hold_matches_nothing() {
+    let Some(both) = synthetic("requests_nul") else { return };
+    let mut query = RequestQuery::default();
+    query.filter.user = Some("al\0ice*".parse().expect("text"));
+    assert_eq!(both.pg.requests(1, TimeRange::ALL, &query, 10, 0).expect("pg"), []);
+    assert_eq!(both.sqlite.requests(1, TimeRange::ALL, &query, 10, 0).expect("sqlite"), []);
+}
+
+#[test]
 fn request_details_equal_sqlites() {
     for both in [sample("detail_sample"), synthetic("detail_synth")].into_iter().flatten() {
         let (mut outliers, mut exceptions) = (0, 0);

@@ -55,6 +55,11 @@ fn add_filter(bind: &mut Bind, filter: &RequestFilter) {
 
 /// `column` equals `m`'s text, or starts with it (both byte for byte, as SQLite's `=` and GLOB compare).
 fn add_match(bind: &mut Bind, m: &TextMatch, column: &str) {
+    if m.text.contains('\0') {
+        // PostgreSQL's text cannot hold NUL, so no stored value holds it (and it cannot be sent).
+        bind.and("FALSE");
+        return;
+    }
     let text = bind.text(&m.text);
     if m.prefix {
         bind.and(format!("starts_with({column}::text, {text})"));
