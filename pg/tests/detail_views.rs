@@ -89,7 +89,7 @@ fn write_synthetic(path: &PathBuf) {
     let ips = ["10.0.0.1", "::1", "2001:db8::5", "10.0.1.7", "10.0.0.12"];
     let codes = [200, 200, 200, 404, 500, 302, 200, 201];
     let mut n = 0i64;
-    for (batch, version) in ["1.0", "1.1", "2.0", "1.1", "2.0-rc"].iter().enumerate() {
+    for version in ["1.0", "1.1", "2.0", "1.1", "2.0-rc"] {
         let mut requests = Vec::new();
         let mut outliers = Vec::new();
         let mut exceptions = Vec::new();
@@ -179,7 +179,6 @@ fn write_synthetic(path: &PathBuf) {
                 ..WriteBatch::default()
             })
             .expect("write");
-        let _ = batch;
     }
     let rss = store.ensure_graph("process RSS MB", "1.0").expect("graph");
     let queue = store.ensure_graph("queue length", "1.1").expect("graph");
