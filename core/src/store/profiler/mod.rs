@@ -19,7 +19,7 @@ use super::views::{duration_of, int_of, text_of};
 use super::{Store, StoreError};
 use crate::timefmt;
 
-pub use grouped::{GroupedLine, GroupedProfile, GROUPED_REQUESTS};
+pub use grouped::{group, GroupedLine, GroupedProfile, GROUPED_REQUESTS};
 
 /// A profiled request: one with stack lines (FMD's `/api/profiler_table` rows, without the lines).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -111,6 +111,27 @@ pub struct CallTree {
 }
 
 impl CallTree {
+    /// The tree of `request` from its stack lines in position order: each line's parent (FMD's rule, see
+    /// [`parents`]) and its share of the request's duration (of the first line's when the request has none).
+    pub fn from_lines(request: ProfiledRequest, raw: Vec<RawLine>) -> CallTree {
+        let indents: Vec<u32> = raw.iter().map(|l| l.indent).collect();
+        let parents = parents(&indents);
+        let whole = request.duration.filter(|d| *d > 0.0).or_else(|| raw.first().map(|l| l.duration));
+        let lines = raw
+            .into_iter()
+            .zip(parents)
+            .map(|(l, parent)| CallLine {
+                position: l.position,
+                indent: l.indent,
+                percent: whole.filter(|w| *w > 0.0).map(|w| l.duration * 100.0 / w),
+                duration: l.duration,
+                code: l.code,
+                parent,
+            })
+            .collect();
+        CallTree { request, lines }
+    }
+
     /// Indexes of the hottest path: from the costliest root, the costliest child at every level down (on a
     /// tie the later line, so FMD's `def` line wins over the decorator lines above it).
     pub fn hottest_path(&self) -> Vec<usize> {
@@ -137,7 +158,7 @@ impl CallTree {
 
 /// The parent of each line: the nearest earlier line whose indent is one less (FMD's rule), else none.
 /// One pass: the nearest earlier line at a given indent is the last one seen there.
-pub(crate) fn parents(indents: &[u32]) -> Vec<Option<usize>> {
+pub fn parents(indents: &[u32]) -> Vec<Option<usize>> {
     let mut last_at: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
     let mut out = Vec::with_capacity(indents.len());
     for (i, &indent) in indents.iter().enumerate() {
@@ -147,13 +168,17 @@ pub(crate) fn parents(indents: &[u32]) -> Vec<Option<usize>> {
     out
 }
 
-/// A stack line as read.
+/// A stack line as read (what [`group`] merges).
 #[derive(Debug, Clone)]
-pub(crate) struct RawLine {
-    pub(crate) position: i64,
-    pub(crate) indent: u32,
-    pub(crate) duration: f64,
-    pub(crate) code: CodeRef,
+pub struct RawLine {
+    /// `StackLine.position`.
+    pub position: i64,
+    /// `StackLine.indent` (0 when unusable).
+    pub indent: u32,
+    /// `StackLine.duration` in ms (0 when unusable).
+    pub duration: f64,
+    /// The `CodeLine` it points at (empty texts when missing).
+    pub code: CodeRef,
 }
 
 impl Store {
@@ -287,22 +312,7 @@ impl Store {
                 .flatten();
             let Some(request) = request else { return Ok(None) };
             let raw = self.stack_lines(request_id)?;
-            let indents: Vec<u32> = raw.iter().map(|l| l.indent).collect();
-            let parents = parents(&indents);
-            let whole = request.duration.filter(|d| *d > 0.0).or_else(|| raw.first().map(|l| l.duration));
-            let lines = raw
-                .into_iter()
-                .zip(parents)
-                .map(|(l, parent)| CallLine {
-                    position: l.position,
-                    indent: l.indent,
-                    percent: whole.filter(|w| *w > 0.0).map(|w| l.duration * 100.0 / w),
-                    duration: l.duration,
-                    code: l.code,
-                    parent,
-                })
-                .collect();
-            Ok(Some(CallTree { request, lines }))
+            Ok(Some(CallTree::from_lines(request, raw)))
         })
     }
 

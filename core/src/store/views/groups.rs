@@ -69,7 +69,7 @@ pub struct GroupPerformance {
 }
 
 /// Busiest first; ties put the larger value first (byte order), which is the order SQLite's sorter gave FMD.
-pub(crate) fn by_hits_desc(list: &mut [(String, u64)]) {
+pub fn by_hits_desc(list: &mut [(String, u64)]) {
     list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| b.0.cmp(&a.0)));
 }
 

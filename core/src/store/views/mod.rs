@@ -50,9 +50,10 @@ use serde::Serialize;
 use super::{Store, StoreError};
 use crate::timefmt;
 
+pub use crate::store::overview::median;
 pub use daily::{DailyUtilization, EndpointDays};
 pub use extras::EndpointInfo;
-pub use groups::{GroupColumn, GroupPerformance, IpHits, UserHits};
+pub use groups::{by_hits_desc, GroupColumn, GroupPerformance, IpHits, UserHits};
 pub use hourly::HourlyLoad;
 pub use latency::{bucket_width, LatencyBucket, LatencySeries, MIN_BUCKETS};
 pub use matrix::{MatrixGroup, VersionMatrix};
@@ -61,7 +62,7 @@ pub use request_query::MAX_MATCH_LEN;
 pub use requests::{EndpointSummary, RequestFilter, RequestOrder, RequestQuery, RequestRow, StatusRange, TextMatch};
 pub use status_codes::StatusCodes;
 pub(crate) use versions::Earliest;
-pub use versions::{MultiVersion, VersionEndpoint, VersionInfo};
+pub use versions::{chronological, merge_first, MultiVersion, VersionEndpoint, VersionInfo};
 
 /// The most local days a [`DayRange`] spans (about ten years); longer ranges keep their last days.
 pub const MAX_DAYS: u32 = 3660;

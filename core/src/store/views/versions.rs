@@ -96,7 +96,7 @@ type VersionCounts = (Earliest, HashMap<i64, u64>);
 pub(crate) type MultiVersionCell = (i64, String, u64, Option<DateTime<Utc>>);
 
 /// Merges a `(version, first time)` pair into a map, keeping the earliest time.
-pub(crate) fn merge_first(map: &mut HashMap<String, Option<DateTime<Utc>>>, version: String, t: Option<DateTime<Utc>>) {
+pub fn merge_first(map: &mut HashMap<String, Option<DateTime<Utc>>>, version: String, t: Option<DateTime<Utc>>) {
     let entry = map.entry(version).or_insert(None);
     *entry = match (*entry, t) {
         (Some(a), Some(b)) => Some(a.min(b)),
@@ -105,7 +105,7 @@ pub(crate) fn merge_first(map: &mut HashMap<String, Option<DateTime<Utc>>>, vers
 }
 
 /// Versions oldest first (unknown dates last, then by name).
-pub(crate) fn chronological(map: HashMap<String, Option<DateTime<Utc>>>) -> Vec<VersionInfo> {
+pub fn chronological(map: HashMap<String, Option<DateTime<Utc>>>) -> Vec<VersionInfo> {
     let mut list: Vec<VersionInfo> = map.into_iter().map(|(version, date)| VersionInfo { version, date }).collect();
     list.sort_by(|a, b| match (a.date, b.date) {
         (Some(x), Some(y)) => x.cmp(&y).then_with(|| a.version.cmp(&b.version)),
