@@ -19,7 +19,8 @@ if [ -z "$bin" ]; then
 fi
 
 as_owner() {
-  if [ "$(id -u)" -eq 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi
+  # From /, so su does not complain about a working directory the postgres user cannot enter.
+  if [ "$(id -u)" -eq 0 ]; then (cd / && su postgres -s /bin/sh -c "$*"); else sh -c "$*"; fi
 }
 
 case "${1:-}" in

@@ -75,6 +75,7 @@ fn the_shipped_fmd_toml_is_valid_and_at_defaults() {
         database: fmd_core::config::Database {
             path: path.parent().expect("dir").join("fmd.db"),
             table_prefix: String::new(),
+            ..fmd_core::config::Database::default()
         },
         ..fmd_core::Config::default()
     };

@@ -17,6 +17,7 @@ pub mod import;
 mod open;
 mod report;
 mod schema;
+mod source;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod url;

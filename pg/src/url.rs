@@ -5,14 +5,10 @@
 
 use std::path::Path;
 
-/// The URL schemes taken as PostgreSQL.
-const SCHEMES: &[&str] = &["postgres://", "postgresql://", "postgresql+psycopg2://", "postgresql+psycopg://"];
+use fmd_core::config::SERVER_SCHEMES as SCHEMES;
 
 /// True when `text` names a PostgreSQL database rather than a SQLite file.
-pub fn is_postgres_url(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
-    SCHEMES.iter().any(|s| lower.starts_with(s))
-}
+pub use fmd_core::config::is_server_url as is_postgres_url;
 
 /// Why a URL cannot be used (never quoting its password).
 #[derive(Debug, thiserror::Error)]

@@ -48,7 +48,7 @@ const SECTIONS: &[(&str, &[&str])] = &[
         ],
     ),
     ("authentication", &["username", "password_hash"]),
-    ("database", &["path", "table_prefix"]),
+    ("database", &["path", "url", "password_file", "table_prefix"]),
     ("visualization", &["timezone", "colors"]),
     ("recorder", &["queue_capacity", "client_ip_header", "level_poll_ms"]),
     ("pruning", &["older_than", "every", "cron", "keep_custom_graphs"]),
@@ -94,6 +94,12 @@ pub(super) fn from_str(text: &str, origin: &str) -> Result<Config, ConfigError> 
         let Value::Table(entries) = value else {
             return Err(err(section, "must be a section ([name]), not a value".into()));
         };
+        if section == "database" && entries.contains_key("path") && entries.contains_key("url") {
+            return Err(err(
+                "database.url",
+                "set either `database.url` (PostgreSQL) or `database.path` (a SQLite file), not both".into(),
+            ));
+        }
         for (key, value) in entries {
             let path = format!("{section}.{}", toml_key(key));
             if !keys.contains(&key.as_str()) {
@@ -246,7 +252,24 @@ fn apply(config: &mut Config, section: &str, key: &str, value: &Value) -> Result
             }
             config.authentication.password_hash = Some(hash);
         }
-        ("database", "path") => config.database.path = database_path(&non_empty(value)?)?,
+        ("database", "path") => {
+            let text = non_empty(value)?;
+            if super::is_server_url(&text) {
+                config.database.url = Some(text);
+            } else {
+                config.database.path = database_path(&text)?;
+            }
+        }
+        ("database", "url") => {
+            let text = non_empty(value)?;
+            if !super::is_server_url(&text) {
+                return Err("must be a PostgreSQL URL (postgres://user@host/database); a SQLite file goes in \
+                            `database.path`"
+                    .into());
+            }
+            config.database.url = Some(text);
+        }
+        ("database", "password_file") => config.database.password_file = Some(PathBuf::from(non_empty(value)?)),
         ("database", "table_prefix") => config.database.table_prefix = table_prefix(value)?,
         ("visualization", "timezone") => config.visualization.timezone = timezone(&non_empty(value)?)?,
         ("visualization", "colors") => config.visualization.colors = colors(value)?,
@@ -330,7 +353,9 @@ pub(super) fn database_path(text: &str) -> Result<PathBuf, String> {
         return Ok(PathBuf::from(rest));
     }
     if let Some((scheme, _)) = text.split_once("://") {
-        return Err(format!("only SQLite databases are supported, not `{scheme}://`"));
+        return Err(format!(
+            "only SQLite files and PostgreSQL (postgres://, postgresql://) databases are supported, not `{scheme}://`"
+        ));
     }
     Ok(PathBuf::from(text))
 }
@@ -419,6 +444,17 @@ mod tests {
     }
 
     #[test]
+    fn a_postgresql_url_is_the_database_in_either_key() {
+        let c = parse("[database]\nurl = \"postgres://fmd@db/fmd\"\npassword_file = \"/run/pg\"").expect("valid");
+        assert_eq!(c.database.url.as_deref(), Some("postgres://fmd@db/fmd"));
+        assert_eq!(c.database.password_file, Some(PathBuf::from("/run/pg")));
+        // FMD's DATABASE option holds either kind; its psycopg2 URL is taken as PostgreSQL.
+        let c = parse("[database]\npath = \"postgresql+psycopg2://u:secret@db/fmd\"").expect("valid");
+        assert_eq!(c.database.url.as_deref(), Some("postgresql+psycopg2://u:secret@db/fmd"));
+        assert_eq!(parse("").expect("valid").database.url, None);
+    }
+
+    #[test]
     fn empty_file_gives_fmd_defaults() {
         let c = parse("").expect("valid");
         assert_eq!(c.dashboard.monitor_level, 1);
@@ -489,7 +525,9 @@ mod tests {
             ("[dashboard]\nenable_logging = \"False\"", "dashboard.enable_logging", "true or false"),
             ("[visualization]\ntimezone = \"Mars/Base\"", "visualization.timezone", "IANA"),
             ("[visualization]\ncolors = { a = [1, 2] }", "visualization.colors", "three integers"),
-            ("[database]\npath = \"postgresql://x\"", "database.path", "only SQLite"),
+            ("[database]\npath = \"mysql://x\"", "database.path", "only SQLite"),
+            ("[database]\nurl = \"fmd.db\"", "database.url", "database.path"),
+            ("[database]\nurl = \"postgres://h/d\"\npath = \"fmd.db\"", "database.url", "not both"),
             ("[database]\ntable_prefix = \"a b\"", "database.table_prefix", "letters"),
             ("[authentication]\npassword_hash = \"admin\"", "authentication.password_hash", "clear-text"),
             ("[authentication]\npassword_hash = \"$argon2id$nope\"", "authentication.password_hash", "fmd user add"),

@@ -12,7 +12,9 @@
 //! | `dashboard.enable_logging`                 | ENABLE_LOGGING              | `false` |
 //! | `authentication.username`                  | USERNAME                    | `"admin"` |
 //! | `authentication.password_hash`             | PASSWORD (hashed; no default) | unset |
-//! | `database.path`                            | DATABASE                    | `"fmd.db"` |
+//! | `database.path`                            | DATABASE (a SQLite file)    | `"fmd.db"` |
+//! | `database.url`                             | DATABASE (`postgresql://...`) | unset |
+//! | `database.password_file`                   | (fmd only: the server's password) | unset |
 //! | `database.table_prefix`                    | TABLE_PREFIX                | `""`    |
 //! | `visualization.timezone`                   | TIMEZONE                    | `"local"` |
 //! | `visualization.colors`                     | COLORS                      | `{}`    |
@@ -90,6 +92,12 @@ pub struct Authentication {
 pub struct Database {
     /// DATABASE: path of the SQLite file (`sqlite:///` URLs as FMD writes them are accepted).
     pub path: PathBuf,
+    /// DATABASE as a PostgreSQL URL (`postgres://user@host/db`, FMD's `postgresql+psycopg2://...` too): when
+    /// set, it is the database and `path` is unused. It may hold a password; never print it (the PostgreSQL
+    /// backend gives the printable location).
+    pub url: Option<String>,
+    /// A file holding the PostgreSQL password (its first line), for URLs without one.
+    pub password_file: Option<PathBuf>,
     /// TABLE_PREFIX: prepended to every FMD table name.
     pub table_prefix: String,
 }
@@ -157,9 +165,20 @@ impl Default for Authentication {
     }
 }
 
+/// The URL schemes taken as a PostgreSQL database rather than a SQLite file (SQLAlchemy's driver forms
+/// included, as FMD's `DATABASE=` writes them).
+pub const SERVER_SCHEMES: &[&str] =
+    &["postgres://", "postgresql://", "postgresql+psycopg2://", "postgresql+psycopg://"];
+
+/// True when `text` names a PostgreSQL database rather than a SQLite file (`--db`, `database.url`).
+pub fn is_server_url(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    SERVER_SCHEMES.iter().any(|s| lower.starts_with(s))
+}
+
 impl Default for Database {
     fn default() -> Self {
-        Database { path: PathBuf::from("fmd.db"), table_prefix: String::new() }
+        Database { path: PathBuf::from("fmd.db"), url: None, password_file: None, table_prefix: String::new() }
     }
 }
 
