@@ -24,8 +24,9 @@ pub struct Common {
     /// Configuration file (default: $FMD_CONFIG, else ./fmd.toml when present, else built-in defaults).
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// Database file (default: `database.path` from the configuration).
-    #[arg(long, global = true, value_name = "PATH")]
+    /// Database: a SQLite file, or a PostgreSQL URL (`postgres://user@host/db`; the password from the URL,
+    /// PGPASSWORD or `database.password_file`). Default: `database.url`, else `database.path`.
+    #[arg(long, global = true, value_name = "PATH|URL")]
     pub db: Option<PathBuf>,
     /// Table prefix (default: from the configuration, or detected from the file when unambiguous).
     #[arg(long, global = true, value_name = "PREFIX")]

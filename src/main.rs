@@ -6,6 +6,7 @@
 mod cli;
 mod commands;
 mod confirm;
+mod database;
 mod demo;
 mod failure;
 mod generate;

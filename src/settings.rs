@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use fmd_core::Config;
+use fmd_pg::PgUrl;
 
 use crate::cli::Common;
 use crate::failure::Failure;
@@ -15,8 +16,10 @@ use crate::timearg;
 pub struct Settings {
     /// The loaded configuration.
     pub config: Config,
-    /// Database file to use.
+    /// Database file to use (unused when `server` is set).
     pub db: PathBuf,
+    /// The PostgreSQL database to use instead of a file (`--db postgres://...` or `database.url`).
+    pub server: Option<PgUrl>,
     /// Table prefix: `Some` when given by flag or configuration file, `None` to detect it from the file.
     pub table_prefix: Option<String>,
     /// Zone for days and hours.
@@ -32,6 +35,15 @@ impl Settings {
     pub fn resolve(common: &Common) -> Result<Settings, Failure> {
         let config = Config::discover(common.config.as_deref())?;
         let db = common.db.clone().unwrap_or_else(|| config.database.path.clone());
+        let url = match common.db.as_deref().map(|p| p.to_str()) {
+            Some(Some(text)) if fmd_core::config::is_server_url(text) => Some(text.to_string()),
+            Some(_) => None,
+            None => config.database.url.clone(),
+        };
+        let server = url
+            .map(|url| PgUrl::parse(&url, config.database.password_file.as_deref()))
+            .transpose()
+            .map_err(|e| Failure::Input(format!("database: {e}")))?;
         let table_prefix = match &common.table_prefix {
             Some(prefix) => Some(prefix.clone()),
             // An explicit non-empty prefix in the file is honoured; the default "" means "detect".
@@ -46,7 +58,7 @@ impl Settings {
         };
         let now = common.now.as_deref().map(|t| parse_flag("--now", t, Utc::now(), tz)).transpose()?;
         let colors = !common.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        Ok(Settings { config, db, table_prefix, tz, now, colors })
+        Ok(Settings { config, db, server, table_prefix, tz, now, colors })
     }
 
     /// The pinned instant, or the clock.

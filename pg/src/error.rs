@@ -34,7 +34,11 @@ pub fn kind(error: &postgres::Error) -> ErrorKind {
 pub fn wrap(location: &str, error: &postgres::Error) -> StoreError {
     let message = match error.as_db_error() {
         Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => error.to_string(),
+        // "error connecting to server" says little alone: add its cause ("Connection refused (os error 111)").
+        None => match std::error::Error::source(error) {
+            Some(cause) if !error.to_string().contains(&cause.to_string()) => format!("{error}: {cause}"),
+            _ => error.to_string(),
+        },
     };
     StoreError::Backend { location: location.to_string(), kind: kind(error), message }
 }

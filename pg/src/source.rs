@@ -1,4 +1,4 @@
-//! [`PgStore`] as a `fmd_core::dashboard::ViewSource`: the dashboard layer (console, `fmd show`, web) reads
+//! [`PgStore`] as a `fmd_core::dashboard::ViewSource` and a `fmd_core::backend::Writer`: the dashboard layer (console, `fmd show`, web) reads
 //! PostgreSQL through the same trait as a SQLite file, by delegation to the inherent methods in `views`, `write`
 //! and `report`.
 
@@ -20,3 +20,4 @@ use fmd_core::store::{
 use crate::PgStore;
 
 fmd_core::delegate_view_source!(PgStore);
+fmd_core::delegate_writer!(PgStore);

@@ -54,7 +54,8 @@ impl std::fmt::Display for PgUrl {
     }
 }
 
-/// `url` with the password part of its user info (`user:secret@`) replaced by `***`.
+/// `url` with its password replaced by `***`: the one in the user info (`user:secret@`) and a `password=`
+/// query parameter (libpq's form).
 pub fn redact(url: &str) -> String {
     let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
         return url.to_string();
@@ -62,15 +63,30 @@ pub fn redact(url: &str) -> String {
     let rest = &url[scheme_end..];
     let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
     let authority = &rest[..authority_end];
-    match authority.rfind('@') {
+    let authority = match authority.rfind('@') {
         Some(at) => {
             let userinfo = &authority[..at];
             let user = userinfo.split(':').next().unwrap_or("");
             let masked = if userinfo.contains(':') { format!("{user}:***") } else { user.to_string() };
-            format!("{}{masked}{}", &url[..scheme_end], &rest[at..])
+            format!("{masked}{}", &authority[at..])
         }
-        None => url.to_string(),
-    }
+        None => authority.to_string(),
+    };
+    let tail = &rest[authority_end..];
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let params: Vec<String> = query
+                .split('&')
+                .map(|param| match param.split_once('=') {
+                    Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                    _ => param.to_string(),
+                })
+                .collect();
+            format!("{path}?{}", params.join("&"))
+        }
+        None => tail.to_string(),
+    };
+    format!("{}{authority}{tail}", &url[..scheme_end])
 }
 
 impl PgUrl {
@@ -142,6 +158,12 @@ mod tests {
         let none = PgUrl::parse("postgres://fmd:s3cret@host", None).expect_err("no database");
         assert!(none.to_string().contains("names no database"), "{none}");
         assert!(!none.to_string().contains("s3cret"));
+        // libpq's query form of the password is hidden too.
+        let query = PgUrl::parse("postgres://fmd@h/db?sslmode=disable&password=s3cret", None).expect("parses");
+        assert_eq!(query.location(), "postgres://fmd@h/db?sslmode=disable&password=***");
+        assert_eq!(query.config().get_password(), Some(&b"s3cret"[..]));
+        let bad = PgUrl::parse("postgres://fmd@h/db?password=s3cret&sslmode=bogus", None).expect_err("bad mode");
+        assert!(!bad.to_string().contains("s3cret"), "{bad}");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use clap::Args;
+use fmd_core::backend::Writer;
 use fmd_core::Store;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -91,17 +92,40 @@ impl GenerateArgs {
     }
 }
 
-/// Generates the database described by `args` into `db`.
-pub fn run(db: &Path, args: &GenerateArgs, prefix: &str) -> Result<(), Failure> {
+/// Where `fmd generate` writes: a new SQLite file, or a PostgreSQL database (its FMD tables created if missing).
+pub enum Destination<'a> {
+    /// A SQLite file.
+    File(&'a Path),
+    /// A PostgreSQL database.
+    Server(&'a fmd_pg::PgUrl),
+}
+
+/// Generates the database described by `args` into `destination`.
+pub fn run(destination: Destination<'_>, args: &GenerateArgs, prefix: &str) -> Result<(), Failure> {
     let shape = args.resolved_shape()?;
-    if db.exists() && !args.append {
-        return Err(Failure::Input(format!("{}: already exists; pass --append to add to it", db.display())));
-    }
     let end: DateTime<Utc> = match &args.end {
         Some(text) => crate::settings::parse_now(text)?,
         None => Utc::now(),
     };
-    let mut store = Store::open_writer(db, prefix)?;
+    let (mut store, location): (Box<dyn Writer>, String) = match destination {
+        Destination::File(db) => {
+            if db.exists() && !args.append {
+                return Err(Failure::Input(format!("{}: already exists; pass --append to add to it", db.display())));
+            }
+            (Box::new(Store::open_writer(db, prefix)?), db.display().to_string())
+        }
+        Destination::Server(url) => {
+            let store = fmd_pg::PgStore::open_writer(url, prefix)?;
+            if !args.append && store.first_request_time()?.is_some() {
+                return Err(Failure::Input(format!(
+                    "{}: already holds requests; pass --append to add to them",
+                    store.location()
+                )));
+            }
+            let location = store.location().to_string();
+            (Box::new(store), location)
+        }
+    };
     let bar = ProgressBar::new(args.requests);
     bar.set_style(
         ProgressStyle::with_template("{spinner} writing {pos}/{len} requests [{bar:40}] {per_sec} eta {eta}")
@@ -109,14 +133,14 @@ pub fn run(db: &Path, args: &GenerateArgs, prefix: &str) -> Result<(), Failure> 
             .progress_chars("=> "),
     );
     let traffic = Traffic { shape: &shape, requests: args.requests, start: start_of(end, shape.days), seed: args.seed };
-    let written = write(&mut store, &traffic, &mut |n| bar.inc(n), &mut |_, _, _| {})?;
+    let written = write(&mut *store, &traffic, &mut |n| bar.inc(n), &mut |_, _, _| {})?;
     bar.finish_and_clear();
     crate::output::println(&format!(
         "generated {} requests over {} days for {} endpoints in {}",
         written.requests,
         shape.days,
         written.endpoints.len(),
-        db.display()
+        location
     ))?;
     Ok(())
 }

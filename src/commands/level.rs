@@ -2,6 +2,7 @@
 
 use fmd_core::store::EndpointLevel;
 use fmd_core::{Store, StoreError};
+use fmd_pg::PgStore;
 use serde::Serialize;
 
 use crate::cli::LevelArgs;
@@ -13,18 +14,22 @@ use crate::table::{output_width, Table};
 pub fn run(settings: &Settings, args: &LevelArgs) -> Result<(), Failure> {
     match (&args.endpoint, args.level) {
         (Some(endpoint), Some(level)) => {
-            let store = Store::open_editor(&settings.db, settings.table_prefix.as_deref())?;
-            store.set_level(endpoint, level)?;
-            crate::output::println(&format!("{}: level {level} for {endpoint:?}", settings.db.display()))
+            let prefix = settings.table_prefix.as_deref();
+            match &settings.server {
+                Some(url) => PgStore::open_editor(url, prefix)?.set_level(endpoint, level)?,
+                None => Store::open_editor(&settings.db, prefix)?.set_level(endpoint, level)?,
+            }
+            let location = crate::database::location(settings);
+            crate::output::println(&format!("{location}: level {level} for {endpoint:?}"))
         }
         (endpoint, _) => {
-            let store = Store::open_reader(&settings.db, settings.table_prefix.as_deref())?;
-            let mut levels = store.endpoint_levels()?;
+            let mut levels = crate::database::quick_views(settings)?.source.endpoint_levels()?;
             levels.sort_by(|a, b| a.name.cmp(&b.name));
             if let Some(name) = endpoint {
                 levels.retain(|e| &e.name == name);
                 if levels.is_empty() {
-                    return Err(StoreError::UnknownEndpoint { path: settings.db.clone(), name: name.clone() }.into());
+                    let path = crate::database::location(settings).into();
+                    return Err(StoreError::UnknownEndpoint { path, name: name.clone() }.into());
                 }
             }
             if args.json {

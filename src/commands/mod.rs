@@ -32,9 +32,15 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 args.end = Some(fmd_core::timefmt::rfc3339(end));
             }
             let db = cli.common.db.as_deref().ok_or_else(|| {
-                Failure::Input("generate: --db PATH is required (it never writes into the configured database)".into())
+                Failure::Input(
+                    "generate: --db PATH|URL is required (it never writes into the configured database)".into(),
+                )
             })?;
-            generate::run(db, &args, &settings.config.database.table_prefix)
+            let destination = match &settings.server {
+                Some(url) => generate::Destination::Server(url),
+                None => generate::Destination::File(db),
+            };
+            generate::run(destination, &args, &settings.config.database.table_prefix)
         }
         Some(Command::Prune(args)) => prune::run(&settings, &args),
         Some(Command::Endpoint(args)) => endpoint::run(&settings, &args),

@@ -9,8 +9,8 @@
 pub mod shape;
 
 use chrono::{DateTime, Duration, Utc};
+use fmd_core::backend::Writer;
 use fmd_core::store::{NewRequest, WriteBatch};
-use fmd_core::Store;
 
 use crate::failure::Failure;
 use crate::rng::Rng;
@@ -86,7 +86,7 @@ pub struct Written {
 /// Writes `traffic` into `store` in time order, calling `progress` with the requests of each committed batch
 /// and `decorate` after each request.
 pub fn write(
-    store: &mut Store,
+    store: &mut dyn Writer,
     traffic: &Traffic<'_>,
     progress: &mut dyn FnMut(u64),
     decorate: &mut Decorate<'_>,
@@ -145,7 +145,7 @@ fn version_at(shape: &Shape, hour: u64, hours: u64) -> &shape::Version {
 }
 
 fn endpoint_models(
-    store: &Store,
+    store: &dyn Writer,
     shape: &Shape,
     start: DateTime<Utc>,
     rng: &mut Rng,
@@ -217,7 +217,7 @@ fn request(shape: &Shape, model: &Endpoint, latency: f64, micros: i64, rng: &mut
     NewRequest { endpoint_id: model.id, duration_ms, time_micros: micros, group_by, ip, status_code }
 }
 
-fn flush(store: &mut Store, batch: &mut WriteBatch, progress: &mut dyn FnMut(u64)) -> Result<(), Failure> {
+fn flush(store: &mut dyn Writer, batch: &mut WriteBatch, progress: &mut dyn FnMut(u64)) -> Result<(), Failure> {
     if batch.requests.is_empty() && batch.last_requested.is_empty() {
         return Ok(());
     }

@@ -18,7 +18,8 @@ use std::time::Duration;
 
 use crate::dashboard::ViewSource;
 use crate::store::{
-    DeletedRows, EndpointDeletion, EndpointMerge, PruneOptions, PruneReport, SummaryStatus, Tables, User,
+    DeletedRows, EndpointDeletion, EndpointLevel, EndpointMerge, PruneOptions, PruneReport, SummaryStatus, Tables,
+    User, WriteBatch,
 };
 use crate::StoreError;
 
@@ -89,6 +90,23 @@ pub trait Editor: Reader {
 
     /// Removes user `id`.
     fn remove_user(&self, id: i64) -> Result<(), StoreError>;
+}
+
+/// What a bulk writer needs (`fmd generate`, the demo's history): endpoints made sure of, batches of requests
+/// with what hangs off them written in one transaction each.
+pub trait Writer {
+    /// The endpoint called `name`, created at `level` if it is new (`version` and `now_micros` as its first
+    /// request's).
+    fn ensure_endpoint(
+        &self,
+        name: &str,
+        level: u8,
+        version: &str,
+        now_micros: i64,
+    ) -> Result<EndpointLevel, StoreError>;
+
+    /// Writes `batch` in one transaction.
+    fn write(&mut self, batch: &WriteBatch) -> Result<(), StoreError>;
 }
 
 /// One database: opens readers and editors on it, from any thread.
@@ -177,6 +195,27 @@ macro_rules! delegate_editor {
             }
             fn remove_user(&self, id: i64) -> Result<(), $crate::StoreError> {
                 <$backend>::remove_user(self, id)
+            }
+        }
+    };
+}
+
+/// Implements [`Writer`] for `$backend` through its inherent `ensure_endpoint` and `write`.
+#[macro_export]
+macro_rules! delegate_writer {
+    ($backend:ty) => {
+        impl $crate::backend::Writer for $backend {
+            fn ensure_endpoint(
+                &self,
+                name: &str,
+                level: u8,
+                version: &str,
+                now_micros: i64,
+            ) -> Result<$crate::store::EndpointLevel, $crate::StoreError> {
+                <$backend>::ensure_endpoint(self, name, level, version, now_micros)
+            }
+            fn write(&mut self, batch: &$crate::store::WriteBatch) -> Result<(), $crate::StoreError> {
+                <$backend>::write(self, batch)
             }
         }
     };

@@ -70,3 +70,4 @@ impl Store {
 }
 
 crate::delegate_editor!(Store);
+crate::delegate_writer!(Store);

@@ -8,13 +8,14 @@ mod text;
 mod views_text;
 
 use chrono::{DateTime, Duration, Utc};
+use fmd_core::dashboard::ViewSource;
 use fmd_core::dashboard::{
     self, Compare, Limits, ReportView, RequestsKey, ViewData, ViewKey, ViewKind, ViewRequest, Window,
 };
 use fmd_core::report::Interval;
 use fmd_core::store::views::{RequestFilter, RequestOrder, RequestQuery, StatusRange, TextMatch};
 use fmd_core::store::{DayRange, TimeRange};
-use fmd_core::{Store, StoreError};
+use fmd_core::StoreError;
 use serde::Serialize;
 
 use crate::cli::{ReportPreset, RequestSort, ShowArgs, View};
@@ -29,8 +30,8 @@ const DEFAULT_DAILY_DAYS: u32 = 10;
 
 /// Prints the requested view to standard output.
 pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
-    crate::summaries::prepare(&settings.db, settings.table_prefix.as_deref())?;
-    let store = Store::open_reader(&settings.db, settings.table_prefix.as_deref())?;
+    let opened = crate::database::views(settings)?;
+    let store = &*opened.source;
     if args.request.is_some() && !matches!(args.view, View::Profiler | View::Outliers) {
         return Err(Failure::Input(format!(
             "--request only applies to `fmd show profiler` and `fmd show outliers`, not {:?}",
@@ -48,9 +49,9 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
             args.view
         )));
     }
-    let ctx = Context::new(settings, args, &store)?;
+    let ctx = Context::new(settings, args, store, &opened.location)?;
     let endpoint = ctx.endpoint_id;
-    let view = |kind: ViewKind, endpoint: Option<i64>| ctx.view(&store, args, kind, endpoint, None);
+    let view = |kind: ViewKind, endpoint: Option<i64>| ctx.view(store, args, kind, endpoint, None);
     match args.view {
         View::Overview => {
             let ViewData::Overview(overview) = view(ViewKind::Overview, None)? else { return unexpected(args) };
@@ -62,11 +63,11 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
         }
         View::Hourly => {
             let days = ctx.days(DEFAULT_HOURLY_DAYS)?;
-            emit(args, &ctx, &ctx.view(&store, args, ViewKind::DashHourly, endpoint, Some(days))?, views_text::hourly)
+            emit(args, &ctx, &ctx.view(store, args, ViewKind::DashHourly, endpoint, Some(days))?, views_text::hourly)
         }
         View::Daily => {
             let days = ctx.days(DEFAULT_DAILY_DAYS)?;
-            emit(args, &ctx, &ctx.view(&store, args, ViewKind::DashDaily, endpoint, Some(days))?, views_text::daily)
+            emit(args, &ctx, &ctx.view(store, args, ViewKind::DashDaily, endpoint, Some(days))?, views_text::daily)
         }
         View::Versions => {
             let kind = if endpoint.is_some() { ViewKind::Versions } else { ViewKind::DashVersions };
@@ -95,11 +96,11 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<(), Failure> {
             let kind = ViewKind::Requests(RequestsKey::new(&request_query(args)?));
             emit(args, &ctx, &view(kind, Some(ctx.require_endpoint(args)?))?, views_text::requests)
         }
-        View::Report => report(&store, &ctx, args),
+        View::Report => report(store, &ctx, args),
         View::Graphs => emit(args, &ctx, &view(ViewKind::GraphValues, None)?, views_text::graphs),
-        View::Outliers => outliers(&store, &ctx, args),
-        View::Profiler => profiler::list_or_tree(&store, &ctx, args),
-        View::GroupedProfiler => profiler::grouped(&store, &ctx, args),
+        View::Outliers => outliers(store, &ctx, args),
+        View::Profiler => profiler::list_or_tree(store, &ctx, args),
+        View::GroupedProfiler => profiler::grouped(store, &ctx, args),
         View::Exceptions => emit(args, &ctx, &view(ViewKind::Exceptions, endpoint)?, views_text::exceptions),
     }
 }
@@ -130,7 +131,7 @@ fn request_query(args: &ShowArgs) -> Result<RequestQuery, Failure> {
 }
 
 /// `fmd show outliers`: the endpoint's outliers, or with `--request ID` that request's outlier in full.
-fn outliers(store: &Store, ctx: &Context, args: &ShowArgs) -> Result<(), Failure> {
+fn outliers(store: &dyn ViewSource, ctx: &Context, args: &ShowArgs) -> Result<(), Failure> {
     let id = ctx.require_endpoint(args)?;
     let name = args.endpoint.clone().unwrap_or_default();
     let Some(request) = args.request else {
@@ -153,7 +154,7 @@ fn generic(value: &serde_json::Value, style: &text::Style) -> String {
 }
 
 /// `fmd show report`: FMD's report of the comparison the flags name (a preset at `--now` by default).
-fn report(store: &Store, ctx: &Context, args: &ShowArgs) -> Result<(), Failure> {
+fn report(store: &dyn ViewSource, ctx: &Context, args: &ShowArgs) -> Result<(), Failure> {
     let compare = if let (Some(version), Some(baseline)) = (&args.compare_version, &args.baseline_version) {
         Compare::version_pair(version, baseline)
     } else if let (Some(from), Some(to)) = (&args.baseline_from, &args.baseline_to) {
@@ -193,7 +194,7 @@ struct Context {
 }
 
 impl Context {
-    fn new(settings: &Settings, args: &ShowArgs, store: &Store) -> Result<Context, Failure> {
+    fn new(settings: &Settings, args: &ShowArgs, store: &dyn ViewSource, location: &str) -> Result<Context, Failure> {
         let now = settings.now_or_clock();
         let style = text::Style { width: crate::table::output_width(), tz: settings.tz };
         let mut ctx =
@@ -207,7 +208,7 @@ impl Context {
         }
         ctx.range = TimeRange::new(from, to);
         if let Some(name) = &args.endpoint {
-            ctx.endpoint_id = Some(find_endpoint(store, name)?);
+            ctx.endpoint_id = Some(find_endpoint(store, location, name)?);
         }
         Ok(ctx)
     }
@@ -216,7 +217,7 @@ impl Context {
     /// `--offset`, `--top`) and, for day-based views, `days`.
     fn view(
         &self,
-        store: &Store,
+        store: &dyn ViewSource,
         args: &ShowArgs,
         kind: ViewKind,
         endpoint: Option<i64>,
@@ -262,7 +263,7 @@ impl Context {
     }
 }
 
-fn find_endpoint(store: &Store, name: &str) -> Result<i64, Failure> {
+fn find_endpoint(store: &dyn ViewSource, location: &str, name: &str) -> Result<i64, Failure> {
     let endpoints = store.endpoint_levels()?;
     if let Some(e) = endpoints.iter().find(|e| e.name == name) {
         return Ok(e.id);
@@ -274,7 +275,7 @@ fn find_endpoint(store: &Store, name: &str) -> Result<i64, Failure> {
         .take(3)
         .collect();
     let hint = if close.is_empty() { String::new() } else { format!("; did you mean {}?", close.join(", ")) };
-    let unknown = StoreError::UnknownEndpoint { path: store.path().to_path_buf(), name: name.to_string() };
+    let unknown = StoreError::UnknownEndpoint { path: location.into(), name: name.to_string() };
     Err(Failure::Input(format!("{unknown}{hint}")))
 }
 

@@ -1,9 +1,9 @@
 //! `fmd show profiler` (an endpoint's profiled requests, or one request's call tree with `--request`) and
 //! `fmd show grouped-profiler` (FMD's grouped profiler; `--json` prints FMD's rows with FMD's keys).
 
+use fmd_core::dashboard::ViewSource;
 use fmd_core::dashboard::{ViewData, ViewKind};
 use fmd_core::store::{CallTree, GroupedProfile};
-use fmd_core::Store;
 use serde::Serialize;
 
 use super::text::clean;
@@ -20,14 +20,14 @@ struct TreeJson<'a> {
 }
 
 /// The list of profiled requests, or with `--request` one call tree.
-pub fn list_or_tree(store: &Store, ctx: &Context, args: &ShowArgs) -> Result<(), Failure> {
+pub fn list_or_tree(store: &dyn ViewSource, ctx: &Context, args: &ShowArgs) -> Result<(), Failure> {
     let endpoint = ctx.require_endpoint(args)?;
     let name = args.endpoint.as_deref().unwrap_or_default();
     let Some(request) = args.request else {
         let data = ctx.view(store, args, ViewKind::Profiler, Some(endpoint), None)?;
         return emit(args, ctx, &data, |v, style| super::views_text::profiled(v, name, style));
     };
-    if store.request_endpoint(request)? != Some(endpoint) {
+    if store.request_detail(request)?.and_then(|d| d.request.endpoint_id) != Some(endpoint) {
         return Err(Failure::Input(format!(
             "--request {request}: no request of endpoint {} has that id (see `fmd show profiler --endpoint {}`)",
             clean(name),
@@ -51,7 +51,7 @@ pub fn list_or_tree(store: &Store, ctx: &Context, args: &ShowArgs) -> Result<(),
 }
 
 /// FMD's grouped profiler of the endpoint.
-pub fn grouped(store: &Store, ctx: &Context, args: &ShowArgs) -> Result<(), Failure> {
+pub fn grouped(store: &dyn ViewSource, ctx: &Context, args: &ShowArgs) -> Result<(), Failure> {
     let endpoint = ctx.require_endpoint(args)?;
     let ViewData::Grouped(profile) = ctx.view(store, args, ViewKind::Grouped, Some(endpoint), None)? else {
         return super::unexpected(args);

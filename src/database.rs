@@ -1,0 +1,47 @@
+//! The database a command uses: the SQLite file or the PostgreSQL database the settings name (`--db`,
+//! `database.url`, `database.path`), opened for what the command does.
+
+use fmd_core::dashboard::ViewSource;
+use fmd_pg::PgStore;
+
+use crate::failure::Failure;
+use crate::settings::Settings;
+
+/// An open database for reading views, with the name it is printed under.
+pub struct Views {
+    /// The dashboard layer's reads.
+    pub source: Box<dyn ViewSource>,
+    /// The file's path or the server URL without its password.
+    pub location: String,
+}
+
+/// Opens the configured database for views. A SQLite file gets its summary tables brought up to date first
+/// (with a progress bar on a terminal); PostgreSQL answers from its indexes.
+pub fn views(settings: &Settings) -> Result<Views, Failure> {
+    if settings.server.is_none() {
+        crate::summaries::prepare(&settings.db, settings.table_prefix.as_deref())?;
+    }
+    quick_views(settings)
+}
+
+/// Opens the configured database for a short read (the levels, one endpoint): nothing is prepared.
+pub fn quick_views(settings: &Settings) -> Result<Views, Failure> {
+    match &settings.server {
+        Some(url) => {
+            let store = PgStore::open_reader(url, settings.table_prefix.as_deref())?;
+            Ok(Views { location: store.location().to_string(), source: Box::new(store) })
+        }
+        None => {
+            let store = fmd_core::Store::open_reader(&settings.db, settings.table_prefix.as_deref())?;
+            Ok(Views { location: settings.db.display().to_string(), source: Box::new(store) })
+        }
+    }
+}
+
+/// The database as it may be printed (a file's path, a URL without its password).
+pub fn location(settings: &Settings) -> String {
+    match &settings.server {
+        Some(url) => url.location(),
+        None => settings.db.display().to_string(),
+    }
+}
