@@ -1,6 +1,9 @@
 //! The database a command uses: the SQLite file or the PostgreSQL database the settings name (`--db`,
 //! `database.url`, `database.path`), opened for what the command does.
 
+use std::sync::Arc;
+
+use fmd_core::backend::{Backend, SqliteBackend};
 use fmd_core::dashboard::ViewSource;
 use fmd_pg::PgStore;
 
@@ -43,5 +46,24 @@ pub fn location(settings: &Settings) -> String {
     match &settings.server {
         Some(url) => url.location(),
         None => settings.db.display().to_string(),
+    }
+}
+
+/// The configured database as a [`Backend`] for front-ends that stay open (the console, the web dashboard):
+/// they open readers and editors on it as they need them.
+pub fn backend(settings: &Settings) -> Result<Arc<dyn Backend>, Failure> {
+    match &settings.server {
+        Some(url) => Err(Failure::Input(format!("{}: the console does not open PostgreSQL yet", url.location()))),
+        None => Ok(Arc::new(SqliteBackend::new(&settings.db, settings.table_prefix.as_deref()))),
+    }
+}
+
+/// What a front-end's header calls the database: a file's name, a server's URL without its password.
+pub fn title(settings: &Settings) -> String {
+    match &settings.server {
+        Some(url) => url.location(),
+        None => {
+            settings.db.file_name().map_or_else(|| settings.db.to_string_lossy(), |n| n.to_string_lossy()).into_owned()
+        }
     }
 }

@@ -22,10 +22,12 @@ pub fn run(settings: &Settings, args: &TuiArgs) -> Result<(), Failure> {
             return Err(Failure::Input(format!("--from ({f}) must be before --to ({t})")));
         }
     }
-    crate::summaries::prepare(&settings.db, settings.table_prefix.as_deref())?;
+    if settings.server.is_none() {
+        crate::summaries::prepare(&settings.db, settings.table_prefix.as_deref())?;
+    }
     let options = fmd_tui::ConsoleOptions {
-        db: settings.db.clone(),
-        table_prefix: settings.table_prefix.clone(),
+        backend: crate::database::backend(settings)?,
+        title: crate::database::title(settings),
         timezone: settings.tz,
         clock: settings.now,
         refresh: Duration::from_secs(1),

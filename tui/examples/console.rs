@@ -20,8 +20,8 @@ fn main() {
         std::process::exit(2);
     };
     let options = fmd_tui::ConsoleOptions {
-        db: db.into(),
-        table_prefix: None,
+        title: db.clone(),
+        backend: std::sync::Arc::new(fmd_core::backend::SqliteBackend::new(&db, None)),
         timezone: chrono_tz::UTC,
         clock,
         refresh: Duration::from_secs(1),

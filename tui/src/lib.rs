@@ -44,11 +44,12 @@ mod views;
 #[cfg(test)]
 mod tests;
 
-use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{self, Event};
-use fmd_core::{Store, StoreError};
+use fmd_core::backend::Backend;
+use fmd_core::StoreError;
 
 use app::App;
 pub use detail::outlier::OutlierRule;
@@ -57,10 +58,10 @@ use query::{StoreSource, Worker};
 /// How the console is started.
 #[derive(Debug, Clone)]
 pub struct ConsoleOptions {
-    /// The database file (never created).
-    pub db: PathBuf,
-    /// FMD's TABLE_PREFIX; `None` detects it (the file must hold exactly one table set).
-    pub table_prefix: Option<String>,
+    /// The database (a SQLite file, never created; a PostgreSQL database) with its table prefix.
+    pub backend: Arc<dyn Backend>,
+    /// What the header calls the database (a file's name, a server URL without its password).
+    pub title: String,
     /// Zone of "today" and of the times shown.
     pub timezone: chrono_tz::Tz,
     /// A pinned "now" (tests, `--now`); `None` uses the real clock.
@@ -88,8 +89,8 @@ pub enum ConsoleError {
     #[error("terminal: {0}")]
     Terminal(#[from] std::io::Error),
     /// The query worker thread could not start or stopped unexpectedly.
-    #[error("{path}: the query worker thread failed", path = .0.display())]
-    Worker(PathBuf),
+    #[error("{0}: the query worker thread failed")]
+    Worker(String),
 }
 
 /// Fastest live refresh accepted.
@@ -99,13 +100,11 @@ const SPINNER_TICK: Duration = Duration::from_millis(100);
 /// Longest sleep when nothing is scheduled (frozen, idle).
 const IDLE: Duration = Duration::from_secs(60);
 
-/// Runs the console on `options.db` until the user quits.
+/// Runs the console on `options.backend` until the user quits.
 pub fn run(options: ConsoleOptions) -> Result<(), ConsoleError> {
-    let store = Store::open_reader(&options.db, options.table_prefix.as_deref())?;
-    let worker = Worker::spawn(StoreSource::new(store, options.timezone))
-        .map_err(|_| ConsoleError::Worker(options.db.clone()))?;
-    let name = options.db.file_name().map_or_else(|| options.db.to_string_lossy(), |n| n.to_string_lossy());
-    let mut app = App::new(name.into_owned(), options.timezone, options.clock, options.colors);
+    let source = StoreSource::open(Arc::clone(&options.backend), options.timezone)?;
+    let worker = Worker::spawn(source).map_err(|_| ConsoleError::Worker(options.backend.location()))?;
+    let mut app = App::new(options.title.clone(), options.timezone, options.clock, options.colors);
     let (from, to) = options.window;
     if from.is_some() || to.is_some() {
         app.set_custom_window(from, to);
@@ -185,7 +184,7 @@ fn event_loop(
                     dirty = true;
                 }
                 Ok(None) => break,
-                Err(query::WorkerGone) => return Err(ConsoleError::Worker(options.db.clone())),
+                Err(query::WorkerGone) => return Err(ConsoleError::Worker(options.backend.location())),
             }
         }
 

@@ -110,7 +110,7 @@ pub trait Writer {
 }
 
 /// One database: opens readers and editors on it, from any thread.
-pub trait Backend: Send + Sync {
+pub trait Backend: Send + Sync + std::fmt::Debug {
     /// The database as it may be printed (never a password).
     fn location(&self) -> String;
 

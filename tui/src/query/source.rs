@@ -1,13 +1,14 @@
 //! The real [`Source`]: the dashboard layer's answers ([`fmd_core::dashboard::answer`]) with the console's
 //! limits, the summaries kept current before each overview, and the housekeeping the console previews and runs.
 
-use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use fmd_core::backend::{Backend, Reader};
 use fmd_core::dashboard::{self, Limits, ViewRequest};
 use fmd_core::store::DeletedRows;
-use fmd_core::Store;
+use fmd_core::StoreError;
 
 use super::reuse::Reuse;
 use super::{Housekeeping, Overview, Source};
@@ -17,11 +18,11 @@ use crate::views::{ViewData, ViewKey, ViewKind};
 /// Time the worker spends bringing the summary tables up to date before each overview.
 const SUMMARY_SLICE: std::time::Duration = std::time::Duration::from_millis(150);
 
-/// The real source: a read-only store for queries; level writes open a short-lived editor on the same file.
+/// The real source: a reading connection for queries; level writes and housekeeping open a short-lived editor
+/// on the same database (a SQLite file or a PostgreSQL database: whatever the [`Backend`] opens).
 pub struct StoreSource {
-    store: Store,
-    path: PathBuf,
-    prefix: String,
+    store: Box<dyn Reader>,
+    backend: Arc<dyn Backend>,
     timezone: Tz,
     reuse: Reuse,
     /// Queries run (answers not reused), for tests.
@@ -29,19 +30,29 @@ pub struct StoreSource {
 }
 
 impl StoreSource {
-    /// Forgets the kept answers and the summaries' consistency checks, so the next view costs what it costs
-    /// on a file that has just changed (the timing benchmark's cold runs).
+    /// Forgets the kept answers and reconnects (a new connection has checked nothing yet), so the next view
+    /// costs what it costs on a database that has just changed (the timing benchmark's cold runs).
     #[cfg(test)]
     pub(crate) fn forget(&mut self) {
         self.reuse.clear();
-        self.store.forget_summary_checks();
+        if let Ok(store) = self.backend.reader() {
+            self.store = store;
+        }
     }
 
-    /// Wraps an open reader; `timezone` decides where "today" starts and which local hour a request is in.
-    pub fn new(store: Store, timezone: Tz) -> StoreSource {
-        let path = store.path().to_path_buf();
+    /// Opens a reader on `backend`; `timezone` decides where "today" starts and which local hour a request
+    /// is in.
+    pub fn open(backend: Arc<dyn Backend>, timezone: Tz) -> Result<StoreSource, StoreError> {
+        let store = backend.reader()?;
+        Ok(StoreSource { store, backend, timezone, reuse: Reuse::default(), queries: 0 })
+    }
+
+    /// A source on an open SQLite store (the tests').
+    #[cfg(test)]
+    pub(crate) fn new(store: fmd_core::Store, timezone: Tz) -> StoreSource {
         let prefix = store.tables().prefix().to_string();
-        StoreSource { store, path, prefix, timezone, reuse: Reuse::default(), queries: 0 }
+        let backend = Arc::new(fmd_core::backend::SqliteBackend::new(store.path(), Some(&prefix)));
+        StoreSource { store: Box::new(store), backend, timezone, reuse: Reuse::default(), queries: 0 }
     }
 
     /// How many view queries ran (answers given again from [`Reuse`] not counted).
@@ -53,7 +64,7 @@ impl StoreSource {
     /// The dashboard layer's answer for `key` with the console's limits.
     fn query(&self, key: ViewKey, now: DateTime<Utc>, limit: usize) -> Result<ViewData, String> {
         let request = ViewRequest { key, now, zone: self.timezone, limits: Limits::console(limit), days: None };
-        dashboard::answer(&self.store, &request).map_err(|e| e.to_string())
+        dashboard::answer(&*self.store, &request).map_err(|e| e.to_string())
     }
 }
 
@@ -62,7 +73,7 @@ impl Source for StoreSource {
         // Keep fmd's summary tables current with what recorders wrote since the last refresh, in a short slice
         // (the `fmd` binary builds them in full, with a progress bar, before the console opens). A read-only
         // file or another process holding the build lease only means the views answer directly.
-        let _ = self.store.refresh_summaries_within(SUMMARY_SLICE, |_, _| {});
+        let _ = self.store.catch_up(SUMMARY_SLICE);
         match self.query(ViewKey { kind: ViewKind::Overview, window: Window::All, endpoint: None }, now, 0)? {
             ViewData::Overview(overview) => Ok(*overview),
             other => Err(format!("the overview answered {other:?}")),
@@ -84,22 +95,21 @@ impl Source for StoreSource {
     }
 
     fn interrupter(&self) -> Option<super::Interrupter> {
-        let handle = self.store.connection().get_interrupt_handle();
-        Some(Box::new(move || handle.interrupt()))
+        self.store.interrupter()
     }
 
     fn set_level(&mut self, name: &str, level: u8) -> Result<(), String> {
-        let editor = Store::open_editor(&self.path, Some(&self.prefix)).map_err(|e| e.to_string())?;
+        let editor = self.backend.editor().map_err(|e| e.to_string())?;
         editor.set_level(name, level).map_err(|e| e.to_string())
     }
 
     fn preview(&mut self, op: &Housekeeping) -> Result<DeletedRows, String> {
-        fmd_core::dashboard::housekeeping::preview(&self.store, op).map_err(|e| e.to_string())
+        fmd_core::dashboard::housekeeping::preview(&*self.store, op).map_err(|e| e.to_string())
     }
 
     fn apply(&mut self, op: &Housekeeping) -> Result<String, String> {
-        let e = |error: fmd_core::StoreError| error.to_string();
-        let editor = Store::open_editor(&self.path, Some(&self.prefix)).map_err(e)?;
-        fmd_core::dashboard::housekeeping::apply(&editor, op, crate::format::count).map_err(e)
+        let e = |error: StoreError| error.to_string();
+        let editor = self.backend.editor().map_err(e)?;
+        fmd_core::dashboard::housekeeping::apply(&*editor, op, crate::format::count).map_err(e)
     }
 }

@@ -98,9 +98,13 @@ fn a_failed_level_write_is_reported_and_the_data_stays() {
 }
 
 fn options(db: std::path::PathBuf) -> ConsoleOptions {
+    options_with(db, None)
+}
+
+fn options_with(db: std::path::PathBuf, prefix: Option<&str>) -> ConsoleOptions {
     ConsoleOptions {
-        db,
-        table_prefix: None,
+        title: db.display().to_string(),
+        backend: std::sync::Arc::new(fmd_core::backend::SqliteBackend::new(db, prefix)),
         timezone: chrono_tz::UTC,
         clock: Some(now()),
         refresh: Duration::from_secs(1),
@@ -131,9 +135,7 @@ fn run_reports_a_file_that_is_not_a_database() {
     let text = run(options(junk)).expect_err("junk").to_string();
     assert!(text.contains("notes.txt") && text.contains("not a SQLite database"), "{text}");
     let (_fixture_dir, fixture) = fixture_copy();
-    let mut wrong_prefix = options(fixture);
-    wrong_prefix.table_prefix = Some("fmd".into());
-    let text = run(wrong_prefix).expect_err("prefix").to_string();
+    let text = run(options_with(fixture, Some("fmd"))).expect_err("prefix").to_string();
     assert!(text.contains("demo.db") && text.contains("prefix"), "{text}");
 }
 
