@@ -65,6 +65,16 @@ pub enum Command {
     Web(WebArgs),
     /// Manage the web dashboard's users (FMD's User table): add, passwd, remove, list.
     User(UserArgs),
+    /// Copy an FMD SQLite file (fmd's or Python FMD's) into the PostgreSQL database `--db` names, so a
+    /// service moving to a shared server keeps its history.
+    Import(ImportArgs),
+}
+
+/// `fmd import FILE --db postgres://...`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The SQLite file to copy (only read; its table prefix is detected).
+    pub file: std::path::PathBuf,
 }
 
 /// `fmd web`.

@@ -92,8 +92,18 @@ fn every_view_on_postgresql_equals_the_file() {
 
 #[test]
 fn levels_are_listed_and_set_on_postgresql() {
+    // This time the sample goes in through `fmd import`, into a database without FMD's tables yet.
+    let Some(db) = TestDb::create("cli_levels") else { return };
     let dir = tempfile::tempdir().expect("tempdir");
-    let Some((_db, file, url)) = both("cli_levels", dir.path()) else { return };
+    let file = fixture_copy(dir.path()).to_str().expect("utf8").to_string();
+    let url = db.url().to_string();
+    let imported = run(&url, &["import", &file]);
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    assert!(String::from_utf8_lossy(&imported.stdout).contains("1526 requests"), "FMD's sample holds 1526");
+    assert_close(&json(&url, &["overview"]), &json(&file, &["overview"]), "imported overview");
+    let again = run(&url, &["import", &file]);
+    assert_eq!(again.status.code(), Some(2), "a second import would collide with the first one's ids");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds endpoints"));
     let levels = |db: &str| json_levels(&run(db, &["level", "--json"]));
     assert_eq!(levels(&url), levels(&file));
     let set = run(&url, &["level", "search", "3"]);

@@ -3,6 +3,7 @@
 mod console;
 mod endpoint;
 mod generate;
+mod import;
 pub use generate::GenerateArgs;
 mod prune;
 
@@ -46,5 +47,6 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Endpoint(args)) => endpoint::run(&settings, &args),
         Some(Command::Web(args)) => web::run(&settings, &args),
         Some(Command::User(args)) => user::run(&settings, &args),
+        Some(Command::Import(args)) => import::run(&settings, &args),
     }
 }
