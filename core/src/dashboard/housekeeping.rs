@@ -5,8 +5,11 @@
 
 use chrono::{DateTime, Utc};
 
+use std::path::PathBuf;
+
+use crate::backend::{Editor, Reader};
 use crate::store::{DeletedRows, PruneOptions};
-use crate::{Store, StoreError};
+use crate::StoreError;
 
 /// The ages offered for pruning, with their length in days.
 pub const PRUNE_AGES: [(&str, u32); 4] = [("30 days", 30), ("90 days", 90), ("180 days", 180), ("1 year", 365)];
@@ -38,16 +41,16 @@ pub enum Housekeeping {
 }
 
 /// Counts what `op` would delete (for a merge: the requests it would move, in `requests`) on `store` (a
-/// reader is enough).
-pub fn preview(store: &Store, op: &Housekeeping) -> Result<DeletedRows, StoreError> {
+/// reader is enough), whichever backend holds it.
+pub fn preview(store: &dyn Reader, op: &Housekeeping) -> Result<DeletedRows, StoreError> {
     match op {
         Housekeeping::DeleteEndpoint { name } => store.endpoint_deletion_preview(name),
         Housekeeping::MergeEndpoints { from, into } => {
             if from == into {
-                return Err(StoreError::SameEndpoint { path: store.path().to_path_buf(), name: from.clone() });
+                return Err(StoreError::SameEndpoint { path: PathBuf::from(store.location()), name: from.clone() });
             }
             if !store.endpoint_levels()?.iter().any(|l| &l.name == into) {
-                return Err(StoreError::UnknownEndpoint { path: store.path().to_path_buf(), name: into.clone() });
+                return Err(StoreError::UnknownEndpoint { path: PathBuf::from(store.location()), name: into.clone() });
             }
             // Only the endpoint row goes; its requests move.
             let moved = store.endpoint_deletion_preview(from)?.requests;
@@ -61,9 +64,9 @@ pub fn preview(store: &Store, op: &Housekeeping) -> Result<DeletedRows, StoreErr
     }
 }
 
-/// Runs `op` on `editor` (a store opened with [`Store::open_editor`]); says what was done, numbers written
-/// with `count`.
-pub fn apply(editor: &Store, op: &Housekeeping, count: impl Fn(u64) -> String) -> Result<String, StoreError> {
+/// Runs `op` on `editor` (a connection that may change the database, [`crate::backend::Backend::editor`]);
+/// says what was done, numbers written with `count`.
+pub fn apply(editor: &dyn Editor, op: &Housekeeping, count: impl Fn(u64) -> String) -> Result<String, StoreError> {
     match op {
         Housekeeping::DeleteEndpoint { name } => {
             let done = editor.delete_endpoint(name)?;
