@@ -24,8 +24,6 @@ async fn dashboard(db: &Path) -> (axum::Router, String) {
     editor.add_user(USER.0, &hash, true).expect("add a user");
     drop(editor);
     let options = fmd_web::WebOptions {
-        db: db.to_path_buf(),
-        prefix: None,
         listen: "127.0.0.1:0".parse().expect("address"),
         link: "dashboard".into(),
         zone: chrono_tz::UTC,

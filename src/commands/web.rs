@@ -1,6 +1,12 @@
 //! `fmd web`: the web dashboard (cargo feature `web`), on the configured database; without the feature, a
 //! clear error that says how to build it.
 
+#[cfg(feature = "web")]
+use std::sync::Arc;
+
+#[cfg(feature = "web")]
+use fmd_core::backend::{Backend, SqliteBackend};
+
 use crate::cli::WebArgs;
 use crate::failure::Failure;
 use crate::settings::Settings;
@@ -12,7 +18,15 @@ pub fn run(settings: &Settings, args: &WebArgs) -> Result<(), Failure> {
     serve(settings, args.listen, args.secure_cookies, None)
 }
 
-/// Serves `settings.db` on `listen`; `banner` is printed once the address is bound (the demo's password).
+/// The database the dashboard serves: for now the SQLite file `settings.db` with the tables of
+/// `settings.table_prefix` (nothing is opened here; the server checks it at start).
+#[cfg(feature = "web")]
+fn backend(settings: &Settings) -> Result<Arc<dyn Backend>, Failure> {
+    Ok(Arc::new(SqliteBackend::new(settings.db.clone(), settings.table_prefix.as_deref())))
+}
+
+/// Serves the configured database ([`backend`]) on `listen`; `banner` is printed once the address is bound
+/// (the demo's password).
 #[cfg(feature = "web")]
 pub fn serve(
     settings: &Settings,
@@ -23,9 +37,9 @@ pub fn serve(
     let config = &settings.config;
     let seed_admin =
         config.authentication.password_hash.clone().map(|hash| (config.authentication.username.clone(), hash));
+    let backend = backend(settings)?;
+    let location = backend.location();
     let options = fmd_web::WebOptions {
-        db: settings.db.clone(),
-        prefix: settings.table_prefix.clone(),
         listen,
         link: config.dashboard.custom_link.clone(),
         zone: settings.tz,
@@ -39,9 +53,9 @@ pub fn serve(
         .enable_all()
         .build()
         .map_err(|e| Failure::runtime(format!("cannot start the async runtime: {e}")))?;
-    let result = runtime.block_on(fmd_web::serve(options, |addr| {
+    let result = runtime.block_on(fmd_web::serve(backend, options, |addr| {
         let exposed = if addr.ip().is_loopback() { "" } else { " (reachable from the network)" };
-        eprintln!("fmd web: serving {} at http://{addr}/{link}/{exposed}; Ctrl-C stops", settings.db.display());
+        eprintln!("fmd web: serving {location} at http://{addr}/{link}/{exposed}; Ctrl-C stops");
         if let Some(banner) = &banner {
             eprintln!("{banner}");
         }

@@ -1,33 +1,35 @@
-//! Read-only stores for the blocking queries of handlers, the file's change counter, the answers kept while
-//! it holds, and the background refresh of fmd's summary tables.
+//! Readers for the blocking queries of handlers, the database's change counter, the answers kept while it
+//! holds, and the background catch-up of the backend's accelerators (SQLite's summary tables).
 //!
-//! SQLite connections are not shared between threads: a handler borrows an idle reader (or opens one) on a
-//! blocking thread, at most [`READERS`] at a time. The change counter is SQLite's `data_version` of one
-//! dedicated connection, which moves whenever any other connection (a recorder, a console, `fmd prune`)
-//! commits; an answer is given again while it has not moved (and, for views that move with the clock, for
-//! [`CLOCK_FRESH`]), which makes a page refreshed by many open dashboards cost one query. While recorders
-//! write, the counter moves with every batch: an answer is then given again for [`LIVE_FRESH`] (live pages
-//! poll every 5 s, so they still show each change within seconds), and dashboards asking for the same view
-//! at once wait for one query instead of each running their own.
+//! The pool holds one [`Backend`] (a SQLite file, a PostgreSQL database) and sees nothing else: connections
+//! are not shared between threads, so a handler borrows an idle [`Reader`] (or opens one) on a blocking
+//! thread, at most [`READERS`] at a time, and admin actions open a short-lived [`Editor`]. The change counter
+//! is the `data_version` of one dedicated reader, which moves whenever any other connection (a recorder, a
+//! console, `fmd prune`) commits; an answer is given again while it has not moved (and, for views that move
+//! with the clock, for [`CLOCK_FRESH`]), which makes a page refreshed by many open dashboards cost one query.
+//! While recorders write, the counter moves with every batch: an answer is then given again for
+//! [`LIVE_FRESH`] (live pages poll every 5 s, so they still show each change within seconds), and dashboards
+//! asking for the same view at once wait for one query instead of each running their own.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use fmd_core::backend::{Backend, Editor, Reader, SqliteBackend};
 use fmd_core::dashboard::{self, DashboardError, ViewData, ViewRequest};
-use fmd_core::{Store, StoreError};
+use fmd_core::StoreError;
 use tokio::sync::Semaphore;
 
 /// Queries that run at once (more wait for a reader).
 pub const READERS: usize = 4;
-/// How long an answer that moves with the clock (today, the last hour) is given again on an unchanged file.
+/// How long an answer that moves with the clock (today, the last hour) is given again on an unchanged database.
 pub const CLOCK_FRESH: Duration = Duration::from_secs(5);
-/// How long an answer is given again although the file changed since (recorders writing all the time).
+/// How long an answer is given again although the database changed since (recorders writing all the time).
 pub const LIVE_FRESH: Duration = Duration::from_secs(2);
 /// Answers kept (the oldest go first).
 const KEPT: usize = 256;
-/// Time spent bringing the summaries up to date after a change, per round.
+/// Time spent bringing the accelerators up to date after a change, per round.
 const SUMMARY_SLICE: Duration = Duration::from_millis(300);
 /// How often the background refresher looks for changes.
 const REFRESH_EVERY: Duration = Duration::from_secs(2);
@@ -35,7 +37,7 @@ const REFRESH_EVERY: Duration = Duration::from_secs(2);
 /// Why a query has no answer.
 #[derive(Debug, thiserror::Error)]
 pub enum PoolError {
-    /// The store failed (the message names the file).
+    /// The store failed (the message names the database).
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The view has no answer.
@@ -46,16 +48,17 @@ pub enum PoolError {
     Thread(String),
 }
 
-/// The readers of one database file.
+/// The readers of one database.
 #[derive(Clone)]
 pub struct Pool(Arc<Inner>);
 
 struct Inner {
-    db: PathBuf,
-    prefix: Option<String>,
-    idle: Mutex<Vec<Store>>,
+    backend: Arc<dyn Backend>,
+    /// The database file, when the backend's location names one.
+    file: Option<PathBuf>,
+    idle: Mutex<Vec<Box<dyn Reader>>>,
     permits: Semaphore,
-    watch: Mutex<Store>,
+    watch: Mutex<Box<dyn Reader>>,
     kept: Mutex<Kept>,
     /// One lock per view being asked for, so that dashboards asking at once share one query.
     asking: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
@@ -74,14 +77,15 @@ struct KeptAnswer {
 }
 
 impl Pool {
-    /// Opens the file for reading (checking that it is an FMD database) and keeps that reader.
-    pub fn open(db: impl Into<PathBuf>, prefix: Option<&str>) -> Result<Pool, StoreError> {
-        let db = db.into();
-        let first = Store::open_reader(&db, prefix)?;
-        let watch = Store::open_reader(&db, prefix)?;
+    /// Opens two readers on `backend` (checking that it holds an FMD database) and keeps them: one for
+    /// queries, one for the change counter.
+    pub fn new(backend: Arc<dyn Backend>) -> Result<Pool, StoreError> {
+        let first = backend.reader()?;
+        let watch = backend.reader()?;
+        let file = Some(PathBuf::from(backend.location())).filter(|path| path.is_file());
         Ok(Pool(Arc::new(Inner {
-            db,
-            prefix: prefix.map(str::to_string),
+            backend,
+            file,
             idle: Mutex::new(vec![first]),
             permits: Semaphore::new(READERS),
             watch: Mutex::new(watch),
@@ -90,32 +94,50 @@ impl Pool {
         })))
     }
 
-    /// The database file.
-    pub fn db(&self) -> &std::path::Path {
-        &self.0.db
+    /// [`Pool::new`] over the SQLite file `db` with the tables of `prefix` (`None`: detected).
+    pub fn open(db: impl Into<PathBuf>, prefix: Option<&str>) -> Result<Pool, StoreError> {
+        Pool::new(Arc::new(SqliteBackend::new(db, prefix)))
     }
 
-    /// The table prefix asked for (`None`: detected).
-    pub fn prefix(&self) -> Option<&str> {
-        self.0.prefix.as_deref()
+    /// The backend the readers come from.
+    pub fn backend(&self) -> &dyn Backend {
+        &*self.0.backend
+    }
+
+    /// The database as it may be printed (a file's path; a server's URL without its password).
+    pub fn location(&self) -> String {
+        self.0.backend.location()
+    }
+
+    /// The database file, when the database is one.
+    pub fn file(&self) -> Option<&Path> {
+        self.0.file.as_deref()
+    }
+
+    /// The database's short name for headings: a file's name, else its location.
+    pub fn name(&self) -> String {
+        match self.file().and_then(Path::file_name) {
+            Some(name) => name.to_string_lossy().into_owned(),
+            None => self.location(),
+        }
     }
 
     /// Runs `f` with a reader on a blocking thread.
     pub async fn run<T, F>(&self, f: F) -> Result<T, PoolError>
     where
         T: Send + 'static,
-        F: FnOnce(&Store) -> Result<T, PoolError> + Send + 'static,
+        F: FnOnce(&dyn Reader) -> Result<T, PoolError> + Send + 'static,
     {
         let _permit = self.0.permits.acquire().await.map_err(|e| PoolError::Thread(e.to_string()))?;
         let inner = Arc::clone(&self.0);
         tokio::task::spawn_blocking(move || {
-            let store = match inner.idle.lock().map(|mut idle| idle.pop()) {
-                Ok(Some(store)) => store,
-                _ => Store::open_reader(&inner.db, inner.prefix.as_deref())?,
+            let reader = match inner.idle.lock().map(|mut idle| idle.pop()) {
+                Ok(Some(reader)) => reader,
+                _ => inner.backend.reader()?,
             };
-            let result = f(&store);
+            let result = f(&*reader);
             if let Ok(mut idle) = inner.idle.lock() {
-                idle.push(store);
+                idle.push(reader);
             }
             result
         })
@@ -123,17 +145,16 @@ impl Pool {
         .map_err(|e| PoolError::Thread(e.to_string()))?
     }
 
-    /// Runs `f` with a short-lived writable store on a blocking thread (admin actions), then forgets the kept
-    /// answers.
+    /// Runs `f` with a short-lived editor on a blocking thread (admin actions), then forgets the kept answers.
     pub async fn edit<T, F>(&self, f: F) -> Result<T, PoolError>
     where
         T: Send + 'static,
-        F: FnOnce(&Store) -> Result<T, PoolError> + Send + 'static,
+        F: FnOnce(&dyn Editor) -> Result<T, PoolError> + Send + 'static,
     {
         let inner = Arc::clone(&self.0);
         let result = tokio::task::spawn_blocking(move || {
-            let store = Store::open_editor(&inner.db, inner.prefix.as_deref())?;
-            f(&store)
+            let editor = inner.backend.editor()?;
+            f(&*editor)
         })
         .await
         .map_err(|e| PoolError::Thread(e.to_string()))?;
@@ -141,13 +162,13 @@ impl Pool {
         result
     }
 
-    /// The file's change counter: moves whenever another connection commits.
+    /// The database's change counter: moves whenever another connection commits.
     pub fn version(&self) -> Result<i64, PoolError> {
         let watch = self.0.watch.lock().map_err(|e| PoolError::Thread(e.to_string()))?;
         Ok(watch.data_version()?)
     }
 
-    /// The dashboard layer's answer to `request`, given again while the file has not changed (views that move
+    /// The dashboard layer's answer to `request`, given again while the database has not changed (views that move
     /// with the clock: for [`CLOCK_FRESH`] at most, unless the clock is pinned).
     pub async fn answer(&self, request: ViewRequest, pinned_clock: bool) -> Result<Arc<ViewData>, PoolError> {
         let key = format!("{:?}|{:?}|{:?}|{:?}", request.key, request.zone, request.limits, request.days);
@@ -165,7 +186,7 @@ impl Pool {
         if let Some(data) = self.kept(&key, version) {
             return Ok(data);
         }
-        let data = Arc::new(self.run(move |store| Ok(dashboard::answer(store, &request)?)).await?);
+        let data = Arc::new(self.run(move |reader| Ok(dashboard::answer(reader, &request)?)).await?);
         if let Ok(mut asking) = self.0.asking.lock() {
             if asking.len() > KEPT {
                 asking.retain(|_, gate| Arc::strong_count(gate) > 1);
@@ -191,7 +212,7 @@ impl Pool {
         fresh.then(|| Arc::clone(&answer.data))
     }
 
-    /// Forgets every kept answer (after an admin action changed the file through another connection, the
+    /// Forgets every kept answer (after an admin action changed the database through another connection, the
     /// counter moves anyway; this makes the next page certain to show it).
     pub fn forget(&self) {
         if let Ok(mut kept) = self.0.kept.lock() {
@@ -199,17 +220,18 @@ impl Pool {
         }
     }
 
-    /// Starts the thread that keeps fmd's summary tables current while recorders write (a short slice after
-    /// each change; a read-only file or another process building them only means views answer directly).
+    /// Starts the thread that keeps the backend's accelerators (SQLite's summary tables) current while
+    /// recorders write: [`Reader::catch_up`] for a short slice after each change (a read-only file, another
+    /// process building them or a backend without any only means views answer directly).
     pub fn spawn_summary_refresher(&self) -> std::io::Result<()> {
         let pool = self.clone();
         std::thread::Builder::new().name("fmd-web-summaries".into()).spawn(move || {
-            let Ok(store) = Store::open_reader(&pool.0.db, pool.0.prefix.as_deref()) else { return };
+            let Ok(reader) = pool.0.backend.reader() else { return };
             let mut seen = None;
             loop {
                 let version = pool.version().ok();
                 if version != seen {
-                    let _ = store.refresh_summaries_within(SUMMARY_SLICE, |_, _| {});
+                    let _ = reader.catch_up(SUMMARY_SLICE);
                     seen = version;
                 }
                 std::thread::sleep(REFRESH_EVERY);

@@ -1,23 +1,20 @@
-//! `fmd web`: opens the database, refuses to start without a user (there is no default password), binds
+//! `fmd web`: opens the database (any [`Backend`]), refuses to start without a user (there is no default password), binds
 //! (127.0.0.1 unless told otherwise) and serves until Ctrl-C or SIGTERM.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use fmd_core::backend::Backend;
 
 use crate::pool::Pool;
 use crate::state::{AppState, Settings};
 
-/// What `fmd web` was asked for.
+/// What `fmd web` was asked for (the database comes beside it, as a [`Backend`]).
 #[derive(Debug, Clone)]
 pub struct WebOptions {
-    /// The database file.
-    pub db: PathBuf,
-    /// Its table prefix (`None`: detected).
-    pub prefix: Option<String>,
     /// Where to listen.
     pub listen: SocketAddr,
     /// FMD's CUSTOM_LINK (URL prefix).
@@ -64,8 +61,6 @@ impl ServeError {
 /// The settings of a server with these options (sessions last 12 hours unused, 7 days at most).
 pub fn settings(options: &WebOptions) -> Settings {
     Settings {
-        db: options.db.clone(),
-        prefix: options.prefix.clone(),
         link: options.link.trim_matches('/').to_string(),
         zone: options.zone,
         now: options.now,
@@ -76,26 +71,28 @@ pub fn settings(options: &WebOptions) -> Settings {
     }
 }
 
-/// Makes sure somebody can log in: seeds the first admin from the configuration when the table is empty,
-/// else refuses.
-pub fn ensure_users(options: &WebOptions) -> Result<(), ServeError> {
-    let store = fmd_core::Store::open_reader(&options.db, options.prefix.as_deref())?;
-    if !store.list_users()?.is_empty() {
+/// Makes sure somebody can log in to `backend`: seeds the first admin from the configuration when the table
+/// is empty, else refuses.
+pub fn ensure_users(backend: &dyn Backend, options: &WebOptions) -> Result<(), ServeError> {
+    if !backend.reader()?.list_users()?.is_empty() {
         return Ok(());
     }
     let Some((name, hash)) = &options.seed_admin else {
-        return Err(ServeError::NoUsers(options.db.display().to_string()));
+        return Err(ServeError::NoUsers(backend.location()));
     };
-    let editor = fmd_core::Store::open_editor(&options.db, options.prefix.as_deref())?;
-    editor.add_user(name, hash, true)?;
+    backend.editor()?.add_user(name, hash, true)?;
     tracing::info!("created the admin {name:?} from authentication.password_hash");
     Ok(())
 }
 
-/// Serves the dashboard until Ctrl-C or SIGTERM; `ready` is told the bound address.
-pub async fn serve(options: WebOptions, ready: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
-    ensure_users(&options)?;
-    let pool = Pool::open(&options.db, options.prefix.as_deref())?;
+/// Serves the dashboard of `backend` until Ctrl-C or SIGTERM; `ready` is told the bound address.
+pub async fn serve(
+    backend: Arc<dyn Backend>,
+    options: WebOptions,
+    ready: impl FnOnce(SocketAddr),
+) -> Result<(), ServeError> {
+    ensure_users(&*backend, &options)?;
+    let pool = Pool::new(backend)?;
     pool.spawn_summary_refresher()?;
     let state = AppState::new(settings(&options), pool);
     let listener =

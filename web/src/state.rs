@@ -2,7 +2,6 @@
 //! login limiter. Cheap to clone (one `Arc`).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -15,10 +14,6 @@ use crate::pool::Pool;
 /// What the dashboard serves and how.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// The database file.
-    pub db: PathBuf,
-    /// Its table prefix (`None`: detected).
-    pub prefix: Option<String>,
     /// The URL prefix without slashes (FMD's CUSTOM_LINK, `dashboard` by default).
     pub link: String,
     /// The zone of days and hours unless a page asks for another (`?tz=`).

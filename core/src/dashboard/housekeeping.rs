@@ -5,6 +5,8 @@
 
 use chrono::{DateTime, Utc};
 
+use std::path::PathBuf;
+
 use crate::backend::{Editor, Reader};
 use crate::store::{DeletedRows, PruneOptions};
 use crate::StoreError;
@@ -39,16 +41,16 @@ pub enum Housekeeping {
 }
 
 /// Counts what `op` would delete (for a merge: the requests it would move, in `requests`) on `store` (a
-/// reader is enough).
+/// reader is enough), whichever backend holds it.
 pub fn preview(store: &dyn Reader, op: &Housekeeping) -> Result<DeletedRows, StoreError> {
     match op {
         Housekeeping::DeleteEndpoint { name } => store.endpoint_deletion_preview(name),
         Housekeeping::MergeEndpoints { from, into } => {
             if from == into {
-                return Err(StoreError::SameEndpoint { path: store.location().into(), name: from.clone() });
+                return Err(StoreError::SameEndpoint { path: PathBuf::from(store.location()), name: from.clone() });
             }
             if !store.endpoint_levels()?.iter().any(|l| &l.name == into) {
-                return Err(StoreError::UnknownEndpoint { path: store.location().into(), name: into.clone() });
+                return Err(StoreError::UnknownEndpoint { path: PathBuf::from(store.location()), name: into.clone() });
             }
             // Only the endpoint row goes; its requests move.
             let moved = store.endpoint_deletion_preview(from)?.requests;
@@ -62,8 +64,8 @@ pub fn preview(store: &dyn Reader, op: &Housekeeping) -> Result<DeletedRows, Sto
     }
 }
 
-/// Runs `op` on `editor` (a connection that may change the database); says what was done, numbers written
-/// with `count`.
+/// Runs `op` on `editor` (a connection that may change the database, [`crate::backend::Backend::editor`]);
+/// says what was done, numbers written with `count`.
 pub fn apply(editor: &dyn Editor, op: &Housekeeping, count: impl Fn(u64) -> String) -> Result<String, StoreError> {
     match op {
         Housekeeping::DeleteEndpoint { name } => {

@@ -73,12 +73,12 @@ async fn deploy_details(State(state): State<AppState>, _viewer: Viewer) -> Resul
 }
 
 /// `GET /api/deploy_config`: `{database_name, outlier_detection_constant, timezone, colors}`. Differs from
-/// FMD: `database_name` is the file's name only, never a URL or path (FMD's held the database password
-/// when it had one); `outlier_detection_constant` is null (each recorder holds its own, in its fmd.toml);
-/// `colors` are the configured `{name: [r, g, b]}`.
+/// FMD: `database_name` is a file's name only, never its path, and a server's URL never holds its password
+/// (FMD's held the database password when it had one); `outlier_detection_constant` is null (each recorder
+/// holds its own, in its fmd.toml); `colors` are the configured `{name: [r, g, b]}`.
 async fn deploy_config(State(state): State<AppState>, _viewer: Viewer) -> Response {
     let settings = state.settings();
-    let name = settings.db.file_name().map(|n| n.to_string_lossy().into_owned());
+    let name = state.pool().name();
     json(&serde_json::json!({
         "database_name": name,
         "outlier_detection_constant": Value::Null,

@@ -54,7 +54,7 @@ fn page(state: &AppState, next: Option<&str>, error: Option<&str>, status: Statu
     let body = html! {
         main.login {
             h1 { "fmd" }
-            p.muted { "Log in to the dashboard of " code { (state.pool().db().file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())) } }
+            p.muted { "Log in to the dashboard of " code { (state.pool().name()) } }
             @if let Some(error) = error { p.error role="alert" { (error) } }
             form method="post" action=(state.path("login")) {
                 input type="hidden" name="next" value=(destination(state, next));

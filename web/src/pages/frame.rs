@@ -74,12 +74,12 @@ pub struct Frame<'a> {
 /// A whole page: the frame with `content` inside.
 pub fn page(state: &AppState, frame: &Frame<'_>, content: Markup) -> Markup {
     let q = frame.query;
-    let db = state.pool().db().file_name().map_or_else(|| "database".into(), |n| n.to_string_lossy().into_owned());
+    let db = state.pool().name();
     let here_window = frame.window.map(PageQuery::window_name);
     let body = html! {
         header.top {
             a.brand href=(state.path("")) { "fmd" }
-            span.db title=(state.pool().db().display()) { (db) }
+            span.db title=(state.pool().location()) { (db) }
             span.title { (frame.title) }
             nav.windows aria-label="Time window" {
                 @if frame.window.is_none() { span.muted title="This view does not depend on the window" { "today · 7d · all" } }

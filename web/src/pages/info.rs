@@ -1,6 +1,7 @@
-//! `/{link}/info`: what this dashboard serves (FMD's deployment details, without FMD's leaks: the file's
-//! name and size, never a database URL or password): fmd's version, the file, its table prefix, the first
-//! request, totals, the recorders' losses, the summary tables' state, live sessions.
+//! `/{link}/info`: what this dashboard serves (FMD's deployment details, without FMD's leaks: never a
+//! password): fmd's version, the database (its backend's kind and location, a file's size), its table prefix,
+//! the first request, totals, the recorders' losses, the accelerators' state (SQLite's summary tables), live
+//! sessions.
 
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
@@ -21,10 +22,11 @@ pub fn routes(at: &str) -> Router<AppState> {
     Router::new().route(&format!("{at}/info"), get(page))
 }
 
-struct FileFacts {
+struct DatabaseFacts {
     prefix: String,
     first: Option<chrono::DateTime<chrono::Utc>>,
-    summaries: String,
+    /// The accelerators' state (`None`: the backend keeps none).
+    summaries: Option<String>,
 }
 
 async fn page(
@@ -38,24 +40,27 @@ async fn page(
     let total: u64 = overview.rows.iter().map(|r| r.hits_overall).sum();
     let facts = state
         .pool()
-        .run(move |store| {
-            let summaries = match store.summary_status() {
-                Ok(status) => {
+        .run(move |reader| {
+            let summaries = match reader.accelerator_status() {
+                Ok(status) => status.map(|status| {
                     format!("{:?}: {} requests covered, {} behind", status.state, status.covered, status.behind)
-                }
-                Err(e) => format!("unavailable ({e})"),
+                }),
+                Err(e) => Some(format!("unavailable ({e})")),
             };
-            Ok(FileFacts { prefix: store.tables().prefix().to_string(), first: store.first_request_time()?, summaries })
+            let prefix = reader.tables().prefix().to_string();
+            Ok(DatabaseFacts { prefix, first: reader.first_request_time()?, summaries })
         })
         .await?;
-    let db = state.pool().db();
-    let size = std::fs::metadata(db).map(|m| m.len()).ok();
-    let name = db.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let pool = state.pool();
+    let size = pool.file().and_then(|file| std::fs::metadata(file).ok()).map(|m| m.len());
     let rows: Vec<(&str, maud::Markup)> = vec![
         ("fmd", html! { (env!("CARGO_PKG_VERSION")) }),
         (
-            "database file",
-            html! { code { (name) } @if let Some(size) = size { " · " (format!("{:.1} MB", size as f64 / 1e6)) } },
+            "database",
+            html! {
+                (pool.backend().kind()) " " code { (pool.location()) }
+                @if let Some(size) = size { " · " (format!("{:.1} MB", size as f64 / 1e6)) }
+            },
         ),
         (
             "table prefix",
@@ -71,7 +76,10 @@ async fn page(
             html! { @match overview.dropped { Some(n) => (count(n)), None => span.muted { "not recorded (a file Python FMD wrote)" } } },
         ),
         ("lost to database faults", html! { (count(overview.failed)) }),
-        ("summary tables", html! { (facts.summaries) }),
+        (
+            "summary tables",
+            html! { @match &facts.summaries { Some(text) => (text), None => span.muted { "none (not kept by this database)" } } },
+        ),
         ("live sessions", html! { (count(state.sessions().count() as u64)) }),
     ];
     let content = html! {

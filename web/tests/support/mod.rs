@@ -80,8 +80,6 @@ pub fn app_over(source: &std::path::Path, link: &str) -> App {
 /// The router over `db` with the fixture's clock and zone.
 pub fn router_for(db: &std::path::Path, link: &str) -> Router {
     let options = fmd_web::WebOptions {
-        db: db.to_path_buf(),
-        prefix: None,
         listen: "127.0.0.1:0".parse().expect("address"),
         link: link.to_string(),
         zone: chrono_tz::UTC,
