@@ -1,12 +1,6 @@
 //! `fmd web`: the web dashboard (cargo feature `web`), on the configured database; without the feature, a
 //! clear error that says how to build it.
 
-#[cfg(feature = "web")]
-use std::sync::Arc;
-
-#[cfg(feature = "web")]
-use fmd_core::backend::{Backend, SqliteBackend};
-
 use crate::cli::WebArgs;
 use crate::failure::Failure;
 use crate::settings::Settings;
@@ -14,18 +8,13 @@ use crate::settings::Settings;
 /// Serves the dashboard until Ctrl-C.
 #[cfg(feature = "web")]
 pub fn run(settings: &Settings, args: &WebArgs) -> Result<(), Failure> {
-    crate::summaries::prepare(&settings.db, settings.table_prefix.as_deref())?;
+    if settings.server.is_none() {
+        crate::summaries::prepare(&settings.db, settings.table_prefix.as_deref())?;
+    }
     serve(settings, args.listen, args.secure_cookies, None)
 }
 
-/// The database the dashboard serves: for now the SQLite file `settings.db` with the tables of
-/// `settings.table_prefix` (nothing is opened here; the server checks it at start).
-#[cfg(feature = "web")]
-fn backend(settings: &Settings) -> Result<Arc<dyn Backend>, Failure> {
-    Ok(Arc::new(SqliteBackend::new(settings.db.clone(), settings.table_prefix.as_deref())))
-}
-
-/// Serves the configured database ([`backend`]) on `listen`; `banner` is printed once the address is bound
+/// Serves the configured database (`crate::database::backend`: a SQLite file or PostgreSQL) on `listen`; `banner` is printed once the address is bound
 /// (the demo's password).
 #[cfg(feature = "web")]
 pub fn serve(
@@ -37,7 +26,7 @@ pub fn serve(
     let config = &settings.config;
     let seed_admin =
         config.authentication.password_hash.clone().map(|hash| (config.authentication.username.clone(), hash));
-    let backend = backend(settings)?;
+    let backend = crate::database::backend(settings)?;
     let location = backend.location();
     let options = fmd_web::WebOptions {
         listen,
