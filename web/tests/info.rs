@@ -11,6 +11,7 @@ use http::StatusCode;
 use support::{fixture_app, FIXTURE_NOW, GUEST};
 
 /// A database that is not a file as far as the web can tell (a server's URL), read from a SQLite file.
+#[derive(Debug)]
 struct Elsewhere(SqliteBackend);
 
 const URL: &str = "postgres://fmd@db.example:5432/monitoring";
