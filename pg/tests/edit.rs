@@ -426,3 +426,58 @@ fn the_backend_opens_readers_that_refuse_writes() {
     let error = wrong.reader().err().expect("no such prefix");
     assert!(!error.to_string().contains("s3cret"), "{error}");
 }
+
+/// The measurement behind the prune module's note on cost (ignored; run with `--release --ignored
+/// --nocapture`): `FMD_PRUNE_REQUESTS` requests (default 200 000) over 10 days, one outlier and one exception
+/// occurrence per `FMD_PRUNE_EVERY` (default 50), pruned to the last 5 days, then an endpoint deleted, and `data_version`'s cost.
+#[test]
+#[ignore = "a measurement"]
+fn measure_prune() {
+    let Some(db) = TestDb::create("edit_measure") else { return };
+    db.create_python_fmd_schema();
+    let n: i32 = std::env::var("FMD_PRUNE_REQUESTS").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000);
+    let every: i32 = std::env::var("FMD_PRUNE_EVERY").ok().and_then(|v| v.parse().ok()).unwrap_or(50);
+    let start = at(10, 0).naive_utc();
+    let mut c = db.client();
+    c.batch_execute(
+        "INSERT INTO \"Endpoint\" (id, name) SELECT i, 'e' || i FROM generate_series(1, 10) i; \
+         INSERT INTO \"ExceptionType\" (id, type) VALUES (1, 'E'); INSERT INTO \"ExceptionMessage\" (id, message) \
+         VALUES (1, 'm'); INSERT INTO \"StackTraceSnapshot\" (id, hash) VALUES (1, 'h');",
+    )
+    .expect("endpoints");
+    c.execute(
+        "INSERT INTO \"Request\" (id, endpoint_id, duration, time_requested, ip) SELECT i, 1 + i % 10, i % 97, \
+         $1::timestamp + (i * (864000.0 / $2::int4)) * interval '1 second', '::1' FROM generate_series(1, $2::int4) i",
+        &[&start, &n],
+    )
+    .expect("requests");
+    c.execute("INSERT INTO \"Outlier\" (request_id) SELECT id FROM \"Request\" WHERE id % $1::int4 = 0", &[&every])
+        .expect("outliers");
+    c.execute(
+        "INSERT INTO \"ExceptionOccurrence\" (request_id, exception_type_id, exception_msg_id, \
+         stack_trace_snapshot_id, is_user_captured) SELECT id, 1, 1, 1, false FROM \"Request\" WHERE id % $1::int4 = 1",
+        &[&every],
+    )
+    .expect("occurrences");
+    c.batch_execute("ANALYZE").expect("analyze");
+    let editor = PgStore::open_editor(&db.pg_url(), None).expect("editor");
+    let started = Instant::now();
+    let report = editor.prune(&PruneOptions::new(at(15, 0))).expect("prune");
+    eprintln!(
+        "prune of {} of {n} requests (with {} outliers and as many exception occurrences): {:?}, {} batches, \
+         longest {:.0} ms",
+        report.deleted.requests,
+        n / every,
+        started.elapsed(),
+        report.batches,
+        report.longest_batch_ms
+    );
+    let started = Instant::now();
+    let done = editor.delete_endpoint("e3").expect("delete");
+    eprintln!("delete_endpoint of {} requests: {:?}", done.deleted.requests, started.elapsed());
+    let started = Instant::now();
+    for _ in 0..1000 {
+        editor.data_version().expect("version");
+    }
+    eprintln!("data_version: {:?} per call", started.elapsed() / 1000);
+}

@@ -12,7 +12,7 @@ use fmd_core::store::{DeletedRows, EndpointDeletion, EndpointMerge};
 use fmd_core::StoreError;
 use postgres::types::ToSql;
 
-use super::prune::{count_orphans, count_requests, delete_code_lines, delete_doomed, delete_exception_orphans};
+use super::prune::{count_doomed, delete_code_lines, delete_doomed, delete_exception_orphans};
 use super::prune::{Doomed, Names};
 use super::Failure;
 use crate::views::bind::fmd_text;
@@ -35,10 +35,7 @@ impl PgStore {
                 }
             };
             let n = Names::of(tx, &tables)?;
-            let mut deleted = DeletedRows::default();
-            count_requests(tx, &n, &Doomed::Endpoint(id), &mut deleted)?;
-            count_orphans(tx, &n, &Doomed::Endpoint(id), &mut deleted)?;
-            Ok(deleted)
+            count_doomed(tx, &n, &Doomed::Endpoint(id))
         })?;
         match unknown {
             Some(e) => Err(e),
