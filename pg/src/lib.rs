@@ -10,8 +10,13 @@
 //! * [`import`]: an FMD SQLite file's rows copied into PostgreSQL (moving a service's history, and the tests).
 //! * `views`: the dashboard's reads (overview, hourly and daily load, versions, box plots, status codes,
 //!   latency, ...) as inherent methods of [`PgStore`] with `fmd_core::Store`'s names, parameters and answers.
+//! * `edit`: the changes users ask for (deleting, merging, pruning, users), the change counter and the
+//!   interrupter: with `views`, [`PgStore`] is a `fmd_core::backend::{Reader, Editor}`.
+//! * [`PgBackend`]: a PostgreSQL database as a `fmd_core::backend::Backend` (readers and editors on demand).
 //! * [`error`]: PostgreSQL's failures as `fmd_core`'s [`StoreError`] with its backend-neutral kinds.
 
+mod backend;
+mod edit;
 pub mod error;
 pub mod import;
 mod open;
@@ -29,6 +34,7 @@ use std::cell::RefCell;
 use fmd_core::store::Tables;
 use fmd_core::StoreError;
 
+pub use backend::PgBackend;
 pub use schema::PG_SCHEMA_VERSION;
 pub use url::PgUrl;
 #[doc(hidden)]

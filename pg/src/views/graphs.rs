@@ -11,8 +11,8 @@ use fmd_core::store::{CustomGraph, CustomGraphValue, GraphPoint, GraphSeries, Ti
 use fmd_core::StoreError;
 use postgres::{GenericClient, Row};
 
-use super::bind::{count, naive, usable, utc, Bind};
-use crate::PgStore;
+use super::bind::{count, instant, naive, usable, Bind};
+use crate::{schema, PgStore};
 
 /// Values the SQLite views aggregate: a number (NaN, which SQLite cannot hold, is not) at a time.
 const NUMERIC: &str = "value IS NOT NULL AND value <> 'NaN'::float8 AND time IS NOT NULL";
@@ -38,7 +38,7 @@ fn value_row(r: &Row) -> Result<Option<CustomGraphValue>, postgres::Error> {
     let (Some(id), Some(graph_id), Some(time), Some(value)) = (id, graph_id, time, usable(value)) else {
         return Ok(None);
     };
-    Ok(Some(CustomGraphValue { id, graph_id, time: utc(time), value }))
+    Ok(Some(CustomGraphValue { id, graph_id, time: instant(time), value }))
 }
 
 const VALUE_COLUMNS: &str = "id::int8, graph_id::int8, time, value::float8";
@@ -48,7 +48,7 @@ impl PgStore {
     fn graph_tables(&self, client: &mut impl GenericClient) -> Result<Option<(String, String)>, postgres::Error> {
         let prefix = self.tables.prefix();
         let (graph, data) = (format!("{prefix}CustomGraph"), format!("{prefix}CustomGraphData"));
-        if !Self::table_exists(client, &graph)? || !Self::table_exists(client, &data)? {
+        if !schema::table_exists(client, &graph)? || !schema::table_exists(client, &data)? {
             return Ok(None);
         }
         Ok(Some((format!("\"{graph}\""), format!("\"{data}\""))))
@@ -68,7 +68,7 @@ impl PgStore {
                 out.push(CustomGraph {
                     graph_id,
                     title: r.try_get::<_, Option<String>>(1)?.unwrap_or_default(),
-                    time_added: time_added.map(utc),
+                    time_added: time_added.map(instant),
                     version_added: r.try_get(3)?,
                 });
             }
@@ -120,7 +120,7 @@ impl PgStore {
                 let sql = format!("SELECT min(time) FROM {data} WHERE {}", values.conditions());
                 let first: Option<NaiveDateTime> = c.query_one(&sql, &values.params())?.try_get(0)?;
                 match first {
-                    Some(first) => series.from = utc(first).min(series.to),
+                    Some(first) => series.from = instant(first).min(series.to),
                     None => return Ok(series),
                 }
             }
@@ -181,7 +181,7 @@ fn of_graph(graph_id: i64, range: &TimeRange) -> Bind {
     let mut bind = Bind::default();
     let id = bind.int(graph_id);
     bind.and(format!("graph_id = {id}"));
-    bind.range("time", range);
+    bind.time_range("time", range);
     bind
 }
 

@@ -13,7 +13,7 @@ use fmd_core::store::{DurationSummary, TimeRange};
 use fmd_core::StoreError;
 use postgres::GenericClient;
 
-use super::bind::{count, utc, Bind, FINITE};
+use super::bind::{count, instant, Bind, FINITE};
 use crate::PgStore;
 
 /// The request column of a [`GroupColumn`].
@@ -132,7 +132,7 @@ impl PgStore {
             if !cells.is_empty() {
                 for row in c.query(&first_sql, &all_time.params())? {
                     let first: Option<NaiveDateTime> = row.try_get(1)?;
-                    dates.insert(row.try_get(0)?, first.map(utc));
+                    dates.insert(row.try_get(0)?, first.map(instant));
                 }
             }
             Ok((cells, dates))
@@ -171,6 +171,6 @@ pub(crate) fn requests_of(endpoint_id: i64, range: &TimeRange) -> Bind {
     let mut bind = Bind::default();
     let id = bind.int(endpoint_id);
     bind.and(format!("endpoint_id = {id}"));
-    bind.range("time_requested", range);
+    bind.time_range("time_requested", range);
     bind
 }

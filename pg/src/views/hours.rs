@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
 use postgres::Transaction;
 
-use super::time::{opt_instant, param_time, Where};
+use super::bind::{opt_instant, param_time, Bind};
 use crate::PgStore;
 use fmd_core::store::views::{DailyUtilization, EndpointDays, HourlyLoad};
 use fmd_core::store::DayRange;
@@ -42,11 +42,11 @@ impl PgStore {
     ) -> Result<HourCounts, postgres::Error> {
         let list = days.days();
         let Some(&first) = list.first() else { return Ok(HourCounts::new()) };
-        let w = Where::range(&days.time_range(tz), endpoint);
+        let w = Bind::requests(&days.time_range(tz), endpoint);
         let sql = format!(
             "SELECT endpoint_id::int8, date_trunc('minute', time_requested), count(*) FROM {} WHERE {} GROUP BY 1, 2",
             self.tables().request,
-            w.sql()
+            w.conditions()
         );
         let mut counts = HourCounts::new();
         for r in tx.query(&sql, &w.params())? {
@@ -68,7 +68,7 @@ impl PgStore {
         if list.is_empty() {
             return Ok(HourlyLoad { days: Vec::new(), data });
         }
-        let counts = self.read(|tx| self.local_hour_counts(tx, &days, tz, endpoint))?;
+        let counts = self.read_snapshot(|tx| self.local_hour_counts(tx, &days, tz, endpoint))?;
         for cells in counts.values() {
             for (i, n) in cells.iter().enumerate() {
                 if let Some(cell) = data.get_mut(i % 24).and_then(|r| r.get_mut(i / 24)) {
@@ -89,7 +89,7 @@ impl PgStore {
     ) -> Result<DailyUtilization, StoreError> {
         let list = days.days();
         let (hours, endpoints) =
-            self.read(|tx| Ok((self.local_hour_counts(tx, &days, tz, endpoint)?, self.endpoint_rows(tx)?)))?;
+            self.read_snapshot(|tx| Ok((self.local_hour_counts(tx, &days, tz, endpoint)?, self.endpoint_rows(tx)?)))?;
         let counts: HashMap<Option<i64>, Vec<u64>> =
             hours.into_iter().map(|(id, cells)| (id, cells.chunks(24).map(|day| day.iter().sum()).collect())).collect();
         let mut data: Vec<EndpointDays> = endpoints
@@ -120,7 +120,7 @@ impl PgStore {
              WHERE time_requested >= $1 AND time_requested < $2 AND endpoint_id IS NOT NULL GROUP BY 1, 2",
             self.tables().request
         );
-        self.read(|tx| {
+        self.read_snapshot(|tx| {
             let mut out: HashMap<i64, Vec<u64>> = HashMap::new();
             for r in tx.query(&sql, &[&first, &last, &bounds])? {
                 let hour = usize::try_from(r.get::<_, i32>(1)).unwrap_or(0).saturating_sub(1);
@@ -135,7 +135,7 @@ impl PgStore {
     /// The earliest request time (`None` for an empty table).
     pub fn first_request_time(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let sql = format!("SELECT min(time_requested) FROM {}", self.tables().request);
-        self.read(|tx| Ok(opt_instant(tx.query_one(&sql, &[])?.get(0))))
+        self.read_snapshot(|tx| Ok(opt_instant(tx.query_one(&sql, &[])?.get(0))))
     }
 }
 

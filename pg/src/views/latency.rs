@@ -5,8 +5,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::summary::VALID_DURATION;
-use super::time::{opt_instant, param_time, Where};
+use super::bind::{opt_instant, param_time, Bind, VALID_DURATION};
 use crate::PgStore;
 use fmd_core::store::views::{bucket_width, percentile_sorted, LatencyBucket, LatencySeries};
 use fmd_core::store::TimeRange;
@@ -46,9 +45,9 @@ impl PgStore {
     /// when given, oldest bucket first.
     pub fn latency_series(&self, range: TimeRange, endpoint: Option<i64>) -> Result<LatencySeries, StoreError> {
         let t = &self.tables().request;
-        self.read(|tx| {
+        self.read_snapshot(|tx| {
             let scope = || {
-                let mut w = Where::range(&range, endpoint);
+                let mut w = Bind::requests(&range, endpoint);
                 w.and(VALID_DURATION).and("time_requested IS NOT NULL");
                 w
             };
@@ -56,7 +55,7 @@ impl PgStore {
                 None
             } else {
                 let w = scope();
-                let sql = format!("SELECT min(time_requested), max(time_requested) FROM {t} WHERE {}", w.sql());
+                let sql = format!("SELECT min(time_requested), max(time_requested) FROM {t} WHERE {}", w.conditions());
                 let row = tx.query_one(&sql, &w.params())?;
                 opt_instant(row.get(0)).zip(opt_instant(row.get(1)))
             };
@@ -64,11 +63,11 @@ impl PgStore {
             let buckets = bounds(from, to, bucket_width((to - from).num_seconds()));
             let starts: Vec<chrono::NaiveDateTime> = buckets.iter().map(|b| param_time(b.0)).collect();
             let mut w = scope();
-            let p = w.param(starts);
+            let p = w.value(starts);
             let sql = format!(
                 "SELECT width_bucket(time_requested, {p}::timestamp[]), array_agg(duration::float8) FROM {t} \
                  WHERE {} GROUP BY 1",
-                w.sql()
+                w.conditions()
             );
             let mut samples: Vec<Vec<f64>> = vec![Vec::new(); buckets.len()];
             for r in tx.query(&sql, &w.params())? {

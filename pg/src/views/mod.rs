@@ -2,7 +2,8 @@
 //! and answers of `fmd_core::Store`'s, one file per family of views, so the storage seam delegates to either
 //! backend.
 
-mod bind;
+pub(crate) mod bind;
+mod endpoints;
 mod graphs;
 mod groups;
 mod hours;
@@ -13,5 +14,4 @@ mod profiler;
 mod requests;
 mod status;
 mod summary;
-mod time;
 mod versions;

@@ -8,8 +8,9 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use postgres::error::SqlState;
 
+use super::bind::{opt_instant, param_time};
+use super::endpoints::level_of;
 use super::summary::order_statistics;
-use super::time::{level_of, opt_instant, param_time};
 use crate::PgStore;
 use fmd_core::store::views::{lerp, percentile_sorted, virtual_index, EndpointInfo};
 use fmd_core::store::{median, OverviewRow, Window};
@@ -62,7 +63,7 @@ impl PgStore {
              count(*) FILTER (WHERE {errors}), array_agg(duration::float8) FROM {t} \
              WHERE time_requested >= least($1, $2) GROUP BY 1, 2, 3"
         );
-        let (endpoints, counts, mut tails, overall) = self.read(|tx| {
+        let (endpoints, counts, mut tails, overall) = self.read_snapshot(|tx| {
             let endpoints = self.endpoint_rows(tx)?;
             let mut counts: HashMap<i64, Counts> = HashMap::new();
             for r in tx.query(&overall_sql, &[])? {
@@ -132,7 +133,7 @@ impl PgStore {
              FROM {} ORDER BY id",
             self.tables().endpoint
         );
-        self.read(|tx| {
+        self.read_snapshot(|tx| {
             Ok(tx
                 .query(&sql, &[])?
                 .iter()
@@ -164,7 +165,7 @@ impl PgStore {
             ty = t.exception_type,
             msg = t.exception_message,
         );
-        self.read(|tx| {
+        self.read_snapshot(|tx| {
             let rows = match tx.query(&sql, &[]) {
                 Ok(rows) => rows,
                 Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => return Ok(HashMap::new()),

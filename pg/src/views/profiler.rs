@@ -11,7 +11,7 @@ use fmd_core::store::{CallTree, CodeRef, GroupedProfile, ProfiledPage, ProfiledR
 use fmd_core::StoreError;
 use postgres::{GenericClient, Row};
 
-use super::bind::{count, usable, utc};
+use super::bind::{count, instant, usable};
 use crate::PgStore;
 
 /// The request columns [`request_of`] reads, for a request `r`, followed by its number of stack lines.
@@ -25,7 +25,7 @@ fn request_of(r: &Row) -> Result<ProfiledRequest, postgres::Error> {
         |i: usize| -> Result<String, postgres::Error> { Ok(r.try_get::<_, Option<String>>(i)?.unwrap_or_default()) };
     Ok(ProfiledRequest {
         id: r.try_get(0)?,
-        time_requested: time.map(utc),
+        time_requested: time.map(instant),
         duration: usable(r.try_get(2)?),
         version_requested: text(3)?,
         group_by: text(4)?,

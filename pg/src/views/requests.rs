@@ -14,7 +14,7 @@ use fmd_core::store::{RequestDetail, RequestException, TimeRange};
 use fmd_core::StoreError;
 use postgres::Row;
 
-use super::bind::{big, count, usable, utc, Bind, VALID_DURATION};
+use super::bind::{big, count, instant, usable, Bind, VALID_DURATION};
 use super::groups::requests_of;
 use super::incidents::{outlier_row, OUTLIER_COLUMNS};
 use crate::PgStore;
@@ -32,7 +32,7 @@ fn request_row(r: &Row) -> Result<RequestRow, postgres::Error> {
         id: r.try_get(0)?,
         endpoint_id: r.try_get(1)?,
         duration: usable(r.try_get(2)?),
-        time_requested: time.map(utc),
+        time_requested: time.map(instant),
         version_requested: text(4)?,
         group_by: text(5)?,
         ip: text(6)?,

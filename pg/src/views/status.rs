@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use postgres::Transaction;
 
-use super::time::{opt_instant, Where};
+use super::bind::{opt_instant, Bind};
 use crate::PgStore;
 use fmd_core::store::views::{RequestRow, StatusCodes};
 use fmd_core::store::TimeRange;
@@ -67,12 +67,12 @@ impl PgStore {
         range: &TimeRange,
         endpoint: Option<i64>,
     ) -> Result<CodeCounts, postgres::Error> {
-        let mut w = Where::range(range, endpoint);
+        let mut w = Bind::requests(range, endpoint);
         w.and("status_code IS NOT NULL");
         let sql = format!(
             "SELECT endpoint_id::int8, status_code::int8, count(*) FROM {} WHERE {} GROUP BY 1, 2",
             self.tables().request,
-            w.sql()
+            w.conditions()
         );
         let mut out = CodeCounts::new();
         for r in tx.query(&sql, &w.params())? {
@@ -95,13 +95,13 @@ impl PgStore {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let mut w = Where::range(range, endpoint);
+        let mut w = Bind::requests(range, endpoint);
         w.and(ERRORS);
-        let p = w.param(limit_param(limit));
+        let p = w.value(limit_param(limit));
         let sql = format!(
             "SELECT {REQUEST_COLUMNS} FROM {} WHERE {} ORDER BY {NEWEST_FIRST} LIMIT {p}",
             self.tables().request,
-            w.sql()
+            w.conditions()
         );
         Ok(tx.query(&sql, &w.params())?.iter().map(request_row).collect())
     }
@@ -113,7 +113,7 @@ impl PgStore {
         range: TimeRange,
         error_limit: usize,
     ) -> Result<StatusCodes, StoreError> {
-        self.read(|tx| {
+        self.read_snapshot(|tx| {
             let counts =
                 self.code_counts(tx, &range, Some(endpoint_id))?.remove(&Some(endpoint_id)).unwrap_or_default();
             let mut status = tally(counts);
@@ -126,7 +126,7 @@ impl PgStore {
     /// Status codes over every endpoint in `range` (requests of no endpoint count too) and the `error_limit`
     /// latest error requests of any of them.
     pub fn dashboard_status_codes(&self, range: TimeRange, error_limit: usize) -> Result<StatusCodes, StoreError> {
-        self.read(|tx| {
+        self.read_snapshot(|tx| {
             let mut counts: BTreeMap<String, u64> = BTreeMap::new();
             for (code, n) in self.code_counts(tx, &range, None)?.into_values().flatten() {
                 *counts.entry(code).or_default() += n;
@@ -145,7 +145,7 @@ impl PgStore {
         range: TimeRange,
         error_limit: usize,
     ) -> Result<Vec<(i64, StatusCodes)>, StoreError> {
-        self.read(|tx| {
+        self.read_snapshot(|tx| {
             let ids: Vec<i64> = self.endpoint_rows(tx)?.iter().map(|e| e.id).collect();
             let mut counts = self.code_counts(tx, &range, None)?;
             let mut out: Vec<(i64, StatusCodes)> =
@@ -153,15 +153,15 @@ impl PgStore {
             let mut found: HashMap<i64, Vec<RequestRow>> = HashMap::new();
             let limit = out.iter().map(|(_, s)| error_cap(s.total_errors, error_limit)).max().unwrap_or(0);
             if limit > 0 {
-                let mut w = Where::range(&range, None);
+                let mut w = Bind::requests(&range, None);
                 w.and(ERRORS).and("endpoint_id IS NOT NULL");
-                let p = w.param(limit_param(limit));
+                let p = w.value(limit_param(limit));
                 let sql = format!(
                     "SELECT {REQUEST_COLUMNS} FROM (SELECT *, row_number() OVER (PARTITION BY endpoint_id \
                      ORDER BY {NEWEST_FIRST}) AS rank FROM {} WHERE {}) ranked WHERE rank <= {p} \
                      ORDER BY endpoint_id, rank",
                     self.tables().request,
-                    w.sql()
+                    w.conditions()
                 );
                 for r in tx.query(&sql, &w.params())? {
                     let row = request_row(&r);

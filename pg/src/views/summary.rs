@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use postgres::Transaction;
 
-use super::time::{opt_instant, Where};
+use super::bind::{opt_instant, Bind, FINITE, VALID_DURATION};
 use super::versions::chronological;
 use crate::PgStore;
 use fmd_core::store::views::{
@@ -16,13 +16,6 @@ use fmd_core::store::views::{
 };
 use fmd_core::store::{median, DurationSummary, TimeRange};
 use fmd_core::StoreError;
-
-/// The durations the box plots and the endpoint summary use: numbers within f64's finite range (the SQLite
-/// store's `VALID_DURATION`; NaN and infinities fail it on PostgreSQL too).
-pub(crate) const VALID_DURATION: &str = "duration BETWEEN -1e308 AND 1e308";
-
-/// Finite durations (the SQLite store's `duration_of`).
-pub(crate) const FINITE_DURATION: &str = "abs(duration) < 'Infinity'::float8";
 
 /// The values at 0-based ranks `k` of endpoints' durations in ascending order, asked as `(endpoint, n, k)` with
 /// `n` the endpoint's number of durations (only [`VALID_DURATION`] ones when `valid`), in one query. Each is read
@@ -132,12 +125,12 @@ impl PgStore {
         range: &TimeRange,
         endpoint: Option<i64>,
     ) -> Result<HashMap<i64, Vec<f64>>, postgres::Error> {
-        let mut w = Where::range(range, endpoint);
+        let mut w = Bind::requests(range, endpoint);
         w.and(VALID_DURATION).and("endpoint_id IS NOT NULL");
         let sql = format!(
             "SELECT endpoint_id::int8, array_agg(duration::float8) FROM {} WHERE {} GROUP BY endpoint_id",
             self.tables().request,
-            w.sql()
+            w.conditions()
         );
         Ok(tx.query(&sql, &w.params())?.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
@@ -149,7 +142,7 @@ impl PgStore {
         range: TimeRange,
         endpoint: Option<i64>,
     ) -> Result<Vec<EndpointPerformance>, StoreError> {
-        let mut list = self.read(|tx| {
+        let mut list = self.read_snapshot(|tx| {
             let endpoints: Vec<_> =
                 self.endpoint_rows(tx)?.into_iter().filter(|e| endpoint.is_none() || endpoint == Some(e.id)).collect();
             let mut summaries: HashMap<i64, DurationSummary> = HashMap::new();
@@ -250,14 +243,14 @@ impl PgStore {
         endpoint_id: i64,
         range: TimeRange,
     ) -> Result<Vec<VersionPerformance>, StoreError> {
-        let w = Where::range(&range, Some(endpoint_id));
+        let w = Bind::requests(&range, Some(endpoint_id));
         let t = &self.tables().request;
         let sql = format!(
-            "SELECT coalesce(version_requested::text, ''), array_agg(duration::float8) FILTER (WHERE {FINITE_DURATION}), \
+            "SELECT coalesce(version_requested::text, ''), array_agg(duration::float8) FILTER (WHERE {FINITE}), \
              min(time_requested) FROM {t} WHERE {} GROUP BY 1",
-            w.sql()
+            w.conditions()
         );
-        let (mut durations, first) = self.read(|tx| {
+        let (mut durations, first) = self.read_snapshot(|tx| {
             let mut durations: HashMap<String, Vec<f64>> = HashMap::new();
             let mut first: HashMap<String, Option<DateTime<Utc>>> = HashMap::new();
             for r in tx.query(&sql, &w.params())? {
@@ -285,14 +278,14 @@ impl PgStore {
     /// versions of an endpoint in `range`; `None` when there is no endpoint with that id. Over all time the mean
     /// is SQL's `avg`.
     pub fn endpoint_summary(&self, endpoint_id: i64, range: TimeRange) -> Result<Option<EndpointSummary>, StoreError> {
-        let w = Where::range(&range, Some(endpoint_id));
+        let w = Bind::requests(&range, Some(endpoint_id));
         let sql = format!(
             "SELECT count(*), count(*) FILTER (WHERE status_code >= 400 AND status_code < 600), \
              min(time_requested), max(time_requested), count(DISTINCT version_requested) FROM {} WHERE {}",
             self.tables().request,
-            w.sql()
+            w.conditions()
         );
-        self.read(|tx| {
+        self.read_snapshot(|tx| {
             let Some(endpoint) = self.endpoint_rows(tx)?.into_iter().find(|e| e.id == endpoint_id) else {
                 return Ok(None);
             };
@@ -366,6 +359,8 @@ impl PgStore {
     /// the mean is not finite.
     pub fn mean_duration(&self, endpoint_id: i64) -> Result<Option<f64>, StoreError> {
         let sql = format!("SELECT avg(duration)::float8 FROM {} WHERE endpoint_id = $1::int8", self.tables().request);
-        self.read(|tx| Ok(tx.query_one(&sql, &[&endpoint_id])?.get::<_, Option<f64>>(0).filter(|m| m.is_finite())))
+        self.read_snapshot(|tx| {
+            Ok(tx.query_one(&sql, &[&endpoint_id])?.get::<_, Option<f64>>(0).filter(|m| m.is_finite()))
+        })
     }
 }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use postgres::Transaction;
 
-use super::time::{opt_instant, Where};
+use super::bind::{opt_instant, Bind};
 use crate::PgStore;
 use fmd_core::store::views::{MultiVersion, VersionEndpoint, VersionInfo};
 use fmd_core::store::TimeRange;
@@ -44,18 +44,18 @@ impl PgStore {
         range: &TimeRange,
         endpoint: Option<i64>,
     ) -> Result<HashMap<String, Option<DateTime<Utc>>>, postgres::Error> {
-        let w = Where::range(range, endpoint);
+        let w = Bind::requests(range, endpoint);
         let sql = format!(
             "SELECT {VERSION}, min(time_requested) FROM {} WHERE {} GROUP BY 1",
             self.tables().request,
-            w.sql()
+            w.conditions()
         );
         Ok(tx.query(&sql, &w.params())?.iter().map(|r| (r.get(0), opt_instant(r.get(1)))).collect())
     }
 
     /// The versions requested in `range` (of one endpoint, or all), newest first use first, as FMD lists them.
     pub fn versions(&self, range: TimeRange, endpoint: Option<i64>) -> Result<Vec<VersionInfo>, StoreError> {
-        let map = self.read(|tx| self.first_use(tx, &range, endpoint))?;
+        let map = self.read_snapshot(|tx| self.first_use(tx, &range, endpoint))?;
         let mut list = chronological(map);
         list.reverse();
         Ok(list)
@@ -64,16 +64,16 @@ impl PgStore {
     /// Requests per endpoint and version in `range`; versions are dated (and ordered) by their first use over
     /// all time, endpoints by their requests in the range (then by name).
     pub fn multi_version(&self, range: TimeRange) -> Result<MultiVersion, StoreError> {
-        let mut w = Where::range(&range, None);
+        let mut w = Bind::requests(&range, None);
         w.and("endpoint_id IS NOT NULL");
         let t = &self.tables().request;
         let sql = format!(
             "SELECT endpoint_id::int8, {VERSION}, count(*), min(time_requested) FROM {t} WHERE {} GROUP BY 1, 2",
-            w.sql()
+            w.conditions()
         );
         let overall_sql =
             format!("SELECT {VERSION}, min(time_requested) FROM {t} WHERE endpoint_id IS NOT NULL GROUP BY 1");
-        let (cells, overall, endpoints) = self.read(|tx| {
+        let (cells, overall, endpoints) = self.read_snapshot(|tx| {
             let cells: Vec<(i64, String, u64, Option<DateTime<Utc>>)> = tx
                 .query(&sql, &w.params())?
                 .iter()
