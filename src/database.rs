@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use fmd_core::backend::{Backend, SqliteBackend};
+use fmd_core::backend::{Backend, Editor, Reader, SqliteBackend};
 use fmd_core::dashboard::ViewSource;
 use fmd_pg::PgStore;
 
@@ -53,7 +53,13 @@ pub fn location(settings: &Settings) -> String {
 /// they open readers and editors on it as they need them.
 pub fn backend(settings: &Settings) -> Result<Arc<dyn Backend>, Failure> {
     match &settings.server {
-        Some(url) => Err(Failure::Input(format!("{}: the console does not open PostgreSQL yet", url.location()))),
+        Some(url) => {
+            let backend = fmd_pg::PgBackend::new(url.clone(), settings.table_prefix.as_deref());
+            // Connect once now, so a server that is not there or refuses is reported before a terminal is
+            // taken over or a port is bound.
+            drop(backend.reader()?);
+            Ok(Arc::new(backend))
+        }
         None => Ok(Arc::new(SqliteBackend::new(&settings.db, settings.table_prefix.as_deref()))),
     }
 }
@@ -66,4 +72,14 @@ pub fn title(settings: &Settings) -> String {
             settings.db.file_name().map_or_else(|| settings.db.to_string_lossy(), |n| n.to_string_lossy()).into_owned()
         }
     }
+}
+
+/// A connection that may change the configured database (`fmd user`, `fmd endpoint`, `fmd prune`).
+pub fn editor(settings: &Settings) -> Result<Box<dyn Editor>, Failure> {
+    Ok(backend(settings)?.editor()?)
+}
+
+/// A reading connection to the configured database, nothing prepared (`fmd user list`).
+pub fn reader(settings: &Settings) -> Result<Box<dyn Reader>, Failure> {
+    Ok(backend(settings)?.reader()?)
 }

@@ -162,3 +162,120 @@ fn the_password_never_shows() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("names no database") && !err.contains("hunter2secret"), "{err}");
 }
+
+#[test]
+fn users_endpoints_and_pruning_on_postgresql() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some((_db, _file, url)) = both("cli_edits", dir.path()) else { return };
+    let mut add = fmd_command();
+    add.args(["user", "add", "alice", "--admin", "--db", &url]).stdin(std::process::Stdio::piped());
+    add.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let mut child = add.spawn().expect("run fmd");
+    {
+        use std::io::Write;
+        child.stdin.take().expect("stdin").write_all(b"correct horse battery\n").expect("password");
+    }
+    let added = child.wait_with_output().expect("wait");
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let users: Value = serde_json::from_slice(&run(&url, &["user", "list", "--json"]).stdout).expect("json");
+    assert!(users.as_array().expect("users").iter().any(|u| u["username"] == "alice" && u["is_admin"] == true));
+
+    let pruned = run(&url, &["prune", "--older-than", "7d", "--dry-run"]);
+    assert!(pruned.status.success(), "{}", String::from_utf8_lossy(&pruned.stderr));
+    let text = String::from_utf8_lossy(&pruned.stdout);
+    assert!(text.contains("would delete") && !text.contains("would delete 0 requests"), "{text}");
+    let hits = |v: &Value, name: &str| {
+        v.as_array().expect("rows").iter().find(|r| r["name"] == name).map(|r| r["hits-overall"].as_u64().expect("n"))
+    };
+    let before = json(&url, &["overview"]);
+    let merged = run(&url, &["endpoint", "merge", "upload", "index", "--yes"]);
+    assert!(merged.status.success(), "{}", String::from_utf8_lossy(&merged.stderr));
+    let after = json(&url, &["overview"]);
+    assert_eq!(hits(&after, "upload"), None);
+    assert_eq!(
+        hits(&after, "index"),
+        Some(hits(&before, "index").expect("index") + hits(&before, "upload").expect("up"))
+    );
+    let deleted = run(&url, &["endpoint", "delete", "boom", "--yes"]);
+    assert!(deleted.status.success(), "{}", String::from_utf8_lossy(&deleted.stderr));
+    assert_eq!(hits(&json(&url, &["overview"]), "boom"), None);
+    let gone = run(&url, &["prune", "--older-than", "7d", "--yes"]);
+    assert!(gone.status.success(), "{}", String::from_utf8_lossy(&gone.stderr));
+    let daily = json(&url, &["overview"]);
+    let total: u64 = daily.as_array().expect("rows").iter().map(|r| r["hits-overall"].as_u64().expect("n")).sum();
+    let week: u64 = daily.as_array().expect("rows").iter().map(|r| r["hits-week"].as_u64().expect("n")).sum();
+    assert_eq!(total, week, "only the last 7 days are left");
+}
+
+/// `fmd web --db postgres://...`: the first admin is seeded into FMD's User table there, a login works and the
+/// JSON API answers what `fmd show` answers.
+#[cfg(feature = "web")]
+#[test]
+fn the_web_dashboard_serves_postgresql() {
+    use std::io::{BufRead, BufReader};
+    // A database fmd filled, so FMD's User table is empty and the configured admin is seeded into it.
+    let Some(db) = TestDb::create("cli_web") else { return };
+    let url = db.url().to_string();
+    assert!(run(&url, &["generate", "--requests", "3000", "--end", NOW]).status.success());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hash = fmd_core::password::hash("seeded-password", fmd_core::password::Scheme::Argon2id).expect("hash");
+    let config = dir.path().join("fmd.toml");
+    std::fs::write(&config, format!("[authentication]\nusername = \"chief\"\npassword_hash = \"{hash}\"\n"))
+        .expect("config");
+    let mut child = fmd_command()
+        .args(["--config", config.to_str().expect("path"), "--db", &url, "--now", NOW, "--tz", "UTC", "web"])
+        .args(["--listen", "127.0.0.1:0"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start fmd web");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let banner = loop {
+        match lines.next() {
+            Some(Ok(line)) if line.contains("serving") => break line,
+            Some(Ok(_)) => {}
+            _ => panic!("fmd web stopped before serving"),
+        }
+    };
+    let base = banner.split(" at ").nth(1).and_then(|rest| rest.split(';').next()).expect("address").to_string();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let answer = runtime.block_on(async move {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| e.to_string())?;
+        let login = client
+            .post(format!("{base}login"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("name=chief&password=seeded-password")
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if login.status().as_u16() != 303 {
+            return Err(format!("login answered {}", login.status()));
+        }
+        let cookie = login
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_string))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let text = client
+            .get(format!("{base}api/overview"))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?
+            .text()
+            .await
+            .map_err(|e| e.to_string())?;
+        serde_json::from_str::<Value>(&text).map_err(|e| format!("{e}: {text}"))
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    let overview = answer.expect("logged in and read the overview");
+    let shown = json(&url, &["overview"]);
+    let names = |v: &Value| v.as_array().expect("rows").iter().map(|r| r["name"].clone()).collect::<Vec<_>>();
+    assert_eq!(names(&overview), names(&shown));
+    assert_eq!(overview[0]["hits-overall"], shown[0]["hits-overall"]);
+}

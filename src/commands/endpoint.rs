@@ -1,7 +1,5 @@
 //! `fmd endpoint delete|merge`: endpoint housekeeping beyond FMD.
 
-use fmd_core::Store;
-
 use crate::cli::{EndpointAction, EndpointArgs};
 use crate::confirm::confirm;
 use crate::failure::Failure;
@@ -9,18 +7,25 @@ use crate::settings::Settings;
 
 /// Deletes or merges after a confirmation.
 pub fn run(settings: &Settings, args: &EndpointArgs) -> Result<(), Failure> {
-    let store = Store::open_editor(&settings.db, settings.table_prefix.as_deref())?;
+    let store = crate::database::editor(settings)?;
     let exists = |name: &str| -> Result<(), Failure> {
         if store.endpoint_levels()?.iter().any(|e| e.name == name) {
             Ok(())
         } else {
-            Err(fmd_core::StoreError::UnknownEndpoint { path: settings.db.clone(), name: name.to_string() }.into())
+            Err(fmd_core::StoreError::UnknownEndpoint {
+                path: crate::database::location(settings).into(),
+                name: name.to_string(),
+            }
+            .into())
         }
     };
     match &args.action {
         EndpointAction::Delete { name, yes } => {
             exists(name)?;
-            confirm(&format!("delete endpoint {name:?} and all its requests from {}?", settings.db.display()), *yes)?;
+            confirm(
+                &format!("delete endpoint {name:?} and all its requests from {}?", crate::database::location(settings)),
+                *yes,
+            )?;
             let done = store.delete_endpoint(name)?;
             crate::output::println(&format!("deleted endpoint {name:?} with {} requests", done.deleted.requests))?;
         }

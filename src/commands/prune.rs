@@ -16,7 +16,7 @@ use crate::timearg;
 pub fn run(settings: &Settings, args: &PruneArgs) -> Result<(), Failure> {
     let age = timearg::parse_duration(&args.older_than).map_err(|e| Failure::Input(format!("--older-than: {e}")))?;
     let cutoff = settings.now_or_clock() - age;
-    let store = Store::open_editor(&settings.db, settings.table_prefix.as_deref())?;
+    let store = crate::database::editor(settings)?;
     let mut options = PruneOptions::new(cutoff);
     options.keep_custom_graphs = args.keep_custom_graphs;
     options.vacuum = args.vacuum;
@@ -27,9 +27,15 @@ pub fn run(settings: &Settings, args: &PruneArgs) -> Result<(), Failure> {
         return Ok(());
     }
     confirm(
-        &format!("delete {} rows recorded before {} from {}?", preview.deleted.total(), cutoff, settings.db.display()),
+        &format!("delete {} rows recorded before {} from {}?", preview.deleted.total(), cutoff, store.location()),
         args.yes,
     )?;
+    if settings.server.is_some() {
+        // PostgreSQL prunes in batches too, without a progress callback.
+        return print_report(&store.prune(&options)?, false);
+    }
+    drop(store);
+    let store = Store::open_editor(&settings.db, settings.table_prefix.as_deref())?;
     let bar = ProgressBar::new(preview.deleted.requests);
     bar.set_style(
         ProgressStyle::with_template("{spinner} pruning {pos}/{len} requests [{bar:40}] eta {eta}")

@@ -8,7 +8,7 @@ use std::io::{BufRead, IsTerminal};
 
 use fmd_core::password::{self, Scheme};
 use fmd_core::store::User;
-use fmd_core::{Store, StoreError};
+use fmd_core::StoreError;
 use serde::Serialize;
 
 use crate::cli::{UserAction, UserArgs};
@@ -19,13 +19,16 @@ use crate::table::{clean, output_width, Table};
 
 /// Runs one user command.
 pub fn run(settings: &Settings, args: &UserArgs) -> Result<(), Failure> {
-    let prefix = settings.table_prefix.as_deref();
     match &args.action {
         UserAction::Add { name, admin, werkzeug } => {
-            let store = Store::open_editor(&settings.db, prefix)?;
+            let store = crate::database::editor(settings)?;
             fmd_core::store::check_username(name).map_err(Failure::Input)?;
             if store.user_by_name(name)?.is_some() {
-                return Err(StoreError::DuplicateUser { path: settings.db.clone(), name: name.clone() }.into());
+                return Err(StoreError::DuplicateUser {
+                    path: crate::database::location(settings).into(),
+                    name: name.clone(),
+                }
+                .into());
             }
             let secret = new_password(&format!("password for {name}: "))?;
             let scheme = scheme(*werkzeug);
@@ -35,15 +38,15 @@ pub fn run(settings: &Settings, args: &UserArgs) -> Result<(), Failure> {
             crate::output::println(&format!(
                 "added user {name:?} ({role}, {}) to {}",
                 name_of(scheme),
-                settings.db.display()
+                crate::database::location(settings)
             ))?;
             if !store.list_users()?.iter().any(|u| u.is_admin) {
                 eprintln!("fmd: note: no user is an admin yet; add one with `fmd user add NAME --admin`");
             }
         }
         UserAction::Passwd { name, werkzeug } => {
-            let store = Store::open_editor(&settings.db, prefix)?;
-            let user = existing(&store, settings, name)?;
+            let store = crate::database::editor(settings)?;
+            let user = existing(&*store, settings, name)?;
             let secret = new_password(&format!("new password for {name}: "))?;
             let scheme = scheme(*werkzeug);
             let hash = password::hash(&secret, scheme).map_err(Failure::runtime)?;
@@ -51,17 +54,21 @@ pub fn run(settings: &Settings, args: &UserArgs) -> Result<(), Failure> {
             crate::output::println(&format!("changed the password of {name:?} ({})", name_of(scheme)))?;
         }
         UserAction::Remove { name, yes } => {
-            let store = Store::open_editor(&settings.db, prefix)?;
-            let user = existing(&store, settings, name)?;
+            let store = crate::database::editor(settings)?;
+            let user = existing(&*store, settings, name)?;
             if user.is_admin && !store.list_users()?.iter().any(|u| u.is_admin && u.id != user.id) {
-                return Err(StoreError::LastAdmin { path: settings.db.clone(), name: name.clone() }.into());
+                return Err(StoreError::LastAdmin {
+                    path: crate::database::location(settings).into(),
+                    name: name.clone(),
+                }
+                .into());
             }
-            confirm(&format!("remove user {name:?} from {}?", settings.db.display()), *yes)?;
+            confirm(&format!("remove user {name:?} from {}?", crate::database::location(settings)), *yes)?;
             store.remove_user(user.id)?;
             crate::output::println(&format!("removed user {name:?}"))?;
         }
         UserAction::List { json } => {
-            let store = Store::open_reader(&settings.db, prefix)?;
+            let store = crate::database::reader(settings)?;
             let users = store.list_users()?;
             if *json {
                 let rows: Vec<UserJson> = users
@@ -74,8 +81,8 @@ pub fn run(settings: &Settings, args: &UserArgs) -> Result<(), Failure> {
             }
         }
         UserAction::Check { name } => {
-            let store = Store::open_reader(&settings.db, prefix)?;
-            let user = existing(&store, settings, name)?;
+            let store = crate::database::reader(settings)?;
+            let user = existing(&*store, settings, name)?;
             let secret =
                 if std::io::stdin().is_terminal() { prompt(&format!("password for {name}: "))? } else { stdin_line()? };
             if !user.check_password(&secret).map_err(|e| Failure::Input(format!("user {name:?}: {e}")))? {
@@ -111,10 +118,10 @@ fn name_of(scheme: Scheme) -> &'static str {
     }
 }
 
-fn existing(store: &Store, settings: &Settings, name: &str) -> Result<User, Failure> {
-    store
-        .user_by_name(name)?
-        .ok_or_else(|| StoreError::UnknownUser { path: settings.db.clone(), name: name.to_string() }.into())
+fn existing(store: &dyn fmd_core::backend::Reader, settings: &Settings, name: &str) -> Result<User, Failure> {
+    store.user_by_name(name)?.ok_or_else(|| {
+        StoreError::UnknownUser { path: crate::database::location(settings).into(), name: name.to_string() }.into()
+    })
 }
 
 /// A new password: asked twice without echo on a terminal, else one line of standard input; refused when

@@ -162,10 +162,17 @@ impl Pool {
         result
     }
 
-    /// The database's change counter: moves whenever another connection commits.
+    /// The database's change counter: moves whenever another connection commits. Blocks on the database (a
+    /// server's round trip): from async code, use [`Pool::current_version`].
     pub fn version(&self) -> Result<i64, PoolError> {
         let watch = self.0.watch.lock().map_err(|e| PoolError::Thread(e.to_string()))?;
         Ok(watch.data_version()?)
+    }
+
+    /// [`Pool::version`] on a blocking thread (PostgreSQL's client must not block an async worker).
+    pub async fn current_version(&self) -> Result<i64, PoolError> {
+        let pool = self.clone();
+        tokio::task::spawn_blocking(move || pool.version()).await.map_err(|e| PoolError::Thread(e.to_string()))?
     }
 
     /// The dashboard layer's answer to `request`, given again while the database has not changed (views that move
@@ -173,7 +180,7 @@ impl Pool {
     pub async fn answer(&self, request: ViewRequest, pinned_clock: bool) -> Result<Arc<ViewData>, PoolError> {
         let key = format!("{:?}|{:?}|{:?}|{:?}", request.key, request.zone, request.limits, request.days);
         let timeless = pinned_clock || request.key.kind.answer_is_timeless(request.key.window);
-        if let Some(data) = self.kept(&key, self.version()?) {
+        if let Some(data) = self.kept(&key, self.current_version().await?) {
             return Ok(data);
         }
         // One query per view at a time: who waited finds the answer of who asked first.
@@ -182,7 +189,7 @@ impl Pool {
             Err(e) => return Err(PoolError::Thread(e.to_string())),
         };
         let _turn = gate.lock().await;
-        let version = self.version()?;
+        let version = self.current_version().await?;
         if let Some(data) = self.kept(&key, version) {
             return Ok(data);
         }

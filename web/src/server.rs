@@ -91,8 +91,14 @@ pub async fn serve(
     options: WebOptions,
     ready: impl FnOnce(SocketAddr),
 ) -> Result<(), ServeError> {
-    ensure_users(&*backend, &options)?;
-    let pool = Pool::new(backend)?;
+    // Connecting blocks (PostgreSQL's client runs its own runtime): off the async workers.
+    let checked = options.clone();
+    let pool = tokio::task::spawn_blocking(move || -> Result<Pool, ServeError> {
+        ensure_users(&*backend, &checked)?;
+        Ok(Pool::new(backend)?)
+    })
+    .await
+    .map_err(|e| ServeError::Io(std::io::Error::other(e.to_string())))??;
     pool.spawn_summary_refresher()?;
     let state = AppState::new(settings(&options), pool);
     let listener =
