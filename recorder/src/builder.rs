@@ -294,7 +294,7 @@ impl RecorderBuilder {
         let location = std::path::PathBuf::from(redact(url));
         #[cfg(feature = "postgres")]
         let problem = match fmd_pg::PgUrl::parse(url, self.password_file.as_deref()) {
-            Ok(url) => return Target::Postgres { url, statement_timeout: self.statement_timeout },
+            Ok(url) => return Target::Postgres { url: Box::new(url), statement_timeout: self.statement_timeout },
             Err(e) => e.to_string(),
         };
         #[cfg(not(feature = "postgres"))]

@@ -104,8 +104,8 @@ pub(crate) enum Target {
     /// A PostgreSQL database (`database.url`).
     #[cfg(feature = "postgres")]
     Postgres {
-        /// The URL, with the password from wherever the configuration gave it.
-        url: fmd_pg::PgUrl,
+        /// The URL, with the password from wherever the configuration gave it (boxed: it is large).
+        url: Box<fmd_pg::PgUrl>,
         /// The writer's statement time limit.
         statement_timeout: Duration,
     },
