@@ -35,6 +35,17 @@ impl TestDb {
             eprintln!("{test}: skipped, no PostgreSQL server: set {TEST_URL_VAR}=postgres://user@host:port/db");
             return None;
         };
+        Some(TestDb::create_on(&admin, test))
+    }
+
+    /// A new empty database on the server `admin` (a URL of a database there, e.g. a throwaway cluster's
+    /// `postgres://fmd@127.0.0.1:port/postgres`), dropped on drop.
+    ///
+    /// # Panics
+    /// When the server cannot be reached.
+    #[allow(clippy::expect_used)]
+    pub fn create_on(admin: &str, test: &str) -> TestDb {
+        let admin = admin.to_string();
         let name = format!(
             "fmd_test_{}_{}_{}",
             std::process::id(),
@@ -45,7 +56,7 @@ impl TestDb {
         client.batch_execute(&format!("CREATE DATABASE {name}")).expect("create the test database");
         let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
         let url = format!("{base}/{name}");
-        Some(TestDb { admin, name, url })
+        TestDb { admin, name, url }
     }
 
     /// The test database's URL.

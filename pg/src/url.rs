@@ -132,6 +132,31 @@ impl PgUrl {
     pub fn location(&self) -> String {
         self.location.clone()
     }
+
+    /// These settings for a recorder's writer (application name `fmd-recorder`, as `pg_stat_activity` shows it),
+    /// which must never hang on the network: connecting gives up after
+    /// `connect_timeout`, TCP keepalives (idle 10 s, every 5 s, 3 probes) and a TCP user timeout of
+    /// `connect_timeout` close a connection to a server that vanished without a word, and `statement_timeout` is
+    /// set from the session's start (`options=-c statement_timeout=…`, after any options the URL gives), so even
+    /// the schema checks of opening are bounded.
+    pub fn for_recorder(&self, connect_timeout: std::time::Duration, statement_timeout: std::time::Duration) -> PgUrl {
+        let mut config = self.config.clone();
+        let timeout = format!("-c statement_timeout={}", statement_timeout.as_millis().max(1));
+        let options = match config.get_options() {
+            Some(given) if !given.trim().is_empty() => format!("{given} {timeout}"),
+            _ => timeout,
+        };
+        config
+            .options(&options)
+            .application_name("fmd-recorder")
+            .connect_timeout(connect_timeout)
+            .tcp_user_timeout(connect_timeout)
+            .keepalives(true)
+            .keepalives_idle(std::time::Duration::from_secs(10))
+            .keepalives_interval(std::time::Duration::from_secs(5))
+            .keepalives_retries(3);
+        PgUrl { config, location: self.location.clone() }
+    }
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use crate::exceptions;
 use crate::measure::{OutlierPolicy, Shared};
 use crate::outlier::format::Redaction;
 use crate::outlier::watcher::{self, WatcherSettings};
-use crate::writer::{self, Identity, Settings};
+use crate::writer::{self, Identity, Settings, Target};
 use crate::Recorder;
 
 /// How long [`RecorderBuilder::build`] waits for the writer's first look at the database (so endpoint
@@ -34,6 +34,11 @@ pub const DEFAULT_OUTLIER_CAPTURES_PER_SECOND: u32 = 10;
 /// Builds a [`Recorder`] from an fmd [`Config`]; see [`Recorder::builder`].
 pub struct RecorderBuilder {
     database: PathBuf,
+    /// `database.url`: when set, the recorder writes to PostgreSQL instead of the file.
+    database_url: Option<String>,
+    password_file: Option<PathBuf>,
+    #[cfg(feature = "postgres")]
+    statement_timeout: Duration,
     table_prefix: String,
     default_level: u8,
     version: String,
@@ -54,6 +59,7 @@ impl std::fmt::Debug for RecorderBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RecorderBuilder")
             .field("database", &self.database)
+            .field("database_url", &self.database_url.as_deref().map(redact))
             .field("table_prefix", &self.table_prefix)
             .field("default_level", &self.default_level)
             .field("version", &self.version)
@@ -74,6 +80,10 @@ impl RecorderBuilder {
     pub(crate) fn new(config: &Config) -> RecorderBuilder {
         RecorderBuilder {
             database: config.database.path.clone(),
+            database_url: config.database.url.clone(),
+            password_file: config.database.password_file.clone(),
+            #[cfg(feature = "postgres")]
+            statement_timeout: fmd_pg::RECORDER_STATEMENT_TIMEOUT,
             table_prefix: config.database.table_prefix.clone(),
             default_level: config.dashboard.monitor_level.min(3),
             version: config.effective_version(),
@@ -137,9 +147,29 @@ impl RecorderBuilder {
         self
     }
 
-    /// Records into `path` instead of `config.database.path`.
+    /// Records into the SQLite file `path` instead of `config.database.path` (and instead of
+    /// `config.database.url`).
     pub fn database(mut self, path: impl Into<PathBuf>) -> RecorderBuilder {
         self.database = path.into();
+        self.database_url = None;
+        self
+    }
+
+    /// Records into the PostgreSQL database at `url` (`postgres://user@host:port/db`, or FMD's
+    /// `postgresql+psycopg2://…`) instead of `config.database.url` or the SQLite file. Without a password in the
+    /// URL, `config.database.password_file` or `PGPASSWORD` gives it; it is never logged.
+    #[cfg(feature = "postgres")]
+    pub fn database_url(mut self, url: impl Into<String>) -> RecorderBuilder {
+        self.database_url = Some(url.into());
+        self
+    }
+
+    /// PostgreSQL only: the writer's statement time limit (default `fmd_pg::RECORDER_STATEMENT_TIMEOUT`, 10 s).
+    /// A statement that waits longer (a lock held by another session, a stuck server) is cancelled by the
+    /// server; the batch stays buffered and is retried with backoff.
+    #[cfg(feature = "postgres")]
+    pub fn statement_timeout(mut self, timeout: Duration) -> RecorderBuilder {
+        self.statement_timeout = timeout.max(Duration::from_millis(1));
         self
     }
 
@@ -187,8 +217,15 @@ impl RecorderBuilder {
         let counters = Arc::new(Counters::default());
         let capacity = self.queue_capacity.max(1);
         let (tx, rx) = crossbeam_channel::bounded(capacity);
+        let target = self.target();
+        let location = target.location();
+        let graphs = if target.is_sqlite() {
+            self.graphs.with_database(&self.database)
+        } else {
+            self.graphs.unsupported("custom graphs and scheduled pruning are stored in SQLite files only for now")
+        };
         let settings = Settings {
-            path: self.database.clone(),
+            target,
             prefix: self.table_prefix,
             version: self.version,
             level_poll: self.level_poll.max(MIN_LEVEL_POLL),
@@ -205,7 +242,7 @@ impl RecorderBuilder {
                 tracing::error!(
                     "fmd recorder: cannot start the writer thread ({e}); requests to be recorded into {} are \
                      counted as dropped",
-                    self.database.display()
+                    location.display()
                 );
                 None
             }
@@ -242,9 +279,46 @@ impl RecorderBuilder {
             shared,
             writer: Mutex::new(writer),
             watcher: Mutex::new(watcher_control),
-            graphs: crate::graphs::Graphs::new(self.graphs.with_database(&self.database)),
-            database: self.database,
+            graphs: crate::graphs::Graphs::new(graphs),
+            database: location,
         }
+    }
+
+    /// The database the configuration chose: PostgreSQL when a URL is set, else the SQLite file. A URL that
+    /// does not parse, or any URL in a build without the `postgres` feature, is logged now and makes every write
+    /// fail (records are counted as failed): the service itself keeps running.
+    fn target(&self) -> Target {
+        let Some(url) = &self.database_url else {
+            return Target::Sqlite(self.database.clone());
+        };
+        let location = std::path::PathBuf::from(redact(url));
+        #[cfg(feature = "postgres")]
+        let problem = match fmd_pg::PgUrl::parse(url, self.password_file.as_deref()) {
+            Ok(url) => return Target::Postgres { url: Box::new(url), statement_timeout: self.statement_timeout },
+            Err(e) => e.to_string(),
+        };
+        #[cfg(not(feature = "postgres"))]
+        let problem = {
+            let _ = &self.password_file;
+            "this build of fmd-recorder cannot write to PostgreSQL (enable its `postgres` feature)".to_string()
+        };
+        tracing::error!(
+            "fmd recorder: cannot record into {}: {problem}; requests are served but not recorded",
+            location.display()
+        );
+        Target::Unusable { location, problem }
+    }
+}
+
+/// `url` as it may be printed: without its password (without the `postgres` feature, which has the parser, only
+/// its kind is shown).
+fn redact(url: &str) -> String {
+    #[cfg(feature = "postgres")]
+    return fmd_pg::url::redact(url);
+    #[cfg(not(feature = "postgres"))]
+    {
+        let _ = url;
+        "the PostgreSQL database of database.url".to_string()
     }
 }
 

@@ -1,4 +1,5 @@
-//! Records every request of an axum, hyper or tonic service into an FMD-compatible SQLite database.
+//! Records every request of an axum, hyper or tonic service into an FMD-compatible SQLite database, or (with
+//! the `postgres` feature, when `database.url` is set) into a PostgreSQL database that several hosts share.
 //!
 //! Two lines embed it: build a [`Recorder`] from the fmd configuration and add its tower layer.
 //!
@@ -74,6 +75,17 @@
 //! `unsafe` code is confined to the sampler (signal handler, frame-pointer walk) and the await probe (a waker
 //! vtable), both documented.
 //! The sampling signal is the highest free real-time signal (`SIGRTMAX-2` downwards); `SA_RESTART` is set.
+//!
+//! # PostgreSQL (feature `postgres`)
+//!
+//! With `database.url = "postgres://user@host:port/db"` in the configuration (or
+//! [`RecorderBuilder::database_url`]) the writer keeps one connection to that database (creating FMD's tables
+//! there when missing, exactly as Python FMD does), so several processes or hosts can record into one database
+//! and levels changed by any of them reach every recorder at its next level poll. The request path is the same;
+//! the writer's faults are the server's: unreachable, connection lost, authentication refused, a statement past
+//! [`RecorderBuilder::statement_timeout`], a full disk. They are logged, retried and counted as on SQLite.
+//! Custom graphs and scheduled pruning are not written to PostgreSQL yet ([`Recorder::add_graph`] returns
+//! [`GraphError::Unsupported`]).
 //!
 //! # Cost and failure model
 //!
@@ -159,7 +171,7 @@ impl Recorder {
         RecorderLayer::new(Arc::clone(&self.shared))
     }
 
-    /// The database file this recorder writes.
+    /// The database file this recorder writes (for PostgreSQL its URL without the password).
     pub fn database(&self) -> &Path {
         &self.database
     }

@@ -178,7 +178,12 @@ impl PgStore {
     /// [`RECORDER_STATEMENT_TIMEOUT`], so a stuck server or lock turns into an error the writer retries
     /// instead of a writer that hangs.
     pub fn tune_for_recorder(&self) -> Result<(), StoreError> {
-        let ms = RECORDER_STATEMENT_TIMEOUT.as_millis().to_string();
+        self.tune_for_recorder_with(RECORDER_STATEMENT_TIMEOUT)
+    }
+
+    /// [`tune_for_recorder`](Self::tune_for_recorder) with another statement time limit (at least 1 ms).
+    pub fn tune_for_recorder_with(&self, statement_timeout: std::time::Duration) -> Result<(), StoreError> {
+        let ms = statement_timeout.as_millis().max(1).to_string();
         self.with(|client| client.execute("SELECT set_config('statement_timeout', $1, false)", &[&ms])).map(|_| ())
     }
 

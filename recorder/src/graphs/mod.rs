@@ -42,6 +42,8 @@ pub enum GraphError {
     ShutDown,
     /// The graph thread could not be started.
     Thread(String),
+    /// The recorder's database cannot hold custom graphs (yet): why.
+    Unsupported(String),
 }
 
 impl fmt::Display for GraphError {
@@ -55,6 +57,7 @@ impl fmt::Display for GraphError {
             GraphError::InvalidSchedule(why) => write!(f, "invalid schedule: {why}"),
             GraphError::ShutDown => write!(f, "the recorder was shut down"),
             GraphError::Thread(why) => write!(f, "cannot start the custom graph thread: {why}"),
+            GraphError::Unsupported(why) => write!(f, "{why}"),
         }
     }
 }
@@ -93,6 +96,8 @@ pub(crate) struct Setup {
     prefix: String,
     version: String,
     prune: Option<PruneJob>,
+    /// Why graphs and pruning cannot run on this recorder's database, if they cannot.
+    unsupported: Option<String>,
 }
 
 impl Setup {
@@ -115,12 +120,19 @@ impl Setup {
             prefix: config.database.table_prefix.clone(),
             version: config.effective_version(),
             prune,
+            unsupported: None,
         }
     }
 
     /// The same for another database file (`RecorderBuilder::database`).
     pub(crate) fn with_database(mut self, path: &Path) -> Setup {
         self.path = path.to_path_buf();
+        self
+    }
+
+    /// No graphs and no pruning, for `reason` (a database the graph thread cannot write).
+    pub(crate) fn unsupported(mut self, reason: &str) -> Setup {
+        self.unsupported = Some(reason.to_string());
         self
     }
 }
@@ -135,6 +147,8 @@ struct State {
 pub(crate) struct Graphs {
     settings: runner::Settings,
     state: Mutex<State>,
+    /// Why graphs are refused (and pruning does not run), if they are.
+    unsupported: Option<String>,
 }
 
 impl fmt::Debug for Graphs {
@@ -163,9 +177,14 @@ impl Graphs {
             limits,
             log,
         };
-        let graphs =
-            Graphs { settings, state: Mutex::new(State { handle: None, titles: HashSet::new(), stopped: false }) };
-        if graphs.settings.prune.is_some() {
+        let graphs = Graphs {
+            settings,
+            state: Mutex::new(State { handle: None, titles: HashSet::new(), stopped: false }),
+            unsupported: setup.unsupported,
+        };
+        if let (Some(why), Some(_)) = (&graphs.unsupported, &graphs.settings.prune) {
+            tracing::error!("fmd recorder: {why}; scheduled pruning ([pruning]) does not run");
+        } else if graphs.settings.prune.is_some() {
             let mut state = graphs.lock();
             if let Err(e) = graphs.ensure_started(&mut state) {
                 tracing::error!("fmd recorder: {e}; scheduled pruning does not run");
@@ -179,6 +198,9 @@ impl Graphs {
     }
 
     fn ensure_started<'a>(&self, state: &'a mut State) -> Result<&'a RunnerHandle, GraphError> {
+        if let Some(why) = &self.unsupported {
+            return Err(GraphError::Unsupported(why.clone()));
+        }
         if state.stopped {
             return Err(GraphError::ShutDown);
         }

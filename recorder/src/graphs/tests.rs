@@ -35,7 +35,7 @@ fn limits() -> Limits {
 }
 
 fn setup(path: &Path, prune: Option<PruneJob>) -> Setup {
-    Setup { path: path.to_path_buf(), prefix: String::new(), version: "2.0-test".into(), prune }
+    Setup { path: path.to_path_buf(), prefix: String::new(), version: "2.0-test".into(), prune, unsupported: None }
 }
 
 fn graphs(path: &Path) -> (Graphs, Log) {
@@ -68,6 +68,19 @@ fn wait_until(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
 
 fn db(dir: &tempfile::TempDir) -> PathBuf {
     dir.path().join("graphs.db")
+}
+
+#[test]
+fn a_database_without_graph_support_refuses_graphs_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = db(&dir);
+    let (_log, logger) = capture();
+    let graphs = Graphs::with_limits(setup(&path, None).unsupported("not here"), limits(), logger);
+    let refused = graphs.add("g".into(), job(|| 1.0), Schedule::every_seconds(1));
+    assert_eq!(refused, Err(GraphError::Unsupported("not here".into())));
+    assert_eq!(refused.map_err(|e| e.to_string()), Err("not here".to_string()));
+    graphs.shutdown(Duration::from_millis(100));
+    assert!(!path.exists(), "no SQLite file is created in its place");
 }
 
 #[test]

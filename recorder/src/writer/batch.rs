@@ -3,8 +3,9 @@
 use std::sync::Arc;
 
 use fmd_core::store::{NewOutlier, NewProfile, NewRequest, RecorderCounters, WriteBatch};
-use fmd_core::{Store, StoreError};
+use fmd_core::StoreError;
 
+use super::sink::Sink;
 use super::{Writer, MAX_BATCH};
 use crate::client_ip::format_ip;
 use crate::clock::{wall_micros_now, WallAnchor};
@@ -21,7 +22,7 @@ const REUSED_TEXT_MAX: usize = 256;
 const MAX_ROUNDS: usize = 8;
 
 /// The database id of an endpoint, creating its row (with the endpoint's current level) when needed.
-fn resolve(store: &Store, endpoint: &EndpointState, version: &str) -> Result<i64, StoreError> {
+fn resolve(store: &dyn Sink, endpoint: &EndpointState, version: &str) -> Result<i64, StoreError> {
     if let Some(id) = endpoint.id() {
         return Ok(id);
     }
@@ -64,7 +65,7 @@ impl Writer {
     /// it stays buffered).
     pub(super) fn flush(&mut self) -> Result<(), StoreError> {
         for _ in 0..MAX_ROUNDS {
-            let Some(store) = self.db.store() else {
+            let Some(store) = self.db.sink() else {
                 return Ok(());
             };
             let version = self.settings.version.as_str();
@@ -212,6 +213,7 @@ impl Writer {
                 endpoint.set_last_flushed(last);
             }
             self.pending.drain(..take);
+            self.batch_sizes.add(take);
             self.note_buffered();
             if self.pending.is_empty() {
                 return Ok(());

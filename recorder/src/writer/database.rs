@@ -1,8 +1,10 @@
-//! The writer's connection: open, close, and noticing that the file was deleted or replaced under it.
+//! A SQLite file as the writer's database: open, close, and noticing that the file was deleted or replaced under it.
 
 use std::path::{Path, PathBuf};
 
 use fmd_core::{Store, StoreError};
+
+use super::sink::{Database, FileCheck, Sink};
 
 /// Identity of the file at the database path (device and inode on Unix).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,20 +25,9 @@ fn file_id(path: &Path) -> std::io::Result<FileId> {
     std::fs::metadata(path).map(|_| FileId { dev: 0, ino: 0 })
 }
 
-/// What the periodic file check found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FileCheck {
-    /// Still the file that was opened (or nothing is open).
-    Same,
-    /// The path no longer exists.
-    Deleted,
-    /// The path now names another file.
-    Replaced,
-}
-
 /// The database file and, when open, its connection.
 #[derive(Debug)]
-pub(crate) struct Database {
+pub(crate) struct SqliteDatabase {
     path: PathBuf,
     prefix: String,
     store: Option<Store>,
@@ -45,28 +36,28 @@ pub(crate) struct Database {
     sidecars: Vec<(PathBuf, FileId)>,
 }
 
-impl Database {
-    pub(crate) fn new(path: PathBuf, prefix: String) -> Database {
-        Database { path, prefix, store: None, opened: None, sidecars: Vec::new() }
+impl SqliteDatabase {
+    pub(crate) fn new(path: PathBuf, prefix: String) -> SqliteDatabase {
+        SqliteDatabase { path, prefix, store: None, opened: None, sidecars: Vec::new() }
     }
+}
 
-    /// The database path.
-    pub(crate) fn path(&self) -> &Path {
+impl Database for SqliteDatabase {
+    fn location(&self) -> &Path {
         &self.path
     }
 
-    /// The open connection, if any.
-    pub(crate) fn store(&mut self) -> Option<&mut Store> {
-        self.store.as_mut()
+    fn sink(&mut self) -> Option<&mut dyn Sink> {
+        self.store.as_mut().map(|store| store as &mut dyn Sink)
     }
 
     /// True when a connection is open.
-    pub(crate) fn is_open(&self) -> bool {
+    fn is_open(&self) -> bool {
         self.store.is_some()
     }
 
     /// Opens (creating file and tables when missing) and remembers which file it is.
-    pub(crate) fn open(&mut self) -> Result<(), StoreError> {
+    fn open(&mut self) -> Result<(), StoreError> {
         self.close();
         let store = Store::open_writer(&self.path, &self.prefix)?;
         store.tune_for_recorder()?;
@@ -87,7 +78,7 @@ impl Database {
     /// Closes the connection to a database file that was deleted or replaced, and removes the `-wal` and
     /// `-shm` files that belonged to it when they are still the same files: SQLite would otherwise apply the
     /// old write-ahead log to whatever file now has the name, and corrupt it.
-    pub(crate) fn abandon(&mut self) {
+    fn abandon(&mut self) {
         let sidecars = std::mem::take(&mut self.sidecars);
         self.close();
         for (path, id) in sidecars {
@@ -98,14 +89,14 @@ impl Database {
     }
 
     /// Drops the connection (it is reopened at the next attempt).
-    pub(crate) fn close(&mut self) {
+    fn close(&mut self) {
         self.store = None;
         self.opened = None;
         self.sidecars.clear();
     }
 
     /// Compares the file at the path with the one that was opened.
-    pub(crate) fn check_file(&self) -> FileCheck {
+    fn check_file(&self) -> FileCheck {
         let Some(opened) = self.opened else {
             return FileCheck::Same;
         };

@@ -1,10 +1,12 @@
-//! The background writer: one thread per recorder that owns the SQLite connection.
+//! The background writer: one thread per recorder that owns the database connection (a SQLite file, or with the
+//! `postgres` feature a PostgreSQL database: see `sink`).
 //!
 //! Every cycle (about every [`TICK`], or immediately while there is a backlog) it
 //! 1. takes records off the bounded queue into its retry buffer,
 //! 2. (re)opens the database when needed, at most as often as the backoff allows,
-//! 3. every `level_poll` re-reads the endpoint levels and checks that the file at the path is still the one
-//!    it opened (deleted or replaced files are reopened),
+//! 3. every `level_poll` re-reads the endpoint levels (so levels set by any process or host apply within it)
+//!    and, on SQLite, checks that the file at the path is still the one it opened (deleted or replaced files
+//!    are reopened),
 //! 4. writes the buffer in transactions of at most [`MAX_BATCH`] rows, together with `last_requested` times
 //!    and this recorder's counters, and each request's outlier and exception rows (exception stacks are
 //!    symbolized here, off the request path).
@@ -18,11 +20,14 @@
 
 mod backoff;
 mod batch;
+mod batch_sizes;
 mod database;
 mod faults;
+#[cfg(feature = "postgres")]
+mod postgres;
+mod sink;
 
 use std::collections::VecDeque;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -36,8 +41,10 @@ use crate::counters::{Counters, ShutdownReport};
 use crate::endpoints::Endpoints;
 use crate::record::Record;
 use backoff::Backoff;
-use database::{Database, FileCheck};
+use batch_sizes::BatchSizes;
 use faults::{FaultKind, FaultLog};
+pub(crate) use sink::Target;
+use sink::{Database, FileCheck};
 
 /// How long the writer sleeps between cycles when there is no backlog.
 pub(crate) const TICK: Duration = Duration::from_millis(50);
@@ -61,7 +68,7 @@ pub(crate) struct Identity {
 /// Everything the writer needs to know from the configuration.
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
-    pub(crate) path: PathBuf,
+    pub(crate) target: Target,
     pub(crate) prefix: String,
     pub(crate) version: String,
     pub(crate) level_poll: Duration,
@@ -98,7 +105,7 @@ pub(crate) fn spawn(
     let (done_tx, done_rx) = crossbeam_channel::bounded(1);
     let (ready_tx, ready_rx) = crossbeam_channel::bounded(1);
     let thread = std::thread::Builder::new().name("fmd-recorder".into()).spawn(move || {
-        let path = settings.path.clone();
+        let location = settings.target.location();
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
             let writer = Writer::new(settings, endpoints, counters, clock, records);
             writer.run(&control_rx, &ready_tx, &done_tx);
@@ -107,7 +114,7 @@ pub(crate) fn spawn(
             tracing::error!(
                 "fmd recorder: the writer thread for {} panicked; requests are no longer recorded (they are \
                  counted as dropped)",
-                path.display()
+                location.display()
             );
         }
     })?;
@@ -121,7 +128,7 @@ struct Writer {
     counters: Arc<Counters>,
     clock: Clock,
     records: Receiver<Record>,
-    db: Database,
+    db: Box<dyn Database>,
     /// Records taken off the queue, not yet committed (the bounded retry buffer).
     pending: VecDeque<Record>,
     faults: FaultLog,
@@ -140,6 +147,8 @@ struct Writer {
     scratch: WriteBatch,
     /// Rows of an earlier, bigger batch, kept for reuse with `scratch`.
     spare_rows: Vec<NewRequest>,
+    /// The sizes of the batches written, logged now and then (debug) and at shutdown.
+    batch_sizes: BatchSizes,
 }
 
 impl Writer {
@@ -151,7 +160,7 @@ impl Writer {
         records: Receiver<Record>,
     ) -> Writer {
         let now = Instant::now();
-        let db = Database::new(settings.path.clone(), settings.prefix.clone());
+        let db = settings.target.database(&settings.prefix);
         Writer {
             settings,
             endpoints,
@@ -169,6 +178,7 @@ impl Writer {
             code_lines: CodeLineCache::default(),
             scratch: WriteBatch::default(),
             spare_rows: Vec::new(),
+            batch_sizes: BatchSizes::default(),
         }
     }
 
@@ -280,7 +290,7 @@ impl Writer {
         }
         match self.flush() {
             Ok(()) => {
-                self.faults.recovered(self.db.path(), Counters::get(&self.counters.failed));
+                self.faults.recovered(self.db.location(), Counters::get(&self.counters.failed));
                 self.backoff.reset();
             }
             Err(e) => self.fault(e),
@@ -296,7 +306,7 @@ impl Writer {
         };
         tracing::warn!(
             "fmd recorder: {} {what} while open; reopening it (rows committed since then went to the old file)",
-            self.db.path().display()
+            self.db.location().display()
         );
         self.db.abandon();
         true
@@ -304,7 +314,7 @@ impl Writer {
 
     /// Copies the levels (and ids) of the database's endpoints into memory, adding endpoints not seen yet.
     fn poll_levels(&mut self) -> Result<(), StoreError> {
-        let Some(store) = self.db.store() else {
+        let Some(store) = self.db.sink() else {
             return Ok(());
         };
         let rows = store.endpoint_levels()?;
@@ -324,7 +334,7 @@ impl Writer {
     /// Adds every endpoint's history (count and mean duration in the database) to its running mean, once.
     /// A failure is retried at the next level poll (outliers wait for `outlier_min_samples` meanwhile).
     fn seed_durations(&mut self) {
-        let Some(store) = self.db.store() else {
+        let Some(store) = self.db.sink() else {
             return;
         };
         match store.endpoint_duration_stats() {
@@ -343,12 +353,12 @@ impl Writer {
 
     /// Handles a failed database operation: close if the connection is unusable, log, back off.
     fn fault(&mut self, error: StoreError) {
-        let kind = FaultKind::of(&error, self.db.path());
+        let kind = FaultKind::of(&error, self.db.location());
         if !kind.keeps_connection() {
             self.db.close();
         }
         let failed = Counters::get(&self.counters.failed);
-        self.faults.fault(kind, &error, self.db.path(), self.settings.retry_capacity, failed);
+        self.faults.fault(kind, &error, self.db.location(), self.settings.retry_capacity, failed);
         self.next_attempt = Instant::now() + self.backoff.next_delay();
     }
 
@@ -379,7 +389,7 @@ impl Writer {
             Counters::add(&self.counters.failed, given_up);
             tracing::warn!(
                 "fmd recorder: {given_up} records could not be written to {} before shutdown",
-                self.db.path().display()
+                self.db.location().display()
             );
             if self.db.is_open() && !self.faults.in_episode() {
                 // Persist the final counters if the database is usable after all.
@@ -387,6 +397,7 @@ impl Writer {
             }
         }
         self.note_buffered();
+        self.batch_sizes.report_total();
         self.counters.report()
     }
 }
