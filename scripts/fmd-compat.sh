@@ -6,6 +6,13 @@
 # (scripts/fmd_users_compat.py). The other way, fmd reading FMD's own file, is tested in CI against
 # fixtures/fmd-5.1.0-sample.db.
 #
+# With $FMD_TEST_PG_URL (a PostgreSQL server, as scripts/pg-test-server.sh starts and .ci/run sets) the same on
+# PostgreSQL, each on a new database there that is dropped at the end: FMD reads what `fmd import demo.db`
+# wrote and a user made by `fmd user add --werkzeug` logs in to it (the two scripts with --pg); and FMD writes
+# while fmd reads: real FMD monitors a Flask app of its own into a new database, `fmd show` answers what FMD's
+# API answers, and viewing it with fmd changed nothing in it (scripts/fmd_writes_pg.py). Without
+# $FMD_TEST_PG_URL that part says it was skipped.
+#
 #   scripts/fmd-compat.sh                 # exit 0: no difference; 1: a difference; 3: FMD could not be installed
 #   VENV=/path/to/venv scripts/fmd-compat.sh
 set -euo pipefail
@@ -13,9 +20,9 @@ cd "$(dirname "$0")/.."
 
 target="${CARGO_TARGET_DIR:-target}"
 venv="${VENV:-$target/fmd-compat-venv}"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import flask_monitoringdashboard" 2>/dev/null; then
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import flask_monitoringdashboard, psycopg2" 2>/dev/null; then
   python3 -m venv "$venv"
-  if ! "$venv/bin/pip" install --quiet "flask_monitoringdashboard==5.1.0" flask; then
+  if ! "$venv/bin/pip" install --quiet "flask_monitoringdashboard==5.1.0" flask psycopg2-binary; then
     echo "fmd-compat: could not install flask_monitoringdashboard 5.1.0 from PyPI" >&2
     exit 3
   fi
@@ -26,5 +33,18 @@ fmd="$(cd "$target" && pwd)/debug/fmd"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 (cd "$work" && "$fmd" demo --no-tui --history-days 0 --requests 1500 --db "$work/demo.db")
-"$venv/bin/python" -W ignore scripts/fmd_reads_ours.py "$fmd" "$work/demo.db"
-"$venv/bin/python" -W ignore scripts/fmd_users_compat.py "$fmd" "$work/demo.db"
+py=("$venv/bin/python" -W ignore)
+status=0
+echo "== SQLite: FMD 5.1.0 reads a file fmd wrote"
+"${py[@]}" scripts/fmd_reads_ours.py "$fmd" "$work/demo.db" || status=1
+"${py[@]}" scripts/fmd_users_compat.py "$fmd" "$work/demo.db" || status=1
+if [ -z "${FMD_TEST_PG_URL:-}" ]; then
+  echo "== PostgreSQL: skipped (FMD_TEST_PG_URL is not set; scripts/pg-test-server.sh starts a server)"
+else
+  echo "== PostgreSQL: FMD 5.1.0 reads a database fmd wrote (fmd import)"
+  "${py[@]}" scripts/fmd_reads_ours.py "$fmd" "$work/demo.db" --pg "$FMD_TEST_PG_URL" || status=1
+  "${py[@]}" scripts/fmd_users_compat.py "$fmd" "$work/demo.db" --pg "$FMD_TEST_PG_URL" || status=1
+  echo "== PostgreSQL: fmd reads a database FMD 5.1.0 wrote"
+  "${py[@]}" scripts/fmd_writes_pg.py "$fmd" "$FMD_TEST_PG_URL" || status=1
+fi
+exit "$status"

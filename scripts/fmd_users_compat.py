@@ -1,8 +1,9 @@
 """Users shared with Flask-MonitoringDashboard 5.1.0: each side checks the other's password hashes.
 
-usage: python fmd_users_compat.py FMD_BINARY DATABASE
+usage: python fmd_users_compat.py FMD_BINARY DATABASE [--pg SERVER_URL]
 
-On a copy of DATABASE (a file fmd wrote):
+On a copy of DATABASE (a file fmd wrote; with `--pg`, a new database on that PostgreSQL server filled by
+`fmd import DATABASE --db URL`, dropped at the end):
   * a user made by `fmd user add NAME --werkzeug` verifies with Werkzeug's check_password_hash, and logs in
     to the real FMD 5.1.0 (pip package flask_monitoringdashboard==5.1.0) through its login form; after
     `fmd user passwd NAME --werkzeug` the new password logs in and the old one does not;
@@ -11,6 +12,7 @@ On a copy of DATABASE (a file fmd wrote):
   * an Argon2id user (fmd's default) is one FMD cannot check: its login fails (no session).
 Prints one line per check; exits 1 on any failure, 2 on bad usage.
 """
+import contextlib
 import json
 import os
 import secrets
@@ -20,16 +22,39 @@ import subprocess
 import sys
 import tempfile
 
+import fmd_compat_lib as lib
 
-def main():
-    if len(sys.argv) != 3:
+
+def main(argv):
+    args = list(argv)
+    server = None
+    if len(args) == 4 and args[2] == "--pg":
+        server = args.pop(3)
+        args.pop(2)
+    if len(args) != 2:
         print(__doc__, file=sys.stderr)
         return 2
-    binary, source = sys.argv[1], sys.argv[2]
+    binary, source = args
     work = tempfile.mkdtemp(prefix="fmd-users-compat-")
-    db = os.path.join(work, "copy.db")
-    with sqlite3.connect(source) as src, sqlite3.connect(db) as dst:
-        src.backup(dst)
+    try:
+        with contextlib.ExitStack() as stack:
+            if server:
+                db = stack.enter_context(lib.scratch_database(server, "users"))
+                done = subprocess.run([binary, "import", source, "--db", db], capture_output=True, text=True)
+                if done.returncode != 0:
+                    print(f"FAIL fmd import into PostgreSQL: {done.stderr.strip()}")
+                    return 1
+                print(f"info fmd import {os.path.basename(source)} into a new PostgreSQL database")
+            else:
+                db = os.path.join(work, "copy.db")
+                with sqlite3.connect(source) as src, sqlite3.connect(db) as dst:
+                    src.backup(dst)
+            return check_users(binary, db, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def check_users(binary, db, work):
     env = {**os.environ, "NO_COLOR": "1"}
     env.pop("FMD_CONFIG", None)
 
@@ -49,9 +74,8 @@ def main():
     print(f"info Werkzeug {version('werkzeug')}, Flask-MonitoringDashboard {version('flask_monitoringdashboard')}")
 
     def stored(name):
-        with sqlite3.connect(db) as conn:
-            row = conn.execute('SELECT password_hash FROM "User" WHERE username = ?', (name,)).fetchone()
-        return row[0] if row else None
+        rows = lib.execute(db, 'SELECT password_hash FROM "User" WHERE username = ?', (name,))
+        return rows[0][0] if rows else None
 
     # fmd -> Werkzeug.
     first, second = secrets.token_hex(12), secrets.token_hex(12)
@@ -68,9 +92,8 @@ def main():
     bob = secrets.token_hex(12)
     theirs = generate_password_hash(bob, "pbkdf2")
     print(f"info Werkzeug's pbkdf2 method: {theirs.split('$')[0]}")
-    with sqlite3.connect(db) as conn:
-        conn.execute('INSERT INTO "User" (username, password_hash, is_admin) VALUES (?, ?, ?)',
-                     ("bob", theirs, False))
+    lib.execute(db, 'INSERT INTO "User" (username, password_hash, is_admin) VALUES (?, ?, ?)',
+                ("bob", theirs, False))
     check(fmd("check", "bob", password=bob + "\n").returncode == 0, "fmd verifies Werkzeug's hash of bob's password")
     check(fmd("check", "bob", password=bob + "x\n").returncode == 1, "and refuses another")
     listed = fmd("list", "--json")
@@ -81,11 +104,8 @@ def main():
 
     # The real FMD's login form.
     cfg = os.path.join(work, "fmd.cfg")
-    with open(cfg, "w") as f:
-        # USERNAME/PASSWORD only seed an empty User table; this one has users, so they are never used.
-        f.write(f"[dashboard]\nMONITOR_LEVEL=0\nENABLE_LOGGING=False\n[authentication]\nUSERNAME=seed\n"
-                f"PASSWORD={secrets.token_hex(16)}\nSECURITY_TOKEN={secrets.token_hex(16)}\n[database]\n"
-                f"DATABASE=sqlite:///{db}\n[visualization]\nTIMEZONE=UTC\n")
+    # USERNAME/PASSWORD only seed an empty User table; this one has users, so they are never used.
+    lib.write_fmd_cfg(cfg, db, "seed", secrets.token_hex(16))
     from flask import Flask
     import flask_monitoringdashboard as dashboard
     app = Flask("users-compat")
@@ -108,14 +128,15 @@ def main():
     check(logs_in("alice", second) and not logs_in("alice", first), "FMD takes the new password, not the old")
     print("info next, FMD prints Werkzeug's error for the argon2id hash (\"Invalid hash method ''\"):")
     check(not logs_in("carol", "whatever it was"), "FMD cannot log in an argon2id user (fmd's default)")
-    with sqlite3.connect(db) as conn:
-        count = conn.execute('SELECT count(*) FROM "User" WHERE username = ?', ("seed",)).fetchone()[0]
+    count = lib.execute(db, 'SELECT count(*) FROM "User" WHERE username = ?', ("seed",))[0][0]
     check(count == 0, "FMD seeded no user of its own into the shared table")
+    if lib.is_postgres(db):
+        from flask_monitoringdashboard.database import engine
+        engine.dispose()
 
-    shutil.rmtree(work, ignore_errors=True)
     print(f"{failures} failure(s)")
     return 1 if failures else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

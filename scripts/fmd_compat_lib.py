@@ -1,0 +1,222 @@
+"""Shared pieces of the two-way checks with Flask-MonitoringDashboard 5.1.0 (see scripts/fmd-compat.sh).
+
+Used by fmd_reads_ours.py, fmd_users_compat.py and fmd_writes_pg.py:
+  * `fmd show ... --json` as a function, FMD bound to a database through a config file it reads;
+  * `collect_ours` / `collect_theirs`: per endpoint, the overview row, the numbers of profiled requests and of
+    outliers, the grouped profiler and the status-code summary, from fmd and from FMD's JSON API; `compare`
+    checks one against the other;
+  * PostgreSQL: a scratch database on a server (created, dropped at the end), FMD's SQLAlchemy form of a URL, a
+    snapshot of a database (pg_dump of its schema and of its data) to show that viewing changed nothing.
+Never prints a database password.
+"""
+import contextlib
+import datetime
+import email.utils
+import json
+import os
+import re
+import secrets
+import sqlite3
+import subprocess
+import urllib.parse
+
+PG_SCHEMES = ("postgres://", "postgresql://", "postgresql+psycopg2://")
+
+
+class Checks:
+    """Prints one line per check and counts the failures."""
+
+    def __init__(self):
+        self.failures = 0
+
+    def check(self, ok, what):
+        print(("ok   " if ok else "FAIL ") + what, flush=True)
+        self.failures += 0 if ok else 1
+        return ok
+
+
+def fmd_json(binary, db, *args):
+    """`fmd show ARGS --json --db DB --tz UTC`, parsed."""
+    out = subprocess.run([binary, "show", *args, "--json", "--db", db, "--tz", "UTC"], check=True,
+                         capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
+    return json.loads(out.stdout)
+
+
+def close(a, b):
+    if a is None or b is None:
+        return (a or 0) == (b or 0)
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+# --- databases -------------------------------------------------------------------------------------------
+
+def is_postgres(db):
+    return db.startswith(PG_SCHEMES)
+
+
+def libpq_url(url):
+    """postgres://… for fmd, pg_dump and psycopg2 (FMD's postgresql+psycopg2:// accepted)."""
+    return re.sub(r"^postgresql(\+psycopg2)?://", "postgres://", url)
+
+
+def sqlalchemy_url(db):
+    """The DATABASE value FMD takes: sqlite:///PATH or postgresql+psycopg2://…"""
+    if is_postgres(db):
+        return re.sub(r"^postgres(ql)?(\+psycopg2)?://", "postgresql+psycopg2://", db)
+    return f"sqlite:///{db}"
+
+
+def redacted(url):
+    """The URL without its password, for messages."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(":" + parts.password + "@", ":***@", 1)
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+
+
+def with_database(url, name):
+    parts = urllib.parse.urlsplit(libpq_url(url))
+    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
+
+
+@contextlib.contextmanager
+def scratch_database(server_url, label):
+    """A new, empty database on the server of SERVER_URL; yields its postgres:// URL, drops it at the end."""
+    import psycopg2
+    name = f"fmd_compat_{label}_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = psycopg2.connect(libpq_url(server_url))
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{name}"')
+        yield with_database(server_url, name)
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def execute(db, query, params=()):
+    """Runs one statement on a SQLite file or a PostgreSQL URL (`?` placeholders); returns the rows, if any."""
+    if is_postgres(db):
+        import psycopg2
+        conn = psycopg2.connect(libpq_url(db))
+        query = query.replace("?", "%s")
+    else:
+        conn = sqlite3.connect(db)
+    try:
+        cur = conn.cursor()
+        cur.execute(query, params)
+        rows = cur.fetchall() if cur.description else []
+        conn.commit()
+        return rows
+    finally:
+        conn.close()
+
+
+def pg_snapshot(url):
+    """(schema, data) of a PostgreSQL database as pg_dump prints them, to compare before and after."""
+    def dump(*args):
+        out = subprocess.run(["pg_dump", "--no-owner", "--no-privileges", *args, "--dbname", libpq_url(url)],
+                             check=True, capture_output=True, text=True)
+        return out.stdout
+
+    return dump("--schema-only"), dump("--data-only")
+
+
+def first_difference(a, b):
+    for i, (x, y) in enumerate(zip(a.splitlines(), b.splitlines())):
+        if x != y:
+            return f"line {i + 1}: {x!r} became {y!r}"
+    return f"{len(a.splitlines())} lines became {len(b.splitlines())}"
+
+
+# --- FMD -------------------------------------------------------------------------------------------------
+
+def write_fmd_cfg(path, db, username, password, prefix="", level=0, extra=""):
+    """An FMD config file: DATABASE from DB (a SQLite path or a PostgreSQL URL), the login, the level."""
+    with open(path, "w") as f:
+        f.write(f"[dashboard]\nMONITOR_LEVEL={level}\nENABLE_LOGGING=False\n{extra}[authentication]\n"
+                f"USERNAME={username}\nPASSWORD={password}\nSECURITY_TOKEN={secrets.token_hex(16)}\n[database]\n"
+                f"DATABASE={sqlalchemy_url(db)}\nTABLE_PREFIX={prefix}\n[visualization]\nTIMEZONE=UTC\n")
+
+
+def login(client, name, password):
+    """Logs in through FMD's form; True when its API then answers."""
+    client.post("/dashboard/login", data={"name": name, "password": password})
+    return client.get("/dashboard/api/overview").status_code == 200
+
+
+# --- the views compared ----------------------------------------------------------------------------------
+
+def collect_ours(binary, db):
+    """fmd's answers per endpoint name: overview row, num_profiled, grouped profiler, num_outliers, status codes."""
+    out = {}
+    for e in fmd_json(binary, db, "overview"):
+        name = e["name"]
+        row = {"overview": e,
+               "num_profiled": fmd_json(binary, db, "profiler", "--endpoint", name)["num_profiled"],
+               "num_outliers": fmd_json(binary, db, "outliers", "--endpoint", name)["num_outliers"],
+               "status": fmd_json(binary, db, "status-codes", "--endpoint", name)}
+        row["grouped"] = fmd_json(binary, db, "grouped-profiler", "--endpoint", name) if row["num_profiled"] else []
+        out[name] = row
+    return out
+
+
+def collect_theirs(client):
+    """FMD's answers through its JSON API (a logged-in test client), shaped as collect_ours'."""
+    out = {}
+    for e in client.get("/dashboard/api/overview").get_json():
+        eid = e["id"]
+        row = {"overview": e,
+               "num_profiled": client.get(f"/dashboard/api/num_profiled/{eid}").get_json(),
+               "num_outliers": client.get(f"/dashboard/api/num_outliers/{eid}").get_json(),
+               "status": client.get(f"/dashboard/api/endpoint_status_code_summary/{eid}").get_json()}
+        row["grouped"] = client.get(f"/dashboard/api/grouped_profiler/{eid}").get_json() if row[
+            "num_profiled"] else []
+        out[e["name"]] = row
+    return out
+
+
+def compare(ours, theirs, checks):
+    """Checks every endpoint fmd lists against FMD's answers for it."""
+    checks.check(set(ours) <= set(theirs), f"FMD lists all {len(ours)} endpoints of fmd's overview")
+    for name, o in sorted(ours.items()):
+        t = theirs.get(name)
+        if t is None:
+            checks.check(False, f"FMD has no endpoint {name}")
+            continue
+        e, te = o["overview"], t["overview"]
+        # FMD 5.1.0 leaves hits-overall-errors out (None); fmd fills it.
+        counts = [k for k in e if k.startswith("hits-") and te.get(k) is not None]
+        same_counts = all(e[k] == te.get(k) for k in counts)
+        same_medians = all(close(e[k], te.get(k)) for k in ("median-today", "median-week", "median-overall"))
+        when_t = email.utils.parsedate_to_datetime(te["last-accessed"]) if te.get("last-accessed") else None
+        when_o = datetime.datetime.fromisoformat(e["last-accessed"].replace("Z", "+00:00")) if e.get(
+            "last-accessed") else None
+        same_time = (when_t is None and when_o is None) or (
+            when_t is not None and when_o is not None and abs((when_t - when_o).total_seconds()) < 1)
+        checks.check(same_counts and same_medians and same_time and te.get("monitor") == e["monitor"],
+                     f"overview {name}: hits {e.get('hits-overall')}, medians, last access, level")
+        checks.check(t["num_profiled"] == o["num_profiled"], f"num_profiled {name}: {o['num_profiled']}")
+        if o["num_profiled"] or t["num_profiled"]:
+            g_theirs, g_ours = t["grouped"], o["grouped"]
+            same = len(g_theirs) == len(g_ours) and all(
+                a["code"] == b["code"] and a["indent"] == b["indent"] and a["hits"] == b["hits"]
+                and a["total_hits"] == b["total_hits"] and close(a["duration"], b["duration"])
+                and close(a["std"], b["std"]) for a, b in zip(g_theirs, g_ours))
+            checks.check(same, f"grouped profiler {name}: {len(g_ours)} rows in the same order and values")
+        checks.check(t["num_outliers"] == o["num_outliers"], f"num_outliers {name}: {o['num_outliers']}")
+        checks.check(json.dumps(t["status"], sort_keys=True) == json.dumps(o["status"], sort_keys=True)
+                     or _status_equal(t["status"], o["status"]), f"status codes {name}")
+
+
+def _status_equal(theirs, ours):
+    """FMD answers {"distribution": {code: n}, "error_requests": [...]}; compare the distribution."""
+    try:
+        a = {str(k): v for k, v in theirs["distribution"].items()}
+        b = {str(k): v for k, v in ours["distribution"].items()}
+        return a == b
+    except (KeyError, TypeError, AttributeError):
+        return False
