@@ -120,7 +120,9 @@ def pg_snapshot(url):
     def dump(*args):
         out = subprocess.run(["pg_dump", "--no-owner", "--no-privileges", *args, "--dbname", libpq_url(url)],
                              check=True, capture_output=True, text=True)
-        return out.stdout
+        # pg_dump 15.14+ brackets its output with \restrict KEY / \unrestrict KEY, a new random KEY each time.
+        return "".join(line for line in out.stdout.splitlines(keepends=True)
+                       if not line.startswith(("\\restrict ", "\\unrestrict ")))
 
     return dump("--schema-only"), dump("--data-only")
 
@@ -140,6 +142,40 @@ def write_fmd_cfg(path, db, username, password, prefix="", level=0, extra=""):
         f.write(f"[dashboard]\nMONITOR_LEVEL={level}\nENABLE_LOGGING=False\n{extra}[authentication]\n"
                 f"USERNAME={username}\nPASSWORD={password}\nSECURITY_TOKEN={secrets.token_hex(16)}\n[database]\n"
                 f"DATABASE={sqlalchemy_url(db)}\nTABLE_PREFIX={prefix}\n[visualization]\nTIMEZONE=UTC\n")
+
+
+FMD_UNORDERED = {"requests": 0, "out_of_order": 0}
+
+
+def order_fmd_stack_lines():
+    """Makes FMD's grouped profiler read each request's stack lines in position order; see FMD_UNORDERED.
+
+    FMD 5.1.0 loads them with `joinedload(Request.stack_lines)` under `ORDER BY Request.id DESC` only (the
+    relationship has no order_by) and then walks them as if in position order. SQLite happens to return them
+    so; PostgreSQL's sort does not keep any order within one request, and FMD's own grouped profiler then
+    merges wrong paths (a bug of FMD's, not of the data: the same rows in SQLite give FMD's right answer). This
+    sorts them by position after FMD's query, as FMD means to, and counts how often they were out of order.
+    """
+    import flask_monitoringdashboard.controllers.profiler as controller
+    query = controller.get_grouped_profiled_requests
+
+    def ordered(session, endpoint_id):
+        requests = query(session, endpoint_id)
+        for r in requests:
+            positions = [line.position for line in r.stack_lines]
+            FMD_UNORDERED["requests"] += 1
+            FMD_UNORDERED["out_of_order"] += positions != sorted(positions)
+            r.stack_lines.sort(key=lambda line: line.position)
+        return requests
+
+    controller.get_grouped_profiled_requests = ordered
+
+
+def report_fmd_unordered():
+    """One info line: how many of the requests FMD's grouped profiler read had their stack lines out of order."""
+    print(f"info FMD 5.1.0 read the stack lines of {FMD_UNORDERED['out_of_order']} of {FMD_UNORDERED['requests']} "
+          "profiled requests out of position order from PostgreSQL (its bug: no ORDER BY); sorted by position "
+          "for the grouped profiler's comparison")
 
 
 def login(client, name, password):

@@ -68,6 +68,8 @@ def compare_on(binary, db, prefix, work):
     app = Flask("compat")
     dashboard.config.init_from(file=cfg)
     dashboard.bind(app, schedule=False)
+    if lib.is_postgres(db):
+        lib.order_fmd_stack_lines()
     client = app.test_client()
     if not lib.login(client, "compat", password):
         print("FAIL FMD login")
@@ -78,6 +80,7 @@ def compare_on(binary, db, prefix, work):
     theirs = lib.collect_theirs(client)
     lib.compare(ours, theirs, checks)
     if lib.is_postgres(db):
+        lib.report_fmd_unordered()
         from flask_monitoringdashboard.database import engine
         engine.dispose()
     print(f"{checks.failures} difference(s)")

@@ -198,7 +198,9 @@ def run(binary, db, n, work):
     if not lib.login(client, "admin", password):
         checks.check(False, "FMD login")
         return 1
+    lib.order_fmd_stack_lines()
     lib.compare(ours, lib.collect_theirs(client), checks)
+    lib.report_fmd_unordered()
 
     # fmd's users in FMD's own table.
     carol = secrets.token_hex(12)
