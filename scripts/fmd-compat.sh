@@ -33,18 +33,30 @@ fmd="$(cd "$target" && pwd)/debug/fmd"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 (cd "$work" && "$fmd" demo --no-tui --history-days 0 --requests 1500 --db "$work/demo.db")
-py=("$venv/bin/python" -W ignore)
+# The checks run side by side (each on its own copy or database); their outputs follow in this order.
+checks=()
+check() {  # TITLE SCRIPT ARGS...: runs one check in the background, its output in $work/check-N.log
+  local n=${#checks[@]} title=$1
+  shift
+  checks+=("$title")
+  ( "$venv/bin/python" -W ignore "$@" >"$work/check-$n.log" 2>&1; echo $? >"$work/check-$n.rc" ) &
+}
+check "SQLite: FMD 5.1.0 reads a file fmd wrote" scripts/fmd_reads_ours.py "$fmd" "$work/demo.db"
+check "SQLite: users both share" scripts/fmd_users_compat.py "$fmd" "$work/demo.db"
+if [ -n "${FMD_TEST_PG_URL:-}" ]; then
+  check "PostgreSQL: FMD 5.1.0 reads a database fmd wrote (fmd import)" \
+    scripts/fmd_reads_ours.py "$fmd" "$work/demo.db" --pg "$FMD_TEST_PG_URL"
+  check "PostgreSQL: users both share" scripts/fmd_users_compat.py "$fmd" "$work/demo.db" --pg "$FMD_TEST_PG_URL"
+  check "PostgreSQL: fmd reads a database FMD 5.1.0 wrote" scripts/fmd_writes_pg.py "$fmd" "$FMD_TEST_PG_URL"
+fi
+wait
 status=0
-echo "== SQLite: FMD 5.1.0 reads a file fmd wrote"
-"${py[@]}" scripts/fmd_reads_ours.py "$fmd" "$work/demo.db" || status=1
-"${py[@]}" scripts/fmd_users_compat.py "$fmd" "$work/demo.db" || status=1
+for n in "${!checks[@]}"; do
+  echo "== ${checks[$n]}"
+  cat "$work/check-$n.log"
+  if [ "$(cat "$work/check-$n.rc")" != 0 ]; then status=1; fi
+done
 if [ -z "${FMD_TEST_PG_URL:-}" ]; then
   echo "== PostgreSQL: skipped (FMD_TEST_PG_URL is not set; scripts/pg-test-server.sh starts a server)"
-else
-  echo "== PostgreSQL: FMD 5.1.0 reads a database fmd wrote (fmd import)"
-  "${py[@]}" scripts/fmd_reads_ours.py "$fmd" "$work/demo.db" --pg "$FMD_TEST_PG_URL" || status=1
-  "${py[@]}" scripts/fmd_users_compat.py "$fmd" "$work/demo.db" --pg "$FMD_TEST_PG_URL" || status=1
-  echo "== PostgreSQL: fmd reads a database FMD 5.1.0 wrote"
-  "${py[@]}" scripts/fmd_writes_pg.py "$fmd" "$FMD_TEST_PG_URL" || status=1
 fi
 exit "$status"

@@ -187,7 +187,8 @@ def login(client, name, password):
 # --- the views compared ----------------------------------------------------------------------------------
 
 def collect_ours(binary, db):
-    """fmd's answers per endpoint name: overview row, num_profiled, grouped profiler, num_outliers, status codes."""
+    """fmd's answers: {"endpoints": per endpoint name its overview row, num_profiled, grouped profiler,
+    num_outliers and status codes; "exceptions": exception_groups_ours}."""
     out = {}
     for e in fmd_json(binary, db, "overview"):
         name = e["name"]
@@ -197,7 +198,39 @@ def collect_ours(binary, db):
                "status": fmd_json(binary, db, "status-codes", "--endpoint", name)}
         row["grouped"] = fmd_json(binary, db, "grouped-profiler", "--endpoint", name) if row["num_profiled"] else []
         out[name] = row
-    return out
+    return {"endpoints": out, "exceptions": exception_groups_ours(binary, db)}
+
+
+def exception_groups_ours(binary, db):
+    """fmd's exception groups: (endpoint, type, message, count, first, latest) per group, sorted."""
+    return sorted((g["endpoint"], g["type"], g["message"], g["count"], _instant(g["first_timestamp"]),
+                   _instant(g["latest_timestamp"])) for g in fmd_json(binary, db, "exceptions", "--limit", "100000"))
+
+
+def exception_groups_theirs(client):
+    """FMD's /api/exception_occurrence, shaped as exception_groups_ours'."""
+    return sorted((g["endpoint"], g["type"], g["message"], g["count"], _instant(g["first_timestamp"]),
+                   _instant(g["latest_timestamp"]))
+                  for g in client.get("/dashboard/api/exception_occurrence/0/100000").get_json())
+
+
+def same_exception_groups(ours, theirs):
+    """The same groups and counts, first and latest occurrence within a second."""
+    return len(ours) == len(theirs) and all(
+        a[:4] == b[:4] and _near(a[4], b[4]) and _near(a[5], b[5]) for a, b in zip(ours, theirs))
+
+
+def _instant(text):
+    """An RFC 3339 instant (fmd) or an HTTP date (FMD's JSON) as an aware datetime; None stays None."""
+    if not text:
+        return None
+    if text[:4].isdigit():
+        return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return email.utils.parsedate_to_datetime(text)
+
+
+def _near(a, b):
+    return (a is None and b is None) or (a is not None and b is not None and abs((a - b).total_seconds()) < 1)
 
 
 def collect_theirs(client):
@@ -212,11 +245,15 @@ def collect_theirs(client):
         row["grouped"] = client.get(f"/dashboard/api/grouped_profiler/{eid}").get_json() if row[
             "num_profiled"] else []
         out[e["name"]] = row
-    return out
+    return {"endpoints": out, "exceptions": exception_groups_theirs(client)}
 
 
-def compare(ours, theirs, checks):
-    """Checks every endpoint fmd lists against FMD's answers for it."""
+def compare(all_ours, all_theirs, checks):
+    """Checks every endpoint fmd lists against FMD's answers for it, and the exception groups."""
+    ours, theirs = all_ours["endpoints"], all_theirs["endpoints"]
+    groups = all_ours["exceptions"]
+    checks.check(same_exception_groups(groups, all_theirs["exceptions"]),
+                 f"exception groups: {len(groups)} with {sum(g[3] for g in groups)} occurrences, first and latest")
     checks.check(set(ours) <= set(theirs), f"FMD lists all {len(ours)} endpoints of fmd's overview")
     for name, o in sorted(ours.items()):
         t = theirs.get(name)
@@ -228,11 +265,7 @@ def compare(ours, theirs, checks):
         counts = [k for k in e if k.startswith("hits-") and te.get(k) is not None]
         same_counts = all(e[k] == te.get(k) for k in counts)
         same_medians = all(close(e[k], te.get(k)) for k in ("median-today", "median-week", "median-overall"))
-        when_t = email.utils.parsedate_to_datetime(te["last-accessed"]) if te.get("last-accessed") else None
-        when_o = datetime.datetime.fromisoformat(e["last-accessed"].replace("Z", "+00:00")) if e.get(
-            "last-accessed") else None
-        same_time = (when_t is None and when_o is None) or (
-            when_t is not None and when_o is not None and abs((when_t - when_o).total_seconds()) < 1)
+        same_time = _near(_instant(te.get("last-accessed")), _instant(e.get("last-accessed")))
         checks.check(same_counts and same_medians and same_time and te.get("monitor") == e["monitor"],
                      f"overview {name}: hits {e.get('hits-overall')}, medians, last access, level")
         checks.check(t["num_profiled"] == o["num_profiled"], f"num_profiled {name}: {o['num_profiled']}")

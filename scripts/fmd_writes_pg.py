@@ -9,7 +9,8 @@ On a new database on the PostgreSQL server of SERVER_URL (postgres://user@host:p
     of a seeded mix sent through Flask's test client, grouped by an X-User header;
   * `fmd show ... --json --db URL` answers what FMD's JSON API answers for the overview and, per endpoint,
     the numbers of profiled requests and of outliers, the grouped profiler and the status codes;
-  * viewing the database with fmd (those views and every other `fmd show` view) changed nothing in it: its
+  * viewing the database with fmd (those views, and every other `fmd show` view of all endpoints and of the
+    busiest) changed nothing in it: its
     pg_dump, schema and data, is the same before and after;
   * a user added by `fmd user add NAME --werkzeug --db URL` logs in to FMD on that database.
 Prints one line per check; exits 1 on any difference, 2 on bad usage.
@@ -36,7 +37,7 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     binary, server = argv[0], argv[1]
-    n = int(argv[2]) if len(argv) == 3 else 300
+    n = int(argv[2]) if len(argv) == 3 else 200
     work = tempfile.mkdtemp(prefix="fmd-writes-pg-")
     try:
         with lib.scratch_database(server, "theirs") as db:
@@ -141,7 +142,8 @@ def drive(client, n, seed):
             wait_for_fmd()
 
 
-# Every `fmd show` view, run once each on FMD's database to show that reading it writes nothing.
+# Every other `fmd show` view, run once each on FMD's database (per endpoint: on the busiest) to show that
+# reading it writes nothing.
 ALL_ENDPOINTS_VIEWS = [["hourly"], ["daily"], ["versions"], ["api-performance"], ["status-codes"], ["latency"],
                        ["report"], ["report", "--preset", "week"], ["graphs"], ["exceptions"]]
 PER_ENDPOINT_VIEWS = [["endpoint"], ["latency"], ["users"], ["ips"], ["user-versions"], ["ip-versions"],
@@ -181,9 +183,9 @@ def run(binary, db, n, work):
         return 1
     before = lib.pg_snapshot(db)
     ours = lib.collect_ours(binary, db)
-    names = sorted(ours)
+    busiest = max(ours["endpoints"], key=lambda name: ours["endpoints"][name]["overview"]["hits-overall"])
     failed = []
-    for view in ALL_ENDPOINTS_VIEWS + [v + ["--endpoint", e] for e in names for v in PER_ENDPOINT_VIEWS]:
+    for view in ALL_ENDPOINTS_VIEWS + [v + ["--endpoint", busiest] for v in PER_ENDPOINT_VIEWS]:
         try:
             lib.fmd_json(binary, db, *view)
         except (subprocess.CalledProcessError, ValueError) as e:
