@@ -195,10 +195,13 @@ def collect_ours(binary, db):
         row = {"overview": e,
                "num_profiled": fmd_json(binary, db, "profiler", "--endpoint", name)["num_profiled"],
                "num_outliers": fmd_json(binary, db, "outliers", "--endpoint", name)["num_outliers"],
-               "status": fmd_json(binary, db, "status-codes", "--endpoint", name)}
+               "status": fmd_json(binary, db, "status-codes", "--endpoint", name),
+               "users": fmd_json(binary, db, "users", "--endpoint", name),
+               "ips": fmd_json(binary, db, "ips", "--endpoint", name)}
         row["grouped"] = fmd_json(binary, db, "grouped-profiler", "--endpoint", name) if row["num_profiled"] else []
         out[name] = row
-    return {"endpoints": out, "exceptions": exception_groups_ours(binary, db)}
+    return {"endpoints": out, "exceptions": exception_groups_ours(binary, db),
+            "hourly": fmd_json(binary, db, "hourly")}
 
 
 def exception_groups_ours(binary, db):
@@ -241,16 +244,25 @@ def collect_theirs(client):
         row = {"overview": e,
                "num_profiled": client.get(f"/dashboard/api/num_profiled/{eid}").get_json(),
                "num_outliers": client.get(f"/dashboard/api/num_outliers/{eid}").get_json(),
-               "status": client.get(f"/dashboard/api/endpoint_status_code_summary/{eid}").get_json()}
+               "status": client.get(f"/dashboard/api/endpoint_status_code_summary/{eid}").get_json(),
+               "users": client.get(f"/dashboard/api/users/{eid}").get_json(),
+               "ips": client.get(f"/dashboard/api/ip/{eid}").get_json()}
         row["grouped"] = client.get(f"/dashboard/api/grouped_profiler/{eid}").get_json() if row[
             "num_profiled"] else []
         out[e["name"]] = row
-    return {"endpoints": out, "exceptions": exception_groups_theirs(client)}
+    today = datetime.datetime.now(datetime.timezone.utc).date()  # FMD's TIMEZONE is UTC here, as fmd's --tz
+    week = f"{(today - datetime.timedelta(days=6)).isoformat()}/{today.isoformat()}"
+    return {"endpoints": out, "exceptions": exception_groups_theirs(client),
+            "hourly": client.get(f"/dashboard/api/hourly_load/{week}").get_json()}
 
 
 def compare(all_ours, all_theirs, checks):
     """Checks every endpoint fmd lists against FMD's answers for it, and the exception groups."""
     ours, theirs = all_ours["endpoints"], all_theirs["endpoints"]
+    h_ours, h_theirs = all_ours["hourly"], all_theirs["hourly"]
+    checks.check(h_ours["days"] == h_theirs["days"] and h_ours["data"] == h_theirs["data"],
+                 f"hourly load of the 7 days {h_ours['days'][0]}..{h_ours['days'][-1]}: "
+                 f"{sum(map(sum, h_ours['data']))} requests")
     groups = all_ours["exceptions"]
     checks.check(same_exception_groups(groups, all_theirs["exceptions"]),
                  f"exception groups: {len(groups)} with {sum(g[3] for g in groups)} occurrences, first and latest")
@@ -277,8 +289,15 @@ def compare(all_ours, all_theirs, checks):
                 and close(a["std"], b["std"]) for a, b in zip(g_theirs, g_ours))
             checks.check(same, f"grouped profiler {name}: {len(g_ours)} rows in the same order and values")
         checks.check(t["num_outliers"] == o["num_outliers"], f"num_outliers {name}: {o['num_outliers']}")
+        for key, what in (("users", "user"), ("ips", "ip")):
+            checks.check(_hits(o[key], what) == _hits(t[key], what), f"{key} {name}: {len(o[key])}")
         checks.check(json.dumps(t["status"], sort_keys=True) == json.dumps(o["status"], sort_keys=True)
                      or _status_equal(t["status"], o["status"]), f"status codes {name}")
+
+
+def _hits(rows, key):
+    """[{KEY, hits}] as a set of pairs (the order of equal counts is either side's own)."""
+    return {(str(r[key]), r["hits"]) for r in rows}
 
 
 def _status_equal(theirs, ours):
