@@ -2,9 +2,9 @@
 
 Used by fmd_reads_ours.py, fmd_users_compat.py and fmd_writes_pg.py:
   * `fmd show ... --json` as a function, FMD bound to a database through a config file it reads;
-  * `collect_ours` / `collect_theirs`: per endpoint, the overview row, the numbers of profiled requests and of
-    outliers, the grouped profiler and the status-code summary, from fmd and from FMD's JSON API; `compare`
-    checks one against the other;
+  * `collect_ours` / `collect_theirs`: the week's hourly load, the exception groups and, per endpoint, the
+    overview row, the numbers of profiled requests and of outliers, the grouped profiler, the status-code
+    summary, users and IPs, from fmd and from FMD's JSON API; `compare` checks one against the other;
   * PostgreSQL: a scratch database on a server (created, dropped at the end), FMD's SQLAlchemy form of a URL, a
     snapshot of a database (pg_dump of its schema and of its data) to show that viewing changed nothing.
 Never prints a database password.

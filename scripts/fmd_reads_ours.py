@@ -3,9 +3,9 @@
 usage: python fmd_reads_ours.py FMD_BINARY DATABASE [TABLE_PREFIX] [--pg SERVER_URL]
 
 Binds the real FMD (pip package flask_monitoringdashboard==5.1.0) to an empty Flask app on a copy of
-DATABASE (a SQLite file fmd wrote), logs in through its web UI and reads its JSON API: the overview and, per
-endpoint, the grouped profiler, the numbers of profiled requests and of outliers, and the status-code summary.
-Compares each with `fmd show ... --json` on the same copy. With `--pg SERVER_URL` (postgres://user@host:port/db)
+DATABASE (a SQLite file fmd wrote), logs in through its web UI and reads its JSON API: the overview, the
+week's hourly load, the exception groups and, per endpoint, the grouped profiler, the numbers of profiled
+requests and of outliers, the status-code summary, users and IPs (fmd_compat_lib.compare). Compares each with `fmd show ... --json` on the same copy. With `--pg SERVER_URL` (postgres://user@host:port/db)
 the copy is a new database on that PostgreSQL server, filled by `fmd import DATABASE --db URL` and dropped at the
 end; FMD reads it through psycopg2. Prints one line per check; exits 1 on any difference, 2 on bad usage.
 """

@@ -5,13 +5,14 @@ usage: python fmd_writes_pg.py FMD_BINARY SERVER_URL [REQUESTS]
 On a new database on the PostgreSQL server of SERVER_URL (postgres://user@host:port/db; dropped at the end):
   * a Flask app of its own, monitored by the real FMD (pip package flask_monitoringdashboard==5.1.0, through
     psycopg2) at level 3, so FMD creates its schema there and records requests, outliers, profiles (stack
-    lines), exceptions (uncaught and captured) and several status codes, from REQUESTS (default 300) requests
-    of a seeded mix sent through Flask's test client, grouped by an X-User header;
-  * `fmd show ... --json --db URL` answers what FMD's JSON API answers for the overview and, per endpoint,
-    the numbers of profiled requests and of outliers, the grouped profiler and the status codes;
+    lines), exceptions (uncaught and captured) and several status codes, from REQUESTS (default 200) requests
+    of a seeded mix sent through Flask's test client, grouped by an X-User header, from a few client
+    addresses;
+  * `fmd show ... --json --db URL` answers what FMD's JSON API answers (fmd_compat_lib.compare: the overview,
+    the week's hourly load, the exception groups and, per endpoint, the numbers of profiled requests and of
+    outliers, the grouped profiler, status codes, users and IPs);
   * viewing the database with fmd (those views, and every other `fmd show` view of all endpoints and of the
-    busiest) changed nothing in it: its
-    pg_dump, schema and data, is the same before and after;
+    busiest endpoint) changed nothing in it: its pg_dump, schema and data, is the same before and after;
   * a user added by `fmd user add NAME --werkzeug --db URL` logs in to FMD on that database.
 Prints one line per check; exits 1 on any difference, 2 on bad usage.
 """
@@ -121,6 +122,8 @@ def drive(client, n, seed):
     rnd = random.Random(seed)
     for _ in range(n):
         h = {"X-User": rnd.choice(USERS)}
+        # The client's address, as FMD reads it (REMOTE_ADDR), one of a few per run.
+        client.environ_base["REMOTE_ADDR"] = f"10.1.{rnd.randint(0, 1)}.{rnd.randint(1, 3)}"
         r = rnd.random()
         if r < 0.2:
             client.get("/", headers=h)
