@@ -6,12 +6,12 @@
 # (scripts/fmd_users_compat.py). The other way, fmd reading FMD's own file, is tested in CI against
 # fixtures/fmd-5.1.0-sample.db.
 #
-# With $FMD_TEST_PG_URL (a PostgreSQL server, as scripts/pg-test-server.sh starts and .ci/run sets) the same on
-# PostgreSQL, each on a new database there that is dropped at the end: FMD reads what `fmd import demo.db`
-# wrote and a user made by `fmd user add --werkzeug` logs in to it (the two scripts with --pg); and FMD writes
-# while fmd reads: real FMD monitors a Flask app of its own into a new database, `fmd show` answers what FMD's
-# API answers, and viewing it with fmd changed nothing in it (scripts/fmd_writes_pg.py). Without
-# $FMD_TEST_PG_URL that part says it was skipped.
+# With $FMD_TEST_PG_URL (a PostgreSQL server, as scripts/pg-test-server.sh starts and .ci/run sets) the same
+# on PostgreSQL, each check on a new database there that is dropped at the end: FMD reads what
+# `fmd import demo.db` and `fmd generate` wrote, and a user made by `fmd user add --werkzeug` logs in to it (the
+# two scripts with --pg); and the other way, real FMD monitors a Flask app of its own into a new database,
+# `fmd show` answers what FMD's API answers, and viewing it with fmd changed nothing in it
+# (scripts/fmd_writes_pg.py). Without $FMD_TEST_PG_URL that part says it was skipped.
 #
 #   scripts/fmd-compat.sh                 # exit 0: no difference; 1: a difference; 3: FMD could not be installed
 #   VENV=/path/to/venv scripts/fmd-compat.sh
@@ -46,6 +46,8 @@ check "SQLite: users both share" scripts/fmd_users_compat.py "$fmd" "$work/demo.
 if [ -n "${FMD_TEST_PG_URL:-}" ]; then
   check "PostgreSQL: FMD 5.1.0 reads a database fmd wrote (fmd import)" \
     scripts/fmd_reads_ours.py "$fmd" "$work/demo.db" --pg "$FMD_TEST_PG_URL"
+  check "PostgreSQL: FMD 5.1.0 reads a database fmd generate wrote (3 days, many users and IPs)" \
+    scripts/fmd_reads_ours.py "$fmd" --generate 3000 --pg "$FMD_TEST_PG_URL"
   check "PostgreSQL: users both share" scripts/fmd_users_compat.py "$fmd" "$work/demo.db" --pg "$FMD_TEST_PG_URL"
   check "PostgreSQL: fmd reads a database FMD 5.1.0 wrote" scripts/fmd_writes_pg.py "$fmd" "$FMD_TEST_PG_URL"
 fi

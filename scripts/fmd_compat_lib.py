@@ -173,6 +173,8 @@ def order_fmd_stack_lines():
 
 def report_fmd_unordered():
     """One info line: how many of the requests FMD's grouped profiler read had their stack lines out of order."""
+    if not FMD_UNORDERED["requests"]:
+        return
     print(f"info FMD 5.1.0 read the stack lines of {FMD_UNORDERED['out_of_order']} of {FMD_UNORDERED['requests']} "
           "profiled requests out of position order from PostgreSQL (its bug: no ORDER BY); sorted by position "
           "for the grouped profiler's comparison")

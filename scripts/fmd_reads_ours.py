@@ -1,14 +1,16 @@
 """Flask-MonitoringDashboard 5.1.0 reads a database that fmd wrote, and answers what `fmd show` answers.
 
-usage: python fmd_reads_ours.py FMD_BINARY DATABASE [TABLE_PREFIX] [--pg SERVER_URL]
+usage: python fmd_reads_ours.py FMD_BINARY (DATABASE | --generate N) [TABLE_PREFIX] [--pg SERVER_URL]
 
 Binds the real FMD (pip package flask_monitoringdashboard==5.1.0) to an empty Flask app on a copy of
 DATABASE (a SQLite file fmd wrote), logs in through its web UI and reads its JSON API: the overview, the
 week's hourly load, the exception groups and, per endpoint, the grouped profiler, the numbers of profiled
 requests and of outliers, the status-code summary, users and IPs (fmd_compat_lib.compare). Compares each with `fmd show ... --json` on the same copy. With `--pg SERVER_URL` (postgres://user@host:port/db)
 the copy is a new database on that PostgreSQL server, filled by `fmd import DATABASE --db URL` and dropped at the
-end; FMD reads it through psycopg2. Prints one line per check; exits 1 on any difference, 2 on bad usage.
+end; FMD reads it through psycopg2. With `--generate N` the copy (a file, or with --pg that database) is filled by
+`fmd generate --requests N` instead of DATABASE. Prints one line per check; exits 1 on any difference, 2 on bad usage.
 """
+import argparse
 import contextlib
 import os
 import secrets
@@ -22,38 +24,41 @@ import fmd_compat_lib as lib
 
 
 def main(argv):
-    args = list(argv)
-    server = None
-    if "--pg" in args:
-        i = args.index("--pg")
-        server = args[i + 1] if i + 1 < len(args) else None
-        del args[i:i + 2]
-        if not server:
-            print(__doc__, file=sys.stderr)
-            return 2
-    if len(args) not in (2, 3):
-        print(__doc__, file=sys.stderr)
-        return 2
-    binary, source = args[0], args[1]
-    prefix = args[2] if len(args) == 3 else ""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("binary")
+    parser.add_argument("database", nargs="?")
+    parser.add_argument("prefix", nargs="?", default="")
+    parser.add_argument("--pg", metavar="SERVER_URL")
+    parser.add_argument("--generate", metavar="N", type=int)
+    args = parser.parse_args(argv)
+    if (args.database is None) == (args.generate is None):
+        parser.error("give DATABASE or --generate N")
     work = tempfile.mkdtemp(prefix="fmd-compat-")
     try:
         with contextlib.ExitStack() as stack:
-            if server:
-                db = stack.enter_context(lib.scratch_database(server, "ours"))
-                cmd = [binary, "import", source, "--db", db]
-                if prefix:
-                    cmd += ["--table-prefix", prefix]
+            db = stack.enter_context(lib.scratch_database(args.pg, "ours")) if args.pg else os.path.join(
+                work, "copy.db")
+            where = "a new PostgreSQL database" if args.pg else "a new SQLite file"
+            prefix = ["--table-prefix", args.prefix] if args.prefix else []
+            if args.generate is not None:
+                # Three days up to now, so the week's and today's numbers differ.
+                cmd = [args.binary, "generate", "--db", db, "--requests", str(args.generate), "--days", "3",
+                       "--seed", "14", *prefix]
+                what = f"fmd generate --requests {args.generate} into {where}"
+            elif args.pg:
+                cmd = [args.binary, "import", args.database, "--db", db, *prefix]
+                what = f"fmd import {os.path.basename(args.database)} into {where}"
+            else:
+                cmd = None
+                with sqlite3.connect(args.database) as src, sqlite3.connect(db) as dst:
+                    src.backup(dst)
+            if cmd:
                 done = subprocess.run(cmd, capture_output=True, text=True)
                 if done.returncode != 0:
-                    print(f"FAIL fmd import into PostgreSQL: {done.stderr.strip()}")
+                    print(f"FAIL {what}: {done.stderr.strip()}")
                     return 1
-                print(f"info fmd import {os.path.basename(source)} into a new PostgreSQL database")
-            else:
-                db = os.path.join(work, "copy.db")
-                with sqlite3.connect(source) as src, sqlite3.connect(db) as dst:
-                    src.backup(dst)
-            return compare_on(binary, db, prefix, work)
+                print(f"info {what}")
+            return compare_on(args.binary, db, args.prefix, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
