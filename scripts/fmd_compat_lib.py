@@ -5,6 +5,7 @@ Used by fmd_reads_ours.py, fmd_users_compat.py and fmd_writes_pg.py:
   * `collect_ours` / `collect_theirs`: the week's hourly load, the exception groups and, per endpoint, the
     overview row, the numbers of profiled requests and of outliers, the grouped profiler, the status-code
     summary, users and IPs, from fmd and from FMD's JSON API; `compare` checks one against the other;
+  * `fmd web` on a free port, and a client for FMD's routes over HTTP like Flask's test client;
   * PostgreSQL: a scratch database on a server (created, dropped at the end), FMD's SQLAlchemy form of a URL, a
     snapshot of a database (pg_dump of its schema and of its data) to show that viewing changed nothing.
 Never prints a database password.
@@ -180,6 +181,62 @@ def report_fmd_unordered():
           "for the grouped profiler's comparison")
 
 
+class HttpClient:
+    """FMD's routes over HTTP (a running `fmd web`), with the test client's get / post / get_json."""
+
+    class Answer:
+        def __init__(self, response):
+            self.status_code = response.status_code
+            self._response = response
+
+        def get_json(self):
+            return self._response.json()
+
+    def __init__(self, base):
+        import requests
+        self.base = base
+        self.session = requests.Session()
+
+    def get(self, path):
+        return self.Answer(self.session.get(self.base + path, timeout=60))
+
+    def post(self, path, data):
+        return self.Answer(self.session.post(self.base + path, data=data, timeout=60))
+
+
+@contextlib.contextmanager
+def fmd_web(binary, db):
+    """`fmd web --db DB` on a free loopback port while the block runs; yields its base URL."""
+    import socket
+    import time
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([binary, "web", "--db", db, "--tz", "UTC", "--listen", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "NO_COLOR": "1"})
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"fmd web ended: {proc.stderr.read().strip()}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("fmd web did not listen within 60 s")
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def login(client, name, password):
     """Logs in through FMD's form; True when its API then answers."""
     client.post("/dashboard/login", data={"name": name, "password": password})
@@ -216,7 +273,7 @@ def exception_groups_theirs(client):
     """FMD's /api/exception_occurrence, shaped as exception_groups_ours'."""
     return sorted((g["endpoint"], g["type"], g["message"], g["count"], _instant(g["first_timestamp"]),
                    _instant(g["latest_timestamp"]))
-                  for g in client.get("/dashboard/api/exception_occurrence/0/100000").get_json())
+                  for g in client.get("/dashboard/api/exception_occurrence/0/1000").get_json())
 
 
 def same_exception_groups(ours, theirs):

@@ -11,8 +11,11 @@ On a new database on the PostgreSQL server of SERVER_URL (postgres://user@host:p
   * `fmd show ... --json --db URL` answers what FMD's JSON API answers (fmd_compat_lib.compare: the overview,
     the week's hourly load, the exception groups and, per endpoint, the numbers of profiled requests and of
     outliers, the grouped profiler, status codes, users and IPs);
-  * viewing the database with fmd (those views, and every other `fmd show` view of all endpoints and of the
-    busiest endpoint) changed nothing in it: its pg_dump, schema and data, is the same before and after;
+  * `fmd web --db URL` logs in FMD's admin (FMD's own Werkzeug hash) and its FMD-compatible API answers what
+    FMD's answers, the same checks;
+  * viewing the database with fmd (those views, every other `fmd show` view of all endpoints and of the
+    busiest endpoint, and fmd web) changed nothing in it: its pg_dump, schema and data, is the same before and
+    after;
   * a user added by `fmd user add NAME --werkzeug --db URL` logs in to FMD on that database.
 Prints one line per check; exits 1 on any difference, 2 on bad usage.
 """
@@ -184,6 +187,9 @@ def run(binary, db, n, work):
     if shutil.which("pg_dump") is None:
         checks.check(False, "pg_dump (postgresql-client) is needed to compare the database before and after")
         return 1
+    # FMD's first login adds its admin to the empty User table (and its API its TelemetryUser row): before.
+    if not checks.check(lib.login(client, "admin", password), "FMD logs its admin in"):
+        return 1
     before = lib.pg_snapshot(db)
     ours = lib.collect_ours(binary, db)
     busiest = max(ours["endpoints"], key=lambda name: ours["endpoints"][name]["overview"]["hits-overall"])
@@ -194,18 +200,29 @@ def run(binary, db, n, work):
         except (subprocess.CalledProcessError, ValueError) as e:
             failed.append(f"{' '.join(view)}: {getattr(e, 'stderr', e)}".strip())
     checks.check(not failed, f"every fmd show view reads FMD's database ({'; '.join(failed) or 'no error'})")
+    # fmd web: FMD's admin logs in (FMD's own hash), and its FMD-compatible API is read.
+    web = None
+    try:
+        with lib.fmd_web(binary, db) as base:
+            http = lib.HttpClient(base)
+            if checks.check(lib.login(http, "admin", password), "fmd web logs in FMD's admin (FMD's hash)"):
+                web = lib.collect_theirs(http)
+    except RuntimeError as e:
+        checks.check(False, str(e))
     after = lib.pg_snapshot(db)
-    checks.check(before[0] == after[0], "fmd show left FMD's schema as it was (pg_dump --schema-only)"
+    checks.check(before[0] == after[0], "fmd show and fmd web left FMD's schema as it was (pg_dump --schema-only)"
                  + ("" if before[0] == after[0] else ": " + lib.first_difference(before[0], after[0])))
-    checks.check(before[1] == after[1], "and its data (pg_dump --data-only)"
+    checks.check(before[1] == after[1], "and its data (pg_dump --data-only), as did fmd web"
                  + ("" if before[1] == after[1] else ": " + lib.first_difference(before[1], after[1])))
 
-    if not lib.login(client, "admin", password):
-        checks.check(False, "FMD login")
-        return 1
     lib.order_fmd_stack_lines()
-    lib.compare(ours, lib.collect_theirs(client), checks)
+    theirs = lib.collect_theirs(client)
     lib.report_fmd_unordered()
+    print("info fmd show --json beside FMD's API")
+    lib.compare(ours, theirs, checks)
+    if web is not None:
+        print("info fmd web's API (FMD's routes) beside FMD's API")
+        lib.compare(web, theirs, checks)
 
     # fmd's users in FMD's own table.
     carol = secrets.token_hex(12)
