@@ -37,10 +37,20 @@ class Checks:
 
 
 def fmd_json(binary, db, *args):
-    """`fmd show ARGS --json --db DB --tz UTC`, parsed."""
-    out = subprocess.run([binary, "show", *args, "--json", "--db", db, "--tz", "UTC"], check=True,
-                         capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
-    return json.loads(out.stdout)
+    """`fmd show ARGS --json --db DB --tz UTC`, parsed; FmdFailed (naming no password) when it fails."""
+    out = subprocess.run([binary, "show", *args, "--json", "--db", db, "--tz", "UTC"], capture_output=True,
+                         text=True, env={**os.environ, "NO_COLOR": "1"})
+    if out.returncode != 0:
+        raise FmdFailed(f"fmd show {' '.join(args)} --db {redacted(db)}: exit code {out.returncode}: "
+                        f"{out.stderr.strip()}")
+    try:
+        return json.loads(out.stdout)
+    except ValueError as e:
+        raise FmdFailed(f"fmd show {' '.join(args)} --db {redacted(db)}: not JSON ({e})") from None
+
+
+class FmdFailed(Exception):
+    """A `fmd show` that failed or printed no JSON; the message shows its database without password."""
 
 
 def close(a, b):
@@ -77,8 +87,14 @@ def redacted(url):
 
 
 def with_database(url, name):
+    """URL naming database NAME, without its password: that goes to $PGPASSWORD, which fmd, pg_dump and
+    psycopg2 (so FMD) read, so it is in no command line, config file or message."""
     parts = urllib.parse.urlsplit(libpq_url(url))
-    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
+    netloc = parts.netloc
+    if parts.password is not None:
+        os.environ["PGPASSWORD"] = urllib.parse.unquote(parts.password)
+        netloc = netloc.replace(":" + parts.password + "@", "@", 1)
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc, path="/" + name))
 
 
 @contextlib.contextmanager
@@ -120,7 +136,9 @@ def pg_snapshot(url):
     """(schema, data) of a PostgreSQL database as pg_dump prints them, to compare before and after."""
     def dump(*args):
         out = subprocess.run(["pg_dump", "--no-owner", "--no-privileges", *args, "--dbname", libpq_url(url)],
-                             check=True, capture_output=True, text=True)
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            raise RuntimeError(f"pg_dump {' '.join(args)} {redacted(url)}: {out.stderr.strip()}")
         # pg_dump 15.14+ brackets its output with \restrict KEY / \unrestrict KEY, a new random KEY each time.
         return "".join(line for line in out.stdout.splitlines(keepends=True)
                        if not line.startswith(("\\restrict ", "\\unrestrict ")))

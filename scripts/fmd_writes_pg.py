@@ -1,13 +1,13 @@
 """Flask-MonitoringDashboard 5.1.0 writes a PostgreSQL database, and fmd answers what FMD's API answers.
 
-usage: python fmd_writes_pg.py FMD_BINARY SERVER_URL [REQUESTS]
+usage: python fmd_writes_pg.py FMD_BINARY SERVER_URL [REQUESTS [TABLE_PREFIX]]
 
 On a new database on the PostgreSQL server of SERVER_URL (postgres://user@host:port/db; dropped at the end):
   * a Flask app of its own, monitored by the real FMD (pip package flask_monitoringdashboard==5.1.0, through
     psycopg2) at level 3, so FMD creates its schema there and records requests, outliers, profiles (stack
     lines), exceptions (uncaught and captured) and several status codes, from REQUESTS (default 200) requests
     of a seeded mix sent through Flask's test client, grouped by an X-User header, from a few client
-    addresses;
+    addresses, in FMD's tables with TABLE_PREFIX (default none; fmd finds it by itself);
   * `fmd show ... --json --db URL` answers what FMD's JSON API answers (fmd_compat_lib.compare: the overview,
     the week's hourly load, the exception groups and, per endpoint, the numbers of profiled requests and of
     outliers, the grouped profiler, status codes, users and IPs);
@@ -37,15 +37,16 @@ USERS = ["ann", "ben", "cas", "dee"]
 
 
 def main(argv):
-    if len(argv) not in (2, 3):
+    if len(argv) not in (2, 3, 4):
         print(__doc__, file=sys.stderr)
         return 2
     binary, server = argv[0], argv[1]
-    n = int(argv[2]) if len(argv) == 3 else 200
+    n = int(argv[2]) if len(argv) >= 3 else 200
+    prefix = argv[3] if len(argv) == 4 else ""
     work = tempfile.mkdtemp(prefix="fmd-writes-pg-")
     try:
         with lib.scratch_database(server, "theirs") as db:
-            return run(binary, db, n, work)
+            return run(binary, db, n, prefix, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -156,11 +157,11 @@ PER_ENDPOINT_VIEWS = [["endpoint"], ["latency"], ["users"], ["ips"], ["user-vers
                       ["requests"], ["versions"], ["outliers"], ["profiler"], ["exceptions"]]
 
 
-def run(binary, db, n, work):
+def run(binary, db, n, prefix, work):
     checks = lib.Checks()
     password = secrets.token_hex(16)
     cfg = os.path.join(work, "fmd.cfg")
-    lib.write_fmd_cfg(cfg, db, "admin", password, level=3,
+    lib.write_fmd_cfg(cfg, db, "admin", password, prefix=prefix, level=3,
                       extra="OUTLIER_DETECTION_CONSTANT=2.5\nSAMPLING_RATE=2\nAPP_VERSION=2.0\n")
 
     import flask_monitoringdashboard as dashboard
@@ -178,7 +179,7 @@ def run(binary, db, n, work):
     atexit.unregister(flush_cache)  # the database is gone by then
     print(f"info FMD 5.1.0 monitored {n} requests into a new PostgreSQL database "
           f"({time.monotonic() - started:.1f} s)", flush=True)
-    counts = {table: lib.execute(db, f'SELECT count(*) FROM "{table}"')[0][0]
+    counts = {table: lib.execute(db, f'SELECT count(*) FROM "{prefix}{table}"')[0][0]
               for table in ("Request", "Outlier", "StackLine", "ExceptionOccurrence")}
     print("info FMD wrote " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     checks.check(counts["Request"] == n and all(counts.values()),
@@ -197,8 +198,8 @@ def run(binary, db, n, work):
     for view in ALL_ENDPOINTS_VIEWS + [v + ["--endpoint", busiest] for v in PER_ENDPOINT_VIEWS]:
         try:
             lib.fmd_json(binary, db, *view)
-        except (subprocess.CalledProcessError, ValueError) as e:
-            failed.append(f"{' '.join(view)}: {getattr(e, 'stderr', e)}".strip())
+        except lib.FmdFailed as e:
+            failed.append(str(e))
     checks.check(not failed, f"every fmd show view reads FMD's database ({'; '.join(failed) or 'no error'})")
     # fmd web: FMD's admin logs in (FMD's own hash), and its FMD-compatible API is read.
     web = None
