@@ -2,15 +2,20 @@
 
 usage: python fmd_reads_ours.py FMD_BINARY (DATABASE | --generate N) [TABLE_PREFIX] [--pg SERVER_URL]
 
-Binds the real FMD (pip package flask_monitoringdashboard==5.1.0) to an empty Flask app on a copy of
-DATABASE (a SQLite file fmd wrote), logs in through its web UI and reads its JSON API: the overview, the
-week's hourly load, the exception groups and, per endpoint, the grouped profiler, the numbers of profiled
-requests and of outliers, the status-code summary, users and IPs (fmd_compat_lib.compare). Compares each with `fmd show ... --json` on the same copy. With `--pg SERVER_URL` (postgres://user@host:port/db)
-the copy is a new database on that PostgreSQL server, filled by `fmd import DATABASE --db URL` and dropped at the
-end; FMD reads it through psycopg2. With `--generate N` the copy (a file, or with --pg that database) is filled by
-`fmd generate --requests N` instead of DATABASE. Prints one line per check; exits 1 on any difference, 2 on bad usage.
+Binds the real FMD (pip package flask_monitoringdashboard==5.1.0) to a Flask app on a copy of DATABASE (a
+SQLite file fmd wrote), logs in through its web UI and reads its JSON API: the overview, the week's hourly
+load, the exception groups and, per endpoint, the grouped profiler, the numbers of profiled requests and of
+outliers, the status-code summary, users and IPs (fmd_compat_lib.compare). Compares each with
+`fmd show ... --json` on the same copy. Then FMD records a few requests of its own into the copy (its app's
+one endpoint, at level 1), and fmd counts them.
+
+With `--pg SERVER_URL` (postgres://user@host:port/db) the copy is a new database on that PostgreSQL server,
+filled by `fmd import DATABASE --db URL` and dropped at the end; FMD reads and writes it through psycopg2.
+With `--generate N` the copy (a file, or with --pg that database) is filled by `fmd generate --requests N`
+instead. Prints one line per check; exits 1 on any difference, 2 on bad usage.
 """
 import argparse
+import atexit
 import contextlib
 import os
 import secrets
@@ -19,6 +24,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 
 import fmd_compat_lib as lib
 
@@ -66,11 +72,17 @@ def main(argv):
 def compare_on(binary, db, prefix, work):
     password = secrets.token_hex(16)
     cfg = os.path.join(work, "fmd.cfg")
-    lib.write_fmd_cfg(cfg, db, "compat", password, prefix=prefix)
+    # Level 1 for the one endpoint of this app (new in the database); the others keep their stored levels.
+    lib.write_fmd_cfg(cfg, db, "compat", password, prefix=prefix, level=1)
 
     from flask import Flask
     import flask_monitoringdashboard as dashboard
     app = Flask("compat")
+
+    @app.route("/fmd-compat-ping")
+    def fmd_compat_ping():
+        return "pong"
+
     dashboard.config.init_from(file=cfg)
     dashboard.bind(app, schedule=False)
     if lib.is_postgres(db):
@@ -86,6 +98,22 @@ def compare_on(binary, db, prefix, work):
     lib.compare(ours, theirs, checks)
     if lib.is_postgres(db):
         lib.report_fmd_unordered()
+
+    # FMD writes into the database fmd wrote (its ids after fmd's: on PostgreSQL, sequences past the rows
+    # fmd import / generate wrote), and fmd sees those requests.
+    pings = 5
+    for _ in range(pings):
+        client.get("/fmd-compat-ping")
+    for t in threading.enumerate():
+        if t is not threading.main_thread():
+            t.join(timeout=10)
+    overview = {e["name"]: e for e in lib.fmd_json(binary, db, "overview")}
+    hits = overview.get("fmd_compat_ping", {}).get("hits-overall")
+    checks.check(hits == pings, f"FMD recorded {pings} requests into fmd's database, fmd counts {hits}")
+    from flask_monitoringdashboard.core.cache import flush_cache
+    flush_cache()  # FMD's last access times, else written at exit (on PostgreSQL the database is gone by then)
+    atexit.unregister(flush_cache)
+    if lib.is_postgres(db):
         from flask_monitoringdashboard.database import engine
         engine.dispose()
     print(f"{checks.failures} difference(s)")
