@@ -49,19 +49,23 @@ pub fn location(settings: &Settings) -> String {
     }
 }
 
-/// The configured database as a [`Backend`] for front-ends that stay open (the console, the web dashboard):
-/// they open readers and editors on it as they need them.
-pub fn backend(settings: &Settings) -> Result<Arc<dyn Backend>, Failure> {
+/// The configured database as a [`Backend`] (nothing is opened yet).
+fn backend(settings: &Settings) -> Arc<dyn Backend> {
     match &settings.server {
-        Some(url) => {
-            let backend = fmd_pg::PgBackend::new(url.clone(), settings.table_prefix.as_deref());
-            // Connect once now, so a server that is not there or refuses is reported before a terminal is
-            // taken over or a port is bound.
-            drop(backend.reader()?);
-            Ok(Arc::new(backend))
-        }
-        None => Ok(Arc::new(SqliteBackend::new(&settings.db, settings.table_prefix.as_deref()))),
+        Some(url) => Arc::new(fmd_pg::PgBackend::new(url.clone(), settings.table_prefix.as_deref())),
+        None => Arc::new(SqliteBackend::new(&settings.db, settings.table_prefix.as_deref())),
     }
+}
+
+/// The configured database as a [`Backend`] for front-ends that stay open (the console, the web dashboard):
+/// they open readers and editors on it as they need them. A server is connected to once now, so one that is
+/// not there or refuses is reported before a terminal is taken over or a port is bound.
+pub fn checked_backend(settings: &Settings) -> Result<Arc<dyn Backend>, Failure> {
+    let backend = backend(settings);
+    if settings.server.is_some() {
+        drop(backend.reader()?);
+    }
+    Ok(backend)
 }
 
 /// What a front-end's header calls the database: a file's name, a server's URL without its password.
@@ -76,10 +80,10 @@ pub fn title(settings: &Settings) -> String {
 
 /// A connection that may change the configured database (`fmd user`, `fmd endpoint`, `fmd prune`).
 pub fn editor(settings: &Settings) -> Result<Box<dyn Editor>, Failure> {
-    Ok(backend(settings)?.editor()?)
+    Ok(backend(settings).editor()?)
 }
 
 /// A reading connection to the configured database, nothing prepared (`fmd user list`).
 pub fn reader(settings: &Settings) -> Result<Box<dyn Reader>, Failure> {
-    Ok(backend(settings)?.reader()?)
+    Ok(backend(settings).reader()?)
 }

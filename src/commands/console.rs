@@ -26,7 +26,7 @@ pub fn run(settings: &Settings, args: &TuiArgs) -> Result<(), Failure> {
         crate::summaries::prepare(&settings.db, settings.table_prefix.as_deref())?;
     }
     let options = fmd_tui::ConsoleOptions {
-        backend: crate::database::backend(settings)?,
+        backend: crate::database::checked_backend(settings)?,
         title: crate::database::title(settings),
         timezone: settings.tz,
         clock: settings.now,

@@ -2,6 +2,7 @@
 //! occurrences in short batches (running recorders never wait long), then orphaned code lines and exception
 //! rows, and optionally compacts the file.
 
+use fmd_core::backend::Editor;
 use fmd_core::store::{PruneOptions, PruneReport};
 use fmd_core::Store;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -15,28 +16,22 @@ use crate::timearg;
 /// Runs the prune (after a dry run and a confirmation unless `--yes` or `--dry-run`).
 pub fn run(settings: &Settings, args: &PruneArgs) -> Result<(), Failure> {
     let age = timearg::parse_duration(&args.older_than).map_err(|e| Failure::Input(format!("--older-than: {e}")))?;
-    let cutoff = settings.now_or_clock() - age;
-    let store = crate::database::editor(settings)?;
-    let mut options = PruneOptions::new(cutoff);
+    let mut options = PruneOptions::new(settings.now_or_clock() - age);
     options.keep_custom_graphs = args.keep_custom_graphs;
     options.vacuum = args.vacuum;
-
-    let preview = store.prune(&PruneOptions { dry_run: true, vacuum: false, ..options.clone() })?;
-    print_report(&preview, true)?;
-    if args.dry_run || preview.deleted.total() == 0 {
-        return Ok(());
-    }
-    confirm(
-        &format!("delete {} rows recorded before {} from {}?", preview.deleted.total(), cutoff, store.location()),
-        args.yes,
-    )?;
     if settings.server.is_some() {
         // PostgreSQL prunes in batches too, without a progress callback.
-        return print_report(&store.prune(&options)?, false);
+        let editor = crate::database::editor(settings)?;
+        if confirmed(editor.as_ref(), &options, args)?.is_some() {
+            print_report(&editor.prune(&options)?, false)?;
+        }
+        return Ok(());
     }
-    drop(store);
     let store = Store::open_editor(&settings.db, settings.table_prefix.as_deref())?;
-    let bar = ProgressBar::new(preview.deleted.requests);
+    let Some(requests) = confirmed(&store, &options, args)? else {
+        return Ok(());
+    };
+    let bar = ProgressBar::new(requests);
     bar.set_style(
         ProgressStyle::with_template("{spinner} pruning {pos}/{len} requests [{bar:40}] eta {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -48,6 +43,26 @@ pub fn run(settings: &Settings, args: &PruneArgs) -> Result<(), Failure> {
     })?;
     bar.finish_and_clear();
     print_report(&report, false)
+}
+
+/// Prints the dry run and asks; the number of requests to delete when the prune should go ahead, `None` when
+/// it should not (`--dry-run`, nothing to delete, or a confirmation refused with an error).
+fn confirmed(editor: &dyn Editor, options: &PruneOptions, args: &PruneArgs) -> Result<Option<u64>, Failure> {
+    let preview = editor.prune(&PruneOptions { dry_run: true, vacuum: false, ..options.clone() })?;
+    print_report(&preview, true)?;
+    if args.dry_run || preview.deleted.total() == 0 {
+        return Ok(None);
+    }
+    confirm(
+        &format!(
+            "delete {} rows recorded before {} from {}?",
+            preview.deleted.total(),
+            options.cutoff,
+            editor.location()
+        ),
+        args.yes,
+    )?;
+    Ok(Some(preview.deleted.requests))
 }
 
 fn print_report(report: &PruneReport, preview: bool) -> Result<(), Failure> {

@@ -14,7 +14,7 @@ pub fn run(settings: &Settings, args: &WebArgs) -> Result<(), Failure> {
     serve(settings, args.listen, args.secure_cookies, None)
 }
 
-/// Serves the configured database (`crate::database::backend`: a SQLite file or PostgreSQL) on `listen`; `banner` is printed once the address is bound
+/// Serves the configured database (`crate::database::checked_backend`: a SQLite file or PostgreSQL) on `listen`; `banner` is printed once the address is bound
 /// (the demo's password).
 #[cfg(feature = "web")]
 pub fn serve(
@@ -26,7 +26,7 @@ pub fn serve(
     let config = &settings.config;
     let seed_admin =
         config.authentication.password_hash.clone().map(|hash| (config.authentication.username.clone(), hash));
-    let backend = crate::database::backend(settings)?;
+    let backend = crate::database::checked_backend(settings)?;
     let location = backend.location();
     let options = fmd_web::WebOptions {
         listen,
