@@ -71,6 +71,7 @@ fn main() {
     // The recorder's own lines only (a fault once, its end once), on standard error.
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(tracing_subscriber::EnvFilter::new("fmd_recorder=info"))
         .init();
     let args = match parse_args() {

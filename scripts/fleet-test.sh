@@ -7,8 +7,10 @@
 # run. Every service records under its own app version (fleet-0, fleet-1, …), so the rows of each service are
 # counted in the database itself. Per service and in total it prints: wrk's requests/s, requests served
 # (counted by the service outside the recorder), rows in the database, the recorder's dropped / failed counts,
-# wrk errors, the writer's rows/s (rows / duration), the writer thread's CPU µs per row, the largest queue the
-# recorder reported (once a second), and "lost" = served - rows - dropped - failed.
+# wrk errors, the writer's rows/s (rows / duration), the writer thread's CPU µs per row (wrt_us), the largest
+# queue the recorder reported (once a second), and "lost" = served - rows - dropped - failed; for PostgreSQL
+# also the CPU time of the server backends that served the writers, per row (SQLite's writer does that work
+# inside wrt_us).
 #
 #   scripts/fleet-test.sh                              # 8 services, 60 s on PostgreSQL, then 60 s on SQLite
 #   RESTART=1 scripts/fleet-test.sh                    # PostgreSQL restarted (pg_ctl restart -m fast) mid-run
@@ -19,7 +21,8 @@
 # in the middle of the PostgreSQL run), RESTART_AT (seconds into the run, default half of DURATION), QUEUE
 # (recorder queue capacity), WORKERS (tokio worker threads per service), PORT (first service port),
 # FLEET_PG_PORT (the cluster's port, default 55450), FLEET_BUILD (cargo's build options for the service,
-# default --release; CI gives "--all-features" to reuse the debug build `cargo test --all-features` made).
+# default --release; CI gives "--all-features" to reuse the debug build `cargo test --all-features` made),
+# KEEP (1: keep the services' reports, logs and wrk outputs in the temporary directory, named at the end).
 #
 # Exit status 1 when any request is lost (lost != 0, per service or in total), when a service's rows in the
 # database differ from what its recorder says it recorded, on non-2xx answers, and, for a run without a fault,
@@ -68,7 +71,7 @@ cluster=""
 cleanup() {
   for p in "${wrk_pids[@]:-}" "${pids[@]:-}"; do [ -n "$p" ] && kill -TERM "$p" 2>/dev/null || true; done
   [ -n "$cluster" ] && scripts/pg-test-server.sh stop "$cluster" || true
-  rm -rf "$work"
+  if [ "${KEEP:-0}" = 1 ]; then echo "# services' reports and logs kept in $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
@@ -157,6 +160,13 @@ run_backend() {
   for p in "${wrk_pids[@]}"; do wait "$p" || wrk_failed=1; done
   wrk_pids=()
   load=$(cut -d' ' -f1-3 /proc/loadavg)
+  # CPU time of the server's backends serving the writers (still connected: the services run), in ms.
+  local server_ms=""
+  if [ "$backend" = postgres ]; then
+    server_ms=$(psql -XAtc "SELECT pid FROM pg_stat_activity WHERE application_name = 'fmd-recorder'" "$pg_admin" |
+      while read -r pid; do cat "/proc/$pid/stat" 2>/dev/null || true; done |
+      awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); t += $12 + $13 } END { printf "%.0f", t * 1000 / hz }')
+  fi
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || echo "fleet-test: service $p had already exited" >&2; done
   for p in "${pids[@]}"; do wait "$p" || true; done
   pids=()
@@ -210,6 +220,10 @@ run_backend() {
     "$t_failed" "$t_errors" "$(awk -v n="$rows_all" -v s="$secs" 'BEGIN {printf "%.0f", n / s}')" \
     "$(awk -v ms="$t_wcpu" -v n="$rows_all" 'BEGIN {printf "%.2f", (n > 0 ? ms * 1000 / n : 0)}')" "$t_queue" \
     "${t_recover:--}" "$t_lost"
+  if [ -n "$server_ms" ]; then
+    echo "# server: the writers' backends used $server_ms ms CPU, $(awk -v ms="$server_ms" -v n="$rows_all" \
+      'BEGIN {printf "%.2f", (n > 0 ? ms * 1000 / n : 0)}') µs per row${fault:+ (since the restart: new backends)}"
+  fi
   if [ "$fault" = restart ]; then
     local warned=0
     for i in $(seq 0 $((PROCESSES - 1))); do
