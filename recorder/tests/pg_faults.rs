@@ -253,8 +253,10 @@ fn disk_full_on_the_server_then_space_again() {
     let recorder = Recorder::builder(&pg_config(db.url(), 1)).build();
     let load = Load::start(common::app().layer(recorder.layer()), PAUSE);
     let full = || !log_lines(&["WARN", "disk is full"]).is_empty();
+    let started = Instant::now();
     assert!(wait_until(Duration::from_secs(60), full), "the tablespace filled: {:?}", recorder.stats());
     let full_at = recorder.stats();
+    eprintln!("{test}: the disk was full after {:.1} s, {} rows", started.elapsed().as_secs_f64(), full_at.recorded);
     assert!(full_at.recorded > 100, "rows were written before the disk filled: {full_at:?}");
     under_load(Duration::from_secs(1));
     let during = recorder.stats();
@@ -266,6 +268,7 @@ fn disk_full_on_the_server_then_space_again() {
     assert!(server_log.contains("could not extend file"), "the server could not extend the table");
 
     space.resize("64m");
+    eprintln!("{test}: {warning}");
     assert!(caught_up(&recorder, &load, Duration::from_secs(20)), "recovered by itself: {:?}", recorder.stats());
     under_load(Duration::from_millis(300));
     finish(&db, recorder, load, db.url(), "disk is full");

@@ -105,17 +105,16 @@ impl Tmpfs {
             return Err("mounting a tmpfs needs root".into());
         }
         let dir = tempfile::tempdir().map_err(|e| format!("a mount point: {e}"))?;
-        let owner = Command::new("id")
-            .args(["-u", "postgres"])
-            .output()
-            .map_err(|e| format!("id postgres: {e}"))
-            .and_then(|o| {
-                if o.status.success() {
-                    Ok(String::from_utf8_lossy(&o.stdout).trim().to_string())
-                } else {
-                    Err("no postgres user".to_string())
-                }
-            })?;
+        let owner =
+            Command::new("id").args(["-u", "postgres"]).output().map_err(|e| format!("id postgres: {e}")).and_then(
+                |o| {
+                    if o.status.success() {
+                        Ok(String::from_utf8_lossy(&o.stdout).trim().to_string())
+                    } else {
+                        Err("no postgres user".to_string())
+                    }
+                },
+            )?;
         let out = Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0700,uid={owner}"), "tmpfs"])
             .arg(dir.path())
