@@ -3,9 +3,13 @@
 //! ```text
 //! cargo run --release --example hello_server -- --level 1 --db /tmp/hello.db --port 8099
 //! ```
-//! `--level none` runs without the recorder; `--queue N` sets the recorder's queue capacity (default 65,536);
-//! `--workers N` the tokio worker threads (default: one per core); `--progress-ms N` prints the recorder's
-//! live counters to standard output every N ms (`{"progress": …}` lines).
+//! `--db` takes a SQLite file or a PostgreSQL URL (`postgres://user@host:port/db`: the recorder's
+//! `database.url`, several services may share one database); `--level none` runs without the recorder;
+//! `--queue N` sets the recorder's queue capacity (default 65,536); `--workers N` the tokio worker threads
+//! (default: one per core); `--app-version V` the version its requests are recorded under (`version_requested`,
+//! so that services sharing one database can be told apart); `--progress-ms N` prints the recorder's live
+//! counters to standard output every N ms (`{"progress": …}` lines). The recorder's warnings (a database fault,
+//! its end) go to standard error.
 //!
 //! On Ctrl-C / SIGTERM it shuts down gracefully, flushes the recorder and prints one JSON line:
 //! `{"served": N, "recorded": R, "dropped": D, "failed": F, "rss_kib": K, "peak_rss_kib": P, "cpu_ms": C,
@@ -27,7 +31,8 @@ use proc_memory::memory_kib;
 
 struct Args {
     port: u16,
-    db: std::path::PathBuf,
+    db: String,
+    app_version: Option<String>,
     level: Option<u8>,
     queue: usize,
     workers: Option<usize>,
@@ -35,14 +40,22 @@ struct Args {
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut args =
-        Args { port: 8099, db: "hello.db".into(), level: Some(1), queue: 65_536, workers: None, progress_ms: None };
+    let mut args = Args {
+        port: 8099,
+        db: "hello.db".into(),
+        app_version: None,
+        level: Some(1),
+        queue: 65_536,
+        workers: None,
+        progress_ms: None,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--port" => args.port = value.parse().map_err(|e| format!("--port: {e}"))?,
-            "--db" => args.db = value.into(),
+            "--db" => args.db = value,
+            "--app-version" => args.app_version = Some(value),
             "--level" if value == "none" => args.level = None,
             "--level" => args.level = Some(value.parse().map_err(|e| format!("--level: {e}"))?),
             "--queue" => args.queue = value.parse().map_err(|e| format!("--queue: {e}"))?,
@@ -55,6 +68,12 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn main() {
+    // The recorder's own lines only (a fault once, its end once), on standard error.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(tracing_subscriber::EnvFilter::new("fmd_recorder=info"))
+        .init();
     let args = match parse_args() {
         Ok(args) => args,
         Err(e) => {
@@ -98,7 +117,14 @@ async fn serve(args: &Args) -> (u64, Option<Arc<fmd_recorder::Recorder>>) {
     let mut app = Router::new().route("/", get(|| async { "hello" }));
     let recorder = args.level.map(|level| {
         let mut config = fmd_core::Config::default();
-        config.database.path = args.db.clone();
+        if fmd_core::config::is_server_url(&args.db) {
+            config.database.url = Some(args.db.clone());
+        } else {
+            config.database.path = args.db.clone().into();
+        }
+        if let Some(version) = &args.app_version {
+            config.dashboard.app_version = version.clone();
+        }
         config.dashboard.monitor_level = level;
         config.recorder.queue_capacity = args.queue;
         Arc::new(fmd_recorder::Recorder::builder(&config).build())

@@ -1,22 +1,19 @@
 //! PostgreSQL faults under load (feature `postgres`, a server named by `FMD_TEST_PG_URL`): the server unreachable
 //! at start, the connection cut, authentication refused (a role not allowed to log in; a wrong password on a
 //! throwaway cluster), a statement past its time limit, the server restarted (a throwaway cluster of this test's
-//! own, never the shared server). In every case the service answers as usual, the recorder logs the fault once
-//! and its end once, keeps and retries its records, and recovers by itself: rows + dropped + failed == served.
-//!
-//! A full disk on the server is not tested here (it needs a cluster on a small filesystem: a loop device or a
-//! sized tmpfs, which needs mount privileges); PostgreSQL's `disk_full` (SQLSTATE 53100) is `ErrorKind::Full`,
-//! which the recorder treats as SQLite's full disk (recorder/src/writer/faults.rs).
+//! own, never the shared server), the disk full on the server (a tablespace on a small tmpfs). In every case the service
+//! answers as usual, the recorder logs the fault once and its end once, keeps and retries its records, and
+//! recovers by itself: rows + dropped + failed == served.
 
 mod common;
 mod pg_common;
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{capture_logs, log_lines, wait_until};
 use fmd_pg::testing::TestDb;
 use fmd_recorder::Recorder;
+use pg_common::cluster::{is_root, Cluster, Tmpfs};
 use pg_common::{assert_accounted, pg_config, server_addr, via, writer_pids, Load, Proxy};
 
 /// Longest acceptable response time for the trivial route, even while the database is broken.
@@ -172,67 +169,6 @@ fn statement_timeout_while_a_table_is_locked() {
     finish(&db, recorder, load, db.url(), "time limit");
 }
 
-/// A throwaway PostgreSQL cluster of this test's own (scripts/pg-test-server.sh on a free port), stopped and
-/// removed on drop. `None` (with a line saying why) when this machine cannot start one.
-struct Cluster {
-    url: String,
-    dir: String,
-    script: std::path::PathBuf,
-}
-
-impl Cluster {
-    fn start(test: &str) -> Option<Cluster> {
-        std::env::var(fmd_pg::testing::TEST_URL_VAR).ok()?;
-        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/pg-test-server.sh");
-        let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
-        let out = Command::new("bash").arg(&script).arg("start").env("FMD_PG_PORT", port.to_string()).output();
-        let out = match out {
-            Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).to_string(),
-            Ok(out) => {
-                eprintln!("{test}: skipped, no throwaway cluster: {}", String::from_utf8_lossy(&out.stderr));
-                return None;
-            }
-            Err(e) => {
-                eprintln!("{test}: skipped, no throwaway cluster: {e}");
-                return None;
-            }
-        };
-        let value = |key: &str| {
-            out.lines().find_map(|l| l.strip_prefix(&format!("export {key}=")).map(str::to_string)).expect("printed")
-        };
-        let cluster = Cluster { url: value("FMD_TEST_PG_URL"), dir: value("FMD_PG_TEST_DIR"), script };
-        assert!(cluster.url.contains(&format!(":{port}/")), "our own port, never the shared server's");
-        Some(cluster)
-    }
-
-    /// Runs `pg_ctl ARGS` on this cluster's data directory as its owner.
-    fn pg_ctl(&self, args: &str) {
-        let bin = std::fs::read_dir("/usr/lib/postgresql")
-            .expect("postgresql")
-            .filter_map(|e| e.ok().map(|e| e.path().join("bin/pg_ctl")))
-            .find(|p| p.exists())
-            .expect("pg_ctl");
-        let command = format!("'{}' -D '{}/data' {args}", bin.display(), self.dir);
-        let status = if is_root() {
-            Command::new("su").current_dir("/").args(["postgres", "-s", "/bin/sh", "-c", &command]).status()
-        } else {
-            Command::new("sh").args(["-c", &command]).status()
-        };
-        assert!(status.is_ok_and(|s| s.success()), "pg_ctl {args}");
-    }
-}
-
-/// True when running as root (then the cluster belongs to `postgres`, as the script makes it).
-fn is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let _ = Command::new("bash").arg(&self.script).arg("stop").arg(&self.dir).status();
-    }
-}
-
 #[test]
 fn server_restarted_under_load() {
     capture_logs();
@@ -285,4 +221,57 @@ fn wrong_password_refused_then_right() {
     finish(&db, recorder, load, &shown, "refused the connection");
     drop(db);
     drop(role);
+}
+
+/// The disk full on the server: the `Request` table on a tablespace of its own, a tmpfs of 128 KiB that fills
+/// under load, so that PostgreSQL itself refuses to extend the table (`could not extend file …: No space left
+/// on device`, SQLSTATE 53100); then the filesystem grows (`mount -o remount,size=…`) and the recorder writes
+/// what it kept. Mounting needs root: elsewhere the test says it skipped and why (as root with
+/// `FMD_REQUIRE_PG=1` a refused mount fails it).
+#[test]
+fn disk_full_on_the_server_then_space_again() {
+    capture_logs();
+    let test = "disk_full_on_the_server_then_space_again";
+    let Some(cluster) = Cluster::start(test) else { return };
+    let space = match Tmpfs::mount("128k") {
+        Ok(space) => space,
+        Err(why) => {
+            let required = std::env::var("FMD_REQUIRE_PG").as_deref() == Ok("1") && is_root();
+            assert!(!required, "{test}: FMD_REQUIRE_PG=1 as root, but {why}");
+            eprintln!("{test}: skipped, {why}");
+            return;
+        }
+    };
+    let db = TestDb::create_on(&cluster.url, "pgf_full");
+    drop(fmd_pg::PgStore::open_writer(&db.pg_url(), "").expect("FMD's tables"));
+    let mut admin = db.client();
+    admin
+        .batch_execute(&format!("CREATE TABLESPACE fmd_small LOCATION '{}'", space.path().display()))
+        .expect("a tablespace on the tmpfs");
+    admin.batch_execute(r#"ALTER TABLE "Request" SET TABLESPACE fmd_small"#).expect("Request on the tmpfs");
+
+    let recorder = Recorder::builder(&pg_config(db.url(), 1)).build();
+    let load = Load::start(common::app().layer(recorder.layer()), PAUSE);
+    let full = || !log_lines(&["WARN", "disk is full"]).is_empty();
+    let started = Instant::now();
+    assert!(wait_until(Duration::from_secs(60), full), "the tablespace filled: {:?}", recorder.stats());
+    let full_at = recorder.stats();
+    eprintln!("{test}: the disk was full after {:.1} s, {} rows", started.elapsed().as_secs_f64(), full_at.recorded);
+    assert!(full_at.recorded > 100, "rows were written before the disk filled: {full_at:?}");
+    under_load(Duration::from_secs(1));
+    let during = recorder.stats();
+    assert!(during.queued > 0, "records wait while the disk is full: {during:?}");
+    assert!(during.recorded <= full_at.recorded + 4096, "at most a batch in flight: {during:?}");
+    let warning = log_lines(&["WARN", "disk is full"]).remove(0);
+    assert!(warning.contains("53100") && warning.contains("No space left on device"), "PostgreSQL's own: {warning}");
+    let server_log = std::fs::read_to_string(format!("{}/server.log", cluster.dir)).expect("server.log");
+    assert!(server_log.contains("could not extend file"), "the server could not extend the table");
+
+    space.resize("64m");
+    eprintln!("{test}: {warning}");
+    assert!(caught_up(&recorder, &load, Duration::from_secs(20)), "recovered by itself: {:?}", recorder.stats());
+    under_load(Duration::from_millis(300));
+    finish(&db, recorder, load, db.url(), "disk is full");
+    drop(admin);
+    drop(db);
 }

@@ -3,6 +3,8 @@
 //! started late and cut (a server that is down, goes away or comes back, without touching the shared server).
 #![allow(dead_code)]
 
+pub mod cluster;
+
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
