@@ -7,8 +7,9 @@ use postgres::error::SqlState;
 /// The kind of a PostgreSQL failure.
 pub fn kind(error: &postgres::Error) -> ErrorKind {
     let Some(code) = error.code() else {
-        // No SQLSTATE: the connection could not be made or was lost.
-        return if error.is_closed() || error.to_string().contains("connect") {
+        // No SQLSTATE: the connection could not be made or was lost (closed, or an I/O error such as
+        // "Connection reset by peer" while the server restarts).
+        return if error.is_closed() || error.to_string().contains("connect") || has_io_cause(error) {
             ErrorKind::Unreachable
         } else {
             ErrorKind::Other
@@ -28,6 +29,18 @@ pub fn kind(error: &postgres::Error) -> ErrorKind {
         "XX" => ErrorKind::Corrupt,
         _ => ErrorKind::Other,
     }
+}
+
+/// Whether an I/O error lies in `error`'s chain of causes.
+fn has_io_cause(error: &postgres::Error) -> bool {
+    let mut cause = std::error::Error::source(error);
+    while let Some(current) = cause {
+        if current.is::<std::io::Error>() {
+            return true;
+        }
+        cause = current.source();
+    }
+    false
 }
 
 /// `error` as a [`StoreError`] naming `location` (which never holds a password).
