@@ -68,10 +68,10 @@ pub fn checked_backend(settings: &Settings) -> Result<Arc<dyn Backend>, Failure>
     Ok(backend)
 }
 
-/// What a front-end's header calls the database: a file's name, a server's URL without its password.
+/// What a front-end's header calls the database: a file's name, a server's database and host.
 pub fn title(settings: &Settings) -> String {
     match &settings.server {
-        Some(url) => url.location(),
+        Some(url) => url.title(),
         None => {
             settings.db.file_name().map_or_else(|| settings.db.to_string_lossy(), |n| n.to_string_lossy()).into_owned()
         }

@@ -133,6 +133,22 @@ impl PgUrl {
         self.location.clone()
     }
 
+    /// A short name for headers and window titles: the database, then where it lives (`fmd on db.internal:5432`),
+    /// so the part that tells two databases of one server apart survives when a header is cut short.
+    pub fn title(&self) -> String {
+        let database = self.config.get_dbname().unwrap_or("?");
+        let host = match self.config.get_hosts().first() {
+            Some(postgres::config::Host::Tcp(name)) => name.clone(),
+            #[cfg(unix)]
+            Some(postgres::config::Host::Unix(path)) => path.display().to_string(),
+            None => "localhost".to_string(),
+        };
+        match self.config.get_ports().first() {
+            Some(port) => format!("{database} on {host}:{port}"),
+            None => format!("{database} on {host}"),
+        }
+    }
+
     /// These settings for a recorder's writer (application name `fmd-recorder`, as `pg_stat_activity` shows it),
     /// which must never hang on the network: connecting gives up after
     /// `connect_timeout`, TCP keepalives (idle 10 s, every 5 s, 3 probes) and a TCP user timeout of
@@ -162,6 +178,14 @@ impl PgUrl {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn titles_put_the_database_first() {
+        let url = PgUrl::parse("postgres://fmd:secret@db.internal:6543/metrics", None).expect("parses");
+        assert_eq!(url.title(), "metrics on db.internal:6543");
+        let url = PgUrl::parse("postgresql+psycopg2://fmd@10.0.0.5/app", None).expect("parses");
+        assert_eq!(url.title(), "app on 10.0.0.5:5432");
+    }
 
     #[test]
     fn schemes() {
