@@ -98,10 +98,15 @@ impl PgStore {
         let mut w = Bind::requests(range, endpoint);
         w.and(ERRORS);
         let p = w.value(limit_param(limit));
+        // The rows with a time newest first walk the time index backwards (ties by id sorted incrementally);
+        // those without one come after them, as NULLS LAST orders them. One `ORDER BY … NULLS LAST` would sort
+        // every error request.
+        let (t, c) = (&self.tables().request, w.conditions());
         let sql = format!(
-            "SELECT {REQUEST_COLUMNS} FROM {} WHERE {} ORDER BY {NEWEST_FIRST} LIMIT {p}",
-            self.tables().request,
-            w.conditions()
+            "SELECT * FROM ((SELECT {REQUEST_COLUMNS} FROM {t} WHERE {c} AND time_requested IS NOT NULL \
+             ORDER BY time_requested DESC, id DESC LIMIT {p}) UNION ALL (SELECT {REQUEST_COLUMNS} FROM {t} \
+             WHERE {c} AND time_requested IS NULL ORDER BY id DESC LIMIT {p})) e \
+             ORDER BY time_requested DESC NULLS LAST, id DESC LIMIT {p}"
         );
         Ok(tx.query(&sql, &w.params())?.iter().map(request_row).collect())
     }
