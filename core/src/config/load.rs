@@ -33,7 +33,8 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-const SECTIONS: &[(&str, &[&str])] = &[
+/// Every section of fmd.toml with its keys, in the documented order.
+pub(super) const SECTIONS: &[(&str, &[&str])] = &[
     (
         "dashboard",
         &[
@@ -68,7 +69,8 @@ pub(super) fn from_path(path: PathBuf) -> Result<Config, ConfigError> {
         key: String::new(),
         reason: format!("cannot read the configuration file: {e}"),
     })?;
-    let mut config = from_str(&text, &origin)?;
+    let mut config =
+        if super::ini::is_fmd_ini(&path, &text) { super::ini::from_ini_str(&text, &origin)? } else { from_str(&text, &origin)? };
     // Relative paths in the file are relative to the file, not to the working directory.
     let base = path.parent().unwrap_or(Path::new(""));
     if config.database.path.is_relative() {
@@ -85,8 +87,14 @@ pub(super) fn from_str(text: &str, origin: &str) -> Result<Config, ConfigError> 
     let err = |key: &str, reason: String| ConfigError { origin: origin.to_string(), key: key.to_string(), reason };
     let table: Table =
         text.parse().map_err(|e: toml::de::Error| err("", format!("not valid TOML: {}", e.message())))?;
+    from_table(&table, origin)
+}
+
+/// Validates a table in fmd.toml's layout (parsed TOML, or FMD's INI file converted by [`super::ini`]).
+pub(super) fn from_table(table: &Table, origin: &str) -> Result<Config, ConfigError> {
+    let err = |key: &str, reason: String| ConfigError { origin: origin.to_string(), key: key.to_string(), reason };
     let mut config = Config::default();
-    for (section, value) in &table {
+    for (section, value) in table {
         let Some((_, keys)) = SECTIONS.iter().find(|(name, _)| name == section) else {
             let names: Vec<&str> = SECTIONS.iter().map(|(n, _)| *n).collect();
             return Err(err(&toml_key(section), format!("unknown section{}", suggestion(section, &names, "sections"))));
@@ -113,7 +121,7 @@ pub(super) fn from_str(text: &str, origin: &str) -> Result<Config, ConfigError> 
 }
 
 /// The `[pruning]` keys that only make sense together.
-fn check_pruning(p: &super::Pruning) -> Result<(), (&'static str, String)> {
+pub(super) fn check_pruning(p: &super::Pruning) -> Result<(), (&'static str, String)> {
     let scheduled = p.every.is_some() || p.cron.is_some();
     match (p.older_than.is_some(), scheduled) {
         (false, true) => {
@@ -217,7 +225,7 @@ fn suggestion(given: &str, known: &[&str], what: &str) -> String {
     }
 }
 
-fn apply(config: &mut Config, section: &str, key: &str, value: &Value) -> Result<(), String> {
+pub(super) fn apply(config: &mut Config, section: &str, key: &str, value: &Value) -> Result<(), String> {
     match (section, key) {
         ("dashboard", "app_version") => config.dashboard.app_version = string(value, 100)?,
         ("dashboard", "git") => config.dashboard.git = Some(PathBuf::from(non_empty(value)?)),
