@@ -91,6 +91,9 @@ pub enum ConfigAction {
         /// FMD's configuration file (e.g. `fmd.cfg`).
         file: PathBuf,
     },
+    /// Print the configuration in effect (file, then environment variables) as fmd.toml; the password hash and
+    /// the database URL's password are hidden.
+    Show,
 }
 
 /// `fmd import FILE --db postgres://...`.

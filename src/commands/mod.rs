@@ -21,8 +21,10 @@ use crate::settings::Settings;
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<(), Failure> {
     // Converting FMD's file needs no (possibly broken) configuration in effect.
-    if let Some(Command::Config(args)) = &cli.command {
-        return config::run(args);
+    if let Some(Command::Config(crate::cli::ConfigArgs { action: crate::cli::ConfigAction::Import { file } })) =
+        &cli.command
+    {
+        return config::import(file);
     }
     let settings = Settings::resolve(&cli.common)?;
     match cli.command {
@@ -53,6 +55,6 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Web(args)) => web::run(&settings, &args),
         Some(Command::User(args)) => user::run(&settings, &args),
         Some(Command::Import(args)) => import::run(&settings, &args),
-        Some(Command::Config(args)) => config::run(&args),
+        Some(Command::Config(_)) => config::show(&settings.config),
     }
 }

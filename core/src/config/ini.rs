@@ -88,7 +88,11 @@ pub fn is_fmd_ini(path: &Path, text: &str) -> bool {
 
 /// Reads FMD's INI text and validates it as fmd.toml; `origin` names the file in errors.
 pub fn from_ini_str(text: &str, origin: &str) -> Result<Config, ConfigError> {
-    let imported = import(text, origin)?;
+    validate(import(text, origin)?, origin)
+}
+
+/// Validates an imported file as fmd.toml is validated; errors name the FMD option too.
+pub fn validate(imported: Imported, origin: &str) -> Result<Config, ConfigError> {
     let mut config = from_table(&imported.table, origin).map_err(|e| name_fmd_option(e, &imported.origins))?;
     config.warnings = imported.warnings;
     Ok(config)
@@ -122,15 +126,14 @@ pub fn import(text: &str, origin: &str) -> Result<Imported, ConfigError> {
             let Some(&(_, _, to_section, to_key, kind)) =
                 MAPPED.iter().find(|(s, o, ..)| *s == section && *o == option)
             else {
-                let why = NOT_HAD
-                    .iter()
-                    .find(|(s, o, _)| *s == section && *o == option)
-                    .map(|(_, _, why)| *why)
-                    .unwrap_or(if section == "alerting" {
-                        "fmd does not send alerts yet"
-                    } else {
-                        "not an FMD option fmd knows"
-                    });
+                let why =
+                    NOT_HAD.iter().find(|(s, o, _)| *s == section && *o == option).map(|(_, _, why)| *why).unwrap_or(
+                        if section == "alerting" {
+                            "fmd does not send alerts yet"
+                        } else {
+                            "not an FMD option fmd knows"
+                        },
+                    );
                 warnings.push(format!("{origin}: FMD option {fmd_name} is not used by fmd ({why}); ignored"));
                 continue;
             };
@@ -219,7 +222,8 @@ pub fn to_toml(imported: &Imported, source: &str) -> String {
             let Some(value) = entries.get(*key) else { continue };
             let dotted = format!("{section}.{key}");
             if let Some((_, option)) = imported.origins.iter().find(|(k, _)| *k == dotted) {
-                let note = if *key == "password_hash" { " (hashed with Argon2id; the password is not kept)" } else { "" };
+                let note =
+                    if *key == "password_hash" { " (hashed with Argon2id; the password is not kept)" } else { "" };
                 out.push_str(&format!("# FMD: {option}{note}\n"));
             }
             out.push_str(&format!("{key} = {value}\n"));

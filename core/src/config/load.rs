@@ -69,8 +69,11 @@ pub(super) fn from_path(path: PathBuf) -> Result<Config, ConfigError> {
         key: String::new(),
         reason: format!("cannot read the configuration file: {e}"),
     })?;
-    let mut config =
-        if super::ini::is_fmd_ini(&path, &text) { super::ini::from_ini_str(&text, &origin)? } else { from_str(&text, &origin)? };
+    let mut config = if super::ini::is_fmd_ini(&path, &text) {
+        super::ini::from_ini_str(&text, &origin)?
+    } else {
+        from_str(&text, &origin)?
+    };
     // Relative paths in the file are relative to the file, not to the working directory.
     let base = path.parent().unwrap_or(Path::new(""));
     if config.database.path.is_relative() {

@@ -29,6 +29,7 @@ mod cron;
 pub mod env;
 pub mod ini;
 mod load;
+mod show;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -229,6 +230,12 @@ impl Config {
         };
         env::apply_overrides(&mut config, |name| std::env::var(name).ok())?;
         Ok(config)
+    }
+
+    /// This configuration as fmd.toml text, with the password hash and a database URL's password replaced by
+    /// `<hidden>` (`fmd config show`).
+    pub fn to_toml_hidden(&self) -> String {
+        show::to_toml_hidden(self)
     }
 
     /// The version stored with every request: the commit of `git` when configured and readable, else
