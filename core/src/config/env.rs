@@ -30,14 +30,18 @@ pub fn apply_overrides(config: &mut Config, lookup: impl Fn(&str) -> Option<Stri
             continue;
         }
         // The text as a string first (`app_version`, paths), else as a TOML value (`2`, `true`, `{ a = [1, 2, 3] }`).
-        let as_string = Value::String(text.clone());
+        let literal = literal(&text);
+        // A quoted TOML string (`"2"`) is that string; otherwise plain text first, then the TOML value.
+        let as_string = match &literal {
+            Some(Value::String(s)) => Value::String(s.clone()),
+            _ => Value::String(text.clone()),
+        };
         if apply(config, section, key, &as_string).is_ok() {
             if key == "path" {
                 config.database.url = None;
             }
             continue;
         }
-        let literal = literal(&text);
         match literal.map(|v| apply(config, section, key, &v)) {
             Some(Ok(())) => {}
             Some(Err(reason)) => return Err(err(reason)),
@@ -87,6 +91,7 @@ mod tests {
         let c = with(&[
             ("FMD_DASHBOARD_MONITOR_LEVEL", "2"),
             ("FMD_DASHBOARD_APP_VERSION", "2"),
+            ("FMD_DASHBOARD_CUSTOM_LINK", "\"fmd\""),
             ("FMD_DASHBOARD_ENABLE_LOGGING", "True"),
             ("FMD_DATABASE_URL", "postgres://fmd:secret@db/fmd"),
             ("FMD_VISUALIZATION_COLORS", "{ main = [1, 2, 3] }"),
@@ -94,6 +99,7 @@ mod tests {
         .expect("valid");
         assert_eq!(c.dashboard.monitor_level, 2);
         assert_eq!(c.dashboard.app_version, "2");
+        assert_eq!(c.dashboard.custom_link, "fmd", "a quoted TOML string is its content");
         assert!(c.dashboard.enable_logging);
         assert_eq!(c.database.url.as_deref(), Some("postgres://fmd:secret@db/fmd"));
         assert_eq!(c.visualization.colors["main"], [1, 2, 3]);
