@@ -21,7 +21,9 @@ pub struct Cli {
 /// Options shared by every command.
 #[derive(Debug, Args, Clone, Default)]
 pub struct Common {
-    /// Configuration file (default: $FMD_CONFIG, else ./fmd.toml when present, else built-in defaults).
+    /// Configuration file: fmd.toml, or FMD's INI file (`.cfg`/`.ini`, or `APP_VERSION=` style content). Default:
+    /// $FMD_CONFIG, else $FLASK_MONITORING_DASHBOARD_CONFIG, else ./fmd.toml when present, else built-in
+    /// defaults. `FMD_<SECTION>_<KEY>` environment variables override it.
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// Database: a SQLite file, or a PostgreSQL URL (`postgres://user@host/db`; the password from the URL,
@@ -68,6 +70,30 @@ pub enum Command {
     /// Copy an FMD SQLite file (fmd's or Python FMD's) into the PostgreSQL database `--db` names, so a
     /// service moving to a shared server keeps its history.
     Import(ImportArgs),
+    /// FMD's configuration file: `fmd config import fmd.cfg > fmd.toml` converts it.
+    Config(ConfigArgs),
+}
+
+/// `fmd config ...`.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// What to do with a configuration.
+    #[command(subcommand)]
+    pub action: ConfigAction,
+}
+
+/// `fmd config` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Convert FMD's INI file into fmd.toml on standard output (each value commented with the FMD option it
+    /// came from; options fmd does not have are warned about on stderr; a clear-text PASSWORD is hashed).
+    Import {
+        /// FMD's configuration file (e.g. `fmd.cfg`).
+        file: PathBuf,
+    },
+    /// Print the configuration in effect (file, then environment variables) as fmd.toml; the password hash and
+    /// the database URL's password are hidden.
+    Show,
 }
 
 /// `fmd import FILE --db postgres://...`.

@@ -34,6 +34,9 @@ impl Settings {
     /// Resolves defaults < configuration file < flags.
     pub fn resolve(common: &Common) -> Result<Settings, Failure> {
         let config = Config::discover(common.config.as_deref())?;
+        for warning in &config.warnings {
+            eprintln!("fmd: warning: {warning}");
+        }
         let db = common.db.clone().unwrap_or_else(|| config.database.path.clone());
         let url = match common.db.as_deref().map(|p| p.to_str()) {
             Some(Some(text)) if fmd_core::config::is_server_url(text) => Some(text.to_string()),

@@ -1,5 +1,6 @@
 //! One module per command; [`run`] dispatches.
 
+mod config;
 mod console;
 mod endpoint;
 mod generate;
@@ -19,6 +20,12 @@ use crate::settings::Settings;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<(), Failure> {
+    // Converting FMD's file needs no (possibly broken) configuration in effect.
+    if let Some(Command::Config(crate::cli::ConfigArgs { action: crate::cli::ConfigAction::Import { file } })) =
+        &cli.command
+    {
+        return config::import(file);
+    }
     let settings = Settings::resolve(&cli.common)?;
     match cli.command {
         None => console::run(&settings, &TuiArgs::default()),
@@ -48,5 +55,6 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Web(args)) => web::run(&settings, &args),
         Some(Command::User(args)) => user::run(&settings, &args),
         Some(Command::Import(args)) => import::run(&settings, &args),
+        Some(Command::Config(_)) => config::show(&settings.config),
     }
 }

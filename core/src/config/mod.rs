@@ -26,7 +26,10 @@
 //! | `pruning.keep_custom_graphs`               | not delete_custom_graph_data | `false` |
 
 mod cron;
+pub mod env;
+pub mod ini;
 mod load;
+mod show;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -36,6 +39,9 @@ pub use load::{parse_duration, timezone as parse_timezone, ConfigError};
 
 /// Name of the environment variable that holds the path of the configuration file.
 pub const CONFIG_ENV: &str = "FMD_CONFIG";
+
+/// FMD 5's own variable for the path of its configuration file, honoured when [`CONFIG_ENV`] is not set.
+pub const FMD_CONFIG_ENV: &str = "FLASK_MONITORING_DASHBOARD_CONFIG";
 
 /// The whole configuration, every field at FMD's default unless the file says otherwise.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -54,6 +60,8 @@ pub struct Config {
     pub recorder: RecorderOptions,
     /// `[pruning]`: an optional schedule that deletes old requests (FMD's `add_database_pruning_schedule`).
     pub pruning: Pruning,
+    /// One line per option of FMD's INI file that fmd does not have (shown on stderr; never a value).
+    pub warnings: Vec<String>,
 }
 
 /// `[dashboard]`: what is monitored and how.
@@ -205,20 +213,29 @@ impl Config {
         load::from_str(text, origin)
     }
 
-    /// Loads `explicit` if given, else the file named by `FMD_CONFIG`, else `./fmd.toml` when it exists,
-    /// else the built-in defaults.
+    /// Loads `explicit` if given, else the file named by `FMD_CONFIG` (or FMD's
+    /// `FLASK_MONITORING_DASHBOARD_CONFIG`), else `./fmd.toml` when it exists, else the built-in defaults; then
+    /// the `FMD_<SECTION>_<KEY>` environment variables override it ([`env`]).
     pub fn discover(explicit: Option<&std::path::Path>) -> Result<Config, ConfigError> {
-        if let Some(path) = explicit {
-            return Config::from_path(path);
-        }
-        if let Some(path) = std::env::var_os(CONFIG_ENV).filter(|v| !v.is_empty()) {
-            return Config::from_path(PathBuf::from(path));
-        }
+        let named = explicit.map(PathBuf::from).or_else(|| {
+            [CONFIG_ENV, FMD_CONFIG_ENV]
+                .iter()
+                .find_map(|name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from))
+        });
         let local = PathBuf::from("fmd.toml");
-        if local.is_file() {
-            return Config::from_path(local);
-        }
-        Ok(Config::default())
+        let mut config = match named {
+            Some(path) => Config::from_path(path)?,
+            None if local.is_file() => Config::from_path(local)?,
+            None => Config::default(),
+        };
+        env::apply_overrides(&mut config, |name| std::env::var(name).ok())?;
+        Ok(config)
+    }
+
+    /// This configuration as fmd.toml text, with the password hash and a database URL's password replaced by
+    /// `<hidden>` (`fmd config show`).
+    pub fn to_toml_hidden(&self) -> String {
+        show::to_toml_hidden(self)
     }
 
     /// The version stored with every request: the commit of `git` when configured and readable, else
