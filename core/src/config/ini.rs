@@ -162,6 +162,13 @@ fn password_hash(value: &str) -> Result<String, String> {
     if crate::password::is_hash(value) {
         return Ok(value.to_string());
     }
+    // FMD's own default is admin/admin: fmd takes no default or weak password, as `fmd user` does not.
+    crate::password::check_new_password(value).map_err(|e| {
+        format!(
+            "FMD's [authentication] PASSWORD is refused: {e}; choose a longer one, or remove it and add users \
+             with `fmd user add`"
+        )
+    })?;
     crate::password::hash(value, crate::password::Scheme::Argon2id)
         .map_err(|e| format!("cannot hash FMD's [authentication] PASSWORD: {e}"))
 }
@@ -261,6 +268,14 @@ mod tests {
         let hash = c.authentication.password_hash.expect("hashed");
         assert!(hash.starts_with("$argon2id$"), "{hash}");
         assert!(crate::password::verify(&hash, "oracle-pass").expect("verifies"));
+    }
+
+    #[test]
+    fn fmds_default_password_is_refused() {
+        let text = FMD_CFG.replace("PASSWORD=oracle-pass", "PASSWORD=admin");
+        let e = from_ini_str(&text, "fmd.cfg").expect_err("admin is FMD's default and too short");
+        assert_eq!(e.key, "password_hash");
+        assert!(e.reason.contains("refused") && e.reason.contains("too short"), "{}", e.reason);
     }
 
     #[test]
