@@ -54,6 +54,10 @@ pub enum Command {
     Show(ShowArgs),
     /// Show the monitoring levels, or set an endpoint's (running recorders pick it up within a second).
     Level(LevelArgs),
+    /// Deployment details: the database and its size, totals, first and last request, versions seen, the
+    /// recorders' counters, the summary tables, the pruning schedule, the configuration in effect (secrets
+    /// hidden).
+    Info(InfoArgs),
     /// Run a self-contained demo: a monitored axum service, a load against it, then the console.
     Demo(DemoArgs),
     /// Write a realistic synthetic FMD-format database (for benchmarks and trying the console).
@@ -379,6 +383,14 @@ pub enum View {
     /// FMD's grouped profiler of an endpoint: its last 100 profiled requests merged line by line (FMD's
     /// grouped_profiler keys).
     GroupedProfiler,
+}
+
+/// `fmd info [--json]`.
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    /// Print the details as JSON (stable keys).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `fmd level [ENDPOINT [LEVEL]]`.

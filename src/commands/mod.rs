@@ -5,6 +5,7 @@ mod console;
 mod endpoint;
 mod generate;
 mod import;
+mod info;
 pub use generate::GenerateArgs;
 mod prune;
 
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Tui(args)) => console::run(&settings, &args),
         Some(Command::Show(args)) => show::run(&settings, &args),
         Some(Command::Level(args)) => level::run(&settings, &args),
+        Some(Command::Info(args)) => info::run(&settings, &args),
         Some(Command::Demo(args)) => crate::demo::run(&cli.common, settings, &args),
         Some(Command::Generate(mut args)) => {
             // --end takes every time form, local ones in --tz and ages from --now; generate gets RFC 3339.

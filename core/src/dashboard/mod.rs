@@ -18,6 +18,7 @@
 pub mod answer;
 pub mod housekeeping;
 pub mod icicle;
+pub mod info;
 pub mod key;
 mod overview;
 pub mod query;
