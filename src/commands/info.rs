@@ -22,7 +22,13 @@ pub fn run(settings: &Settings, args: &InfoArgs) -> Result<(), Failure> {
             config.database.path = settings.db.clone();
         }
     }
-    let info = DeploymentInfo::read(&*reader, Database { kind, file }, &config, settings.now_or_clock(), settings.tz)?;
+    let info = DeploymentInfo::read(
+        &*reader,
+        Database { kind, location: backend.location(), file },
+        Some(&config),
+        settings.now_or_clock(),
+        settings.tz,
+    )?;
     if args.json {
         let text = serde_json::to_string_pretty(&info).map_err(Failure::runtime)?;
         crate::output::println(&text)

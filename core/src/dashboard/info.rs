@@ -76,28 +76,31 @@ pub struct DeploymentInfo {
     pub failed: u64,
     /// The summary tables' state (`None`: the backend keeps none).
     pub accelerator: Option<Accelerator>,
-    /// The pruning schedule, for people (`off` when none is configured).
-    pub pruning: String,
-    /// The configuration in effect, secrets hidden.
+    /// The pruning schedule, for people (`off` when none is configured; `None`: the configuration is not
+    /// known to this front-end).
+    pub pruning: Option<String>,
+    /// The configuration in effect, secrets hidden (empty when not known to this front-end).
     pub config: Vec<Setting>,
 }
 
 /// Where the database is, as the front-end opened it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Database<'a> {
     /// [`Backend::kind`](crate::backend::Backend::kind).
     pub kind: &'a str,
+    /// [`Backend::location`](crate::backend::Backend::location) (never a password).
+    pub location: String,
     /// The SQLite file, when the database is one.
     pub file: Option<&'a Path>,
 }
 
 impl DeploymentInfo {
-    /// The facts of `reader`'s database (opened as `database`) under `config`, its overview taken at `now` in
-    /// `tz`.
+    /// The facts of `reader`'s database (opened as `database`) under `config` (`None`: a front-end that does
+    /// not know it), its overview taken at `now` in `tz`.
     pub fn read(
         reader: &dyn Reader,
         database: Database<'_>,
-        config: &Config,
+        config: Option<&Config>,
         now: DateTime<Utc>,
         tz: Tz,
     ) -> Result<DeploymentInfo, StoreError> {
@@ -114,7 +117,7 @@ impl DeploymentInfo {
         Ok(DeploymentInfo {
             fmd_version: env!("CARGO_PKG_VERSION").to_string(),
             backend: database.kind.to_string(),
-            location: reader.location(),
+            location: database.location,
             file_size: database.file.and_then(|f| std::fs::metadata(f).ok()).map(|m| m.len()),
             table_prefix: reader.tables().prefix().to_string(),
             endpoints: rows.len(),
@@ -129,8 +132,8 @@ impl DeploymentInfo {
             dropped,
             failed,
             accelerator,
-            pruning: pruning_schedule(&config.pruning),
-            config: settings(config),
+            pruning: config.map(|c| pruning_schedule(&c.pruning)),
+            config: config.map(settings).unwrap_or_default(),
         })
     }
 }
@@ -147,7 +150,7 @@ impl DeploymentInfo {
             None => "none".to_string(),
         };
         let size = self.file_size.map(|b| format!(" ({:.1} MB)", b as f64 / 1e6)).unwrap_or_default();
-        vec![
+        [
             ("fmd", self.fmd_version.clone()),
             ("database", format!("{} {}{size}", self.backend, self.location)),
             ("table prefix", if self.table_prefix.is_empty() { "none".into() } else { self.table_prefix.clone() }),
@@ -170,8 +173,10 @@ impl DeploymentInfo {
                     None => "none (not kept by this database)".into(),
                 },
             ),
-            ("pruning", self.pruning.clone()),
         ]
+        .into_iter()
+        .chain(self.pruning.clone().map(|p| ("pruning", p)))
+        .collect()
     }
 }
 

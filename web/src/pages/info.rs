@@ -1,13 +1,14 @@
 //! `/{link}/info`: what this dashboard serves (FMD's deployment details, without FMD's leaks: never a
 //! password): fmd's version, the database (its backend's kind and location, a file's size), its table prefix,
-//! the first request, totals, the recorders' losses, the accelerators' state (SQLite's summary tables), live
-//! sessions.
+//! the first and last request, totals, the versions seen, the recorders' losses, the accelerators' state (SQLite's summary tables), live
+//! sessions: the [`DeploymentInfo`] `fmd info` prints, less the configuration (the web does not hold it).
 
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use fmd_core::dashboard::{ViewData, ViewKind};
+use fmd_core::dashboard::info::{Database, DeploymentInfo};
+use fmd_core::store::views::VersionInfo;
 use maud::html;
 
 use super::format::{count, instant};
@@ -22,63 +23,62 @@ pub fn routes(at: &str) -> Router<AppState> {
     Router::new().route(&format!("{at}/info"), get(page))
 }
 
-struct DatabaseFacts {
-    prefix: String,
-    first: Option<chrono::DateTime<chrono::Utc>>,
-    /// The accelerators' state (`None`: the backend keeps none).
-    summaries: Option<String>,
-}
-
 async fn page(
     State(state): State<AppState>,
     viewer: Viewer,
     Query(query): Query<PageQuery>,
 ) -> Result<Response, PageError> {
     let view = View::of(&state, &query)?;
-    let data = view.ask(&state, ViewKind::Overview, None, super::overview_limits(), None).await?;
-    let ViewData::Overview(overview) = &*data else { return Err(PageError::NotFound("no overview".into())) };
-    let total: u64 = overview.rows.iter().map(|r| r.hits_overall).sum();
-    let facts = state
-        .pool()
+    let pool = state.pool();
+    let (kind, location, file) = (pool.backend().kind(), pool.location(), pool.file().map(|f| f.to_path_buf()));
+    let (now, zone) = (state.now(), view.zone);
+    // The web does not hold the configuration: the pruning schedule and the settings are `fmd info`'s.
+    let info = pool
         .run(move |reader| {
-            let summaries = match reader.accelerator_status() {
-                Ok(status) => status.map(|status| {
-                    format!("{:?}: {} requests covered, {} behind", status.state, status.covered, status.behind)
-                }),
-                Err(e) => Some(format!("unavailable ({e})")),
-            };
-            let prefix = reader.tables().prefix().to_string();
-            Ok(DatabaseFacts { prefix, first: reader.first_request_time()?, summaries })
+            let database = Database { kind, location, file: file.as_deref() };
+            Ok(DeploymentInfo::read(reader, database, None, now, zone)?)
         })
         .await?;
-    let pool = state.pool();
-    let size = pool.file().and_then(|file| std::fs::metadata(file).ok()).map(|m| m.len());
+    let version = |v: &Option<VersionInfo>| match v {
+        Some(v) => html! {
+            code { (v.version) } " · first "
+            @if let Some(t) = v.date { (instant(t, zone)) } @else { span.muted { "unknown" } }
+        },
+        None => html! { span.muted { "none yet" } },
+    };
     let rows: Vec<(&str, maud::Markup)> = vec![
-        ("fmd", html! { (env!("CARGO_PKG_VERSION")) }),
+        ("fmd", html! { (info.fmd_version) }),
         (
             "database",
             html! {
-                (pool.backend().kind()) " " code { (pool.location()) }
-                @if let Some(size) = size { " · " (format!("{:.1} MB", size as f64 / 1e6)) }
+                (info.backend) " " code { (info.location) }
+                @if let Some(size) = info.file_size { " · " (format!("{:.1} MB", size as f64 / 1e6)) }
             },
         ),
         (
             "table prefix",
-            html! { @if facts.prefix.is_empty() { span.muted { "none" } } @else { code { (facts.prefix) } } },
+            html! { @if info.table_prefix.is_empty() { span.muted { "none" } } @else { code { (info.table_prefix) } } },
         ),
         ("URL prefix", html! { code { "/" (state.link()) "/" } }),
-        ("time zone", html! { (view.zone.name()) }),
-        ("endpoints", html! { (count(overview.rows.len() as u64)) }),
-        ("requests", html! { (count(total)) }),
-        ("first request", html! { @if let Some(t) = facts.first { (instant(t, view.zone)) } @else { "none yet" } }),
+        ("time zone", html! { (zone.name()) }),
+        ("endpoints", html! { (count(info.endpoints as u64)) }),
+        ("requests", html! { (count(info.requests)) }),
+        ("first request", html! { @if let Some(t) = info.first_request { (instant(t, zone)) } @else { "none yet" } }),
+        ("last request", html! { @if let Some(t) = info.last_request { (instant(t, zone)) } @else { "none yet" } }),
+        ("versions seen", html! { (count(info.versions.count as u64)) }),
+        ("newest version", version(&info.versions.newest)),
+        ("oldest version", version(&info.versions.oldest)),
         (
             "dropped by recorders (queue full)",
-            html! { @match overview.dropped { Some(n) => (count(n)), None => span.muted { "not recorded (a file Python FMD wrote)" } } },
+            html! { @match info.dropped { Some(n) => (count(n)), None => span.muted { "not recorded (a file Python FMD wrote)" } } },
         ),
-        ("lost to database faults", html! { (count(overview.failed)) }),
+        ("lost to database faults", html! { (count(info.failed)) }),
         (
             "summary tables",
-            html! { @match &facts.summaries { Some(text) => (text), None => span.muted { "none (not kept by this database)" } } },
+            html! { @match &info.accelerator {
+                Some(a) => (format!("{}: {} requests covered, {} behind", a.state, a.covered, a.behind)),
+                None => span.muted { "none (not kept by this database)" },
+            } },
         ),
         ("live sessions", html! { (count(state.sessions().count() as u64)) }),
     ];
