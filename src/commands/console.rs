@@ -38,6 +38,7 @@ pub fn run(settings: &Settings, args: &TuiArgs) -> Result<(), Failure> {
             min_samples: settings.config.dashboard.outlier_min_samples,
         },
         mouse: !args.no_mouse,
+        config: Some(super::info::in_effect(settings)),
     };
     fmd_tui::run(options).map_err(|e| match e {
         fmd_tui::ConsoleError::Store(e) => Failure::from(e),

@@ -29,6 +29,7 @@ fn main() {
         window: (None, None),
         outliers: Default::default(),
         mouse: true,
+        config: None,
     };
     if let Err(error) = fmd_tui::run(options) {
         eprintln!("fmd: {error}");

@@ -235,7 +235,8 @@ impl App {
     pub fn context(&self) -> Context {
         let typing = self.filter_editing || self.profiler.searching || self.requests.prompt.is_some();
         match (&self.popup, typing, self.screen) {
-            (Some(Popup::Help { .. }), _, _) => Context::Help,
+            // The info popup scrolls and closes like help.
+            (Some(Popup::Help { .. } | Popup::Info { .. }), _, _) => Context::Help,
             (Some(Popup::LevelPicker { .. }), _, _) => Context::LevelPicker,
             (Some(Popup::MergePicker { .. }), _, _) => Context::MergePicker,
             (Some(Popup::PrunePicker { .. }), _, _) => Context::PrunePicker,
@@ -391,6 +392,7 @@ impl App {
                     _ => Some(Popup::Help { scroll: 0 }),
                 }
             }
+            Action::Info => popups::toggle_info(self),
             Action::Close => self.popup = None,
             Action::Quit => self.quit = true,
             Action::Compare if self.available(Action::Compare) => {

@@ -77,6 +77,8 @@ pub struct ConsoleOptions {
     pub outliers: OutlierRule,
     /// Capture the mouse (clicks and wheel); false with `--no-mouse`, leaving the terminal's own selection.
     pub mouse: bool,
+    /// The configuration in effect, for the info popup (`i`; secrets hidden); `None`: not known.
+    pub config: Option<fmd_core::Config>,
 }
 
 /// Why the console stopped with an error. Displays as one line naming the file and the problem.
@@ -102,7 +104,7 @@ const IDLE: Duration = Duration::from_secs(60);
 
 /// Runs the console on `options.backend` until the user quits.
 pub fn run(options: ConsoleOptions) -> Result<(), ConsoleError> {
-    let source = StoreSource::open(Arc::clone(&options.backend), options.timezone)?;
+    let source = StoreSource::open(Arc::clone(&options.backend), options.timezone)?.with_config(options.config.clone());
     let worker = Worker::spawn(source).map_err(|_| ConsoleError::Worker(options.backend.location()))?;
     let mut app = App::new(options.title.clone(), options.timezone, options.clock, options.colors);
     let (from, to) = options.window;

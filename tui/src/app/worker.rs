@@ -145,6 +145,13 @@ impl App {
                     }
                 }
             }
+            Reply::Info { result } => {
+                self.writes_pending = self.writes_pending.saturating_sub(1);
+                // Only for a popup still open and waiting.
+                if let Some(Popup::Info { info: info @ None, .. }) = &mut self.popup {
+                    *info = Some(result);
+                }
+            }
             Reply::Applied { result, .. } => {
                 self.writes_pending = self.writes_pending.saturating_sub(1);
                 self.message = Some(match result {

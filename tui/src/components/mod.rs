@@ -88,6 +88,8 @@ pub enum Part {
     Grouped,
     /// The help popup, scrolled this many lines.
     Help(usize),
+    /// The info popup, from line `usize`.
+    Info(usize),
     /// The level picker popup.
     LevelPicker,
     /// The export format popup.
@@ -128,6 +130,7 @@ pub fn popup(app: &App) -> Option<&'static dyn Component> {
     use popups::Popup;
     Some(match app.popup.as_ref()? {
         Popup::Help { .. } => &popups::HELP,
+        Popup::Info { .. } => &popups::INFO,
         Popup::LevelPicker { .. } => &popups::LEVEL,
         Popup::Export => &popups::EXPORT,
         Popup::MergePicker { .. } => &housekeeping::MERGE,

@@ -48,6 +48,13 @@ pub enum Popup {
     },
     /// Choosing CSV or JSON for exporting the view on screen.
     Export,
+    /// The deployment's details (`i`), scrolled by `scroll` lines.
+    Info {
+        /// First line shown.
+        scroll: usize,
+        /// The details once they arrive (or why they could not be read).
+        info: Option<Result<Box<crate::query::DeploymentInfo>, String>>,
+    },
     /// What `op` would delete, asking whether to go ahead.
     Confirm {
         /// The operation.
@@ -83,6 +90,45 @@ impl Component for Help {
             _ => Part::Help(0),
         }
     }
+}
+
+/// The info popup.
+pub struct Info;
+
+/// The one [`Info`].
+pub static INFO: Info = Info;
+
+impl Component for Info {
+    fn handle(&self, app: &mut App, press: Press) -> bool {
+        let Some(delta) = movement(app, press.action) else { return false };
+        let max = crate::render::info::max_scroll(app);
+        if let Some(Popup::Info { scroll, .. }) = &mut app.popup {
+            *scroll = scroll.saturating_add_signed(delta).min(max);
+        }
+        true
+    }
+
+    fn offers(&self, _app: &App, _action: Action) -> Option<bool> {
+        None
+    }
+
+    fn part(&self, app: &App) -> Part {
+        match app.popup {
+            Some(Popup::Info { scroll, .. }) => Part::Info(scroll),
+            _ => Part::Info(0),
+        }
+    }
+}
+
+/// `i`: opens the info popup and asks the worker for the details, or closes it.
+pub fn toggle_info(app: &mut App) {
+    if matches!(app.popup, Some(Popup::Info { .. })) {
+        app.popup = None;
+        return;
+    }
+    app.jobs.push(Job::Info { now: app.now() });
+    app.writes_pending += 1;
+    app.popup = Some(Popup::Info { scroll: 0, info: None });
 }
 
 /// The level picker.

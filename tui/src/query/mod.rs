@@ -58,10 +58,18 @@ pub enum Job {
     Preview(Housekeeping),
     /// Run a housekeeping operation (after the user confirmed its preview).
     Apply(Housekeeping),
+    /// The deployment's details (the info popup).
+    Info {
+        /// The instant to compute the overview's totals at.
+        now: DateTime<Utc>,
+    },
 }
 
 /// A destructive change the console can make, always previewed and confirmed first (the dashboard layer's).
 pub use fmd_core::dashboard::Housekeeping;
+
+/// The deployment's details (the dashboard layer's, as `fmd info` prints them).
+pub use fmd_core::dashboard::info::DeploymentInfo;
 
 /// One overview result (the dashboard layer's).
 pub use fmd_core::dashboard::Overview;
@@ -116,6 +124,11 @@ pub enum Reply {
         /// What was done, in words, or the error.
         result: Result<String, String>,
     },
+    /// The answer to [`Job::Info`].
+    Info {
+        /// The details, or the error.
+        result: Result<Box<DeploymentInfo>, String>,
+    },
 }
 
 /// Where the worker gets its answers: the database, or a fake in tests.
@@ -130,6 +143,10 @@ pub trait Source: Send + 'static {
     fn preview(&mut self, op: &Housekeeping) -> Result<DeletedRows, String>;
     /// Runs `op`; says what was done.
     fn apply(&mut self, op: &Housekeeping) -> Result<String, String>;
+    /// The deployment's details at `now` (sources that cannot tell say so).
+    fn info(&mut self, _now: DateTime<Utc>) -> Result<DeploymentInfo, String> {
+        Err("deployment details are not available here".into())
+    }
     /// A way to stop, from another thread, the query this source is running (it then fails); `None` when
     /// queries cannot be stopped.
     fn interrupter(&self) -> Option<Interrupter> {
@@ -214,6 +231,7 @@ pub(crate) fn run(source: &mut impl Source, job: Job) -> Reply {
         }
         Job::Preview(op) => Reply::Previewed { result: source.preview(&op), op },
         Job::Apply(op) => Reply::Applied { result: source.apply(&op), op },
+        Job::Info { now } => Reply::Info { result: source.info(now).map(Box::new) },
     }
 }
 
@@ -259,7 +277,7 @@ impl Worker {
                 }
                 queue.view.replace((seq, key, now, limit)).is_some()
             }
-            write @ (Job::SetLevel { .. } | Job::Preview(_) | Job::Apply(_)) => {
+            write @ (Job::SetLevel { .. } | Job::Preview(_) | Job::Apply(_) | Job::Info { .. }) => {
                 queue.writes.push_back(write);
                 false
             }

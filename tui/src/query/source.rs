@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use fmd_core::backend::{Backend, Reader};
+use fmd_core::dashboard::info::{Database, DeploymentInfo};
 use fmd_core::dashboard::{self, Limits, ViewRequest};
 use fmd_core::store::DeletedRows;
 use fmd_core::StoreError;
@@ -27,6 +28,8 @@ pub struct StoreSource {
     reuse: Reuse,
     /// Queries run (answers not reused), for tests.
     queries: u64,
+    /// The configuration in effect, for the info popup (`None`: not known).
+    config: Option<fmd_core::Config>,
 }
 
 impl StoreSource {
@@ -44,7 +47,13 @@ impl StoreSource {
     /// is in.
     pub fn open(backend: Arc<dyn Backend>, timezone: Tz) -> Result<StoreSource, StoreError> {
         let store = backend.reader()?;
-        Ok(StoreSource { store, backend, timezone, reuse: Reuse::default(), queries: 0 })
+        Ok(StoreSource { store, backend, timezone, reuse: Reuse::default(), queries: 0, config: None })
+    }
+
+    /// The source with the configuration in effect, which the info popup shows (secrets hidden).
+    pub fn with_config(mut self, config: Option<fmd_core::Config>) -> StoreSource {
+        self.config = config;
+        self
     }
 
     /// A source on an open SQLite store (the tests').
@@ -52,7 +61,7 @@ impl StoreSource {
     pub(crate) fn new(store: fmd_core::Store, timezone: Tz) -> StoreSource {
         let prefix = store.tables().prefix().to_string();
         let backend = Arc::new(fmd_core::backend::SqliteBackend::new(store.path(), Some(&prefix)));
-        StoreSource { store: Box::new(store), backend, timezone, reuse: Reuse::default(), queries: 0 }
+        StoreSource { store: Box::new(store), backend, timezone, reuse: Reuse::default(), queries: 0, config: None }
     }
 
     /// How many view queries ran (answers given again from [`Reuse`] not counted).
@@ -111,5 +120,13 @@ impl Source for StoreSource {
         let e = |error: StoreError| error.to_string();
         let editor = self.backend.editor().map_err(e)?;
         fmd_core::dashboard::housekeeping::apply(&*editor, op, crate::format::count).map_err(e)
+    }
+
+    fn info(&mut self, now: DateTime<Utc>) -> Result<DeploymentInfo, String> {
+        let location = self.backend.location();
+        let file = Some(std::path::PathBuf::from(&location)).filter(|path| path.is_file());
+        let database = Database { kind: self.backend.kind(), location, file: file.as_deref() };
+        DeploymentInfo::read(&*self.store, database, self.config.as_ref(), now, self.timezone)
+            .map_err(|e| e.to_string())
     }
 }

@@ -43,6 +43,7 @@ pub mod heatmap;
 pub mod help;
 pub mod hourly;
 pub mod housekeeping;
+pub mod info;
 pub mod latency;
 pub mod level_picker;
 pub mod matrix;
@@ -119,6 +120,7 @@ fn part(frame: &mut Frame, area: Rect, app: &App, part: Part) {
         Part::Profiler => profiler::render(frame, area, app),
         Part::Grouped => grouped::render(frame, area, app),
         Part::Help(scroll) => help::render(frame, area, app, scroll),
+        Part::Info(scroll) => info::render(frame, area, app, scroll),
         Part::LevelPicker => {
             if let Some(picker) = &app.popup {
                 level_picker::render(frame, area, app, picker)

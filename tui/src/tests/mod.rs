@@ -8,6 +8,7 @@ mod custom_window;
 mod graphs_report;
 mod hostile_fuzz;
 mod incidents;
+mod info;
 mod labels;
 mod latency;
 mod profiler;

@@ -112,6 +112,7 @@ fn options_with(db: std::path::PathBuf, prefix: Option<&str>) -> ConsoleOptions 
         window: (None, None),
         outliers: Default::default(),
         mouse: true,
+        config: None,
     }
 }
 
