@@ -13,15 +13,7 @@ pub fn run(settings: &Settings, args: &InfoArgs) -> Result<(), Failure> {
     let reader = backend.reader()?;
     let file = settings.server.is_none().then_some(settings.db.as_path());
     let kind = backend.kind();
-    // The database in effect is the one `--db` names, when it names one.
-    let mut config = settings.config.clone();
-    match &settings.server {
-        Some(_) => config.database.url = Some(reader.location()),
-        None => {
-            config.database.url = None;
-            config.database.path = settings.db.clone();
-        }
-    }
+    let config = in_effect(settings);
     let info = DeploymentInfo::read(
         &*reader,
         Database { kind, location: backend.location(), file },
@@ -35,6 +27,20 @@ pub fn run(settings: &Settings, args: &InfoArgs) -> Result<(), Failure> {
     } else {
         crate::output::print(&text(&info, settings.tz))
     }
+}
+
+/// The configuration with the database in effect (the one `--db` names, when it names one; a server's URL
+/// without its password).
+pub(crate) fn in_effect(settings: &Settings) -> fmd_core::Config {
+    let mut config = settings.config.clone();
+    match &settings.server {
+        Some(url) => config.database.url = Some(url.location()),
+        None => {
+            config.database.url = None;
+            config.database.path = settings.db.clone();
+        }
+    }
+    config
 }
 
 /// The details as aligned `label  value` lines, then the configuration in effect.

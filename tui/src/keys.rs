@@ -382,13 +382,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(&[Key::Char('j')], Action::ExportJson, "export as JSON", Some("JSON"), &[X]),
     bind(&[Key::Esc], Action::Close, "close the export popup", Some("close"), &[X]),
     bind(&[Key::Char('?')], Action::Help, "show / hide this help", Some("help"), &[D, E, H]),
-    bind(
-        &[Key::Char('i')],
-        Action::Info,
-        "deployment details (database, totals, configuration)",
-        Some("info"),
-        &[D, E, H],
-    ),
+    bind(&[Key::Char('i')], Action::Info, "deployment details: database, totals, config", None, &[D, E, H]),
     bind(&[Key::Char('q')], Action::Quit, "quit", Some("quit"), &[D, E, L, H, M, P, C]),
     bind(&[Key::Ctrl('c')], Action::Quit, "quit (everywhere)", None, &[D, E, F, L, H, M, P, C, X]),
 ];

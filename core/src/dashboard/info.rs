@@ -15,7 +15,7 @@ use crate::store::views::{ser, TimeRange, VersionInfo};
 use crate::store::StoreError;
 
 /// The versions the requests carry.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VersionsSeen {
     /// How many distinct versions.
     pub count: usize,
@@ -26,7 +26,7 @@ pub struct VersionsSeen {
 }
 
 /// The summary tables' state (SQLite's accelerators).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Accelerator {
     /// Where they stand (`Fresh`, `Behind`, ...), or why they could not be read.
     pub state: String,
@@ -46,7 +46,7 @@ pub struct Setting {
 }
 
 /// Everything `fmd info` reports. Serialised with stable keys (`fmd info --json`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DeploymentInfo {
     /// fmd's version.
     pub fmd_version: String,
