@@ -3,7 +3,6 @@
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use super::pad;
@@ -40,13 +39,5 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, scroll: usize) {
             Line::from(spans)
         })
         .collect();
-    let mut block = Block::bordered().border_style(theme.popup_border).title(Line::styled(" Keys ", theme.heading));
-    if visible < rows.len() {
-        let last = (scroll + visible).min(rows.len());
-        block = block.title_bottom(
-            Line::styled(format!(" {}-{last} of {} ", scroll + 1, rows.len()), theme.dim).right_aligned(),
-        );
-    }
-    super::clear_popup(frame, popup, area);
-    frame.render_widget(Paragraph::new(lines).block(block), popup);
+    super::scrolling_popup(frame, (popup, area), " Keys ", lines, (scroll, visible, rows.len()), theme);
 }

@@ -3,7 +3,6 @@
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use super::pad;
@@ -73,13 +72,5 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, scroll: usize) {
             }
         })
         .collect();
-    let mut block = Block::bordered().border_style(theme.popup_border).title(Line::styled(" Info ", theme.heading));
-    if visible < rows.len() {
-        let last = (scroll + visible).min(rows.len());
-        block = block.title_bottom(
-            Line::styled(format!(" {}-{last} of {} ", scroll + 1, rows.len()), theme.dim).right_aligned(),
-        );
-    }
-    super::clear_popup(frame, popup, area);
-    frame.render_widget(Paragraph::new(lines).block(block), popup);
+    super::scrolling_popup(frame, (popup, area), " Info ", lines, (scroll, visible, rows.len()), theme);
 }

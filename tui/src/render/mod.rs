@@ -143,6 +143,29 @@ pub fn clear_popup(frame: &mut Frame, popup: Rect, area: Rect) {
     frame.render_widget(ratatui::widgets::Clear, around.intersection(popup_space(area)));
 }
 
+/// Draws a bordered popup titled `title` holding `lines` (rows `scroll..scroll + visible` of `total`), with
+/// "first-last of total" at its bottom edge when not every row fits; clears around it first (`clear_popup`).
+pub fn scrolling_popup(
+    frame: &mut Frame,
+    (popup, area): (Rect, Rect),
+    title: &str,
+    lines: Vec<ratatui::text::Line<'static>>,
+    (scroll, visible, total): (usize, usize, usize),
+    theme: &crate::theme::Theme,
+) {
+    use ratatui::text::Line;
+    let mut block = ratatui::widgets::Block::bordered()
+        .border_style(theme.popup_border)
+        .title(Line::styled(title.to_string(), theme.heading));
+    if visible < total {
+        let last = (scroll + visible).min(total);
+        block =
+            block.title_bottom(Line::styled(format!(" {}-{last} of {total} ", scroll + 1), theme.dim).right_aligned());
+    }
+    clear_popup(frame, popup, area);
+    frame.render_widget(ratatui::widgets::Paragraph::new(lines).block(block), popup);
+}
+
 /// `text` padded with spaces (or cut with `…`) to exactly `width` cells, aligned right or left.
 pub fn pad(text: &str, width: usize, right: bool) -> String {
     let text = crate::format::truncate(text, width);
